@@ -1,0 +1,3 @@
+"""forum-bot: the Telegram bot of an international dialogue forum."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,289 @@
+"""Configuration: a TOML file validated with pydantic, environment overrides, token from env.
+
+Every key but a handful has a default. Unknown keys are errors that suggest the closest valid
+key. ``FORUMBOT_<SECTION>__<KEY>`` overrides a key from the file; the bot token comes only from
+``FORUMBOT_TOKEN``. Relative paths resolve against the folder of the configuration file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.i18n import LANGUAGES
+
+TOKEN_ENV = "FORUMBOT_TOKEN"
+ENV_PREFIX = "FORUMBOT_"
+
+
+class Section(BaseModel):
+    """A configuration table: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramConfig(Section):
+    """How to reach the Bot API."""
+
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str | None = None
+    poll_timeout_seconds: int = Field(default=10, ge=0, le=50)
+    messages_per_second: float = Field(default=29.0, gt=0, le=1000)
+    group_messages_per_minute: int = Field(default=20, gt=0, le=60)
+    chat_messages_per_second: float = Field(default=1.0, gt=0, le=30)
+    set_commands: bool = True
+
+    @property
+    def file_url(self) -> str:
+        """Return the base URL for file downloads, derived from the API URL by default."""
+        if self.api_file_url:
+            return self.api_file_url
+        base = self.api_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"
+
+
+class EventConfig(Section):
+    """The forum itself."""
+
+    name: str = Field(min_length=1)
+    timezone: str = "Europe/Berlin"
+    schedule: Path | None = None
+    default_language: Literal["en", "de", "es", "fr", "pt"] = "en"
+    timezones_offered: list[str] = Field(
+        default_factory=lambda: [
+            "Europe/Berlin",
+            "Europe/London",
+            "Europe/Lisbon",
+            "Africa/Lagos",
+            "Africa/Nairobi",
+            "Africa/Johannesburg",
+            "Africa/Dakar",
+            "America/Sao_Paulo",
+            "America/Bogota",
+            "America/Mexico_City",
+        ]
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+    @field_validator("timezones_offered")
+    @classmethod
+    def _known_zones(cls, value: list[str]) -> list[str]:
+        return [_check_zone(zone) for zone in value]
+
+
+class ChatsConfig(Section):
+    """The chats the bot serves besides private ones."""
+
+    community: int | None = None
+    announcements: int | None = None
+    modlog: int | None = None
+
+
+class RolesConfig(Section):
+    """Who may do what, by Telegram user id."""
+
+    organisers: list[int] = Field(default_factory=list)
+    moderators: list[int] = Field(default_factory=list)
+
+
+class StorageConfig(Section):
+    """Where the bot keeps its state."""
+
+    database: Path = Path("forum-bot.sqlite3")
+
+
+class RemindersConfig(Section):
+    """Session reminders."""
+
+    default_lead_minutes: int = Field(default=10, ge=1, le=240)
+    late_grace_minutes: int = Field(default=15, ge=0, le=240)
+
+
+class LoggingConfig(Section):
+    """What the bot logs."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Config(BaseSettings):
+    """The whole configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    telegram: TelegramConfig = TelegramConfig()
+    event: EventConfig
+    chats: ChatsConfig = ChatsConfig()
+    roles: RolesConfig = RolesConfig()
+    storage: StorageConfig = StorageConfig()
+    reminders: RemindersConfig = RemindersConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Let environment variables override what the file (passed as init data) says."""
+        return (env_settings, init_settings)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the event's time zone."""
+        return ZoneInfo(self.event.timezone)
+
+    def is_organiser(self, user_id: int) -> bool:
+        """Tell whether the user is a configured organiser."""
+        return user_id in self.roles.organisers
+
+    def is_moderator(self, user_id: int) -> bool:
+        """Tell whether the user is a configured moderator."""
+        return user_id in self.roles.moderators
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'"
+        ) from None
+    return value
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the configuration, said so that an operator can fix it."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` says every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load_config(path: Path | str) -> Config:
+    """Read, validate and resolve the configuration file, raising ConfigError with every problem."""
+    path = Path(path)
+    where = str(path)
+    if not path.is_file():
+        raise ConfigError(
+            [Problem(where, "file not found; copy config.example.toml to config.toml and edit it")]
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([Problem(where, f"not valid TOML: {error}")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([Problem(where, "not UTF-8 text")]) from None
+    problems = _token_problems(data, where)
+    try:
+        config = Config(**data)
+    except ValidationError as error:
+        problems += [_describe(where, item) for item in error.errors()]
+    if problems:
+        raise ConfigError(problems)
+    return _resolve_paths(config, path.parent.resolve())
+
+
+def bot_token() -> str | None:
+    """Return the bot token from the environment, if set."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    return token or None
+
+
+def _token_problems(data: dict[str, Any], where: str) -> list[Problem]:
+    found = []
+    if "token" in data:
+        found.append("token")
+    telegram = data.get("telegram")
+    if isinstance(telegram, dict) and "token" in telegram:
+        telegram.pop("token")
+        found.append("telegram.token")
+    data.pop("token", None)
+    return [
+        Problem(
+            f"{where}: {key}",
+            f"the bot token must not be written in a file; remove it and set {TOKEN_ENV} "
+            "in the environment instead",
+        )
+        for key in found
+    ]
+
+
+def _describe(where: str, item: Any) -> Problem:
+    loc = [str(part) for part in item["loc"]]
+    key = ".".join(loc) or "(top level)"
+    if item["type"] == "extra_forbidden":
+        hint = _closest_key(loc)
+        message = f"unknown key {loc[-1]!r}"
+        if hint:
+            message += f"; did you mean {hint!r}?"
+        return Problem(f"{where}: {key}", message)
+    if item["type"] == "missing":
+        return Problem(f"{where}: {key}", "required key is missing")
+    message = str(item["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return Problem(f"{where}: {key}", message[:1].lower() + message[1:])
+
+
+def _closest_key(loc: list[str]) -> str | None:
+    model: type[BaseModel] = Config
+    for part in loc[:-1]:
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    matches = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(value: Path) -> Path:
+        return value if value.is_absolute() else base / value
+
+    event = config.event
+    if event.schedule is not None:
+        event = event.model_copy(update={"schedule": resolve(event.schedule)})
+    database = config.storage.database
+    storage = config.storage
+    if str(database) != ":memory:":
+        storage = storage.model_copy(update={"database": resolve(database)})
+    return config.model_copy(update={"event": event, "storage": storage})
+
+
+def supported_languages() -> tuple[str, ...]:
+    """Return the interface languages the bot ships."""
+    return LANGUAGES

@@ -1,0 +1,1 @@
+"""Append-only SQL migrations, applied in order by ``storage.database``."""

@@ -1,0 +1,106 @@
+"""Participants: who has talked to the bot, their language, zone, consents and reachability."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.models import Participant, UserSeen
+from storage.database import Database
+
+
+def _to_participant(row: aiosqlite.Row) -> Participant:
+    return Participant(
+        user_id=row["user_id"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        username=row["username"],
+        telegram_language=row["telegram_language"],
+        language=row["language"],
+        timezone=row["timezone"],
+        consent_directory=bool(row["consent_directory"]),
+        consent_intros=bool(row["consent_intros"]),
+        is_blocked=row["status"] == "blocked",
+        first_seen=datetime.fromisoformat(row["first_seen"]),
+        last_seen=datetime.fromisoformat(row["last_seen"]),
+    )
+
+
+class Participants:
+    """Repository of the participants table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record_seen(self, user: UserSeen, now: datetime) -> Participant:
+        """Insert or refresh the user from an update and return their row."""
+        conn = self._db.conn
+        await conn.execute(
+            """
+            INSERT INTO participants
+                (user_id, first_name, last_name, username, telegram_language,
+                 first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id) DO UPDATE SET
+                first_name = excluded.first_name,
+                last_name = excluded.last_name,
+                username = excluded.username,
+                telegram_language = COALESCE(excluded.telegram_language, telegram_language),
+                last_seen = excluded.last_seen
+            """,
+            (
+                user.user_id,
+                user.first_name,
+                user.last_name,
+                user.username,
+                user.language_code,
+                now.isoformat(),
+                now.isoformat(),
+            ),
+        )
+        found = await self.get(user.user_id)
+        assert found is not None  # just written on this connection
+        return found
+
+    async def get(self, user_id: int) -> Participant | None:
+        """Return the participant with this Telegram id, if known."""
+        async with self._db.conn.execute(
+            "SELECT * FROM participants WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _to_participant(row) if row else None
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """Store the user's chosen interface language."""
+        await self._db.conn.execute(
+            "UPDATE participants SET language = ? WHERE user_id = ?", (language, user_id)
+        )
+
+    async def set_timezone(self, user_id: int, timezone: str) -> None:
+        """Store the user's IANA time zone."""
+        await self._db.conn.execute(
+            "UPDATE participants SET timezone = ? WHERE user_id = ?", (timezone, user_id)
+        )
+
+    async def mark_blocked(self, user_id: int) -> None:
+        """Remember that the user blocked the bot: skip them until they come back."""
+        await self._db.conn.execute(
+            "UPDATE participants SET status = 'blocked' WHERE user_id = ?", (user_id,)
+        )
+
+    async def mark_active(self, user_id: int) -> None:
+        """Remember that the user can be reached again."""
+        await self._db.conn.execute(
+            "UPDATE participants SET status = 'active' WHERE user_id = ?", (user_id,)
+        )
+
+    async def active_ids(self, language: str | None = None) -> list[int]:
+        """Return the ids of reachable participants, optionally of one interface language."""
+        sql = "SELECT user_id FROM participants WHERE status = 'active'"
+        params: tuple[str, ...] = ()
+        if language is not None:
+            sql += " AND COALESCE(language, telegram_language, 'en') = ?"
+            params = (language,)
+        async with self._db.conn.execute(sql + " ORDER BY user_id", params) as cursor:
+            return [row[0] async for row in cursor]
