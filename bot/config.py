@@ -193,7 +193,7 @@ class ConfigError(Exception):
 
 
 def load_config(path: Path | str) -> Config:
-    """Read, validate and resolve the configuration file, raising ConfigError with every problem."""
+    """Read, validate and resolve the configuration; ConfigError lists every problem."""
     path = Path(path)
     where = str(path)
     if not path.is_file():
@@ -213,7 +213,19 @@ def load_config(path: Path | str) -> Config:
         problems += [_describe(where, item) for item in error.errors()]
     if problems:
         raise ConfigError(problems)
-    return _resolve_paths(config, path.parent.resolve())
+    config = _resolve_paths(config, path.parent.resolve())
+    schedule = config.event.schedule
+    if schedule is not None and not schedule.is_file():
+        raise ConfigError(
+            [
+                Problem(
+                    f"{where}: event.schedule",
+                    f"schedule file {str(schedule)!r} not found; fix the path (relative paths "
+                    "start at the configuration file's folder) or remove the key",
+                )
+            ]
+        )
+    return config
 
 
 def bot_token() -> str | None:

@@ -1,0 +1,90 @@
+"""Small helpers every handler module shares: typed context alias, replies, filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any, TypeAlias
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, filters
+
+from bot.context import ForumContext
+
+Handler: TypeAlias = BaseHandler[Any, ForumContext, Any]
+Buttons: TypeAlias = Sequence[Sequence[tuple[str, str]]]
+
+__all__ = ["PRIVATE", "Buttons", "Handler", "edit_or_reply", "escape", "keyboard", "reply"]
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """Private chats always; groups only for ``/command@thisbot``."""
+
+    __slots__ = ()
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == "private":
+            return True
+        text = message.text or message.caption or ""
+        first = text.split(maxsplit=1)[0] if text else ""
+        username = message.get_bot().username
+        return bool(username) and first.lower().endswith("@" + username.lower())
+
+
+ADDRESSED = _AddressedToBot(name="addressed_to_bot")
+
+
+def keyboard(rows: Buttons) -> InlineKeyboardMarkup | None:
+    """Build an inline keyboard from rows of (label, callback data)."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+async def reply(
+    update: Update,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Answer the update's chat with an HTML message (replying in groups)."""
+    message = update.effective_message
+    if message is None:
+        return None
+    return await message.reply_html(
+        text,
+        reply_markup=markup,
+        do_quote=message.chat.type != "private",
+    )
+
+
+async def edit_or_reply(
+    update: Update,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Edit the message whose button was pressed, or reply when there is none."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(text, reply_markup=markup)
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise
+        return
+    await reply(update, text, markup)
+
+
+def mention(user: User) -> str:
+    """Return an HTML mention of a Telegram user, escaped."""
+    return f'<a href="tg://user?id={user.id}">{escape(user.full_name)}</a>'

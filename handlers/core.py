@@ -1,0 +1,233 @@
+"""First contact: who the user is, their language and zone, and what the bot can do."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from telegram import ChatMemberUpdated, Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    TypeHandler,
+)
+
+from bot import callbacks
+from bot.commands import Role, commands_for
+from bot.context import ForumContext
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, resolve_language, translator
+from bot.models import UserSeen
+from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
+
+_ZONES_BY_FOLDED = {zone.casefold(): zone for zone in available_timezones()}
+
+
+def user_roles(context: ForumContext, user_id: int) -> set[Role]:
+    """Return the configured roles of a user."""
+    config = context.runtime.config
+    roles = {Role.PARTICIPANT}
+    if config.is_organiser(user_id):
+        roles.add(Role.ORGANISER)
+    if config.is_moderator(user_id):
+        roles.add(Role.MODERATOR)
+    return roles
+
+
+async def remember_user(update: Update, context: ForumContext) -> None:
+    """Record who sent the update, pick their language, and drop floods."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    runtime = context.runtime
+    allowed, warn = runtime.flood_guard.check(user.id)
+    if not allowed:
+        if warn and update.effective_chat and update.effective_chat.type == "private":
+            await reply(update, context.tr("You are sending too fast; I'll answer again shortly."))
+        raise ApplicationHandlerStop
+    seen = UserSeen(
+        user_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language_code=normalize_language(user.language_code),
+    )
+    participant = await runtime.participants.record_seen(seen, runtime.clock())
+    chat = update.effective_chat
+    if participant.is_blocked and chat and chat.type == "private" and not update.my_chat_member:
+        await runtime.participants.mark_active(user.id)
+    context.participant = participant
+    context.tr = translator(resolve_language(participant.language, participant.telegram_language))
+
+
+async def start(update: Update, context: ForumContext) -> None:
+    """Greet the user in their language and offer the language choice."""
+    user = update.effective_user
+    if user is None:
+        return
+    tr = context.tr
+    text = tr(
+        "Welcome to <b>{event}</b>, {name}!\n\n"
+        "I am the forum's assistant. I can show you the programme in your own time zone, "
+        "remind you of the sessions you choose, and introduce you to other participants.\n\n"
+        "Send /help to see everything I can do."
+    ).format(event=escape(context.runtime.config.event.name), name=escape(user.first_name))
+    await reply(update, text, keyboard([_language_buttons()]))
+
+
+async def show_help(update: Update, context: ForumContext) -> None:
+    """List the commands of the user's role."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return
+    tr = context.tr
+    lines = [tr("<b>What I can do</b>")]
+    for command in commands_for(user_roles(context, user.id), in_group=chat.type != "private"):
+        lines.append(f"/{command.name} — {escape(tr(command.description))}")
+    await reply(update, "\n".join(lines))
+
+
+def _language_buttons() -> list[tuple[str, str]]:
+    return [(LANGUAGE_NAMES[code], callbacks.encode("lang", code)) for code in LANGUAGES]
+
+
+async def choose_language(update: Update, context: ForumContext) -> None:
+    """Offer the five languages as buttons, or switch directly with /language de."""
+    if context.args:
+        code = normalize_language(context.args[0])
+        if code is not None:
+            await _switch_language(update, context, code)
+            return
+    text = context.tr("Choose your language:")
+    await reply(update, text, keyboard([_language_buttons()]))
+
+
+async def language_pressed(update: Update, context: ForumContext) -> None:
+    """Switch the interface language from a button press."""
+    query = update.callback_query
+    if query is None:
+        return
+    action = callbacks.parse(query.data)
+    code = normalize_language(action.arg(0)) if action else None
+    if code is None:
+        await query.answer(context.tr("This button is no longer valid."))
+        return
+    await query.answer()
+    await _switch_language(update, context, code)
+
+
+async def _switch_language(update: Update, context: ForumContext, code: str) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    await context.runtime.participants.set_language(user.id, code)
+    context.tr = translator(code)
+    await reply(update, context.tr("I will speak English with you from now on."))
+
+
+async def set_timezone(update: Update, context: ForumContext) -> None:
+    """Set the user's zone from /timezone Area/City, or offer the common ones as buttons."""
+    user = update.effective_user
+    if user is None:
+        return
+    tr = context.tr
+    if not context.args:
+        current = context.participant.timezone if context.participant else None
+        zone = current or context.runtime.config.event.timezone
+        rows = [
+            [(z, callbacks.encode("tz", z.replace("/", ".")))]
+            for z in context.runtime.config.event.timezones_offered
+        ]
+        text = tr(
+            "Your time zone is <b>{zone}</b>. Choose another below, or send it as "
+            "<code>/timezone America/Lima</code>."
+        ).format(zone=escape(zone))
+        await reply(update, text, keyboard(rows))
+        return
+    typed = " ".join(context.args).strip().replace(" ", "_")
+    zone_name = _ZONES_BY_FOLDED.get(typed.casefold())
+    if zone_name is None:
+        await reply(
+            update,
+            tr(
+                "I don't know the time zone <b>{zone}</b>. Send a name such as "
+                "<code>Europe/Berlin</code>, <code>Africa/Nairobi</code> or "
+                "<code>America/Sao_Paulo</code>."
+            ).format(zone=escape(typed[:64])),
+        )
+        return
+    await _store_zone(update, context, zone_name)
+
+
+async def timezone_pressed(update: Update, context: ForumContext) -> None:
+    """Set the zone chosen by button."""
+    query = update.callback_query
+    if query is None:
+        return
+    action = callbacks.parse(query.data)
+    raw = action.arg(0) if action else None
+    zone_name = _ZONES_BY_FOLDED.get(raw.replace(".", "/").casefold()) if raw else None
+    if zone_name is None:
+        await query.answer(context.tr("This button is no longer valid."))
+        return
+    await query.answer()
+    await _store_zone(update, context, zone_name)
+
+
+async def _store_zone(update: Update, context: ForumContext, zone: str) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    await context.runtime.participants.set_timezone(user.id, zone)
+    await reply(
+        update,
+        context.tr("Done: I will show times in <b>{zone}</b> as well.").format(zone=escape(zone)),
+    )
+
+
+async def show_privacy(update: Update, context: ForumContext) -> None:
+    """Explain what is stored and why."""
+    await reply(
+        update,
+        context.tr(
+            "<b>What I store and why</b>\n"
+            "• Your Telegram id, name and username: to answer you and, only with your "
+            "consent, to introduce you to other participants.\n"
+            "• Your language and time zone: to answer in your language and your time.\n"
+            "• The sessions you want reminders for.\n"
+            "Nothing is shared with anyone before you agree. The organisers delete personal "
+            "data after the forum."
+        ),
+    )
+
+
+async def track_block(update: Update, context: ForumContext) -> None:
+    """Mark a participant unreachable when they block the bot, reachable when they return."""
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    participants = context.runtime.participants
+    if change.new_chat_member.status in ("kicked", "left"):
+        await participants.mark_blocked(change.chat.id)
+    else:
+        await participants.mark_active(change.chat.id)
+
+
+def middleware() -> list[Handler]:
+    """Return the handlers that run before every other (group -1)."""
+    return [TypeHandler(Update, remember_user)]
+
+
+def handlers() -> list[Handler]:
+    """Return the first-contact handlers."""
+    return [
+        CommandHandler("start", start, filters=PRIVATE),
+        CommandHandler("help", show_help, filters=ADDRESSED),
+        CommandHandler("language", choose_language, filters=ADDRESSED),
+        CommandHandler("timezone", set_timezone, filters=PRIVATE),
+        CommandHandler("privacy", show_privacy, filters=ADDRESSED),
+        CallbackQueryHandler(language_pressed, pattern=r"^lang:"),
+        CallbackQueryHandler(timezone_pressed, pattern=r"^tz:"),
+        ChatMemberHandler(track_block, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]

@@ -1,0 +1,62 @@
+"""The one error handler: domain errors become replies, anything else is logged and reported."""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from bot.context import ForumContext
+from bot.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+_REPORT_LIMIT = 3500
+
+
+async def on_error(update: object, context: ForumContext) -> None:
+    """Answer the user politely and tell the operators what broke."""
+    error = context.error
+    if isinstance(error, DomainError):
+        await _tell_user(update, context, context.tr(error.user_message).format(**error.params))
+        return
+    if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
+        logger.info("user %s cannot be reached: %s", update.effective_user.id, error.message)
+        await context.runtime.participants.mark_blocked(update.effective_user.id)
+        return
+    logger.error("unhandled error while processing an update", exc_info=error)
+    await _tell_user(
+        update,
+        context,
+        context.tr("Sorry, something went wrong on my side. Please try again in a moment."),
+    )
+    await _report(context, error)
+
+
+async def _tell_user(update: object, context: ForumContext, text: str) -> None:
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(text)
+    except TelegramError:
+        logger.warning("could not tell the user about an error", exc_info=True)
+
+
+async def _report(context: ForumContext, error: BaseException | None) -> None:
+    chat_id = context.runtime.config.chats.modlog
+    if chat_id is None or error is None:
+        return
+    trace = "".join(traceback.format_exception(error))
+    if len(trace) > _REPORT_LIMIT:
+        trace = "…" + trace[-_REPORT_LIMIT:]
+    text = f"⚠️ <b>forum-bot error</b>\n<pre>{html.escape(trace)}</pre>"
+    try:
+        await context.bot.send_message(chat_id, text)
+    except TelegramError:
+        logger.warning("could not report an error to the modlog chat", exc_info=True)
