@@ -1,0 +1,94 @@
+"""Storage: migrations apply once, a newer database is refused, participants round-trip."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.models import UserSeen
+from storage.database import Database, DatabaseTooNewError, migrations
+from storage.participants import Participants
+
+NOW = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
+
+
+async def test_migrations_apply_and_set_wal(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    try:
+        assert await db.schema_version() == len(migrations())
+        async with db.conn.execute("PRAGMA journal_mode") as cursor:
+            row = await cursor.fetchone()
+        assert row is not None and row[0] == "wal"
+        async with db.conn.execute("PRAGMA foreign_keys") as cursor:
+            row = await cursor.fetchone()
+        assert row is not None and row[0] == 1
+    finally:
+        await db.close()
+        await db.close()  # idempotent
+
+
+async def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with aiosqlite.connect(path) as conn:
+        await conn.execute(f"PRAGMA user_version = {len(migrations()) + 1}")
+        await conn.commit()
+    with pytest.raises(DatabaseTooNewError, match="upgrade forum-bot"):
+        await Database(path).open()
+
+
+async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    people = Participants(db)
+    await people.record_seen(UserSeen(1, "Ada", None, None, "en"), NOW)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE participants SET first_name = 'X' WHERE user_id = 1")
+            raise RuntimeError("boom")
+    person = await people.get(1)
+    assert person is not None and person.first_name == "Ada"
+    await db.close()
+
+
+async def test_participant_settings_survive_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    db = Database(path)
+    await db.open()
+    people = Participants(db)
+    await people.record_seen(UserSeen(7, "Zoë <b>&", "Ñ", "zoe", "pt"), NOW)
+    await people.set_language(7, "de")
+    await people.set_timezone(7, "America/Sao_Paulo")
+    await people.mark_blocked(7)
+    await db.close()
+
+    db = Database(path)
+    await db.open()
+    person = await Participants(db).get(7)
+    await db.close()
+    assert person is not None
+    assert (person.first_name, person.language, person.timezone) == (
+        "Zoë <b>&",
+        "de",
+        "America/Sao_Paulo",
+    )
+    assert person.is_blocked
+    assert person.display_name == "Zoë <b>& Ñ"
+
+
+async def test_active_ids_filter_by_language(tmp_path: Path) -> None:
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    people = Participants(db)
+    await people.record_seen(UserSeen(1, "A", None, None, "de"), NOW)
+    await people.record_seen(UserSeen(2, "B", None, None, None), NOW)
+    await people.record_seen(UserSeen(3, "C", None, None, "es"), NOW)
+    await people.set_language(3, "de")
+    await people.mark_blocked(1)
+    assert await people.active_ids() == [2, 3]
+    assert await people.active_ids("de") == [3]
+    assert await people.active_ids("en") == [2]
+    await db.close()
