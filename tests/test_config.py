@@ -82,7 +82,7 @@ def test_missing_schedule_file_is_a_problem(tmp_path: Path) -> None:
     text = MINIMAL.replace(
         'timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\nschedule = "nope.json"'
     )
-    with pytest.raises(ConfigError, match="nope.json"):
+    with pytest.raises(ConfigError, match=r"nope\.json"):
         load_config(write(tmp_path, text))
 
 
