@@ -11,6 +11,7 @@ from tests.fakeapi.server import (
     Call,
     FakeTelegram,
     FloodLimits,
+    ManualClock,
 )
 from tests.fakeapi.world import SimCallback, SimChat, SimInlineQuery, SimMessage, SimUser
 
@@ -20,6 +21,7 @@ __all__ = [
     "Call",
     "FakeTelegram",
     "FloodLimits",
+    "ManualClock",
     "SimCallback",
     "SimChat",
     "SimInlineQuery",

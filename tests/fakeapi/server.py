@@ -79,6 +79,20 @@ def forbidden(message: str) -> ApiError:
     return ApiError(403, f"Forbidden: {message}")
 
 
+class ManualClock:
+    """A settable clock in unix seconds, for `FakeTelegram(clock=...)`."""
+
+    def __init__(self, start: float = 1_767_225_600.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds
+
+
 @dataclass(frozen=True)
 class FloodLimits:
     """Thresholds of the flood-control model (Telegram's Bots FAQ numbers by default)."""
@@ -456,7 +470,7 @@ class FakeTelegram:
         return data
 
     def chat_member_changed(
-        self, chat: SimChat, user: SimUser, old: str, actor: SimUser | None, **_: Any
+        self, chat: SimChat, user: SimUser, old: str, actor: SimUser | None
     ) -> None:
         """Inject a `chat_member` update (Telegram sends it only to admin bots)."""
         if chat.bot_status != "administrator":

@@ -447,7 +447,7 @@ class SimUser:
         chat.members[self.id] = Member("member")
         message = chat.add_message(self, extra={"new_chat_members": [self.to_api()]})
         self.fake.inject_update({"message": message.to_api()})
-        self.fake.chat_member_changed(chat, self, old, self, actor=self)
+        self.fake.chat_member_changed(chat, self, old, self)
         return message
 
     async def leave(self, chat: SimChat) -> SimMessage:
@@ -456,7 +456,7 @@ class SimUser:
         chat.members[self.id] = Member("left")
         message = chat.add_message(self, extra={"left_chat_member": self.to_api()})
         self.fake.inject_update({"message": message.to_api()})
-        self.fake.chat_member_changed(chat, self, old, self, actor=self)
+        self.fake.chat_member_changed(chat, self, old, self)
         return message
 
     # -- reading ----------------------------------------------------------------------------
