@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import httpx
@@ -10,6 +11,9 @@ import pytest_asyncio
 from telegram import Bot
 
 from tests.fakeapi import TEST_TOKEN, FakeTelegram, ManualClock
+
+# Opt in to PTB's timedelta `retry_after` now, so its deprecation warning cannot fail tests.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 @pytest.fixture

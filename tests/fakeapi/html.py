@@ -203,7 +203,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             raise EntityParseError(f"Unexpected end tag at byte offset {begin}")
         while at(i) and not _is_space(at(i)) and at(i) != 62:
             i += 1
-        end_name = text[begin + 2 : i].decode("utf-8", "replace")
+        end_name = text[begin + 2 : i].decode("utf-8", "replace").lower()
         while at(i) and _is_space(at(i)):
             i += 1
         if at(i) != 62:
