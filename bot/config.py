@@ -111,6 +111,12 @@ class RemindersConfig(Section):
 
     default_lead_minutes: int = Field(default=10, ge=1, le=240)
     late_grace_minutes: int = Field(default=15, ge=0, le=240)
+    plenary_types: list[str] = Field(default_factory=lambda: ["plenary"])
+    group_session_types: list[str] = Field(default_factory=lambda: ["plenary"])
+    group_lead_minutes: int = Field(default=10, ge=1, le=240)
+    group_morning_hour: int = Field(default=8, ge=-1, le=23)  # -1: no morning post
+    dispatch_interval_seconds: float = Field(default=2.0, gt=0, le=60)
+    dispatch_batch: int = Field(default=64, ge=1, le=1000)
 
 
 class LoggingConfig(Section):

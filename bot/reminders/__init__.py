@@ -1,0 +1,1 @@
+"""Personal agenda and session reminders: subscriptions, dispatch, digests, group posts."""

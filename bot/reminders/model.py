@@ -1,0 +1,87 @@
+"""Plain records of the reminders domain, shared by storage, services and rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+LEAD_CHOICES: tuple[int, ...] = (5, 10, 15, 30, 60)
+DIGEST_HOURS: tuple[int, ...] = (6, 7, 8, 9, 10)
+
+
+class State(Enum):
+    """Where a reminder (or notice) is in its life."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSettings:
+    """A user's choices; ``lead_minutes`` is None when they kept the default."""
+
+    lead_minutes: int | None = None
+    all_plenaries: bool = False
+    digest_hour: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What rendering a message for one user needs to know about them."""
+
+    user_id: int
+    language: str
+    timezone: str | None
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A reminder taken for sending (now in state 'sending')."""
+
+    user_id: int
+    session_guid: str
+    fire_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """One user's reminder for a session, with their own lead time."""
+
+    user_id: int
+    state: State
+    lead_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedNotice:
+    """A change notice taken for sending."""
+
+    user_id: int
+    session_guid: str
+    version: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestUser:
+    """A user who asked for the morning digest."""
+
+    user_id: int
+    hour: int
+
+
+def to_ts(instant: datetime) -> int:
+    """Return a tz-aware instant as whole unix seconds."""
+    if instant.tzinfo is None:
+        raise ValueError("naive datetime")
+    return int(instant.timestamp())
+
+
+def from_ts(seconds: int) -> datetime:
+    """Return unix seconds as a UTC instant."""
+    return datetime.fromtimestamp(seconds, UTC)

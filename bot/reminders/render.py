@@ -1,0 +1,316 @@
+"""Texts and button rows of the reminders feature, in the reader's language and zone.
+
+Pure functions: a translator, sessions and zones in, HTML text (organiser text escaped, never
+over Telegram's 4096 characters) and rows of (label, callback data) out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton, format_time
+
+from bot import callbacks
+from bot.i18n import Translator
+from bot.reminders.model import DIGEST_HOURS, LEAD_CHOICES, ReminderSettings
+from bot.schedule.model import Session
+
+MAX_TEXT = 4096
+Rows = list[list[tuple[str, str]]]
+
+# Callback actions of this feature. "rem"/"unrem" are also used by the schedule's cards.
+REMIND = "rem"
+UNREMIND = "unrem"
+SHOW = "rses"
+SETTINGS = "rset"
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    """A session of the user's agenda and whether it overlaps another one of it."""
+
+    session: Session
+    overlaps: bool
+
+
+def when(instant: datetime, zone: str, language: str) -> str:
+    """Return weekday, date and time of ``instant`` in ``zone``, formatted for ``language``."""
+    tz = ZoneInfo(zone)
+    day = format_skeleton("MMMEd", instant, tzinfo=tz, locale=language)
+    return f"{day}, {clock_time(instant, zone, language)}"
+
+
+def clock_time(instant: datetime, zone: str, language: str) -> str:
+    """Return the time of day of ``instant`` in ``zone`` for ``language``."""
+    return str(format_time(instant, format="short", tzinfo=ZoneInfo(zone), locale=language))
+
+
+def _times(tr: Translator, session: Session, event_zone: str, user_zone: str | None) -> str:
+    lang = tr.language
+    text = tr("{when} ({zone})").format(
+        when=escape(when(session.start, event_zone, lang)), zone=escape(event_zone)
+    )
+    if user_zone and user_zone != event_zone:
+        text += " · " + tr("{when} your time ({zone})").format(
+            when=escape(when(session.start, user_zone, lang)), zone=escape(user_zone)
+        )
+    return text
+
+
+def _place(tr: Translator, session: Session) -> str:
+    parts = []
+    if session.room:
+        parts.append("📍 " + escape(session.room))
+    if session.url:
+        link = f'<a href="{escape(session.url, quote=True)}">{escape(tr("online link"))}</a>'
+        parts.append("🔗 " + link)
+    return "\n".join(parts)
+
+
+def _speakers(tr: Translator, session: Session) -> str:
+    if not session.speakers:
+        return ""
+    return "🎤 " + escape(", ".join(session.speakers))
+
+
+def _join(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)
+
+
+def reminder_text(
+    tr: Translator,
+    session: Session,
+    *,
+    now: datetime,
+    event_zone: str,
+    user_zone: str | None,
+    late: bool,
+) -> str:
+    """Return the reminder a user receives before a session."""
+    minutes = max(0, round((session.start - now).total_seconds() / 60))
+    head = tr.plural(
+        "⏰ <b>{title}</b> starts in {n} minute.",
+        "⏰ <b>{title}</b> starts in {n} minutes.",
+        minutes,
+    ).format(title=escape(session.title_in(tr.language)), n=minutes)
+    if late:
+        head += "\n" + tr("(Late: I was offline when this reminder was due.)")
+    return _fit(
+        _join(
+            head,
+            "🕘 " + _times(tr, session, event_zone, user_zone),
+            _place(tr, session),
+            _speakers(tr, session),
+        )
+    )
+
+
+def reminder_buttons(tr: Translator, session: Session) -> Rows:
+    """Return the buttons under a reminder: open the session, stop reminding."""
+    return [
+        [
+            (tr("Open session"), callbacks.encode(SHOW, session.id)),
+            (tr("Stop reminders for it"), callbacks.encode(UNREMIND, session.id)),
+        ]
+    ]
+
+
+def session_text(
+    tr: Translator, session: Session, *, event_zone: str, user_zone: str | None
+) -> str:
+    """Return a session's details as the reminders feature shows them."""
+    description = session.description_in(tr.language)
+    if len(description) > 1500:
+        description = description[:1500].rstrip() + "…"
+    return _fit(
+        _join(
+            f"<b>{escape(session.title_in(tr.language))}</b>",
+            "🕘 " + _times(tr, session, event_zone, user_zone),
+            _place(tr, session),
+            _speakers(tr, session),
+            escape(description),
+        )
+    )
+
+
+def toggle_buttons(tr: Translator, session: Session, following: bool) -> Rows:
+    """Return the remind / stop reminding button for a session."""
+    if following:
+        return [[(tr("Stop reminders for it"), callbacks.encode(UNREMIND, session.id))]]
+    return [[(tr("Remind me"), callbacks.encode(REMIND, session.id))]]
+
+
+def agenda_text(
+    tr: Translator, items: Sequence[AgendaItem], *, zone: str, lead_minutes: int
+) -> str:
+    """Return the user's agenda grouped by day in their zone, overlaps marked."""
+    if not items:
+        return tr(
+            "Your agenda is empty. Send <code>/remind 12</code> with a session's number, or "
+            "press “Remind me” on a session."
+        )
+    lang = tr.language
+    tz = ZoneInfo(zone)
+    lines = [tr("<b>Your agenda</b> (times in {zone})").format(zone=escape(zone))]
+    current: date | None = None
+    for item in items:
+        session = item.session
+        day = session.start.astimezone(tz).date()
+        if day != current:
+            current = day
+            lines.append("")
+            lines.append("<b>" + escape(format_skeleton("MMMMEd", day, locale=lang)) + "</b>")
+        mark = " ⚠️" if item.overlaps else ""
+        lines.append(
+            f"{clock_time(session.start, zone, lang)}–{clock_time(session.end, zone, lang)} "
+            f"<code>{escape(session.id)}</code> {escape(session.title_in(lang))} "
+            f"· {escape(session.room)}{mark}"
+        )
+    if any(item.overlaps for item in items):
+        lines += ["", tr("⚠️ overlaps another session of your agenda.")]
+    lines += [
+        "",
+        tr.plural(
+            "I remind you {n} minute before each session. Change it in /settings.",
+            "I remind you {n} minutes before each session. Change it in /settings.",
+            lead_minutes,
+        ).format(n=lead_minutes),
+    ]
+    return _fit_lines(lines, tr)
+
+
+def digest_text(tr: Translator, sessions: Sequence[Session], *, zone: str) -> str:
+    """Return the morning digest: the user's sessions of the day in their zone."""
+    lang = tr.language
+    lines = [tr("☀️ <b>Good morning!</b> Your sessions today ({zone}):").format(zone=escape(zone))]
+    for session in sessions:
+        lines.append(
+            f"{clock_time(session.start, zone, lang)} <code>{escape(session.id)}</code> "
+            f"{escape(session.title_in(lang))} · {escape(session.room)}"
+        )
+    return _fit_lines(lines, tr)
+
+
+def group_reminder_text(
+    tr: Translator, session: Session, *, now: datetime, event_zone: str
+) -> str:
+    """Return the community group's post shortly before a session."""
+    return reminder_text(
+        tr, session, now=now, event_zone=event_zone, user_zone=None, late=False
+    )
+
+
+def morning_programme_text(
+    tr: Translator, sessions: Sequence[Session], *, day: date, event_zone: str
+) -> str:
+    """Return the community group's morning post with the day's programme."""
+    lang = tr.language
+    lines = [
+        tr("📅 <b>Today's programme</b>, {day} ({zone})").format(
+            day=escape(format_skeleton("MMMMEd", day, locale=lang)), zone=escape(event_zone)
+        )
+    ]
+    for session in sessions:
+        lines.append(
+            f"{clock_time(session.start, event_zone, lang)} "
+            f"<code>{escape(session.id)}</code> {escape(session.title_in(lang))} "
+            f"· {escape(session.room)}"
+        )
+    return _fit_lines(lines, tr)
+
+
+def notice_text(
+    tr: Translator,
+    payload: dict[str, object],
+    session: Session | None,
+    *,
+    event_zone: str,
+    user_zone: str | None,
+) -> str:
+    """Return the message telling a subscriber that a session moved, changed room or ended."""
+    title = escape(str(payload.get("title", "")))
+    if session is None or payload.get("cancelled"):
+        return tr("❌ <b>{title}</b> was cancelled. I removed its reminder.").format(title=title)
+    lines = [tr("🔄 <b>{title}</b> has changed:").format(title=title)]
+    old_start = payload.get("old_start")
+    if isinstance(old_start, int) and old_start != int(session.start.timestamp()):
+        lines.append(
+            tr("New time: {times}. Your reminder follows it.").format(
+                times=_times(tr, session, event_zone, user_zone)
+            )
+        )
+    old_room = payload.get("old_room")
+    if isinstance(old_room, str) and old_room != session.room:
+        lines.append(
+            tr("New room: {room} (was {old}).").format(
+                room=escape(session.room), old=escape(old_room)
+            )
+        )
+    return _fit(_join(*lines))
+
+
+def settings_text(tr: Translator, settings: ReminderSettings, *, lead: int, zone: str) -> str:
+    """Return the reminder settings as the user sees them."""
+    plenaries = tr("on") if settings.all_plenaries else tr("off")
+    if settings.digest_hour is None:
+        digest = tr("off")
+    else:
+        digest = tr("at {hour}:00 ({zone})").format(hour=settings.digest_hour, zone=escape(zone))
+    return _join(
+        tr("<b>Reminder settings</b>"),
+        tr.plural(
+            "Remind me {n} minute before a session.",
+            "Remind me {n} minutes before a session.",
+            lead,
+        ).format(n=lead),
+        tr("Every plenary: {state}").format(state=plenaries),
+        tr("Morning digest: {state}").format(state=digest),
+    )
+
+
+def settings_buttons(tr: Translator, settings: ReminderSettings, *, lead: int) -> Rows:
+    """Return the buttons of /settings: lead times, plenaries, digest hour."""
+    leads = [
+        (("✓ " if minutes == lead else "") + tr("{n} min").format(n=minutes),
+         callbacks.encode(SETTINGS, "lead", minutes))
+        for minutes in LEAD_CHOICES
+    ]
+    plenary = (
+        (tr("Stop reminding me of every plenary"), callbacks.encode(SETTINGS, "plen", 0))
+        if settings.all_plenaries
+        else (tr("Remind me of every plenary"), callbacks.encode(SETTINGS, "plen", 1))
+    )
+    digest = [
+        (("✓ " if settings.digest_hour == hour else "") + f"☀️ {hour}:00",
+         callbacks.encode(SETTINGS, "dig", hour))
+        for hour in DIGEST_HOURS
+    ]
+    digest_off = (
+        ("✓ " if settings.digest_hour is None else "") + tr("No digest"),
+        callbacks.encode(SETTINGS, "dig", "off"),
+    )
+    return [leads, [plenary], digest, [digest_off]]
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def _fit_lines(lines: list[str], tr: Translator) -> str:
+    """Join lines, dropping whole lines (never cutting a tag) to stay under the limit."""
+    text = "\n".join(lines)
+    if len(text) <= MAX_TEXT:
+        return text
+    kept: list[str] = []
+    size = 0
+    for index, line in enumerate(lines):
+        more = tr("… and {n} more lines.").format(n=len(lines) - index)
+        if size + len(line) + 1 + len(more) + 1 > MAX_TEXT:
+            return "\n".join([*kept, more])
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)

@@ -1,0 +1,294 @@
+"""The rules of reminders: who follows what, when a reminder is due, what a change does.
+
+Plain async code over ``storage.reminders`` and the programme; nothing here talks to Telegram
+(``bot.reminders.dispatch`` does the sending).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import RemindersConfig
+from bot.errors import DomainError
+from bot.i18n import N_
+from bot.reminders.model import (
+    DIGEST_HOURS,
+    LEAD_CHOICES,
+    Claimed,
+    Recipient,
+    ReminderSettings,
+    State,
+)
+from bot.reminders.programme import ProgrammeSource
+from bot.reminders.render import AgendaItem
+from bot.schedule.diff import ScheduleDiff
+from bot.schedule.model import Programme, Session
+from storage.reminders import ReminderStore
+
+logger = logging.getLogger(__name__)
+
+# A reminder sent more than this after its time says that it is late.
+LATE_AFTER = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with one claimed reminder: send it (late or not), or skip it."""
+
+    claimed: Claimed
+    session: Session | None
+    recipient: Recipient | None
+    skip: str | None
+    late: bool
+
+
+class Reminders:
+    """Subscriptions, settings, due reminders and schedule changes."""
+
+    def __init__(
+        self,
+        store: ReminderStore,
+        source: ProgrammeSource,
+        config: RemindersConfig,
+        clock: Clock,
+        *,
+        event_zone: str,
+    ) -> None:
+        self.store = store
+        self.source = source
+        self.config = config
+        self.clock = clock
+        self.event_zone = event_zone
+        self.dispatch_lock = asyncio.Lock()
+
+    # -- the programme ----------------------------------------------------------------------
+
+    def programme(self) -> Programme:
+        """Return the current programme or say that none is loaded yet."""
+        programme = self.source.programme
+        if programme is None:
+            raise DomainError(N_("The programme has not been published yet."))
+        return programme
+
+    def session(self, session_id: str) -> Session:
+        """Return the session users know by this id, or say it does not exist."""
+        found = self.programme().session_by_id(session_id)
+        if found is None:
+            raise DomainError(
+                N_("There is no session {id}. The programme lists each session's number."),
+                id=session_id[:20],
+            )
+        return found
+
+    def is_plenary(self, session: Session) -> bool:
+        """Tell whether a session is of a plenary type."""
+        kinds = {kind.casefold() for kind in self.config.plenary_types}
+        return (session.type or "").casefold() in kinds
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def lead_of(self, settings: ReminderSettings) -> int:
+        """Return the user's lead time in minutes."""
+        return settings.lead_minutes or self.config.default_lead_minutes
+
+    def fire_at(self, session: Session, lead_minutes: int | None) -> datetime:
+        """Return when the reminder for ``session`` is due with this lead time."""
+        return session.start - timedelta(minutes=lead_minutes or self.config.default_lead_minutes)
+
+    async def settings(self, user_id: int) -> ReminderSettings:
+        """Return the user's settings."""
+        return await self.store.settings(user_id)
+
+    async def set_lead(self, user_id: int, minutes: int) -> None:
+        """Change the lead time; the user's pending reminders move with it."""
+        if minutes not in LEAD_CHOICES:
+            raise DomainError(N_("Choose one of the offered lead times."))
+        programme = self.source.programme
+        moves: dict[str, datetime] = {}
+        if programme is not None:
+            for guid in await self.store.guids_of(user_id):
+                session = programme.session_by_guid(guid)
+                if session is not None:
+                    moves[guid] = self.fire_at(session, minutes)
+        await self.store.set_lead(user_id, minutes, moves)
+
+    async def set_all_plenaries(self, user_id: int, enabled: bool) -> int:
+        """Switch "remind me of every plenary"; return how many reminders it added."""
+        await self.store.set_all_plenaries(user_id, enabled)
+        if not enabled:
+            await self.store.drop_plenary_reminders(user_id)
+            return 0
+        programme = self.source.programme
+        if programme is None:
+            return 0
+        lead = self.lead_of(await self.store.settings(user_id))
+        now = self.clock()
+        rows = [
+            (user_id, s.guid, max(now, self.fire_at(s, lead)))
+            for s in programme.sessions
+            if self.is_plenary(s) and s.start > now
+        ]
+        return await self.store.subscribe_many(rows, "plenary")
+
+    async def set_digest_hour(self, user_id: int, hour: int | None) -> None:
+        """Switch the morning digest on at ``hour`` (user's zone) or off."""
+        if hour is not None and hour not in DIGEST_HOURS:
+            raise DomainError(N_("Choose one of the offered hours."))
+        await self.store.set_digest_hour(user_id, hour)
+
+    # -- the agenda -------------------------------------------------------------------------
+
+    async def remind(self, user_id: int, session_id: str) -> tuple[Session, bool]:
+        """Follow a session; return it and whether the reminder is new."""
+        session = self.session(session_id)
+        now = self.clock()
+        if session.start <= now:
+            raise DomainError(N_("This session has already started."))
+        lead = self.lead_of(await self.store.settings(user_id))
+        added = await self.store.subscribe(
+            user_id, session.guid, max(now, self.fire_at(session, lead))
+        )
+        return session, added
+
+    async def unremind(self, user_id: int, session_id: str) -> tuple[Session, bool]:
+        """Stop following a session; return it and whether there was a reminder."""
+        session = self.session(session_id)
+        return session, await self.store.unsubscribe(user_id, session.guid)
+
+    async def is_following(self, user_id: int, session: Session) -> bool:
+        """Tell whether the user has a reminder for the session."""
+        return await self.store.has(user_id, session.guid)
+
+    async def agenda(self, user_id: int) -> list[AgendaItem]:
+        """Return the user's sessions in time order, each marked if it overlaps another."""
+        programme = self.source.programme
+        if programme is None:
+            return []
+        sessions = sorted(
+            (
+                s
+                for guid in await self.store.guids_of(user_id)
+                if (s := programme.session_by_guid(guid)) is not None
+            ),
+            key=lambda s: (s.start, s.end, s.id),
+        )
+        overlapping: set[str] = set()
+        # Pairwise: a long session can overlap one that starts after the next one ends.
+        for index, first in enumerate(sessions):
+            for second in sessions[index + 1 :]:
+                if second.start < first.end:
+                    overlapping.update((first.guid, second.guid))
+        return [AgendaItem(s, s.guid in overlapping) for s in sessions]
+
+    async def day_of(self, user_id: int, day: date, zone: str) -> list[Session]:
+        """Return the user's sessions that start on ``day`` in ``zone``."""
+        tz = ZoneInfo(zone)
+        return [
+            item.session
+            for item in await self.agenda(user_id)
+            if item.session.start.astimezone(tz).date() == day
+        ]
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Load the programme and recover what a crash left in flight."""
+        await self.source.open()
+        await self.recover()
+
+    async def recover(self) -> int:
+        """At start: put what a crash left in flight back in the queue (resend policy)."""
+        count = await self.store.recover_in_flight()
+        if count:
+            logger.warning("%d reminder(s) were in flight at the last stop; resending", count)
+        return count
+
+    async def claim(self, limit: int) -> list[Decision]:
+        """Claim due reminders and decide, for each, whether to send it or skip it.
+
+        Skipped ones are recorded at once; the caller sends those whose ``skip`` is None.
+        """
+        now = self.clock()
+        claimed = await self.store.claim_due(now, limit)
+        if not claimed:
+            return []
+        recipients = await self.store.recipients([c.user_id for c in claimed])
+        programme = self.source.programme
+        grace = timedelta(minutes=self.config.late_grace_minutes)
+        decisions = []
+        for item in claimed:
+            session = programme.session_by_guid(item.session_guid) if programme else None
+            recipient = recipients.get(item.user_id)
+            late = now - item.fire_at > LATE_AFTER
+            skip = None
+            if session is None:
+                skip = "cancelled"
+            elif recipient is None or recipient.blocked:
+                skip = "blocked"
+            elif now >= session.start:
+                skip = "started"
+            elif now - item.fire_at > grace:
+                skip = "too late"
+            decisions.append(Decision(item, session, recipient, skip, late))
+        skipped = [
+            (d.claimed.user_id, d.claimed.session_guid, State.SKIPPED, d.skip)
+            for d in decisions
+            if d.skip
+        ]
+        await self.store.finish(skipped)
+        return decisions
+
+    # -- schedule changes -------------------------------------------------------------------
+
+    async def on_programme_changed(
+        self, diff: ScheduleDiff, programme: Programme | None = None
+    ) -> int:
+        """Move reminders of moved sessions, skip cancelled ones, and queue one notice each.
+
+        Called by the schedule reload after the new programme is stored. Returns the number
+        of notices queued (the dispatcher sends them).
+        """
+        await self.source.refresh(programme)
+        now = self.clock()
+        retime: list[tuple[int, str, datetime, bool]] = []
+        skip: list[tuple[int, str, str]] = []
+        notices: list[tuple[int, str, str, dict[str, Any]]] = []
+        changed: dict[str, tuple[Session, Session]] = {}
+        for old, new in (*diff.moved, *diff.re_roomed):
+            changed[new.guid] = (old, new)
+        for old, new in changed.values():
+            version = f"{int(new.start.timestamp())}|{new.room}"
+            payload = {
+                "title": new.title,
+                "old_start": int(old.start.timestamp()),
+                "old_room": old.room,
+            }
+            for sub in await self.store.subscribers(new.guid):
+                if new.start != old.start:
+                    at = max(now, self.fire_at(new, sub.lead_minutes))
+                    rearm = sub.state is not State.PENDING and new.start > now
+                    retime.append((sub.user_id, new.guid, at, rearm))
+                if new.end > now:
+                    notices.append((sub.user_id, new.guid, version, payload))
+        for old in diff.removed:
+            payload = {"title": old.title, "cancelled": True}
+            for sub in await self.store.subscribers(old.guid):
+                skip.append((sub.user_id, old.guid, "cancelled"))
+                if old.end > now and sub.state is not State.SKIPPED:
+                    notices.append((sub.user_id, old.guid, "cancelled", payload))
+        await self.store.apply_change(retime, skip, notices)
+        added_plenaries = [s for s in diff.added if self.is_plenary(s) and s.start > now]
+        if added_plenaries:
+            for user_id in await self.store.plenary_users():
+                lead = self.lead_of(await self.store.settings(user_id))
+                await self.store.subscribe_many(
+                    [(user_id, s.guid, max(now, self.fire_at(s, lead))) for s in added_plenaries],
+                    "plenary",
+                )
+        return len(notices)
