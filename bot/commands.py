@@ -32,6 +32,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", N_("Choose your language")),
     Command("timezone", N_("Set your time zone")),
     Command("privacy", N_("What I store about you and why")),
+    Command("agenda", N_("Your sessions and reminders")),
+    Command("remind", N_("Remind me of a session: /remind 12")),
+    Command("unremind", N_("Stop reminding me of a session: /unremind 12")),
+    Command("calendar", N_("Your agenda as a calendar file")),
+    Command("settings", N_("Reminder lead time, plenaries and morning digest")),
 )
 
 

@@ -9,8 +9,12 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
+from bot.reminders.dispatch import Dispatcher
+from bot.reminders.programme import StoredProgramme
+from bot.reminders.service import Reminders
 from storage.database import Database
 from storage.participants import Participants
+from storage.reminders import ReminderStore
 
 
 @dataclass
@@ -23,6 +27,8 @@ class Runtime:
     participants: Participants
     flood_guard: FloodGuard
     outbound: Outbound
+    reminders: Reminders
+    reminder_dispatch: Dispatcher
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -30,18 +36,29 @@ class Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         participants = Participants(db)
+        outbound = Outbound(participants.mark_blocked)
+        reminders = Reminders(
+            ReminderStore(db),
+            StoredProgramme(db, config.event.schedule, config.event.timezone, clock),
+            config.reminders,
+            clock,
+            event_zone=config.event.timezone,
+        )
         return cls(
             config=config,
             db=db,
             clock=clock,
             participants=participants,
             flood_guard=FloodGuard(clock),
-            outbound=Outbound(participants.mark_blocked),
+            outbound=outbound,
+            reminders=reminders,
+            reminder_dispatch=Dispatcher(reminders, outbound, config),
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations)."""
+        """Open the database (applying migrations), then the services that read it."""
         await self.db.open()
+        await self.reminders.open()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""

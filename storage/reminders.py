@@ -247,7 +247,7 @@ class ReminderStore:
         skip: Sequence[tuple[int, str, str]],
         notices: Sequence[tuple[int, str, str, dict[str, Any]]],
     ) -> None:
-        """In one transaction: move reminders (user, guid, fire_at, re-arm), skip some, queue notices."""
+        """Move reminders (user, guid, fire_at, re-arm), skip some, queue notices, at once."""
         async with self._db.transaction() as conn:
             await conn.executemany(
                 "UPDATE reminders SET fire_at = ?, "
@@ -305,7 +305,8 @@ class ReminderStore:
     async def finish_post(self, key: str, sent: bool) -> None:
         """Record whether a claimed post went out."""
         await self._db.conn.execute(
-            "UPDATE reminder_posts SET state = ? WHERE key = ?", ("sent" if sent else "failed", key)
+            "UPDATE reminder_posts SET state = ? WHERE key = ?",
+            ("sent" if sent else "failed", key),
         )
 
     async def has_post(self, key: str) -> bool:

@@ -124,7 +124,9 @@ class Dispatcher:
                 user_zone=recipient.timezone,
                 late=decision.late,
             )
-            return await self._send(bot, recipient.user_id, text, render.reminder_buttons(tr, session))
+            return await self._send(
+                bot, recipient.user_id, text, render.reminder_buttons(tr, session)
+            )
 
         store = self.reminders.store
         retried = 0
@@ -217,9 +219,7 @@ class Dispatcher:
             today = programme.on_day(local.date())
             key = f"morning:{local.date().isoformat()}"
             if today and not await self.reminders.store.has_post(key):
-                text = render.morning_programme_text(
-                    tr, today, day=local.date(), event_zone=zone
-                )
+                text = render.morning_programme_text(tr, today, day=local.date(), event_zone=zone)
                 await self._post_once(bot, key, chat_id, text)
                 report.posts.append(key)
 
@@ -242,7 +242,8 @@ class Dispatcher:
             if await store.has_post(key):
                 continue
             sessions = [
-                s for s in await self.reminders.day_of(user.user_id, local.date(), zone)
+                s
+                for s in await self.reminders.day_of(user.user_id, local.date(), zone)
                 if s.start > now
             ]
             if not sessions:
@@ -250,4 +251,3 @@ class Dispatcher:
             text = render.digest_text(translator(recipient.language), sessions, zone=zone)
             await self._post_once(bot, key, user.user_id, text)
             report.posts.append(key)
-

@@ -6,10 +6,11 @@ over Telegram's 4096 characters) and rows of (label, callback data) out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
+from html import escape, unescape
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
@@ -199,9 +200,7 @@ def group_reminder_text(
     tr: Translator, session: Session, *, now: datetime, event_zone: str
 ) -> str:
     """Return the community group's post shortly before a session."""
-    return reminder_text(
-        tr, session, now=now, event_zone=event_zone, user_zone=None, late=False
-    )
+    return reminder_text(tr, session, now=now, event_zone=event_zone, user_zone=None, late=False)
 
 
 def morning_programme_text(
@@ -275,8 +274,10 @@ def settings_text(tr: Translator, settings: ReminderSettings, *, lead: int, zone
 def settings_buttons(tr: Translator, settings: ReminderSettings, *, lead: int) -> Rows:
     """Return the buttons of /settings: lead times, plenaries, digest hour."""
     leads = [
-        (("✓ " if minutes == lead else "") + tr("{n} min").format(n=minutes),
-         callbacks.encode(SETTINGS, "lead", minutes))
+        (
+            ("✓ " if minutes == lead else "") + tr("{n} min").format(n=minutes),
+            callbacks.encode(SETTINGS, "lead", minutes),
+        )
         for minutes in LEAD_CHOICES
     ]
     plenary = (
@@ -285,8 +286,10 @@ def settings_buttons(tr: Translator, settings: ReminderSettings, *, lead: int) -
         else (tr("Remind me of every plenary"), callbacks.encode(SETTINGS, "plen", 1))
     )
     digest = [
-        (("✓ " if settings.digest_hour == hour else "") + f"☀️ {hour}:00",
-         callbacks.encode(SETTINGS, "dig", hour))
+        (
+            ("✓ " if settings.digest_hour == hour else "") + f"☀️ {hour}:00",
+            callbacks.encode(SETTINGS, "dig", hour),
+        )
         for hour in DIGEST_HOURS
     ]
     digest_off = (
@@ -314,3 +317,8 @@ def _fit_lines(lines: list[str], tr: Translator) -> str:
         kept.append(line)
         size += len(line) + 1
     return "\n".join(kept)
+
+
+def strip_tags(text: str) -> str:
+    """Return HTML text as plain text (for callback answers, which take no markup)."""
+    return unescape(re.sub(r"<[^>]+>", "", text))

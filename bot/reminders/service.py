@@ -7,6 +7,7 @@ Plain async code over ``storage.reminders`` and the programme; nothing here talk
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -82,7 +83,7 @@ class Reminders:
         if found is None:
             raise DomainError(
                 N_("There is no session {id}. The programme lists each session's number."),
-                id=session_id[:20],
+                id=html.escape(session_id[:20]),
             )
         return found
 

@@ -1,0 +1,223 @@
+"""Personal agenda: /remind, /unremind, /agenda, /calendar, /settings and their buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import callbacks
+from bot.context import BotData, ForumContext
+from bot.reminders import render
+from bot.reminders.ics import agenda_ics
+from handlers.common import PRIVATE, Handler, edit_or_reply, escape, keyboard, reply
+
+
+def _zone(context: ForumContext) -> str:
+    participant = context.participant
+    return (participant.timezone if participant else None) or context.runtime.config.event.timezone
+
+
+def _user_zone(context: ForumContext) -> str | None:
+    return context.participant.timezone if context.participant else None
+
+
+async def remind(update: Update, context: ForumContext) -> None:
+    """Add a session to the user's agenda from /remind 12."""
+    user = update.effective_user
+    if user is None:
+        return
+    if not context.args:
+        await reply(update, context.tr("Send the session's number: <code>/remind 12</code>."))
+        return
+    session, added = await context.runtime.reminders.remind(user.id, context.args[0])
+    await reply(update, _remind_answer(context, session.title_in(context.tr.language), added))
+
+
+async def unremind(update: Update, context: ForumContext) -> None:
+    """Remove a session from the user's agenda from /unremind 12."""
+    user = update.effective_user
+    if user is None:
+        return
+    if not context.args:
+        await reply(update, context.tr("Send the session's number: <code>/unremind 12</code>."))
+        return
+    session, removed = await context.runtime.reminders.unremind(user.id, context.args[0])
+    await reply(update, _unremind_answer(context, session.title_in(context.tr.language), removed))
+
+
+def _remind_answer(context: ForumContext, title: str, added: bool) -> str:
+    text = (
+        context.tr("Done: I will remind you of <b>{title}</b>.")
+        if added
+        else context.tr("You already have a reminder for <b>{title}</b>.")
+    )
+    return text.format(title=escape(title))
+
+
+def _unremind_answer(context: ForumContext, title: str, removed: bool) -> str:
+    text = (
+        context.tr("I will not remind you of <b>{title}</b>.")
+        if removed
+        else context.tr("You had no reminder for <b>{title}</b>.")
+    )
+    return text.format(title=escape(title))
+
+
+async def toggle_pressed(update: Update, context: ForumContext) -> None:
+    """Follow or stop following a session from a button (rem:ID / unrem:ID)."""
+    query = update.callback_query
+    user = update.effective_user
+    action = callbacks.parse(query.data if query else None)
+    session_id = action.arg(0) if action else None
+    if query is None or user is None or action is None or session_id is None:
+        if query is not None:
+            await query.answer(context.tr("This button is no longer valid."))
+        return
+    reminders = context.runtime.reminders
+    if action.name == render.REMIND:
+        session, added = await reminders.remind(user.id, session_id)
+        text = _remind_answer(context, session.title_in(context.tr.language), added)
+    else:
+        session, removed = await reminders.unremind(user.id, session_id)
+        text = _unremind_answer(context, session.title_in(context.tr.language), removed)
+    await query.answer(render.strip_tags(text)[:200])
+    following = action.name == render.REMIND
+    await _replace_buttons(update, render.toggle_buttons(context.tr, session, following))
+
+
+async def _replace_buttons(update: Update, rows: render.Rows) -> None:
+    query = update.callback_query
+    if query is None or query.message is None or not hasattr(query.message, "edit_reply_markup"):
+        return
+    await query.edit_message_reply_markup(keyboard(rows))
+
+
+async def show_session(update: Update, context: ForumContext) -> None:
+    """Show a session's details with the remind / stop button (from a reminder)."""
+    query = update.callback_query
+    user = update.effective_user
+    action = callbacks.parse(query.data if query else None)
+    session_id = action.arg(0) if action else None
+    if query is None or user is None or session_id is None:
+        if query is not None:
+            await query.answer(context.tr("This button is no longer valid."))
+        return
+    reminders = context.runtime.reminders
+    session = reminders.session(session_id)
+    await query.answer()
+    text = render.session_text(
+        context.tr, session, event_zone=reminders.event_zone, user_zone=_user_zone(context)
+    )
+    following = await reminders.is_following(user.id, session)
+    await reply(update, text, keyboard(render.toggle_buttons(context.tr, session, following)))
+
+
+async def agenda(update: Update, context: ForumContext) -> None:
+    """Show the user's sessions in their zone, overlapping ones marked."""
+    user = update.effective_user
+    if user is None:
+        return
+    reminders = context.runtime.reminders
+    items = await reminders.agenda(user.id)
+    lead = reminders.lead_of(await reminders.settings(user.id))
+    await reply(
+        update, render.agenda_text(context.tr, items, zone=_zone(context), lead_minutes=lead)
+    )
+
+
+async def calendar(update: Update, context: ForumContext) -> None:
+    """Send the user's agenda as an .ics file with alarms at their lead time."""
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return
+    runtime = context.runtime
+    items = await runtime.reminders.agenda(user.id)
+    if not items:
+        await reply(
+            update, render.agenda_text(context.tr, [], zone=_zone(context), lead_minutes=0)
+        )
+        return
+    lead = runtime.reminders.lead_of(await runtime.reminders.settings(user.id))
+    data = agenda_ics(
+        [item.session for item in items],
+        calendar_name=runtime.config.event.name,
+        language=context.tr.language,
+        lead_minutes=lead,
+        now=runtime.clock(),
+    )
+    caption = context.tr("Your agenda: open the file to add it to your calendar.")
+    await message.reply_document(InputFile(data, filename="agenda.ics"), caption=caption)
+
+
+async def settings(update: Update, context: ForumContext) -> None:
+    """Show the reminder settings with their buttons."""
+    user = update.effective_user
+    if user is None:
+        return
+    text, rows = await _settings_view(context, user.id)
+    await reply(update, text, keyboard(rows))
+
+
+async def _settings_view(context: ForumContext, user_id: int) -> tuple[str, render.Rows]:
+    reminders = context.runtime.reminders
+    current = await reminders.settings(user_id)
+    lead = reminders.lead_of(current)
+    text = render.settings_text(context.tr, current, lead=lead, zone=_zone(context))
+    return text, render.settings_buttons(context.tr, current, lead=lead)
+
+
+async def settings_pressed(update: Update, context: ForumContext) -> None:
+    """Apply a settings button (rset:lead:15, rset:plen:1, rset:dig:8 or rset:dig:off)."""
+    query = update.callback_query
+    user = update.effective_user
+    action = callbacks.parse(query.data if query else None)
+    if query is None or user is None or action is None:
+        return
+    reminders = context.runtime.reminders
+    what, value = action.arg(0), action.int_arg(1)
+    if what == "lead" and value is not None:
+        await reminders.set_lead(user.id, value)
+    elif what == "plen" and value in (0, 1):
+        await reminders.set_all_plenaries(user.id, bool(value))
+    elif what == "dig" and (value is not None or action.arg(1) == "off"):
+        await reminders.set_digest_hour(user.id, value)
+    else:
+        await query.answer(context.tr("This button is no longer valid."))
+        return
+    await query.answer(context.tr("Saved."))
+    text, rows = await _settings_view(context, user.id)
+    await edit_or_reply(update, text, keyboard(rows))
+
+
+def schedule_jobs(application: Application[Any, ForumContext, Any, Any, BotData, Any]) -> None:
+    """Run the reminder dispatcher at start and then every few seconds."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("the reminders need PTB's job queue (python-telegram-bot[job-queue])")
+    interval = 2.0
+    runtime = application.bot_data.runtime
+    if runtime is not None:
+        interval = runtime.config.reminders.dispatch_interval_seconds
+    job_queue.run_repeating(dispatch_tick, interval=interval, first=0, name="reminders")
+
+
+async def dispatch_tick(context: ForumContext) -> None:
+    """Send the reminders, notices and posts that are due."""
+    await context.runtime.reminder_dispatch.run(context.bot)
+
+
+def handlers() -> list[Handler]:
+    """Return the agenda and reminder handlers."""
+    return [
+        CommandHandler("remind", remind, filters=PRIVATE),
+        CommandHandler("unremind", unremind, filters=PRIVATE),
+        CommandHandler("agenda", agenda, filters=PRIVATE),
+        CommandHandler("calendar", calendar, filters=PRIVATE),
+        CommandHandler("settings", settings, filters=PRIVATE),
+        CallbackQueryHandler(toggle_pressed, pattern=r"^(rem|unrem):"),
+        CallbackQueryHandler(show_session, pattern=r"^rses:"),
+        CallbackQueryHandler(settings_pressed, pattern=r"^rset:"),
+    ]
