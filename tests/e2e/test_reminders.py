@@ -1,0 +1,249 @@
+"""Reminders end to end: the real Application, the fake Bot API, simulated users, a set clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from storage.schedule import ScheduleStore
+from tests.fakeapi import FakeTelegram, SimUser
+from tests.reminders_support import (
+    OPENING,
+    WORKSHOP,
+    RunningBot,
+    SettableClock,
+    make_config,
+    moved,
+    programme,
+    start_bot,
+    store_programme,
+)
+
+DUE = OPENING.start - timedelta(minutes=10)  # the default lead time
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    server.assert_no_contract_violations()
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(fake: FakeTelegram, clock: SettableClock, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    database = tmp_path / "bot.sqlite3"
+    await store_programme(database, programme())
+    running = start_bot(fake, make_config(fake, database), clock)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+class Conversation:
+    """A user and a count of updates sent, to wait for the bot to settle."""
+
+    def __init__(self, bot: RunningBot, user: SimUser) -> None:
+        self.bot = bot
+        self.user = user
+
+    async def say(self, text: str) -> None:
+        await self.user.send(text)
+        await self.bot.settle(self.bot.count_update())
+
+    async def click(self, label: str) -> None:
+        callback = await self.user.click(label)
+        await self.bot.settle(self.bot.count_update())
+        assert callback.answered, f"{label!r} was never answered"
+
+
+def reminders_in(user: SimUser) -> list[str]:
+    return [m.html or m.text or "" for m in user.inbox if "⏰" in (m.text or "")]
+
+
+async def test_subscriber_gets_one_reminder_on_time_in_language_and_zone(
+    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+) -> None:
+    user = fake.add_user("Ana", language_code="pt")
+    ana = Conversation(bot, user)
+    await ana.say("/start")
+    await ana.say("/timezone America/Sao_Paulo")
+    await ana.say("/remind 12")
+    assert "Opening &lt;plenary&gt; &amp; welcome" in (user.last_message.html or "")
+
+    clock.set(DUE - timedelta(seconds=1))
+    await bot.dispatch()
+    assert reminders_in(user) == []
+
+    clock.set(DUE)
+    report = await bot.dispatch()
+    assert report.sent == 1
+    [reminder] = reminders_in(user)
+    assert "começa em 10 minutos" in reminder
+    assert "Opening &lt;plenary&gt; &amp; welcome" in reminder
+    assert "09:00" in reminder and "(Europe/Berlin)" in reminder  # the event's zone
+    assert "05:00" in reminder and "America/Sao_Paulo" in reminder  # the user's zone
+    assert "Ana Lima, Bo Chen" in reminder and "Plenary Hall" in reminder
+    assert user.last_message.button_labels == ["Abrir sessão", "Parar lembretes desta sessão"]
+
+    clock.set(DUE + timedelta(minutes=1))
+    await bot.dispatch()
+    assert len(reminders_in(user)) == 1
+
+
+async def test_unsubscribed_user_gets_no_reminder(
+    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+) -> None:
+    user = fake.add_user("Bea")
+    bea = Conversation(bot, user)
+    await bea.say("/remind 12")
+    await bea.say("/unremind 12")
+    assert "will not remind you" in (user.last_message.text or "")
+    clock.set(DUE + timedelta(minutes=1))
+    report = await bot.dispatch()
+    assert report.sent == 0 and reminders_in(user) == []
+
+
+async def test_changed_lead_time_takes_effect(
+    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+) -> None:
+    user = fake.add_user("Caio")
+    caio = Conversation(bot, user)
+    await caio.say("/remind 12")
+    await caio.say("/settings")
+    await caio.click("30 min")
+    assert "✓ 30 min" in user.last_message.button_labels
+
+    clock.set(OPENING.start - timedelta(minutes=30, seconds=1))
+    await bot.dispatch()
+    assert reminders_in(user) == []
+    clock.set(OPENING.start - timedelta(minutes=30))
+    await bot.dispatch()
+    [reminder] = reminders_in(user)
+    assert "starts in 30 minutes" in reminder
+
+
+async def test_schedule_change_moves_the_reminder_and_notifies_once(
+    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+) -> None:
+    user = fake.add_user("Dora")
+    dora = Conversation(bot, user)
+    await dora.say("/remind 12")
+    later = moved(OPENING, by=timedelta(hours=1), room="Room Sieg")
+    new = programme(later, WORKSHOP)
+    diff = await ScheduleStore(bot.runtime.db).replace_programme(new, clock())
+    await bot.runtime.reminders.on_programme_changed(diff, new)
+    await bot.runtime.reminders.on_programme_changed(diff, new)  # a repeated call tells no more
+    report = await bot.dispatch()
+    assert report.notices == 1
+    notice = user.last_message.html or ""
+    assert "has changed" in notice and "Room Sieg" in notice and "Plenary Hall" in notice
+    assert "10:00" in notice
+
+    clock.set(DUE)
+    await bot.dispatch()
+    assert reminders_in(user) == []
+    clock.set(later.start - timedelta(minutes=10))
+    await bot.dispatch()
+    assert len(reminders_in(user)) == 1
+    assert len([m for m in user.inbox if "has changed" in (m.text or "")]) == 1
+
+
+async def test_cancelled_session_is_told_and_never_reminded(
+    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+) -> None:
+    user = fake.add_user("Eli")
+    await Conversation(bot, user).say("/remind 12")
+    new = programme(WORKSHOP)
+    diff = await ScheduleStore(bot.runtime.db).replace_programme(new, clock())
+    await bot.runtime.reminders.on_programme_changed(diff, new)
+    await bot.dispatch()
+    assert "was cancelled" in (user.last_message.text or "")
+    clock.set(DUE)
+    await bot.dispatch()
+    assert reminders_in(user) == []
+
+
+async def test_agenda_marks_overlaps_and_calendar_has_alarm(
+    bot: RunningBot, fake: FakeTelegram
+) -> None:
+    user = fake.add_user("Fay")
+    fay = Conversation(bot, user)
+    await fay.say("/remind 12")
+    await fay.say("/remind 13")
+    await fay.say("/agenda")
+    agenda = user.last_message.html or ""
+    assert agenda.count("⚠️") == 3  # both sessions and the legend
+    assert "Room &lt;Rhein&gt;" in agenda
+    await fay.say("/calendar")
+    document = user.last_message.document
+    assert document is not None and document[0] == "agenda.ics"
+    ics = document[1].decode()
+    assert ics.count("BEGIN:VEVENT") == 2 and "TRIGGER:-PT10M" in ics
+    assert "SUMMARY:Opening <plenary> & welcome" in ics
+
+
+async def test_stop_button_on_a_reminder_ends_reminders(
+    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+) -> None:
+    user = fake.add_user("Gil")
+    gil = Conversation(bot, user)
+    await gil.say("/remind 13")
+    await gil.say("/remind 12")
+    clock.set(DUE)
+    await bot.dispatch()
+    await gil.click("Stop reminders for it")
+    assert await bot.runtime.reminders.store.has(user.id, OPENING.guid) is False
+    assert user.last_message.button_labels == ["Remind me"]
+    await gil.click("Remind me")
+    assert await bot.runtime.reminders.store.has(user.id, OPENING.guid) is True
+
+
+async def test_plenary_opt_in_and_unknown_session(
+    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+) -> None:
+    user = fake.add_user("Hal")
+    hal = Conversation(bot, user)
+    await hal.say("/remind 99<b>")
+    assert "There is no session 99&lt;b&gt;" in (user.last_message.html or "") or (
+        "There is no session 99<b>" in (user.last_message.text or "")
+    )
+    await hal.say("/settings")
+    await hal.click("Remind me of every plenary")
+    clock.set(DUE)
+    await bot.dispatch()
+    assert len(reminders_in(user)) == 1
+
+
+async def test_group_gets_plenary_post_once(fake: FakeTelegram, clock: SettableClock, tmp_path: Path) -> None:
+    group = fake.add_group("Community")
+    database = tmp_path / "bot.sqlite3"
+    await store_programme(database, programme())
+    config = make_config(fake, database)
+    config = config.model_copy(
+        update={"chats": config.chats.model_copy(update={"community": group.id})}
+    )
+    running = start_bot(fake, config, clock)
+    await running.start()
+    try:
+        clock.set(OPENING.start - timedelta(minutes=11))
+        await running.dispatch()
+        assert group.bot_messages == []
+        clock.set(OPENING.start - timedelta(minutes=10))
+        await running.dispatch()
+        await running.dispatch()
+        assert len(group.bot_messages) == 1
+        assert "Opening &lt;plenary&gt;" in (group.bot_messages[0].html or "")
+    finally:
+        await running.stop()
+
