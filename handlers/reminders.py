@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
@@ -88,10 +88,12 @@ async def toggle_pressed(update: Update, context: ForumContext) -> None:
 
 
 async def _replace_buttons(update: Update, rows: render.Rows) -> None:
+    # editMessageText rather than editMessageReplyMarkup: with Defaults(parse_mode) PTB 22
+    # adds parse_mode to the latter, which the Bot API does not define for it.
     query = update.callback_query
-    if query is None or query.message is None or not hasattr(query.message, "edit_reply_markup"):
+    if query is None or not isinstance(query.message, Message) or query.message.text is None:
         return
-    await query.edit_message_reply_markup(keyboard(rows))
+    await edit_or_reply(update, query.message.text_html, keyboard(rows))
 
 
 async def show_session(update: Update, context: ForumContext) -> None:
