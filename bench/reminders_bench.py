@@ -1,0 +1,178 @@
+"""Reminders benchmark: a burst against Telegram's flood limits, and start-up with 100k rows.
+
+    python -m bench.reminders_bench burst --users 1000      # 10000 takes about 6 minutes
+    python -m bench.reminders_bench startup --reminders 100000
+
+``burst``: N participants follow one session; the clock is set to the reminder's due time and
+one dispatcher round runs through the real Application (PTB's rate limiter, the shared
+Outbound queue) against the fake Bot API enforcing Telegram's flood limits. Reports the time
+from due to the last delivery against the floor N ÷ rate, and the number of 429 answers.
+
+``startup``: a database with that many stored reminders (all pending, in the future); a fresh
+process opens the bot (migrations check, programme load, in-flight recovery) and runs its
+first dispatcher round. Reports the time and the peak RSS of that process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from bot.app import build_application, runtime_of  # noqa: E402
+from bot.models import UserSeen  # noqa: E402
+from storage.database import Database  # noqa: E402
+from storage.participants import Participants  # noqa: E402
+from storage.reminders import ReminderStore  # noqa: E402
+from storage.schedule import ScheduleStore  # noqa: E402
+from tests.fakeapi import TEST_TOKEN, FakeTelegram  # noqa: E402
+from tests.reminders_support import (  # noqa: E402
+    OPENING,
+    T0,
+    SettableClock,
+    make_config,
+    programme,
+    session,
+)
+
+DUE = OPENING.start - timedelta(minutes=10)
+
+
+async def _fill(database: Path, user_ids: list[int], sessions_per_user: int) -> None:
+    sessions = [
+        session(str(100 + i), T0 + timedelta(days=1, minutes=15 * i))
+        for i in range(sessions_per_user)
+    ]
+    db = Database(database)
+    await db.open()
+    try:
+        await ScheduleStore(db).replace_programme(programme(OPENING, *sessions), T0)
+        people = Participants(db)
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO participants (user_id, first_name, telegram_language, first_seen, "
+                "last_seen) VALUES (?, ?, 'en', ?, ?)",
+                [(uid, f"U{uid}", T0.isoformat(), T0.isoformat()) for uid in user_ids],
+            )
+        del people
+        store = ReminderStore(db)
+        chosen = sessions if sessions_per_user > 1 else [OPENING]
+        for s in chosen:
+            await store.subscribe_many(
+                [(uid, s.guid, s.start - timedelta(minutes=10)) for uid in user_ids], "chosen"
+            )
+    finally:
+        await db.close()
+
+
+async def burst(users: int) -> None:
+    """Run one dispatcher round for ``users`` due reminders against the flood-limited fake."""
+    fake = FakeTelegram(flood_control=True)
+    await fake.start()
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bench.sqlite3"
+        people = [fake.add_user(f"U{i}") for i in range(users)]
+        for person in people:
+            person.started = True
+        await _fill(database, [p.id for p in people], 1)
+        config = make_config(fake, database)
+        config = config.model_copy(
+            update={"telegram": config.telegram.model_copy(update={"messages_per_second": 29})}
+        )
+        clock = SettableClock(DUE)
+        application = build_application(config, TEST_TOKEN, clock=clock)
+        await application.initialize()
+        assert application.post_init is not None
+        await application.post_init(application)
+        runtime = runtime_of(application)
+        rate = config.telegram.messages_per_second
+        started = time.monotonic()
+        report = await runtime.reminder_dispatch.run(application.bot)
+        elapsed = time.monotonic() - started
+        assert report is not None
+        counts = await runtime.reminders.store.count_by_state()
+        floor = users / rate
+        print(f"burst: N={users} rate={rate}/s")
+        print(f"  due -> last delivered: {elapsed:.1f} s (floor N/rate = {floor:.1f} s, "
+              f"{100 * (elapsed / floor - 1):+.1f} %)")
+        print(f"  sent={report.sent} skipped={report.skipped} retried={report.retry} "
+              f"states={counts}")
+        print(f"  429 answers from the fake: {fake.flood_errors}")
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+        await application.shutdown()
+    await fake.stop()
+
+
+async def startup_child(database: Path) -> None:
+    """In a fresh process: open the bot on an existing database and run one round."""
+    began = time.monotonic()
+    fake = FakeTelegram()
+    await fake.start()
+    config = make_config(fake, database)
+    application = build_application(config, TEST_TOKEN, clock=SettableClock(T0))
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    runtime = runtime_of(application)
+    opened = time.monotonic()
+    report = await runtime.reminder_dispatch.run(application.bot)
+    done = time.monotonic()
+    counts = await runtime.reminders.store.count_by_state()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  stored reminders: {sum(counts.values())} {counts}")
+    print(f"  open (initialize + post_init): {opened - began:.2f} s; first round: "
+          f"{done - opened:.3f} s (sent {report.sent if report else '-'})")
+    print(f"  start-up total: {done - began:.2f} s; peak RSS: {rss_mb:.0f} MB")
+    if application.post_shutdown:
+        await application.post_shutdown(application)
+    await application.shutdown()
+    await fake.stop()
+
+
+async def startup(reminders: int) -> None:
+    """Fill a database with ``reminders`` rows, then time a fresh process opening it."""
+    per_user = 5
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bench.sqlite3"
+        filling = time.monotonic()
+        await _fill(database, list(range(1, reminders // per_user + 1)), per_user)
+        print(f"startup: filled {reminders} reminders in {time.monotonic() - filling:.1f} s")
+        began = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "bench.reminders_bench", "startup-child", str(database)],
+            check=True,
+        )
+        print(f"  whole child process incl. imports: {time.monotonic() - began:.2f} s")
+
+
+def main() -> None:
+    """Parse the command line and run a benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    b = sub.add_parser("burst")
+    b.add_argument("--users", type=int, default=1000)
+    s = sub.add_parser("startup")
+    s.add_argument("--reminders", type=int, default=100_000)
+    c = sub.add_parser("startup-child")
+    c.add_argument("database", type=Path)
+    args = parser.parse_args()
+    if args.what == "burst":
+        asyncio.run(burst(args.users))
+    elif args.what == "startup":
+        asyncio.run(startup(args.reminders))
+    else:
+        asyncio.run(startup_child(args.database))
+
+
+if __name__ == "__main__":
+    main()
