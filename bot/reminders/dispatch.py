@@ -30,7 +30,11 @@ logger = logging.getLogger(__name__)
 
 
 class Pacer:
-    """Space calls evenly at ``rate`` per second, never in bursts."""
+    """Space calls at least ``1/rate`` seconds apart in actual time, never in bursts.
+
+    Spacing is measured from the previous call's actual release, so a stalled event loop
+    does not release the calls that fell due during the stall all at once.
+    """
 
     def __init__(
         self,
@@ -42,15 +46,16 @@ class Pacer:
         self._interval = 1.0 / rate
         self._now = now
         self._sleep = sleep
-        self._next = 0.0
+        self._last = -self._interval
+        self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
         """Wait for the next free slot."""
-        now = self._now()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await self._sleep(slot - now)
+        async with self._lock:
+            wait = self._last + self._interval - self._now()
+            if wait > 0:
+                await self._sleep(wait)
+            self._last = self._now()
 
 
 @dataclass
