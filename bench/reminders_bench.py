@@ -28,14 +28,12 @@ from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bot.app import build_application, runtime_of  # noqa: E402
-from bot.models import UserSeen  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.participants import Participants  # noqa: E402
-from storage.reminders import ReminderStore  # noqa: E402
-from storage.schedule import ScheduleStore  # noqa: E402
-from tests.fakeapi import TEST_TOKEN, FakeTelegram  # noqa: E402
-from tests.reminders_support import (  # noqa: E402
+from bot.app import build_application, runtime_of
+from storage.database import Database
+from storage.reminders import ReminderStore
+from storage.schedule import ScheduleStore
+from tests.fakeapi import TEST_TOKEN, FakeTelegram
+from tests.reminders_support import (
     OPENING,
     T0,
     SettableClock,
@@ -56,14 +54,12 @@ async def _fill(database: Path, user_ids: list[int], sessions_per_user: int) -> 
     await db.open()
     try:
         await ScheduleStore(db).replace_programme(programme(OPENING, *sessions), T0)
-        people = Participants(db)
         async with db.transaction() as conn:
             await conn.executemany(
                 "INSERT INTO participants (user_id, first_name, telegram_language, first_seen, "
                 "last_seen) VALUES (?, ?, 'en', ?, ?)",
                 [(uid, f"U{uid}", T0.isoformat(), T0.isoformat()) for uid in user_ids],
             )
-        del people
         store = ReminderStore(db)
         chosen = sessions if sessions_per_user > 1 else [OPENING]
         for s in chosen:
@@ -102,10 +98,13 @@ async def burst(users: int) -> None:
         counts = await runtime.reminders.store.count_by_state()
         floor = users / rate
         print(f"burst: N={users} rate={rate}/s")
-        print(f"  due -> last delivered: {elapsed:.1f} s (floor N/rate = {floor:.1f} s, "
-              f"{100 * (elapsed / floor - 1):+.1f} %)")
-        print(f"  sent={report.sent} skipped={report.skipped} retried={report.retry} "
-              f"states={counts}")
+        print(
+            f"  due -> last delivered: {elapsed:.1f} s (floor N/rate = {floor:.1f} s, "
+            f"{100 * (elapsed / floor - 1):+.1f} %)"
+        )
+        print(
+            f"  sent={report.sent} skipped={report.skipped} retried={report.retry} states={counts}"
+        )
         print(f"  429 answers from the fake: {fake.flood_errors}")
         if application.post_shutdown:
             await application.post_shutdown(application)
@@ -130,8 +129,10 @@ async def startup_child(database: Path) -> None:
     counts = await runtime.reminders.store.count_by_state()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  stored reminders: {sum(counts.values())} {counts}")
-    print(f"  open (initialize + post_init): {opened - began:.2f} s; first round: "
-          f"{done - opened:.3f} s (sent {report.sent if report else '-'})")
+    print(
+        f"  open (initialize + post_init): {opened - began:.2f} s; first round: "
+        f"{done - opened:.3f} s (sent {report.sent if report else '-'})"
+    )
     print(f"  start-up total: {done - began:.2f} s; peak RSS: {rss_mb:.0f} MB")
     if application.post_shutdown:
         await application.post_shutdown(application)
@@ -139,13 +140,13 @@ async def startup_child(database: Path) -> None:
     await fake.stop()
 
 
-async def startup(reminders: int) -> None:
+def startup(reminders: int) -> None:
     """Fill a database with ``reminders`` rows, then time a fresh process opening it."""
     per_user = 5
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "bench.sqlite3"
         filling = time.monotonic()
-        await _fill(database, list(range(1, reminders // per_user + 1)), per_user)
+        asyncio.run(_fill(database, list(range(1, reminders // per_user + 1)), per_user))
         print(f"startup: filled {reminders} reminders in {time.monotonic() - filling:.1f} s")
         began = time.monotonic()
         subprocess.run(
@@ -169,7 +170,7 @@ def main() -> None:
     if args.what == "burst":
         asyncio.run(burst(args.users))
     elif args.what == "startup":
-        asyncio.run(startup(args.reminders))
+        startup(args.reminders)
     else:
         asyncio.run(startup_child(args.database))
 

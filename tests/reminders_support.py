@@ -71,9 +71,7 @@ def session(
 
 
 OPENING = session("12", T0 + timedelta(hours=1), title="Opening <plenary> & welcome")
-WORKSHOP = session(
-    "13", T0 + timedelta(hours=1, minutes=30), room="Room <Rhein>", kind="workshop"
-)
+WORKSHOP = session("13", T0 + timedelta(hours=1, minutes=30), room="Room <Rhein>", kind="workshop")
 LATER = session("14", T0 + timedelta(hours=4), kind="workshop", room="Room Ahr")
 
 

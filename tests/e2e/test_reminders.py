@@ -41,7 +41,9 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest_asyncio.fixture
-async def bot(fake: FakeTelegram, clock: SettableClock, tmp_path: Path) -> AsyncIterator[RunningBot]:
+async def bot(
+    fake: FakeTelegram, clock: SettableClock, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
     database = tmp_path / "bot.sqlite3"
     await store_programme(database, programme())
     running = start_bot(fake, make_config(fake, database), clock)
@@ -225,7 +227,9 @@ async def test_plenary_opt_in_and_unknown_session(
     assert len(reminders_in(user)) == 1
 
 
-async def test_group_gets_plenary_post_once(fake: FakeTelegram, clock: SettableClock, tmp_path: Path) -> None:
+async def test_group_gets_plenary_post_once(
+    fake: FakeTelegram, clock: SettableClock, tmp_path: Path
+) -> None:
     group = fake.add_group("Community")
     database = tmp_path / "bot.sqlite3"
     await store_programme(database, programme())
@@ -246,4 +250,3 @@ async def test_group_gets_plenary_post_once(fake: FakeTelegram, clock: SettableC
         assert "Opening &lt;plenary&gt;" in (group.bot_messages[0].html or "")
     finally:
         await running.stop()
-

@@ -54,7 +54,7 @@ name = "Crash forum"
 timezone = "Europe/Berlin"
 
 [storage]
-database = "{tmp_path / 'bot.sqlite3'}"
+database = "{tmp_path / "bot.sqlite3"}"
 
 [reminders]
 dispatch_interval_seconds = 0.5
@@ -76,7 +76,9 @@ async def prepare(database: Path, users: list[SimUser]) -> None:
         for user in users:
             user.started = True
             await people.record_seen(UserSeen(user.id, user.first_name, None, None, "en"), T0)
-        await ReminderStore(db).subscribe_many([(u.id, OPENING.guid, DUE) for u in users], "chosen")
+        await ReminderStore(db).subscribe_many(
+            [(u.id, OPENING.guid, DUE) for u in users], "chosen"
+        )
     finally:
         await db.close()
 
@@ -99,10 +101,10 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     process.wait(10)
 
 
-async def until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+async def until(condition: Callable[[], bool], what: str, within: float = 60) -> None:
     """Wait for a condition the bot process brings about (polling, never a fixed sleep)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
@@ -111,14 +113,14 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 60) -
 
 def states(database: Path) -> dict[str, int]:
     with sqlite3.connect(database) as conn:
-        return dict(conn.execute("SELECT state, COUNT(*) FROM reminders GROUP BY state").fetchall())
+        return dict(
+            conn.execute("SELECT state, COUNT(*) FROM reminders GROUP BY state").fetchall()
+        )
 
 
 def sends(fake: FakeTelegram) -> list[int]:
     return [
-        int(call.params["chat_id"])
-        for call in fake.calls_to("sendMessage")
-        if call.status == 200
+        int(call.params["chat_id"]) for call in fake.calls_to("sendMessage") if call.status == 200
     ]
 
 
@@ -166,7 +168,7 @@ async def test_killed_during_a_burst_loses_none_and_duplicates_at_most_in_flight
     at_kill = states(database)
     in_flight = at_kill.get("sending", 0)
     sent_before = len(sends(fake))
-    assert 0 < at_kill.get("pending", 0) and in_flight <= 64
+    assert at_kill.get("pending", 0) > 0 and in_flight <= 64
 
     second = start_bot(config, DUE + timedelta(seconds=30), log)
     try:
