@@ -274,29 +274,33 @@ _PT: Lexicon = {
 
 LEXICONS: dict[str, Lexicon] = {"en": _EN, "de": _DE, "es": _ES, "fr": _FR, "pt": _PT}
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Words that carry no topic: removed before matching titles, speakers and rooms.
 STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
+    "en": _words(
         "the a an is are was on about of for in at to and or with by does do did it this that"
         " there session sessions talk talks event events me i you please show tell what which"
         " s will be held take takes place can find give list all any who's when's where's"
-        " going happen happens".split()
+        " going happen happens"
     ),
-    "de": frozenset(
+    "de": _words(
         "der die das den dem des ein eine einen einer ist sind zu zum zur uber von mit im in am"
         " um und oder fur es gibt welche welcher welches was sitzung veranstaltung bitte findet"
-        " statt sich mir ich zeig zeige".split()
+        " statt sich mir ich zeig zeige"
     ),
-    "es": frozenset(
+    "es": _words(
         "el la los las un una unos de del en es son sobre que para con y o al se sesion hay"
-        " esta este por me muestra dime cual cuales lugar tiene".split()
+        " esta este por me muestra dime cual cuales lugar tiene"
     ),
-    "fr": frozenset(
+    "fr": _words(
         "le la les l un une des de du d est c sur pour avec et en au aux quel quelle quelles"
-        " quels se session seance s il y a ce cette qu que lieu ou me moi montre dis".split()
+        " quels se session seance s il y a ce cette qu que lieu ou me moi montre dis"
     ),
-    "pt": frozenset(
+    "pt": _words(
         "o a os as um uma de do da dos das em no na nos nas e ou sobre para com que qual ha"
-        " sessao me mostra diz acontece onde".split()
+        " sessao me mostra diz acontece onde"
     ),
 }
