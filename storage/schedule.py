@@ -34,11 +34,13 @@ def fold(text: str) -> str:
 
 
 def search_tokens(words: str) -> list[str]:
-    """Return the word tokens of user text, bounded in number and length."""
-    return [t[:_MAX_TOKEN_LENGTH] for t in re.findall(r"\w+", words)[:_MAX_TOKENS]]
+    """Return the terms of user text (words, or hyphenated words), bounded in number and size."""
+    terms = re.findall(r"\w+(?:[-'’]\w+)*", words[:2000])[:_MAX_TOKENS]
+    return [" ".join(re.findall(r"\w+", term))[:_MAX_TOKEN_LENGTH] for term in terms]
 
 
 def _fts_term(token: str) -> str:
+    # A quoted phrase with a prefix star: no user text is ever read as FTS5 syntax.
     return '"' + token.replace('"', '""') + '"*'
 
 
@@ -247,14 +249,14 @@ class ScheduleStore:
 
     async def _fts(self, expression: str, limit: int) -> list[tuple[str, float]]:
         async with self._db.conn.execute(
-            f"SELECT guid, bm25({_FTS_TABLE}) AS rank FROM {_FTS_TABLE} "
+            f"SELECT guid, bm25({_FTS_TABLE}, 0, 10, 8, 1, 4, 2, 2) AS rank FROM {_FTS_TABLE} "
             f"WHERE {_FTS_TABLE} MATCH ? ORDER BY rank LIMIT ?",
             (expression, limit),
         ) as cursor:
             return [(row[0], -float(row[1])) async for row in cursor]
 
     async def _like(self, tokens: list[str], limit: int) -> list[tuple[str, float]]:
-        folded = [fold(t) for t in tokens]
+        folded = [fold(t) for term in tokens for t in term.split()]
         patterns = [
             "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             for t in folded
