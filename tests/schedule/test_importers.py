@@ -103,10 +103,14 @@ def test_dst_gap_and_overlap_are_flagged() -> None:
         "2,2027-10-31,02:30,03:30,Twice,A\n"
     )
     assert _problems(text.encode(), "dst.csv") == [
-        "dst.csv:2:start: 2027-03-28 02:30 does not exist in Europe/Berlin"
-        " (the clocks go forward).",
-        "dst.csv:3:start: 2027-10-31 02:30 happens twice in Europe/Berlin"
-        " (the clocks go back); move it.",
+        (
+            "dst.csv:2:start: 2027-03-28 02:30 does not exist in Europe/Berlin"
+            " (the clocks go forward)."
+        ),
+        (
+            "dst.csv:3:start: 2027-10-31 02:30 happens twice in Europe/Berlin"
+            " (the clocks go back); move it."
+        ),
     ]
 
 
