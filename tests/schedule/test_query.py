@@ -24,7 +24,7 @@ def _ids(programme: Programme, *titles: str) -> set[str]:
 
 
 def _titles(sessions: tuple[object, ...]) -> list[str]:
-    return [getattr(s, "title") for s in sessions]
+    return [s.title for s in sessions]
 
 
 @pytest.mark.parametrize(
