@@ -249,6 +249,11 @@ def _index(programme: Programme) -> _Index:
     return built
 
 
+def prepare(programme: Programme) -> None:
+    """Build the fuzzy-matching index now (call after an import) so no user waits for it."""
+    _index(programme)
+
+
 def understand(
     text: str,
     lang: str,

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.schedule.model import Programme
-from bot.schedule.query import Intent, Kind, fold, parse, understand
+from bot.schedule.query import Intent, Kind, fold, parse, prepare, understand
 
 DAY1, DAY2, DAY3 = date(2027, 3, 16), date(2027, 3, 17), date(2027, 3, 18)
 DURING_OPENING = datetime(2027, 3, 16, 9, 40, tzinfo=UTC)  # 10:40 in Bonn, day 1
@@ -306,3 +306,14 @@ def test_fold_and_parse() -> None:
     assert parsed.at is not None and parsed.at.hour == 15 and "tomorrow" in parsed.tags
     assert parse("heute Morgen", "de").tags == {"today", "morning"}
     assert parse("guten Morgen", "de").tags == frozenset()
+
+
+def test_an_empty_programme_answers_without_errors() -> None:
+    empty = Programme.build(name="", timezone="Europe/Berlin", version="0", sessions=[])
+    prepare(empty)
+    for text in ("now", "what's next", "tomorrow morning", "where is lunch", "Tag 2"):
+        assert understand(text, "en", DURING_OPENING, empty).kind in (
+            Kind.BEFORE,
+            Kind.AFTER,
+            Kind.NOTHING,
+        )
