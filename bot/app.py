@@ -25,6 +25,7 @@ from bot.commands import Role, commands_for
 from bot.config import Config
 from bot.context import BotData, ForumContext
 from bot.i18n import LANGUAGES, translator
+from bot.logs import protect_token
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
@@ -44,6 +45,7 @@ def build_application(
     clock: Clock = system_clock,
 ) -> ForumApplication:
     """Build the Application: services, rate limits and handlers, nothing opened yet."""
+    protect_token(token)
     telegram = config.telegram
     context_types = ContextTypes(context=ForumContext, bot_data=BotData)
     application: ForumApplication = (

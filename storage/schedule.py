@@ -34,11 +34,13 @@ def fold(text: str) -> str:
 
 
 def search_tokens(words: str) -> list[str]:
-    """Return the word tokens of user text, bounded in number and length."""
-    return [t[:_MAX_TOKEN_LENGTH] for t in re.findall(r"\w+", words)[:_MAX_TOKENS]]
+    """Return the terms of user text (words, or hyphenated words), bounded in number and size."""
+    terms = re.findall(r"\w+(?:[-'’]\w+)*", words[:2000])[:_MAX_TOKENS]
+    return [" ".join(re.findall(r"\w+", term))[:_MAX_TOKEN_LENGTH] for term in terms]
 
 
 def _fts_term(token: str) -> str:
+    # A quoted phrase with a prefix star: no user text is ever read as FTS5 syntax.
     return '"' + token.replace('"', '""') + '"*'
 
 
@@ -121,7 +123,9 @@ class ScheduleStore:
             SELECT guid, title,
                    (SELECT group_concat(value, ' ') FROM json_each(titles)),
                    description || ' ' ||
-                       COALESCE((SELECT group_concat(value, ' ') FROM json_each(descriptions)), ''),
+                       COALESCE(
+                           (SELECT group_concat(value, ' ') FROM json_each(descriptions)), ''
+                       ),
                    (SELECT group_concat(value, ' ') FROM json_each(speakers)),
                    room, COALESCE(track, '')
             FROM schedule_sessions
@@ -168,11 +172,7 @@ class ScheduleStore:
                 INSERT INTO schedule_sequences (guid, sequence) VALUES (?, 0)
                 ON CONFLICT (guid) DO UPDATE SET sequence = sequence + 1
                 """,
-                [
-                    (s.guid,)
-                    for s in programme.sessions
-                    if s.guid in bump or s.guid not in known
-                ],
+                [(s.guid,) for s in programme.sessions if s.guid in bump or s.guid not in known],
             )
             await conn.execute("DELETE FROM schedule_sessions")
             await conn.executemany(
@@ -233,7 +233,7 @@ class ScheduleStore:
             return {row[0]: int(row[1]) async for row in cur}
 
     async def search(self, words: str, limit: int = 10) -> list[tuple[str, float]]:
-        """Return (guid, score) of sessions matching the words, best first; never raises on input."""
+        """Return (guid, score) of sessions matching the words, best first; never raises."""
         tokens = search_tokens(words)
         if not tokens or limit <= 0:
             return []
@@ -247,14 +247,14 @@ class ScheduleStore:
 
     async def _fts(self, expression: str, limit: int) -> list[tuple[str, float]]:
         async with self._db.conn.execute(
-            f"SELECT guid, bm25({_FTS_TABLE}) AS rank FROM {_FTS_TABLE} "
+            f"SELECT guid, bm25({_FTS_TABLE}, 0, 10, 8, 1, 4, 2, 2) AS rank FROM {_FTS_TABLE} "
             f"WHERE {_FTS_TABLE} MATCH ? ORDER BY rank LIMIT ?",
             (expression, limit),
         ) as cursor:
             return [(row[0], -float(row[1])) async for row in cursor]
 
     async def _like(self, tokens: list[str], limit: int) -> list[tuple[str, float]]:
-        folded = [fold(t) for t in tokens]
+        folded = [fold(t) for term in tokens for t in term.split()]
         patterns = [
             "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             for t in folded

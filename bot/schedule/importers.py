@@ -19,6 +19,9 @@ TOML form: optional ``[programme]`` table with ``name`` and ``version``, then on
 date or a string, ``start``/``end`` a TOML time or ``"HH:MM"``, ``duration`` minutes or
 ``"H:MM"``, ``speakers`` a list of strings (or one string separated by ``;``).
 
+As in pretalx, an event day runs from 04:00 to 03:59: a session at 01:30 on the 17th belongs
+to the programme of the 16th.
+
 When a session has no guid, one is derived from its id with ``uuid5``, so it stays stable
 across imports as long as the id does.
 """
@@ -46,6 +49,8 @@ from bot.schedule.model import Programme, Session
 GUID_NAMESPACE = uuid.UUID("6f1c2d3e-9b7a-5c4d-8e2f-0a1b2c3d4e5f")
 
 REQUIRED_FIELDS = ("id", "date", "start", "title", "room")
+# Like pretalx, an event day runs 04:00-03:59: a 01:30 session belongs to the night before.
+DAY_STARTS = time(4, 0)
 
 
 @dataclass(frozen=True)
@@ -225,20 +230,19 @@ def _optional(value: object) -> str | None:
     return text or None
 
 
-def _check_unique(
-    sessions: Iterable[tuple[str, Session]], problems: _Collector
-) -> None:
+def _check_unique(sessions: Iterable[tuple[str, Session]], problems: _Collector) -> None:
     guids: dict[str, str] = {}
     ids: dict[str, str] = {}
     for location, session in sessions:
-        if session.guid in guids:
+        derived = session.guid == derive_guid(session.id)
+        if session.guid in guids and not derived:  # a derived one repeats the id's problem
             problems.add(
                 location,
                 N_("Duplicate guid {guid} (first used at {first})."),
                 guid=session.guid,
                 first=guids[session.guid],
             )
-        else:
+        elif session.guid not in guids:
             guids[session.guid] = location
         if session.id in ids:
             problems.add(
@@ -330,7 +334,7 @@ def _build_row(
         start=start,
         end=end,
         room=str(raw["room"]).strip(),
-        day=day,
+        day=day - timedelta(days=1) if start_time < DAY_STARTS else day,
         track=_optional(raw.get("track")),
         type=_optional(raw.get("type")),
         speakers=speakers,
