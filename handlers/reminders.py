@@ -10,7 +10,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.context import BotData, ForumContext
 from bot.reminders import render
-from bot.reminders.ics import agenda_ics
 from handlers.common import PRIVATE, Handler, edit_or_reply, escape, keyboard, reply
 
 
@@ -136,20 +135,14 @@ async def calendar(update: Update, context: ForumContext) -> None:
     if user is None or message is None:
         return
     runtime = context.runtime
-    items = await runtime.reminders.agenda(user.id)
-    if not items:
+    data = await runtime.reminders.calendar(
+        user.id, name=runtime.config.event.name, language=context.tr.language
+    )
+    if data is None:
         await reply(
             update, render.agenda_text(context.tr, [], zone=_zone(context), lead_minutes=0)
         )
         return
-    lead = runtime.reminders.lead_of(await runtime.reminders.settings(user.id))
-    data = agenda_ics(
-        [item.session for item in items],
-        calendar_name=runtime.config.event.name,
-        language=context.tr.language,
-        lead_minutes=lead,
-        now=runtime.clock(),
-    )
     caption = context.tr("Your agenda: open the file to add it to your calendar.")
     await message.reply_document(InputFile(data, filename="agenda.ics"), caption=caption)
 

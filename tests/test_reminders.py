@@ -15,7 +15,6 @@ from bot.i18n import translator
 from bot.models import UserSeen
 from bot.reminders import render
 from bot.reminders.dispatch import Pacer
-from bot.reminders.ics import agenda_ics
 from bot.reminders.model import State
 from bot.reminders.programme import FixedProgramme
 from bot.reminders.render import AgendaItem
@@ -226,14 +225,14 @@ def test_agenda_text_stays_under_telegrams_limit() -> None:
     assert len(text) <= 4096 and "more lines" in text
 
 
-def test_ics_escapes_folds_and_has_an_alarm() -> None:
-    long_title = session("30", T0, title="Procurement; contracts, and " + "é" * 60)
-    data = agenda_ics(
-        [long_title], calendar_name="Forum", language="en", lead_minutes=15, now=T0
-    ).decode()
-    assert "TRIGGER:-PT15M" in data and "Procurement\\; contracts\\, and" in data
-    assert all(len(line.encode()) <= 75 for line in data.split("\r\n"))
-    assert "\r\n " in data  # the long summary was folded
+async def test_calendar_has_the_agenda_with_alarms_at_the_lead_time(service: Reminders) -> None:
+    assert await service.calendar(1, name="Forum", language="en") is None
+    await service.remind(1, "12")
+    await service.remind(1, "14")
+    await service.set_lead(1, 15)
+    data = (await service.calendar(1, name="Forum", language="en") or b"").decode()
+    assert data.count("BEGIN:VEVENT") == 2 and data.count("TRIGGER:-PT15M") == 2
+    assert f"UID:{OPENING.guid}" in data
 
 
 async def test_pacer_spaces_calls_from_the_actual_release() -> None:

@@ -37,6 +37,10 @@ class ProgrammeSource(Protocol):
         """Take the new programme after a reload (or re-read it when not given)."""
         ...
 
+    async def sequences(self) -> dict[str, int]:
+        """Return the iCalendar SEQUENCE of each session, by guid."""
+        ...
+
 
 class FixedProgramme:
     """A programme held in memory (tests, benchmarks)."""
@@ -51,6 +55,10 @@ class FixedProgramme:
         """Take the new programme."""
         if programme is not None:
             self.programme = programme
+
+    async def sequences(self) -> dict[str, int]:
+        """Return no sequences: every session is at its first version."""
+        return {}
 
 
 class StoredProgramme:
@@ -75,3 +83,7 @@ class StoredProgramme:
     async def refresh(self, programme: Programme | None = None) -> None:
         """Take the new programme after a reload, re-reading it when not given."""
         self.programme = programme or await self._store.load_programme()
+
+    async def sequences(self) -> dict[str, int]:
+        """Return the stored iCalendar SEQUENCE of each session."""
+        return await self._store.sequences()

@@ -28,6 +28,7 @@ from bot.reminders.model import (
 )
 from bot.reminders.programme import ProgrammeSource
 from bot.reminders.render import AgendaItem
+from bot.schedule.calendar import sessions_ics
 from bot.schedule.diff import ScheduleDiff
 from bot.schedule.model import Programme, Session
 from storage.reminders import ReminderStore
@@ -186,6 +187,22 @@ class Reminders:
                 if second.start < first.end:
                     overlapping.update((first.guid, second.guid))
         return [AgendaItem(s, s.guid in overlapping) for s in sessions]
+
+    async def calendar(self, user_id: int, *, name: str, language: str) -> bytes | None:
+        """Return the user's agenda as .ics with alarms at their lead time (None if empty)."""
+        programme = self.source.programme
+        items = await self.agenda(user_id)
+        if programme is None or not items:
+            return None
+        return sessions_ics(
+            [item.session for item in items],
+            programme,
+            sequences=await self.source.sequences(),
+            stamp=self.clock(),
+            name=name,
+            alarm_minutes=self.lead_of(await self.store.settings(user_id)),
+            lang=language,
+        )
 
     async def day_of(self, user_id: int, day: date, zone: str) -> list[Session]:
         """Return the user's sessions that start on ``day`` in ``zone``."""
