@@ -13,6 +13,7 @@ from storage.schedule import ScheduleStore
 from tests.fakeapi import FakeTelegram, SimUser
 from tests.reminders_support import (
     OPENING,
+    T0,
     WORKSHOP,
     RunningBot,
     SettableClock,
@@ -248,5 +249,49 @@ async def test_group_gets_plenary_post_once(
         await running.dispatch()
         assert len(group.bot_messages) == 1
         assert "Opening &lt;plenary&gt;" in (group.bot_messages[0].html or "")
+    finally:
+        await running.stop()
+
+
+async def test_morning_digest_comes_once_at_the_chosen_hour(
+    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+) -> None:
+    user = fake.add_user("Ivo", language_code="de")
+    ivo = Conversation(bot, user)
+    await ivo.say("/remind 13")
+    await ivo.say("/settings")
+    await ivo.click("☀️ 9:00")
+    assert "Morgenübersicht: um 9:00 Uhr" in (user.last_message.text or "")
+    clock.set(T0 + timedelta(minutes=59))  # 08:59 in Berlin
+    await bot.dispatch()
+    assert not any("Guten Morgen" in (m.text or "") for m in user.inbox)
+    clock.set(T0 + timedelta(hours=1))  # 09:00 in Berlin
+    await bot.dispatch()
+    await bot.dispatch()
+    digests = [m.html or "" for m in user.inbox if "Guten Morgen" in (m.text or "")]
+    assert len(digests) == 1 and "Room &lt;Rhein&gt;" in digests[0]
+
+
+async def test_group_gets_the_days_programme_in_the_morning(
+    fake: FakeTelegram, clock: SettableClock, tmp_path: Path
+) -> None:
+    group = fake.add_group("Community")
+    database = tmp_path / "bot.sqlite3"
+    await store_programme(database, programme())
+    config = make_config(fake, database, group_morning_hour=8)
+    config = config.model_copy(
+        update={"chats": config.chats.model_copy(update={"community": group.id})}
+    )
+    clock.set(T0 - timedelta(minutes=1))  # 07:59 in Berlin
+    running = start_bot(fake, config, clock)
+    await running.start()
+    try:
+        await running.dispatch()
+        assert group.bot_messages == []
+        clock.set(T0)
+        await running.dispatch()
+        await running.dispatch()
+        [post] = group.bot_messages
+        assert "Today's programme" in (post.text or "") and post.html and "Session 14" in post.html
     finally:
         await running.stop()
