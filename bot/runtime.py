@@ -8,7 +8,9 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
+from bot.intros import Introductions
 from storage.database import Database
+from storage.intros import IntroStorage
 from storage.participants import Participants
 
 
@@ -21,6 +23,7 @@ class Runtime:
     clock: Clock
     participants: Participants
     flood_guard: FloodGuard
+    intros: Introductions
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -33,11 +36,13 @@ class Runtime:
             clock=clock,
             participants=Participants(db),
             flood_guard=FloodGuard(clock),
+            intros=Introductions(IntroStorage(db), config.introductions, clock),
         )
 
     async def open(self) -> None:
         """Open the database (applying migrations)."""
         await self.db.open()
+        await self.intros.load()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
