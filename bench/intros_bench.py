@@ -23,12 +23,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import storage.database  # noqa: E402
-from bot.config import IntroductionsConfig  # noqa: E402
-from bot.intros import PAGE_SIZE, DirectoryFilter, ProfileDraft  # noqa: E402
-from bot.regions import country_codes  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.intros import IntroStorage  # noqa: E402
+import storage.database
+from bot.config import IntroductionsConfig
+from bot.intros import PAGE_SIZE, DirectoryFilter, ProfileDraft
+from bot.regions import country_codes
+from storage.database import Database
+from storage.intros import IntroStorage
 
 NOW = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
 FLOOR_MS = 20.0

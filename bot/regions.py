@@ -14,6 +14,11 @@ from babel import Locale
 
 from bot.i18n import LANGUAGES, N_
 
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 EUROPE = "europe"
 AFRICA = "africa"
 LATAM = "latam"
@@ -26,20 +31,20 @@ REGION_NAMES: dict[str, str] = {
     OTHER: N_("Other regions"),
 }
 
-_EUROPE = frozenset(
+_EUROPE = _codes(
     "AD AL AT AX BA BE BG BY CH CY CZ DE DK EE ES FI FO FR GB GG GI GR HR HU IE IM IS IT JE "
-    "LI LT LU LV MC MD ME MK MT NL NO PL PT RO RS RU SE SI SJ SK SM UA VA XK".split()
+    "LI LT LU LV MC MD ME MK MT NL NO PL PT RO RS RU SE SI SJ SK SM UA VA XK"
 )
-_AFRICA = frozenset(
+_AFRICA = _codes(
     "AO BF BI BJ BW CD CF CG CI CM CV DJ ER ET GA GH GM GN GQ GW KE KM LR LS MG ML MR MU MW "
-    "MZ NA NE NG RE RW SC SD SH SL SN SO SS ST SZ TD TG TZ UG YT ZA ZM ZW".split()
+    "MZ NA NE NG RE RW SC SD SH SL SN SO SS ST SZ TD TG TZ UG YT ZA ZM ZW"
 )
-_LATAM = frozenset(
+_LATAM = _codes(
     "AG AI AR AW BB BL BO BQ BR BS BZ CL CO CR CU CW DM DO EC FK GD GF GP GT GY HN HT JM KN "
-    "KY LC MF MQ MS MX NI PA PE PR PY SR SV SX TC TT UY VC VE VG VI".split()
+    "KY LC MF MQ MS MX NI PA PE PR PY SR SV SX TC TT UY VC VE VG VI"
 )
 # Babel also names continents, pseudo-territories and private-use codes; they are no country.
-_NOT_COUNTRIES = frozenset("AC AQ BV CP CQ DG EA EU EZ HM IC QO TA UN XA XB ZZ".split())
+_NOT_COUNTRIES = _codes("AC AQ BV CP CQ DG EA EU EZ HM IC QO TA UN XA XB ZZ")
 
 
 def region_of(country: str) -> str:
@@ -53,6 +58,23 @@ def region_of(country: str) -> str:
     return OTHER
 
 
+def _names(table: object) -> dict[str, str]:
+    """Return a Babel name table with string keys and values (its typing is looser)."""
+    if not isinstance(table, dict):
+        return {}
+    return {str(k): str(v) for k, v in table.items() if isinstance(k, str)}
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    return _names(Locale.parse(language).territories)
+
+
+@cache
+def _language_names(language: str) -> dict[str, str]:
+    return _names(Locale.parse(language).languages)
+
+
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold().strip())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -64,9 +86,10 @@ def _fold(text: str) -> str:
 @cache
 def country_codes() -> frozenset[str]:
     """Return every ISO alpha-2 code the bot accepts as a country."""
-    names = Locale.parse("en").territories
     return frozenset(
-        code for code in names if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        code
+        for code in _territories("en")
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
     )
 
 
@@ -75,7 +98,7 @@ def _countries_by_name() -> dict[str, str]:
     codes = country_codes()
     found: dict[str, str] = {}
     for language in LANGUAGES:
-        for code, name in Locale.parse(language).territories.items():
+        for code, name in _territories(language).items():
             if code in codes:
                 found.setdefault(_fold(name), code)
     return found
@@ -93,13 +116,13 @@ def find_country(text: str) -> str | None:
 
 def country_name(code: str, language: str) -> str:
     """Return a country's name in a forum language."""
-    return Locale.parse(language).territories.get(code, code)
+    return _territories(language).get(code, code)
 
 
 @cache
 def language_codes() -> frozenset[str]:
     """Return the ISO 639-1 codes the bot accepts as spoken languages."""
-    return frozenset(code for code in Locale.parse("en").languages if len(code) == 2)
+    return frozenset(code for code in _language_names("en") if len(code) == 2)
 
 
 @cache
@@ -107,7 +130,7 @@ def _languages_by_name() -> dict[str, str]:
     codes = language_codes()
     found: dict[str, str] = {}
     for language in LANGUAGES:
-        for code, name in Locale.parse(language).languages.items():
+        for code, name in _language_names(language).items():
             if code in codes:
                 found.setdefault(_fold(name), code)
     return found
@@ -123,7 +146,7 @@ def find_language(text: str) -> str | None:
 
 def language_name(code: str, language: str) -> str:
     """Return a spoken language's name in a forum language."""
-    return Locale.parse(language).languages.get(code, code)
+    return _language_names(language).get(code, code)
 
 
 def find_region(text: str, tr_names: dict[str, str] | None = None) -> str | None:
