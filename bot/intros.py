@@ -248,7 +248,8 @@ def parse_languages(text: str) -> tuple[str, ...]:
         if code is None:
             raise DomainError(
                 N_(
-                    "I don't know the language “{text}”. Send names or codes, e.g. English, fr, pt."
+                    "I don't know the language “{text}”. Send names or codes, "
+                    "e.g. English, fr, pt."
                 ),
                 text=_clean(part)[:40],
             )
