@@ -28,7 +28,7 @@ from bot.context import BotData, ForumContext
 from bot.i18n import LANGUAGES, translator
 from bot.processor import PerUserUpdateProcessor
 from bot.runtime import Runtime
-from handlers import core
+from handlers import core, intros
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -82,8 +82,10 @@ def _add_handlers(application: ForumApplication) -> None:
     # Order matters: group -1 records the user and picks their language before anything else.
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    for module_handlers in (core.handlers(),):
+    runtime = runtime_of(application)
+    for module_handlers in (core.handlers(), intros.handlers(runtime.intros.conversing)):
         application.add_handlers(module_handlers)
+    intros.schedule_jobs(application.job_queue)
     application.add_error_handler(on_error)
 
 

@@ -330,7 +330,9 @@ class Introductions:
 
     async def load(self) -> None:
         """Load who is mid-conversation from the database."""
-        self.conversing = await self.store.conversation_users()
+        # Updated in place: the handlers' message filter holds this very set.
+        self.conversing.clear()
+        self.conversing.update(await self.store.conversation_users())
 
     # ---- the guided conversation ----
 
@@ -387,6 +389,17 @@ class Introductions:
         if step not in TEXT_STEPS:
             raise DomainError(N_("Please use the buttons for this question."))
         return await self.answer(user_id, parse_answer(step, text))
+
+    async def skip(self, user_id: int, step: str) -> StepResult:
+        """Leave an optional field empty, if it is the one being asked."""
+        current = await self.store.get_conversation(user_id)
+        if (
+            current is None
+            or step not in OPTIONAL_STEPS
+            or current.step.removeprefix("edit:") != step
+        ):
+            raise DomainError(N_("This button is no longer valid."))
+        return await self.answer(user_id, "")
 
     async def toggle_topic(self, user_id: int, index: int) -> Conversation:
         """Select or unselect a topic (by its position in the configured list)."""
@@ -522,6 +535,14 @@ class Introductions:
 
     # ---- /meet ----
 
+    async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None:
+        """Record whether the user takes part in /meet."""
+        if await self.store.get_profile(user_id) is None:
+            raise DomainError(
+                N_("Please create your profile with /profile first: it is what I show them.")
+            )
+        await self.store.set_meet_opt_in(user_id, opt_in)
+
     async def meet(self, user_id: int) -> Profile | None:
         """Suggest someone new from another region with a shared topic or language."""
         mine = await self.store.get_profile(user_id)
@@ -547,6 +568,15 @@ class Introductions:
         return await self.store.add_self_intro(user_id, status, self.clock()), mine
 
     # ---- privacy ----
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """Return everything stored about the user, table by table."""
+        return await self.store.export(user_id)
+
+    async def forget(self, user_id: int) -> None:
+        """Delete the user and everything that hangs off them."""
+        await self.store.forget(user_id)
+        self.conversing.discard(user_id)
 
     async def purge_due(self, event_end: date | None = None) -> int:
         """Purge people last seen before the purge date once it has come; return how many."""
