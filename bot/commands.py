@@ -32,6 +32,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", N_("Choose your language")),
     Command("timezone", N_("Set your time zone")),
     Command("privacy", N_("What I store about you and why")),
+    Command("profile", N_("Create, edit or delete your profile")),
+    Command("people", N_("Browse the participants, by topic, country, region or language")),
+    Command("intro", N_("Ask to be introduced to a participant")),
+    Command("meet", N_("Meet someone from another region")),
+    Command("mydata", N_("Get everything I store about you")),
+    Command("forget", N_("Delete everything I store about you")),
 )
 
 

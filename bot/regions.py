@@ -8,9 +8,10 @@ case or accents). The region table is ours: the forum's three regions and "other
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from bot.i18n import LANGUAGES, N_
 
@@ -60,7 +61,7 @@ def region_of(country: str) -> str:
 
 def _names(table: object) -> dict[str, str]:
     """Return a Babel name table with string keys and values (its typing is looser)."""
-    if not isinstance(table, dict):
+    if not isinstance(table, Mapping):
         return {}
     return {str(k): str(v) for k, v in table.items() if isinstance(k, str)}
 
@@ -133,6 +134,14 @@ def _languages_by_name() -> dict[str, str]:
         for code, name in _language_names(language).items():
             if code in codes:
                 found.setdefault(_fold(name), code)
+    for code in sorted(codes):
+        # People often write their language as they call it themselves: Kiswahili, isiZulu.
+        try:
+            own = Locale.parse(code).get_display_name(code)
+        except (ValueError, UnknownLocaleError):
+            continue
+        if own:
+            found.setdefault(_fold(own), code)
     return found
 
 

@@ -23,7 +23,15 @@ class FakeTelegramClient:
     @classmethod
     def spawn(cls, ready_file: Path, *, flood_control: bool = False) -> FakeTelegramClient:
         """Start `python -m tests.fakeapi` and wait (up to 15 s) for its port."""
-        args = [sys.executable, "-m", "tests.fakeapi", "--port", "0", "--ready-file", str(ready_file)]
+        args = [
+            sys.executable,
+            "-m",
+            "tests.fakeapi",
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready_file),
+        ]
         if flood_control:
             args.append("--flood-control")
         root = Path(__file__).resolve().parents[2]

@@ -218,9 +218,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
         if utf16 > offset:
             _add_entity(entities, tag, argument, offset, utf16 - offset, result, result_pos)
     if nested:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{nested[-1][0]}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{nested[-1][0]}"')
     if has_surrogates:
         raise EntityParseError(
             "Text contains invalid Unicode characters after decoding HTML entities, "

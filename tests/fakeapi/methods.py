@@ -711,8 +711,8 @@ async def promote_chat_member(fake: FakeTelegram, p: Params) -> Any:
         raise bad_request("can't change chat owner rights")
     rights = {name: p.bool(name) for name in ADMIN_RIGHTS}
     old = member.status
-    chat.members[user.id] = Member("administrator", rights) if any(rights.values()) else Member(
-        "member"
+    chat.members[user.id] = (
+        Member("administrator", rights) if any(rights.values()) else Member("member")
     )
     fake.chat_member_changed(chat, user, old, None)
     return True

@@ -123,7 +123,9 @@ class FloodControl:
         if count_global and len(self._global) >= limits.global_per_second:
             waits.append(self._global[0] + 1 - now)
         tokens, at = self._chats.get(chat_id, (float(limits.per_chat_burst), now))
-        tokens = min(float(limits.per_chat_burst), tokens + (now - at) * limits.per_chat_per_second)
+        tokens = min(
+            float(limits.per_chat_burst), tokens + (now - at) * limits.per_chat_per_second
+        )
         if tokens < 1:
             waits.append((1 - tokens) / limits.per_chat_per_second)
         window = self._groups.setdefault(chat_id, deque())
@@ -444,7 +446,9 @@ class FakeTelegram:
             }
         )
 
-    def member_json(self, chat: SimChat, user_id: int, *, status: str | None = None) -> dict[str, Any]:
+    def member_json(
+        self, chat: SimChat, user_id: int, *, status: str | None = None
+    ) -> dict[str, Any]:
         """Render a ChatMember object for a user (or the bot) in a chat."""
         if user_id == self.bot_id:
             user = self.bot_user()
@@ -496,7 +500,11 @@ class FakeTelegram:
         suffix = f"_{filename}" if filename else ""
         path = f"{kind}/file_{len(self.files)}{suffix}"
         self.files[file_id] = StoredFile(file_id, unique, path, data)
-        doc: dict[str, Any] = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data)}
+        doc: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_size": len(data),
+        }
         if filename:
             doc["file_name"] = filename
         if mime_type:
@@ -601,7 +609,9 @@ class FakeTelegram:
         match: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         """Hold the answer `seconds`; with then_apply the side effect happens first."""
-        rule = FaultRule(method, "delay", nth, times, match, seconds=seconds, then_apply=then_apply)
+        rule = FaultRule(
+            method, "delay", nth, times, match, seconds=seconds, then_apply=then_apply
+        )
         self._rules.append(rule)
 
     def drop_connection(self, method: str, *, nth: int = 1, times: int = 1) -> None:
@@ -777,4 +787,3 @@ class FakeTelegram:
             if stored.path == path:
                 return web.Response(body=stored.data, content_type="application/octet-stream")
         raise web.HTTPNotFound()
-
