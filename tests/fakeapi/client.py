@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -127,7 +127,7 @@ class FakeTelegramClient:
                 self.process.kill()
                 self.process.wait()
 
-    async def __aenter__(self) -> FakeTelegramClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -11,7 +11,25 @@ from __future__ import annotations
 from typing import Any
 
 ALLOWED_TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji tg-time span pre code blockquote".split()
+    [
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "tg-time",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    ]
 )
 _SIMPLE = {
     "b": "bold",
