@@ -314,9 +314,7 @@ async def decision_pressed(update: Update, context: ForumContext) -> None:
         await _answer(update, context.tr("This button is no longer valid."))
         return
     await _answer(update)
-    query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
-        await query.message.edit_reply_markup(None)
+    await _close_relay(update, context.tr(_DECIDED[decided.status]))
     if decided.status == "accepted":
         await _introduce(context, decided.requester_id, decided.target_id)
         return
@@ -342,6 +340,23 @@ async def decision_pressed(update: Update, context: ForumContext) -> None:
             "told."
         ),
     )
+
+
+_DECIDED = {
+    "accepted": N_("You accepted this request."),
+    "declined": N_("You declined this request."),
+    "blocked": N_("You blocked and reported this request."),
+}
+
+
+async def _close_relay(update: Update, outcome: str) -> None:
+    """Replace the relay's buttons with the decision, keeping the card and note."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    # Edited as text: PTB sends its default parse_mode with editMessageReplyMarkup too.
+    text = f"{query.message.text_html}\n\n<i>{escape(outcome)}</i>"
+    await edit_or_reply(update, text)
 
 
 async def _introduce(context: ForumContext, requester_id: int, target_id: int) -> None:
