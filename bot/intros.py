@@ -8,6 +8,7 @@ what /forget and the purge remove. Nothing here knows Telegram; handlers render 
 from __future__ import annotations
 
 import unicodedata
+from html import escape
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -203,7 +204,11 @@ def _one_line(text: str, limit: int) -> str:
 
 
 def parse_answer(step: str, text: str) -> Any:
-    """Validate a typed answer for a profile step; DomainError says what is wrong."""
+    """Validate a typed answer for a profile step; DomainError says what is wrong.
+
+    Typed text quoted back in an error is escaped here: the error handler sends the message
+    as HTML and does not escape its parameters.
+    """
     if step in OPTIONAL_STEPS and text.strip() == SKIP:
         return ""
     if step == "name":
@@ -221,7 +226,7 @@ def parse_answer(step: str, text: str) -> Any:
                     "I don't know the country “{text}”. Send its name (in English, German, "
                     "Spanish, French or Portuguese) or its two-letter code, such as KE or BR."
                 ),
-                text=_clean(text)[:40],
+                text=escape(_clean(text)[:40]),
             )
         return code
     if step == "languages":
@@ -251,7 +256,7 @@ def parse_languages(text: str) -> tuple[str, ...]:
                     "I don't know the language “{text}”. Send names or codes, "
                     "e.g. English, fr, pt."
                 ),
-                text=_clean(part)[:40],
+                text=escape(_clean(part)[:40]),
             )
         if code not in found:
             found.append(code)

@@ -172,8 +172,8 @@ async def test_profile_with_html_and_emoji_is_validated_and_renders_with_no_400(
     await w.send(w.ana, 'Ana <b>& 🌍 "Wanjiru"')
     await w.send(w.ana, "Bureau <script> & co")
     await w.send(w.ana, "Nairobi")
-    await w.send(w.ana, "Atlantis")
-    assert "I don't know the country “Atlantis”" in (w.ana.last_message.text or "")
+    await w.send(w.ana, "Atlantis <b")
+    assert "I don't know the country “Atlantis <b”" in (w.ana.last_message.text or "")
     await w.send(w.ana, "Quénia")  # Portuguese for Kenya
     await w.send(w.ana, "Lead <i>analyst</i>")
     await w.click(w.ana, "circular economy")
