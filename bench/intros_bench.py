@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,13 @@ async def main() -> int:
                 await store.record_suggestion(profile.user_id, found.user_id, NOW)
 
         cases["/meet match"] = meet
+        loner = replace(people[0], topics=("no-such-topic",), languages=("zu",), user_id=0)
+
+        async def meet_nobody(i: int) -> None:
+            # The worst case: nobody qualifies, so both windows scan every profile.
+            await store.meet_candidate(loner)
+
+        cases["/meet, no match"] = meet_nobody
         worst = 0.0
         print(f"{'operation':<24}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
         for name, make in cases.items():

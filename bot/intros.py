@@ -8,9 +8,9 @@ what /forget and the purge remove. Nothing here knows Telegram; handlers render 
 from __future__ import annotations
 
 import unicodedata
-from html import escape
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from html import escape
 from typing import Any, Literal, Protocol
 
 from bot.clock import Clock
@@ -174,6 +174,7 @@ class IntroStore(Protocol):
     async def record_suggestion(self, user_id: int, suggested_id: int, now: datetime) -> None: ...
     async def add_self_intro(self, user_id: int, status: str, now: datetime) -> SelfIntro: ...
     async def get_self_intro(self, intro_id: int) -> SelfIntro | None: ...
+    async def has_self_intro(self, user_id: int) -> bool: ...
     async def decide_self_intro(self, intro_id: int, status: str, now: datetime) -> bool: ...
     async def export(self, user_id: int) -> dict[str, Any]: ...
     async def forget(self, user_id: int) -> None: ...
@@ -569,6 +570,10 @@ class Introductions:
         mine = await self.store.get_profile(user_id)
         if mine is None:
             raise DomainError(N_("Please create your profile with /profile first."))
+        if await self.store.has_self_intro(user_id):
+            raise DomainError(
+                N_("You have already introduced yourself to the community (or are waiting).")
+            )
         status = "pending" if self.config.self_intro_approval else "posted"
         return await self.store.add_self_intro(user_id, status, self.clock()), mine
 

@@ -133,9 +133,16 @@ async def cancel(update: Update, context: ForumContext) -> None:
 async def profile_pressed(update: Update, context: ForumContext) -> None:
     """Handle the profile buttons: edit a field, topics, consents, skip, delete."""
     action = _action(update)
-    intros = context.runtime.intros
     user_id = _user_id(update)
+    await _profile_action(update, context, action, user_id)
+    # Answered after the work: a DomainError is answered, with its reason, by the error handler.
     await _answer(update)
+
+
+async def _profile_action(
+    update: Update, context: ForumContext, action: callbacks.Action, user_id: int
+) -> None:
+    intros = context.runtime.intros
     if action.name == "pfe":
         conversation = await intros.begin(user_id, f"edit:{action.arg(0)}")
         await _ask(update, context, conversation.step, list(conversation.data.get("topics", [])))
@@ -239,8 +246,8 @@ async def people_pressed(update: Update, context: ForumContext) -> None:
     page = action.int_arg(2)
     if kind is None or page is None:
         raise DomainError(N_("This button is no longer valid."))
-    await _answer(update)
     await _show_page(update, context, DirectoryFilter(kind, action.arg(1) or ""), page)
+    await _answer(update)
 
 
 async def _show_page(
@@ -274,8 +281,8 @@ async def intro_pressed(update: Update, context: ForumContext) -> None:
     profile_id = _action(update).int_arg(0)
     if profile_id is None:
         raise DomainError(N_("This button is no longer valid."))
-    await _answer(update)
     await _start_request(update, context, profile_id)
+    await _answer(update)
 
 
 async def _start_request(update: Update, context: ForumContext, profile_id: int) -> None:
@@ -462,7 +469,6 @@ async def _suggest(update: Update, context: ForumContext) -> None:
 async def meet_pressed(update: Update, context: ForumContext) -> None:
     """Record the /meet opt-in answer."""
     yes = _action(update).arg(0) == "1"
-    await _answer(update)
     await context.runtime.intros.set_meet_opt_in(_user_id(update), yes)
     if yes:
         await _suggest(update, context)
@@ -470,6 +476,7 @@ async def meet_pressed(update: Update, context: ForumContext) -> None:
         await edit_or_reply(
             update, context.tr("All right; send /meet again if you change your mind.")
         )
+    await _answer(update)
 
 
 # ---- self-introduction ------------------------------------------------------------------
@@ -481,8 +488,8 @@ async def self_intro_pressed(update: Update, context: ForumContext) -> None:
     community = runtime.config.chats.community
     if community is None:
         raise DomainError(N_("There is no community group to post to."))
-    await _answer(update)
     intro, mine = await runtime.intros.request_self_intro(_user_id(update))
+    await _answer(update)
     if intro.status == "posted":
         await _post_self_intro(context, community, mine)
         await reply(update, context.tr("Your card is posted in the community group."))

@@ -407,6 +407,14 @@ class IntroStorage:
         )
         return SelfIntro(row["intro_id"], row["user_id"], row["status"]) if row else None
 
+    async def has_self_intro(self, user_id: int) -> bool:
+        """Tell whether the user's card is posted or waiting for a moderator."""
+        row = await self._one(
+            "SELECT 1 FROM self_intros WHERE user_id = ? AND status IN ('pending', 'posted')",
+            (user_id,),
+        )
+        return row is not None
+
     async def decide_self_intro(self, intro_id: int, status: str, now: datetime) -> bool:
         """Approve (posted) or reject a pending self-introduction; False if not pending."""
         cursor = await self._db.conn.execute(

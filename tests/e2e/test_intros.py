@@ -16,6 +16,7 @@ import pytest_asyncio
 
 from bot.app import ForumApplication, build_application, processor_of
 from bot.config import Config
+from bot.i18n import translator
 from storage.database import Database
 from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimChat, SimMessage, SimUser
 from tests.intros_support import NOW, fill_migration_gaps
@@ -48,8 +49,8 @@ class World:
         await self.settle()
 
     async def click(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
-        """Press a button as the user and wait until the bot has handled it."""
-        callback = await user.click(label, message)
+        """Press a button (its English label, shown in the user's language) and settle."""
+        callback = await user.click(seen_as(user, label), message)
         await self.settle()
         return callback
 
@@ -118,6 +119,11 @@ async def stop(app: ForumApplication) -> None:
     await app.post_shutdown(app)
 
 
+def seen_as(user: SimUser, english: str) -> str:
+    """Return an English label as the bot shows it to this user (Bruno speaks Portuguese)."""
+    return translator(user.language_code or "en")(english)
+
+
 def no_errors(fake: FakeTelegram, *, restarted: bool = False) -> None:
     """Assert that the fake refused nothing the bot sent."""
     refused = [
@@ -152,7 +158,7 @@ async def make_profile(
     await w.send(user, bio)
     await w.click(user, "Yes" if listed else "No")
     await w.click(user, "Yes" if intros else "No")
-    assert "Saved." in (user.last_message.text or "")
+    assert seen_as(user, "Saved.") in (user.last_message.text or "")
 
 
 def everything_seen_by(user: SimUser) -> str:
@@ -254,7 +260,7 @@ async def test_introduction_accepted_reveals_contacts_only_then(world: World) ->
     assert "Ana <A&B>" in (relay.text or "") and "compare notes 🙂" in (relay.text or "")
     for secret in (str(w.ana.id), "ana_ke", "tg://user"):
         assert secret not in shown  # nothing identifying before Accept
-    assert relay.button_labels == ["Accept", "Decline", "Block & report"]
+    assert relay.button_labels == ["Aceitar", "Recusar", "Bloquear e denunciar"]
     await w.click(w.bruno, "Accept", relay)
     assert relay.button_labels == []
     to_bruno = w.bruno.last_message
@@ -273,7 +279,7 @@ async def test_forged_accept_by_a_third_user_does_nothing(world: World) -> None:
     await w.send(w.ana, "/intro 2")
     await w.send(w.ana, "Hello Bruno")
     relay = w.bruno.last_message
-    accept = dict(relay.buttons[0])["Accept"]
+    accept = dict(relay.buttons[0])["Aceitar"]
     carla_seen, ana_seen = len(w.carla.inbox), len(w.ana.inbox)
     forged = await w.click_data(w.carla, w.carla.last_message, accept)
     assert forged.text == "This button is no longer valid."
@@ -293,6 +299,11 @@ async def test_quotas_pair_and_decline_cooldown(world: World) -> None:
     assert "already a request" in (w.ana.last_message.text or "")
     await w.send(w.ana, "/intro 3")
     assert "You have 1 requests waiting" in (w.ana.last_message.text or "")
+    carla_seen = len(w.carla.inbox)
+    await w.send(w.ana, "/people Germany")
+    pressed = await w.click(w.ana, "Introduce me to Carla")
+    assert pressed.show_alert and "1 requests waiting" in (pressed.text or "")
+    assert len(w.carla.inbox) == carla_seen
     await w.click(w.bruno, "Decline")
     assert "could not be arranged" in (w.ana.last_message.text or "")
     assert "Bruno" not in (w.ana.last_message.text or "")
@@ -348,6 +359,10 @@ async def test_self_introduction_after_moderator_approval(world: World) -> None:
     posted = w.community.bot_messages[-1].text or ""
     assert "Ana & <Co> 🌍" in posted and str(w.ana.id) not in posted
     assert "posted in the community group" in (w.ana.last_message.text or "")
+    card = next(m for m in w.ana.inbox if "Post my card to the community group" in m.button_labels)
+    again = await w.click(w.ana, "Post my card to the community group", card)
+    assert again.show_alert and "already introduced yourself" in (again.text or "")
+    assert len(w.community.bot_messages) == 1 and w.mod.last_message is review
     no_errors(w.fake)
 
 
