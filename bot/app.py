@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 
 from telegram import (
     BotCommand,
+    BotCommandScope,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     LinkPreviewOptions,
@@ -125,30 +126,27 @@ async def _set_command_menus(application: ForumApplication, config: Config) -> N
         tr = translator(language)
         return [BotCommand(c.name, tr(c.description)[:256]) for c in commands_for(roles)]
 
-    try:
-        await bot.set_my_commands(menu(set(), "en"))
-        for language in LANGUAGES:
-            await bot.set_my_commands(
-                menu(set(), language),
-                scope=BotCommandScopeAllPrivateChats(),
-                language_code=language,
-            )
-        staff: dict[int, set[Role]] = {}
-        for user_id in config.roles.organisers:
-            staff.setdefault(user_id, set()).add(Role.ORGANISER)
-        for user_id in config.roles.moderators:
-            staff.setdefault(user_id, set()).add(Role.MODERATOR)
-        for user_id, roles in staff.items():
-            for language in LANGUAGES:
-                await bot.set_my_commands(
-                    menu(roles, language),
-                    scope=BotCommandScopeChat(chat_id=user_id),
-                    language_code=language,
-                )
-    except TelegramError as error:
-        # A staff member who never opened the bot makes the chat scope fail; menus are a
-        # convenience, so the bot runs on.
-        logger.warning("could not set every command menu: %s", error)
+    calls: list[tuple[list[BotCommand], BotCommandScope | None, str | None]] = [
+        (menu(set(), "en"), None, None)
+    ]
+    calls += [(menu(set(), lang), BotCommandScopeAllPrivateChats(), lang) for lang in LANGUAGES]
+    staff: dict[int, set[Role]] = {}
+    for user_id in config.roles.organisers:
+        staff.setdefault(user_id, set()).add(Role.ORGANISER)
+    for user_id in config.roles.moderators:
+        staff.setdefault(user_id, set()).add(Role.MODERATOR)
+    for user_id, roles in staff.items():
+        calls.append((menu(roles, "en"), BotCommandScopeChat(chat_id=user_id), None))
+        calls += [
+            (menu(roles, lang), BotCommandScopeChat(chat_id=user_id), lang) for lang in LANGUAGES
+        ]
+    for commands, scope, language in calls:
+        try:
+            await bot.set_my_commands(commands, scope=scope, language_code=language)
+        except TelegramError as error:
+            # A staff member who never opened the bot makes their chat scope fail; menus are
+            # a convenience, so the bot runs on.
+            logger.warning("could not set a command menu (%s): %s", scope, error.message)
 
 
 def processor_of(application: Application[Any, Any, Any, Any, Any, Any]) -> PerUserUpdateProcessor:
