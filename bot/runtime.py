@@ -40,7 +40,9 @@ class Runtime:
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
-            intros=Introductions(IntroStorage(db), config.introductions, clock),
+            intros=Introductions(
+                IntroStorage(db, participants.invalidate), config.introductions, clock
+            ),
         )
 
     async def open(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -72,8 +73,13 @@ def _to_request(row: aiosqlite.Row) -> IntroRequest:
 class IntroStorage:
     """Repository of the introductions tables."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, participant_changed: Callable[[int], None] = lambda _: None
+    ) -> None:
         self._db = db
+        # Writes here touch participants rows too (consents, deletion); the participants
+        # repository caches rows, so it is told which ones changed.
+        self._participant_changed = participant_changed
 
     async def _one(self, sql: str, params: tuple[Any, ...]) -> aiosqlite.Row | None:
         async with self._db.conn.execute(sql, params) as cursor:
@@ -99,6 +105,7 @@ class IntroStorage:
         """Create or replace the user's profile, its topic and language rows and consents."""
         async with self._db.transaction() as conn:
             await self.insert_profile_rows(conn, user_id, draft, now)
+        self._participant_changed(user_id)
         found = await self.get_profile(user_id)
         assert found is not None
         return found
@@ -175,6 +182,7 @@ class IntroStorage:
                 "WHERE user_id = ?",
                 (user_id,),
             )
+        self._participant_changed(user_id)
         return cursor.rowcount > 0
 
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None:
@@ -447,6 +455,7 @@ class IntroStorage:
                 if table != "participants":
                     await conn.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (user_id,))
             await conn.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
+        self._participant_changed(user_id)
 
     async def purge_seen_before(self, cutoff: datetime) -> int:
         """Forget everyone last seen before the cutoff; return how many."""

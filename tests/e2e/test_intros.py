@@ -3,29 +3,20 @@ driven through the real Application and the fake Bot API by simulated users."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from bot.app import ForumApplication, build_application, processor_of
-from bot.config import Config
 from bot.i18n import translator
 from storage.database import Database
-from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimChat, SimMessage, SimUser
-from tests.intros_support import NOW, fill_migration_gaps
+from tests.e2e.conftest import MakeBot
+from tests.e2e.harness import BotHarness
+from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
+from tests.intros_support import fill_migration_gaps
 
 __all__ = ["fill_migration_gaps"]
-
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-
-pytestmark = pytest.mark.usefixtures("fill_migration_gaps")
 
 
 @dataclass
@@ -33,40 +24,34 @@ class World:
     """The fake server, the running bot, and the people and chats of a test."""
 
     fake: FakeTelegram
-    app: ForumApplication
-    db_path: Path
-    ana: SimUser  # Kenya
-    bruno: SimUser  # Brazil
-    carla: SimUser  # a third participant
+    bot: BotHarness
+    ana: SimUser  # Kenya, has a username
+    bruno: SimUser  # Brazil, speaks Portuguese, no username
+    carla: SimUser  # Germany
     mod: SimUser
     community: SimChat
     modlog: SimChat
-    updates: int = 0
 
     async def send(self, user: SimUser, text: str) -> None:
         """Send text as the user and wait until the bot has handled it."""
         await user.send(text)
-        await self.settle()
+        await self.bot.settle()
 
     async def click(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
         """Press a button (its English label, shown in the user's language) and settle."""
         callback = await user.click(seen_as(user, label), message)
-        await self.settle()
+        await self.bot.settle()
         return callback
 
     async def click_data(self, user: SimUser, message: SimMessage, data: str) -> Any:
         """Press a (possibly forged) button payload and wait until it is handled."""
         callback = await user.click_data(message, data)
-        await self.settle()
+        await self.bot.settle()
         return callback
-
-    async def settle(self) -> None:
-        self.updates += 1
-        await asyncio.wait_for(processor_of(self.app).wait_finished(self.updates), 10)
 
     async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Read the bot's database directly."""
-        db = Database(self.db_path)
+        db = Database(self.bot.config.storage.database)
         await db.open()
         try:
             async with db.conn.execute(sql, params) as cursor:
@@ -75,48 +60,22 @@ class World:
             await db.close()
 
 
-@pytest_asyncio.fixture
-async def world(tmp_path: Path, fill_migration_gaps: None) -> AsyncIterator[World]:
-    fake = FakeTelegram()
-    await fake.start()
+@pytest.fixture
+async def world(fill_migration_gaps: None, fake: FakeTelegram, make_bot: MakeBot) -> World:
     ana = fake.add_user("Ana", username="ana_ke")
     bruno = fake.add_user("Bruno", language_code="pt")
     carla = fake.add_user("Carla", username="carla_de")
     mod = fake.add_user("Mo")
     community = fake.add_group("Forum community")
     modlog = fake.add_group("Modlog")
-    db_path = tmp_path / "bot.sqlite3"
-    config = Config(
-        event={"name": "Forum <Bonn> & Friends"},
-        telegram={"api_base_url": fake.base_url, "set_commands": False},
-        storage={"database": db_path},
-        roles={"moderators": [mod.id]},
+    bot = await make_bot(
+        moderators=[mod.id],
         chats={"community": community.id, "modlog": modlog.id},
-        introductions={"max_pending_requests": 1, "decline_cooldown_days": 7},
+        extra="[introductions]\nmax_pending_requests = 1\ndecline_cooldown_days = 7\n",
     )
-    app = build_application(config, TEST_TOKEN, clock=lambda: NOW)
-    await app.initialize()
-    assert app.post_init is not None and app.post_shutdown is not None
-    await app.post_init(app)  # run_polling would call it; the test drives the steps itself
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    world = World(fake, app, db_path, ana, bruno, carla, mod, community, modlog)
+    world = World(fake, bot, ana, bruno, carla, mod, community, modlog)
     await world.send(mod, "/start")
-    try:
-        yield world
-    finally:
-        await stop(world.app)
-        await fake.stop()
-
-
-async def stop(app: ForumApplication) -> None:
-    """Stop the bot the way run_polling would."""
-    assert app.updater is not None and app.post_shutdown is not None
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    await app.post_shutdown(app)
+    return world
 
 
 def seen_as(user: SimUser, english: str) -> str:
@@ -222,19 +181,20 @@ async def test_directory_filters_and_pages_without_ids_or_usernames(world: World
 
 async def test_directory_pages_with_buttons(world: World) -> None:
     w = world
-    db = Database(w.db_path)
+    db = Database(w.bot.config.storage.database)
+    now = w.bot.clock().isoformat()
     await db.open()
     try:
         for n in range(7):
             await db.conn.execute(
                 "INSERT INTO participants (user_id, first_name, first_seen, last_seen) "
                 "VALUES (?, 'X', ?, ?)",
-                (900 + n, NOW.isoformat(), NOW.isoformat()),
+                (900 + n, now, now),
             )
             await db.conn.execute(
                 "INSERT INTO profiles (user_id, display_name, country, region, listed, "
                 "created_at, updated_at) VALUES (?, ?, 'SN', 'africa', 1, ?, ?)",
-                (900 + n, f"Person {n}", NOW.isoformat(), NOW.isoformat()),
+                (900 + n, f"Person {n}", now, now),
             )
     finally:
         await db.close()
@@ -308,7 +268,7 @@ async def test_quotas_pair_and_decline_cooldown(world: World) -> None:
     assert "could not be arranged" in (w.ana.last_message.text or "")
     assert "Bruno" not in (w.ana.last_message.text or "")
     await w.send(w.ana, "/intro 2")
-    assert "ask again after 2027-03-23" in (w.ana.last_message.text or "")
+    assert "ask again after 2027-03-22" in (w.ana.last_message.text or "")
     no_errors(w.fake)
 
 
@@ -393,6 +353,10 @@ async def test_mydata_and_forget_leave_no_personal_row(world: World) -> None:
     assert pressed.answered and pressed.show_alert is False  # answered, nothing else
     assert await w.rows("SELECT * FROM intro_requests") == []  # it went with Ana
     assert len(w.bruno.inbox) == bruno_seen
+    await w.send(w.ana, "/profile")  # a fresh start: known again only from this update
+    await w.send(w.ana, "Ana again")
+    assert await w.rows("SELECT user_id FROM participants WHERE user_id = ?", w.ana.id)
+    assert await w.rows("SELECT step FROM intro_conversations") == [("organisation",)]
     no_errors(w.fake)
 
 
@@ -401,15 +365,7 @@ async def test_profile_conversation_continues_after_a_restart(world: World) -> N
     await w.send(w.ana, "/profile")
     await w.send(w.ana, "Ana")
     assert "organisation" in (w.ana.last_message.text or "")
-    await stop(w.app)
-    config = w.app.bot_data.runtime.config  # type: ignore[union-attr]
-    w.app = build_application(config, TEST_TOKEN, clock=lambda: NOW)
-    w.updates = 0
-    await w.app.initialize()
-    assert w.app.post_init is not None
-    await w.app.post_init(w.app)
-    await w.app.start()
-    await w.app.updater.start_polling(poll_interval=0, timeout=1)  # type: ignore[union-attr]
+    await w.bot.restart()
     await w.send(w.ana, "Procurement Authority")
     assert "In which city" in (w.ana.last_message.text or "")
     assert await w.rows("SELECT step FROM intro_conversations") == [("city",)]
