@@ -24,7 +24,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import storage.database
 from bot.config import IntroductionsConfig
 from bot.intros import PAGE_SIZE, DirectoryFilter, ProfileDraft
 from bot.regions import country_codes
@@ -34,29 +33,6 @@ from storage.intros import IntroStorage
 NOW = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
 FLOOR_MS = 20.0
 LANGUAGES = ["en", "fr", "es", "pt", "de", "sw", "ar", "yo", "ha", "am", "it", "nl", "wo"]
-
-
-def _fill_gaps() -> None:
-    # Migrations 0002-0004 belong to features merged separately; stand in for absent ones.
-    real = storage.database.migrations
-
-    def filled() -> list[tuple[int, str, str]]:
-        try:
-            return real()
-        except RuntimeError:
-            from importlib import resources
-
-            found: dict[int, tuple[str, str]] = {}
-            for entry in resources.files("storage.migrations").iterdir():
-                match = storage.database._MIGRATION_NAME.match(entry.name)
-                if match:
-                    found[int(match.group(1))] = (entry.name, entry.read_text(encoding="utf-8"))
-            return [
-                (v, *found.get(v, (f"{v:04d}_absent.sql", "SELECT 1;")))
-                for v in range(1, max(found) + 1)
-            ]
-
-    storage.database.migrations = filled
 
 
 async def _populate(db: Database, store: IntroStorage, count: int, rng: random.Random) -> None:
@@ -108,7 +84,6 @@ async def main() -> int:
     parser.add_argument("--profiles", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
-    _fill_gaps()
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as folder:
         db = Database(Path(folder) / "bench.sqlite3")

@@ -1,7 +1,9 @@
 """The one SQLite database: a single aiosqlite connection, WAL, foreign keys and migrations.
 
 Migrations are the files ``storage/migrations/NNNN_name.sql``, applied in order and recorded in
-``PRAGMA user_version``; they are append-only. A database written by newer code is refused.
+the ``schema_migrations`` table (``PRAGMA user_version`` counts them); they are append-only.
+Numbers are assigned per feature, so one may be absent until its feature lands and then be
+applied after higher ones. A database written by newer code is refused.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    if versions != list(range(1, len(versions) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {versions}")
+    if len(set(versions)) != len(versions) or versions[:1] != [1]:
+        raise RuntimeError(f"migrations must start at 1 and never share a number: {versions}")
     return found
 
 
@@ -90,26 +92,50 @@ class Database:
         await conn.execute("COMMIT")
 
     async def schema_version(self) -> int:
-        """Return the applied migration version."""
+        """Return how many migrations are applied (``PRAGMA user_version``)."""
         async with self.conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
 
-async def _migrate(conn: aiosqlite.Connection) -> None:
-    known = migrations()
+async def _applied(conn: aiosqlite.Connection) -> set[int]:
+    """Return the applied migration numbers, recording them in a table on first use."""
     async with conn.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
-    current = int(row[0]) if row else 0
-    if current > len(known):
+    count = int(row[0]) if row else 0
+    await conn.executescript(
+        "BEGIN IMMEDIATE;"
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+        "COMMIT;"
+    )
+    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
+        applied = {int(r[0]) async for r in cursor}
+    # A database from before the table existed had 1..user_version applied, in order.
+    return applied or set(range(1, count + 1))
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    known = migrations()
+    applied = await _applied(conn)
+    unknown = applied - {version for version, _, _ in known}
+    if unknown:
         raise DatabaseTooNewError(
-            f"the database is at schema version {current}, but this version of forum-bot "
-            f"knows only up to {len(known)}; upgrade forum-bot or use another database file"
+            f"the database has schema migrations {sorted(unknown)} that this version of "
+            f"forum-bot does not know; upgrade forum-bot or use another database file"
         )
-    for version, name, sql in known[current:]:
+    for version, name, sql in known:
+        if version in applied:
+            continue
         logger.info("applying migration %s", name)
+        applied.add(version)
+        done = ", ".join(f"({v}, '{n}')" for v, n, _ in known if v in applied)
         # executescript commits any open transaction first, so the script carries its own.
-        script = f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {version};\nCOMMIT;"
+        script = (
+            f"BEGIN IMMEDIATE;\n{sql}\n;"
+            f"INSERT OR IGNORE INTO schema_migrations (version, name) VALUES {done};"
+            f"PRAGMA user_version = {len(applied)};\nCOMMIT;"
+        )
         try:
             await conn.executescript(script)
         except BaseException:

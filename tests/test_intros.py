@@ -13,9 +13,9 @@ from bot.intros import DirectoryFilter, Introductions, ProfileDraft, parse_answe
 from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
 from storage.database import Database
 from storage.intros import IntroStorage
-from tests.intros_support import NOW, add_participant, db, fill_migration_gaps
+from tests.intros_support import NOW, add_participant, db
 
-__all__ = ["db", "fill_migration_gaps"]
+__all__ = ["db"]
 
 
 class Clock:

@@ -14,9 +14,6 @@ from storage.database import Database
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import BotHarness
 from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
-from tests.intros_support import fill_migration_gaps
-
-__all__ = ["fill_migration_gaps"]
 
 
 @dataclass
@@ -61,7 +58,7 @@ class World:
 
 
 @pytest.fixture
-async def world(fill_migration_gaps: None, fake: FakeTelegram, make_bot: MakeBot) -> World:
+async def world(fake: FakeTelegram, make_bot: MakeBot) -> World:
     ana = fake.add_user("Ana", username="ana_ke")
     bruno = fake.add_user("Bruno", language_code="pt")
     carla = fake.add_user("Carla", username="carla_de")
