@@ -8,6 +8,7 @@ what /forget and the purge remove. Nothing here knows Telegram; handlers render 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from html import escape
@@ -326,10 +327,17 @@ class StepResult:
 class Introductions:
     """The introduction rules over a store, a clock and the configuration."""
 
-    def __init__(self, store: IntroStore, config: IntroductionsConfig, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: IntroStore,
+        config: IntroductionsConfig,
+        clock: Clock,
+        moderators: Collection[int] = (),
+    ) -> None:
         self.store = store
         self.config = config
         self.clock = clock
+        self.moderators = frozenset(moderators)
         # Users mid-conversation: the text filter consults this without a query. Loaded from
         # the database at start, so a conversation survives a restart.
         self.conversing: set[int] = set()
@@ -576,6 +584,18 @@ class Introductions:
             )
         status = "pending" if self.config.self_intro_approval else "posted"
         return await self.store.add_self_intro(user_id, status, self.clock()), mine
+
+    async def decide_self_intro(
+        self, intro_id: int | None, moderator_id: int, *, approve: bool
+    ) -> SelfIntro | None:
+        """Approve or reject a pending self-introduction; None unless a moderator pressed."""
+        if intro_id is None or moderator_id not in self.moderators:
+            return None
+        intro = await self.store.get_self_intro(intro_id)
+        status: Literal["posted", "rejected"] = "posted" if approve else "rejected"
+        if intro is None or not await self.store.decide_self_intro(intro_id, status, self.clock()):
+            return None
+        return replace(intro, status=status)
 
     # ---- privacy ----
 

@@ -41,7 +41,10 @@ class Runtime:
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
             intros=Introductions(
-                IntroStorage(db, participants.invalidate), config.introductions, clock
+                IntroStorage(db, participants.invalidate),
+                config.introductions,
+                clock,
+                moderators=config.roles.moderators,
             ),
         )
 

@@ -521,20 +521,12 @@ async def self_intro_decided(update: Update, context: ForumContext) -> None:
     """Approve or reject a self-introduction; only moderators' presses count."""
     runtime = context.runtime
     action = _action(update)
-    intro_id = action.int_arg(1)
     community = runtime.config.chats.community
-    user_id = _user_id(update)
-    intro = await runtime.intros.store.get_self_intro(intro_id) if intro_id is not None else None
     approve = action.arg(0) == "y"
-    status = "posted" if approve else "rejected"
-    if (
-        intro is None
-        or community is None
-        or not runtime.config.is_moderator(user_id)
-        or not await runtime.intros.store.decide_self_intro(
-            intro.intro_id, status, runtime.clock()
-        )
-    ):
+    intro = await runtime.intros.decide_self_intro(
+        action.int_arg(1), _user_id(update), approve=approve
+    )
+    if intro is None or community is None:
         await _answer(update, context.tr("This button is no longer valid."))
         return
     await _answer(update)
