@@ -8,7 +8,9 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
+from bot.moderation import Moderation
 from storage.database import Database
+from storage.moderation import ModerationStore
 from storage.participants import Participants
 
 
@@ -21,6 +23,7 @@ class Runtime:
     clock: Clock
     participants: Participants
     flood_guard: FloodGuard
+    moderation: Moderation
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -33,6 +36,7 @@ class Runtime:
             clock=clock,
             participants=Participants(db),
             flood_guard=FloodGuard(clock),
+            moderation=Moderation(ModerationStore(db), config, clock),
         )
 
     async def open(self) -> None:
