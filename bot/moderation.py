@@ -233,13 +233,12 @@ class Moderation:
         """Record a message in the group; True when it makes the member a flooder."""
         return self.flood.observe(chat_id, user_id, self._clock())
 
-    async def mute_flooder(self, control: GroupControl, chat_id: int, member: Person) -> LogEntry:
-        """Mute a member who flooded the group (moderators are left alone)."""
+    async def mute_flooder(
+        self, control: GroupControl, chat_id: int, member: Person
+    ) -> LogEntry | None:
+        """Mute a member who flooded the group; None for moderators, who are left alone."""
         if await self.is_moderator(chat_id, member.user_id):
-            raise DomainError(
-                N_("{name} is a moderator of this group; I won't act against them."),
-                name=member.name,
-            )
+            return None
         duration = parse_duration(self._settings.flood_mute)
         until = self._clock() + duration if duration else None
         await control.restrict(chat_id, member.user_id, until)
