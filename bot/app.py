@@ -14,7 +14,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -27,6 +26,7 @@ from bot.config import Config
 from bot.context import BotData, ForumContext
 from bot.i18n import LANGUAGES, translator
 from bot.processor import PerUserUpdateProcessor
+from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
 from handlers import core, moderation
 from handlers.errors import on_error
@@ -60,7 +60,7 @@ def build_application(
         .context_types(context_types)
         .concurrent_updates(PerUserUpdateProcessor())
         .rate_limiter(
-            AIORateLimiter(
+            MessageRateLimiter(
                 overall_max_rate=telegram.messages_per_second,
                 overall_time_period=1,
                 group_max_rate=telegram.group_messages_per_minute,

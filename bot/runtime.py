@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
 from bot.moderation import Moderation
 from storage.database import Database
@@ -23,6 +24,7 @@ class Runtime:
     clock: Clock
     participants: Participants
     flood_guard: FloodGuard
+    outbound: Outbound
     moderation: Moderation
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -30,12 +32,14 @@ class Runtime:
     def create(cls, config: Config, clock: Clock) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
+        participants = Participants(db)
         return cls(
             config=config,
             db=db,
             clock=clock,
-            participants=Participants(db),
+            participants=participants,
             flood_guard=FloodGuard(clock),
+            outbound=Outbound(participants.mark_blocked),
             moderation=Moderation(ModerationStore(db), config, clock),
         )
 
