@@ -7,6 +7,7 @@ arrive as MissingRightError and are answered by the one error handler, naming th
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +49,7 @@ ADMIN_SYNC_INTERVAL = timedelta(hours=6)
 _REASON_LIMIT = 500
 _RULES_LIMIT = 3000
 _GROUPS = filters.ChatType.GROUPS
+_LINK = re.compile(r"https?://|www\.|\bt\.me/", re.IGNORECASE)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -253,7 +255,10 @@ def _has_link_or_forward(message: Message) -> bool:
         return True
     kinds = (MessageEntity.URL, MessageEntity.TEXT_LINK)
     entities = list(message.entities) + list(message.caption_entities)
-    return any(entity.type in kinds for entity in entities)
+    if any(entity.type in kinds for entity in entities):
+        return True
+    # Telegram marks links as entities; the pattern also catches text it did not mark.
+    return bool(_LINK.search(message.text or message.caption or ""))
 
 
 async def watch(update: Update, context: ForumContext) -> None:
