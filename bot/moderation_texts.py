@@ -59,7 +59,8 @@ def render_entry(tr: Translator, entry: LogEntry, tz: ZoneInfo) -> str:
     if entry.until is not None:
         lines.append(tr("Until: {time}").format(time=when(entry.until, tz)))
     if entry.link:
-        lines.append(f'<a href="{escape(entry.link)}">{escape(tr("Go to the message"))}</a>')
+        label = escape(tr("Go to the message"))
+        lines.append(f'<a href="{escape(entry.link)}">{label}</a>')
     return "\n".join(lines)
 
 

@@ -274,7 +274,8 @@ async def watch(update: Update, context: ForumContext) -> None:
     if moderation.is_flooding(chat_id, user.id):
         entry = await moderation.mute_flooder(control, chat_id, member)
         if entry is not None:
-            text = _group_tr(context)("{name} was muted for {duration} for flooding the group.")
+            tr = _group_tr(context)
+            text = tr("{name} was muted for {duration} for flooding the group.")
             duration = format_duration(entry.until - entry.created_at) if entry.until else "∞"
             await _tell_group(
                 update, context, text.format(name=mention(member), duration=duration)
@@ -349,7 +350,8 @@ async def unwarn(update: Update, context: ForumContext) -> None:
     chat_id, actor = found
     target, _ = await _target(update, context)
     left, entry = await _moderation(context).unwarn(chat_id, actor, target)
-    text = _group_tr(context)("One warning of {name} withdrawn; {count} left.")
+    tr = _group_tr(context)
+    text = tr("One warning of {name} withdrawn; {count} left.")
     await reply(update, text.format(name=mention(target), count=left))
     await post_to_modlog(context, [entry])
 
@@ -390,7 +392,8 @@ async def unmute(update: Update, context: ForumContext) -> None:
     target, _ = await _target(update, context)
     control = TelegramGroupControl(context.bot)
     entry = await _moderation(context).unmute(control, chat_id, actor, target)
-    text = _group_tr(context)("{name} can write again.").format(name=mention(target))
+    tr = _group_tr(context)
+    text = tr("{name} can write again.").format(name=mention(target))
     await reply(update, text)
     await post_to_modlog(context, [entry])
 
@@ -427,7 +430,8 @@ async def unban(update: Update, context: ForumContext) -> None:
     target, _ = await _target(update, context)
     control = TelegramGroupControl(context.bot)
     entry = await _moderation(context).unban(control, chat_id, actor, target)
-    text = _group_tr(context)("{name} may join the group again.").format(name=mention(target))
+    tr = _group_tr(context)
+    text = tr("{name} may join the group again.").format(name=mention(target))
     await reply(update, text)
     await post_to_modlog(context, [entry])
 
@@ -461,7 +465,8 @@ async def set_rules(update: Update, context: ForumContext) -> None:
             limit=_RULES_LIMIT,
         )
     entry = await _moderation(context).set_rules(chat_id, actor, text[1].strip())
-    await reply(update, _group_tr(context)("The group's rules are updated."))
+    tr = _group_tr(context)
+    await reply(update, tr("The group's rules are updated."))
     await post_to_modlog(context, [entry])
 
 
