@@ -25,6 +25,7 @@ from bot.commands import Role, commands_for
 from bot.config import Config
 from bot.context import BotData, ForumContext
 from bot.i18n import LANGUAGES, translator
+from bot.logs import protect_token
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
@@ -32,6 +33,10 @@ from handlers import core, moderation
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
+
+# Updates processed at once (each user's in order) and HTTP connections to the Bot API.
+UPDATES_IN_FLIGHT = 4
+CONNECTIONS = 8
 
 # The bot and job-queue parameters stay Any: the builder's chained generics cannot name them.
 ForumApplication: TypeAlias = Application[Any, ForumContext, Any, Any, BotData, Any]
@@ -44,6 +49,7 @@ def build_application(
     clock: Clock = system_clock,
 ) -> ForumApplication:
     """Build the Application: services, rate limits and handlers, nothing opened yet."""
+    protect_token(token)
     telegram = config.telegram
     context_types = ContextTypes(context=ForumContext, bot_data=BotData)
     application: ForumApplication = (
@@ -58,7 +64,7 @@ def build_application(
             )
         )
         .context_types(context_types)
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(PerUserUpdateProcessor(UPDATES_IN_FLIGHT))
         .rate_limiter(
             MessageRateLimiter(
                 overall_max_rate=telegram.messages_per_second,
@@ -69,6 +75,11 @@ def build_application(
             )
         )
         .get_updates_read_timeout(telegram.poll_timeout_seconds + 10)
+        # httpcore scans every pooled connection on each request: a pool sized to the real
+        # concurrency (updates in flight plus bulk sends) keeps that scan short; requests that
+        # find the pool full wait for a free connection instead of failing after PTB's 1 s.
+        .connection_pool_size(CONNECTIONS)
+        .pool_timeout(30.0)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

@@ -75,7 +75,9 @@ async def test_missing_and_unknown_params(fake: FakeTelegram, http: httpx.AsyncC
     await http.post(f"/bot{TEST_TOKEN}/getMe", params={"colour": "blue"})
     assert no_chat.json()["description"] == "Bad Request: chat_id is empty"
     assert no_text.json()["description"] == "Bad Request: message text is empty"
-    assert no_query.json()["description"] == 'Bad Request: parameter "callback_query_id" is required'
+    assert (
+        no_query.json()["description"] == 'Bad Request: parameter "callback_query_id" is required'
+    )
     assert fake.contract_violations == [
         "sendMessage: missing required parameter 'chat_id'",
         "sendMessage: missing required parameter 'text'",
@@ -98,7 +100,9 @@ async def test_user_states_give_403(fake: FakeTelegram, bot: Bot) -> None:
         403,
         "Forbidden: bot can't initiate conversation with a user",
     )
-    await expect(fake, bot.send_message(blocked.id, "x"), 403, "Forbidden: bot was blocked by the user")
+    await expect(
+        fake, bot.send_message(blocked.id, "x"), 403, "Forbidden: bot was blocked by the user"
+    )
     await expect(fake, bot.send_message(gone.id, "x"), 403, "Forbidden: user is deactivated")
     with pytest.raises(Forbidden):
         await bot.send_message(blocked.id, "x")
@@ -123,10 +127,16 @@ async def test_chat_errors(fake: FakeTelegram, bot: Bot) -> None:
     await expect(fake, bot.send_message(-42, "x"), 400, "Bad Request: chat not found")
     await expect(fake, bot.send_message("@nobody", "x"), 400, "Bad Request: chat not found")
     await expect(
-        fake, bot.send_message(group.id, "x"), 403, "Forbidden: bot was kicked from the supergroup chat"
+        fake,
+        bot.send_message(group.id, "x"),
+        403,
+        "Forbidden: bot was kicked from the supergroup chat",
     )
     await expect(
-        fake, bot.send_message(left.id, "x"), 403, "Forbidden: bot is not a member of the group chat"
+        fake,
+        bot.send_message(left.id, "x"),
+        403,
+        "Forbidden: bot is not a member of the group chat",
     )
 
 
@@ -134,7 +144,9 @@ async def test_text_checks(fake: FakeTelegram, bot: Bot) -> None:
     user = fake.add_user("Ann")
     await user.send("hi")
     await expect(fake, bot.send_message(user.id, ""), 400, "Bad Request: message text is empty")
-    await expect(fake, bot.send_message(user.id, "   "), 400, "Bad Request: text must be non-empty")
+    await expect(
+        fake, bot.send_message(user.id, "   "), 400, "Bad Request: text must be non-empty"
+    )
     await expect(
         fake,
         bot.send_message(user.id, "<b></b>", parse_mode="HTML"),
@@ -142,7 +154,10 @@ async def test_text_checks(fake: FakeTelegram, bot: Bot) -> None:
         "Bad Request: text must be non-empty",
     )
     await expect(
-        fake, bot.send_message(user.id, "x", parse_mode="HTM"), 400, "Bad Request: unsupported parse_mode"
+        fake,
+        bot.send_message(user.id, "x", parse_mode="HTM"),
+        400,
+        "Bad Request: unsupported parse_mode",
     )
     await expect(
         fake,
@@ -184,7 +199,9 @@ async def test_reply_markup_checks(fake: FakeTelegram, bot: Bot, http: httpx.Asy
     )
     await expect(
         fake,
-        bot.send_message(user.id, "x", reply_markup=keyboard([(str(i), str(i)) for i in range(9)])),
+        bot.send_message(
+            user.id, "x", reply_markup=keyboard([(str(i), str(i)) for i in range(9)])
+        ),
         400,
         "Bad Request: reply markup is too long",
     )
@@ -199,9 +216,16 @@ async def test_reply_markup_checks(fake: FakeTelegram, bot: Bot, http: httpx.Asy
     broken = await http.post(url, data={"chat_id": user.id, "text": "x", "reply_markup": "{"})
     bare = await http.post(
         url,
-        data={"chat_id": user.id, "text": "x", "reply_markup": '{"inline_keyboard":[[{"text":"a"}]]}'},
+        data={
+            "chat_id": user.id,
+            "text": "x",
+            "reply_markup": '{"inline_keyboard":[[{"text":"a"}]]}',
+        },
     )
-    assert broken.json()["description"] == "Bad Request: can't parse reply keyboard markup JSON object"
+    assert (
+        broken.json()["description"]
+        == "Bad Request: can't parse reply keyboard markup JSON object"
+    )
     assert bare.json()["description"] == (
         "Bad Request: can't parse inline keyboard button: "
         "Text buttons are unallowed in the inline keyboard"
@@ -216,7 +240,9 @@ async def test_edit_and_delete_errors(fake: FakeTelegram, bot: Bot) -> None:
     sent = await bot.send_message(user.id, "<b>v1</b>", parse_mode="HTML", reply_markup=markup)
     await expect(
         fake,
-        bot.edit_message_text("<b>v1</b>", user.id, sent.message_id, parse_mode="HTML", reply_markup=markup),
+        bot.edit_message_text(
+            "<b>v1</b>", user.id, sent.message_id, parse_mode="HTML", reply_markup=markup
+        ),
         400,
         NOT_MODIFIED,
     )
@@ -225,7 +251,10 @@ async def test_edit_and_delete_errors(fake: FakeTelegram, bot: Bot) -> None:
     await bot.edit_message_text("v1", user.id, sent.message_id)  # drops the keyboard
     assert user.inbox[0].buttons == []
     await expect(
-        fake, bot.edit_message_text("x", user.id, 999), 400, "Bad Request: message to edit not found"
+        fake,
+        bot.edit_message_text("x", user.id, 999),
+        400,
+        "Bad Request: message to edit not found",
     )
     await expect(
         fake,
@@ -249,7 +278,10 @@ async def test_group_rights(fake: FakeTelegram, bot: Bot) -> None:
     await user.join(group)
     said = await user.send("spam", chat=group)
     await expect(
-        fake, bot.delete_message(group.id, said.message_id), 400, "Bad Request: message can't be deleted"
+        fake,
+        bot.delete_message(group.id, said.message_id),
+        400,
+        "Bad Request: message can't be deleted",
     )
     await expect(
         fake,

@@ -81,7 +81,9 @@ async def test_fail_nth_call_with_match(fake: FakeTelegram, bot: Bot) -> None:
 
 
 async def test_fail_with_retry_after(fake: FakeTelegram, bot: Bot) -> None:
-    fake.fail("getMe", error_code=429, description="Too Many Requests: retry after 7", retry_after=7)
+    fake.fail(
+        "getMe", error_code=429, description="Too Many Requests: retry after 7", retry_after=7
+    )
     with pytest.raises(RetryAfter):
         await bot.get_me()
 

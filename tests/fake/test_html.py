@@ -17,7 +17,10 @@ from tests.fakeapi.html import EntityParseError, parse_html
         (
             "<b>bold <i>both</i></b>",
             "bold both",
-            [{"type": "bold", "offset": 0, "length": 9}, {"type": "italic", "offset": 5, "length": 4}],
+            [
+                {"type": "bold", "offset": 0, "length": 9},
+                {"type": "italic", "offset": 5, "length": 4},
+            ],
         ),
         ("a > b &amp; c", "a > b & c", []),
         ("&nbsp;&lt;3 &#33;&#x41;", "&nbsp;<3 !A", []),
@@ -26,7 +29,14 @@ from tests.fakeapi.html import EntityParseError, parse_html
         (
             '😀 <a href="https://example.org/?a=1&amp;b=2">link</a>',
             "😀 link",
-            [{"type": "text_link", "offset": 3, "length": 4, "url": "https://example.org/?a=1&b=2"}],
+            [
+                {
+                    "type": "text_link",
+                    "offset": 3,
+                    "length": 4,
+                    "url": "https://example.org/?a=1&b=2",
+                }
+            ],
         ),
         (
             '<pre><code class="language-python">x = 1</code></pre>',
@@ -36,7 +46,10 @@ from tests.fakeapi.html import EntityParseError, parse_html
         (
             '<span class="tg-spoiler">s</span><tg-spoiler>t</tg-spoiler>',
             "st",
-            [{"type": "spoiler", "offset": 0, "length": 1}, {"type": "spoiler", "offset": 1, "length": 1}],
+            [
+                {"type": "spoiler", "offset": 0, "length": 1},
+                {"type": "spoiler", "offset": 1, "length": 1},
+            ],
         ),
         ("<B>caps</B>", "caps", [{"type": "bold", "offset": 0, "length": 4}]),
         ("<b></b>x", "x", []),
@@ -61,7 +74,11 @@ def test_good_html(source: str, text: str, entities: list[dict[str, Any]]) -> No
         ('<a href="x>y</a>', "Unclosed start tag at byte offset 0"),
         ("<a href=x!>y</a>", "Unexpected end of name token at byte offset 8"),
         ('<tg-emoji emoji-id="abc">😀</tg-emoji>', "Invalid custom emoji identifier specified"),
-        ('<a href="tg://user?id=1">&#xD800;</a>', "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched surrogate code units"),
+        (
+            '<a href="tg://user?id=1">&#xD800;</a>',
+            "Text contains invalid Unicode characters after decoding HTML entities, "
+            "check for unmatched surrogate code units",
+        ),
     ],
 )
 def test_bad_html(source: str, error: str) -> None:
@@ -80,7 +97,11 @@ async def test_ptb_round_trips_entities(fake: FakeTelegram, bot: Bot) -> None:
     assert message.text_html == "👩‍👩‍👧 <b>Amy &amp; Rory</b> <i>&lt;3</i> <code>x</code>"
     stored = user.last_message
     assert (stored.text, stored.html) == (message.text, source)
-    assert [e["offset"] for e in stored.entities] == [9, 20, 23]  # the family emoji is 8 UTF-16 units
+    assert [e["offset"] for e in stored.entities] == [
+        9,
+        20,
+        23,
+    ]  # the family emoji is 8 UTF-16 units
 
 
 @pytest.mark.asyncio

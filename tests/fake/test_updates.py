@@ -87,7 +87,9 @@ async def test_allowed_updates_is_sticky(fake: FakeTelegram, bot: Bot) -> None:
 
 async def test_user_document_is_downloadable(fake: FakeTelegram, bot: Bot) -> None:
     user = fake.add_user("Ann")
-    await user.send_document(b"%PDF-1.4 agenda", "agenda.pdf", caption="see", mime_type="application/pdf")
+    await user.send_document(
+        b"%PDF-1.4 agenda", "agenda.pdf", caption="see", mime_type="application/pdf"
+    )
     (update,) = await bot.get_updates(timeout=0)
     assert update.message is not None and update.message.document is not None
     assert update.message.document.file_name == "agenda.pdf"

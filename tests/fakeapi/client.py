@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -23,7 +23,15 @@ class FakeTelegramClient:
     @classmethod
     def spawn(cls, ready_file: Path, *, flood_control: bool = False) -> FakeTelegramClient:
         """Start `python -m tests.fakeapi` and wait (up to 15 s) for its port."""
-        args = [sys.executable, "-m", "tests.fakeapi", "--port", "0", "--ready-file", str(ready_file)]
+        args = [
+            sys.executable,
+            "-m",
+            "tests.fakeapi",
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready_file),
+        ]
         if flood_control:
             args.append("--flood-control")
         root = Path(__file__).resolve().parents[2]
@@ -119,7 +127,7 @@ class FakeTelegramClient:
                 self.process.kill()
                 self.process.wait()
 
-    async def __aenter__(self) -> FakeTelegramClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

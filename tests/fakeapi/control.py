@@ -79,7 +79,9 @@ def add_control_routes(fake: FakeTelegram) -> None:
     async def calls(request: web.Request) -> web.Response:
         method = request.query.get("method")
         chosen = fake.calls_to(method) if method else fake.calls
-        return web.json_response([dataclasses.asdict(c) | {"files": list(c.files)} for c in chosen])
+        return web.json_response(
+            [dataclasses.asdict(c) | {"files": list(c.files)} for c in chosen]
+        )
 
     async def messages(request: web.Request) -> web.Response:
         target = fake.chats[int(request.query["chat_id"])]

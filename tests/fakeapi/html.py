@@ -11,7 +11,25 @@ from __future__ import annotations
 from typing import Any
 
 ALLOWED_TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji tg-time span pre code blockquote".split()
+    [
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "tg-time",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
+    ]
 )
 _SIMPLE = {
     "b": "bold",
@@ -218,9 +236,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
         if utf16 > offset:
             _add_entity(entities, tag, argument, offset, utf16 - offset, result, result_pos)
     if nested:
-        raise EntityParseError(
-            f'Can\'t find end tag corresponding to start tag "{nested[-1][0]}"'
-        )
+        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{nested[-1][0]}"')
     if has_surrogates:
         raise EntityParseError(
             "Text contains invalid Unicode characters after decoding HTML entities, "

@@ -24,14 +24,31 @@ from tests.fakeapi.world import ADMIN_RIGHTS, PERMISSIONS, Member, SimChat, SimM
 
 Method = Callable[[FakeTelegram, Params], Awaitable[Any]]
 METHODS: dict[str, Method] = {}
-BUTTON_ACTIONS = (
-    "url callback_data web_app login_url switch_inline_query switch_inline_query_current_chat "
-    "switch_inline_query_chosen_chat copy_text callback_game pay"
-).split()
-CHAT_ACTIONS = (
-    "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
-    "choose_sticker find_location record_video_note upload_video_note"
-).split()
+BUTTON_ACTIONS = [
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+]
+CHAT_ACTIONS = [
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+]
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 
 
@@ -46,7 +63,7 @@ def method(fn: Method) -> Method:
 
 def find_chat(fake: FakeTelegram, p: Params, key: str = "chat_id") -> SimChat:
     """Resolve a chat id or @username, or raise `chat not found`."""
-    raw = p.str(key)
+    raw = p.text(key)
     if not raw:
         raise bad_request(f"{key} is empty")
     if raw.startswith("@"):
@@ -58,10 +75,10 @@ def find_chat(fake: FakeTelegram, p: Params, key: str = "chat_id") -> SimChat:
         chat_id = int(raw)
     except ValueError:
         raise bad_request("chat not found") from None
-    chat = fake.chats.get(chat_id)
-    if chat is None:
+    found = fake.chats.get(chat_id)
+    if found is None:
         raise bad_request("chat not found")
-    return chat
+    return found
 
 
 def check_access(chat: SimChat, *, posting: bool = True) -> None:
@@ -86,7 +103,7 @@ def check_access(chat: SimChat, *, posting: bool = True) -> None:
 
 def check_flood(fake: FakeTelegram, p: Params, chat: SimChat, *, edit: bool = False) -> None:
     """Apply flood control to an outgoing message when it is switched on."""
-    if fake.flood_control and not p.bool("allow_paid_broadcast"):
+    if fake.flood_control and not p.flag("allow_paid_broadcast"):
         fake.flood.check(chat.id, group=chat.type != "private", count_global=not edit)
 
 
@@ -94,12 +111,12 @@ def format_text(
     fake: FakeTelegram, p: Params, key: str, *, caption: bool = False
 ) -> tuple[str, list[dict[str, Any]]]:
     """Parse text or caption with parse_mode/entities, trim, and check the limits."""
-    raw = p.str(key)
+    raw = p.text(key)
     if not caption and not raw:
         raise bad_request("message text is empty")
     if not caption and len(raw.encode("utf-8", "surrogatepass")) > 32768:
         raise bad_request("text is too long")
-    mode = p.str("parse_mode").lower()
+    mode = p.text("parse_mode").lower()
     entities_key = "caption_entities" if caption else "entities"
     entities: list[dict[str, Any]] = []
     if mode == "html":
@@ -109,7 +126,7 @@ def format_text(
             raise bad_request(f"can't parse entities: {error}") from None
     elif mode in ("markdown", "markdownv2"):
         fake.violation(f"parse_mode {mode!r} is not implemented by the fake")
-        raise bad_request(f"fake does not implement parse_mode {p.str('parse_mode')}")
+        raise bad_request(f"fake does not implement parse_mode {p.text('parse_mode')}")
     elif mode:
         raise bad_request("unsupported parse_mode")
     else:
@@ -127,7 +144,7 @@ def format_text(
 
 def parse_markup(p: Params) -> dict[str, Any] | None:
     """Validate reply_markup like the server and Telegram; return it decoded."""
-    if not p.str("reply_markup"):
+    if not p.text("reply_markup"):
         return None
     markup = p.json("reply_markup", "can't parse reply keyboard markup JSON object")
     if not isinstance(markup, dict):
@@ -159,11 +176,11 @@ def parse_markup(p: Params) -> dict[str, Any] | None:
 def reply_target(chat: SimChat, p: Params) -> SimMessage | None:
     """Resolve reply_parameters / reply_to_message_id, or raise `message to be replied…`."""
     params = p.json("reply_parameters") or {}
-    reply_id = int(params.get("message_id", 0)) or p.int("reply_to_message_id")
+    reply_id = int(params.get("message_id", 0)) or p.integer("reply_to_message_id")
     if not reply_id:
         return None
     target = chat.find(reply_id)
-    allow = params.get("allow_sending_without_reply") or p.bool("allow_sending_without_reply")
+    allow = params.get("allow_sending_without_reply") or p.flag("allow_sending_without_reply")
     if target is None and not allow:
         raise bad_request("message to be replied not found")
     return target
@@ -171,7 +188,7 @@ def reply_target(chat: SimChat, p: Params) -> SimMessage | None:
 
 def find_message(chat: SimChat, p: Params, what: str) -> SimMessage:
     """Return the addressed live message or raise `message to <what> not found`."""
-    message = chat.find(p.int("message_id"))
+    message = chat.find(p.integer("message_id"))
     if message is None:
         raise bad_request(f"message to {what} not found")
     return message
@@ -180,7 +197,7 @@ def find_message(chat: SimChat, p: Params, what: str) -> SimMessage:
 def input_file(fake: FakeTelegram, p: Params, key: str, kind: str) -> dict[str, Any]:
     """Store an uploaded file, or resolve a file_id; return the file object."""
     upload = p.files.get(key)
-    ref = p.str(key)
+    ref = p.text(key)
     if upload is None and ref.startswith("attach://"):
         upload = p.files.get(ref[9:])
     if upload is not None:
@@ -225,24 +242,24 @@ async def get_updates(fake: FakeTelegram, p: Params) -> Any:
 @method
 async def set_webhook(fake: FakeTelegram, p: Params) -> Any:
     """Store the webhook (the fake does not deliver to it)."""
-    secret = p.str("secret_token")
+    secret = p.text("secret_token")
     if len(secret) > 256:
         raise bad_request("secret token is too long")
     if secret and not re.fullmatch(r"[A-Za-z0-9_-]+", secret):
         raise bad_request("secret token contains unallowed characters")
     if "allowed_updates" in p:
         fake.set_allowed_updates(list(p.json("allowed_updates") or []))
-    if p.bool("drop_pending_updates"):
+    if p.flag("drop_pending_updates"):
         fake._updates.clear()
     fake._wake_poll("conflict")
-    fake.webhook = {"url": p.str("url"), "secret_token": secret}
+    fake.webhook = {"url": p.text("url"), "secret_token": secret}
     return True
 
 
 @method
 async def delete_webhook(fake: FakeTelegram, p: Params) -> Any:
     """Remove the webhook, optionally dropping pending updates."""
-    if p.bool("drop_pending_updates"):
+    if p.flag("drop_pending_updates"):
         fake._updates.clear()
     fake.webhook = {}
     return True
@@ -282,7 +299,7 @@ async def send_message(fake: FakeTelegram, p: Params) -> Any:
     markup = parse_markup(p)
     reply_to = reply_target(chat, p)
     check_flood(fake, p, chat)
-    html = p.str("text")
+    html = p.text("text")
     message = chat.add_message(
         None, text=text, entities=entities, html=html, reply_markup=markup, reply_to=reply_to
     )
@@ -310,7 +327,7 @@ async def _send_media(fake: FakeTelegram, p: Params, key: str) -> SimMessage:
         None,
         caption=caption,
         caption_entities=caption_entities,
-        html=p.str("caption") or None,
+        html=p.text("caption") or None,
         reply_markup=markup,
         reply_to=reply_to,
         media=media,
@@ -392,7 +409,7 @@ async def send_chat_action(fake: FakeTelegram, p: Params) -> Any:
     """Accept a chat action for a reachable chat."""
     chat = find_chat(fake, p)
     check_access(chat)
-    if p.str("action") not in CHAT_ACTIONS:
+    if p.text("action") not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
     return True
 
@@ -440,7 +457,7 @@ async def edit_message_text(fake: FakeTelegram, p: Params) -> Any:
     markup = parse_markup(p)
     check_flood(fake, p, message.chat, edit=True)
     return _apply_edit(
-        fake, message, text=text, entities=entities, reply_markup=markup, html=p.str("text")
+        fake, message, text=text, entities=entities, reply_markup=markup, html=p.text("text")
     )
 
 
@@ -505,25 +522,25 @@ _QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is i
 @method
 async def answer_callback_query(fake: FakeTelegram, p: Params) -> Any:
     """Answer a callback query once, within the deadline."""
-    callback = fake.callbacks.get(p.str("callback_query_id"))
+    callback = fake.callbacks.get(p.text("callback_query_id"))
     if callback is None or callback.answered:
         raise bad_request(_QUERY_TOO_OLD)
     if fake.clock() > callback.created_at + CALLBACK_DEADLINE:
         raise bad_request(_QUERY_TOO_OLD)
-    text = p.str("text")
+    text = p.text("text")
     if len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
     callback.answered = True
     callback.text = text or None
-    callback.show_alert = p.bool("show_alert")
-    callback.url = p.str("url") or None
+    callback.show_alert = p.flag("show_alert")
+    callback.url = p.text("url") or None
     return True
 
 
 @method
 async def answer_inline_query(fake: FakeTelegram, p: Params) -> Any:
     """Answer an inline query once, recording the results."""
-    inline = fake.inline_queries.get(p.str("inline_query_id"))
+    inline = fake.inline_queries.get(p.text("inline_query_id"))
     if inline is None or inline.answered:
         raise bad_request(_QUERY_TOO_OLD)
     if fake.clock() > inline.created_at + CALLBACK_DEADLINE:
@@ -535,7 +552,7 @@ async def answer_inline_query(fake: FakeTelegram, p: Params) -> Any:
         raise bad_request("RESULTS_TOO_MUCH")
     inline.answered = True
     inline.results = results
-    inline.next_offset = p.str("next_offset")
+    inline.next_offset = p.text("next_offset")
     return True
 
 
@@ -544,7 +561,7 @@ async def answer_inline_query(fake: FakeTelegram, p: Params) -> Any:
 
 def _scope_key(p: Params) -> tuple[str, str]:
     scope = p.json("scope") or {"type": "default"}
-    return json.dumps(scope, sort_keys=True), p.str("language_code")
+    return json.dumps(scope, sort_keys=True), p.text("language_code")
 
 
 @method
@@ -586,10 +603,10 @@ async def delete_my_commands(fake: FakeTelegram, p: Params) -> Any:
 
 
 async def _set_description(fake: FakeTelegram, p: Params, kind: str, limit: int) -> Any:
-    text = p.str(kind)
+    text = p.text(kind)
     if len(text) > limit:
         raise bad_request(f"bot {kind.replace('_', ' ')} is too long")
-    fake.descriptions[(kind, p.str("language_code"))] = text
+    fake.descriptions[(kind, p.text("language_code"))] = text
     return True
 
 
@@ -608,13 +625,13 @@ async def set_my_short_description(fake: FakeTelegram, p: Params) -> Any:
 @method
 async def get_my_description(fake: FakeTelegram, p: Params) -> Any:
     """Return the stored description."""
-    return {"description": fake.descriptions.get(("description", p.str("language_code")), "")}
+    return {"description": fake.descriptions.get(("description", p.text("language_code")), "")}
 
 
 @method
 async def get_my_short_description(fake: FakeTelegram, p: Params) -> Any:
     """Return the stored short description."""
-    key = ("short_description", p.str("language_code"))
+    key = ("short_description", p.text("language_code"))
     return {"short_description": fake.descriptions.get(key, "")}
 
 
@@ -630,7 +647,7 @@ def _group(fake: FakeTelegram, p: Params) -> SimChat:
 
 
 def _target_member(fake: FakeTelegram, chat: SimChat, p: Params) -> tuple[Any, Member]:
-    user = fake.users.get(p.int("user_id"))
+    user = fake.users.get(p.integer("user_id"))
     if user is None:
         raise bad_request("user not found")
     return user, chat.member(user)
@@ -667,7 +684,7 @@ async def restrict_chat_member(fake: FakeTelegram, p: Params) -> Any:
 
 
 def _until(fake: FakeTelegram, p: Params) -> int:
-    until = p.int("until_date")
+    until = p.integer("until_date")
     now = fake.clock()
     return 0 if until < now + 30 or until > now + 366 * 86400 else until
 
@@ -694,7 +711,7 @@ async def unban_chat_member(fake: FakeTelegram, p: Params) -> Any:
     _need_right(chat, "can_restrict_members", _RESTRICT_RIGHTS)
     user, member = _target_member(fake, chat, p)
     if member.status == "kicked" or (
-        not p.bool("only_if_banned") and member.status in ("member", "restricted")
+        not p.flag("only_if_banned") and member.status in ("member", "restricted")
     ):
         chat.members[user.id] = Member("left")
         fake.chat_member_changed(chat, user, member.status, None)
@@ -709,10 +726,10 @@ async def promote_chat_member(fake: FakeTelegram, p: Params) -> Any:
     user, member = _target_member(fake, chat, p)
     if member.status == "creator":
         raise bad_request("can't change chat owner rights")
-    rights = {name: p.bool(name) for name in ADMIN_RIGHTS}
+    rights = {name: p.flag(name) for name in ADMIN_RIGHTS}
     old = member.status
-    chat.members[user.id] = Member("administrator", rights) if any(rights.values()) else Member(
-        "member"
+    chat.members[user.id] = (
+        Member("administrator", rights) if any(rights.values()) else Member("member")
     )
     fake.chat_member_changed(chat, user, old, None)
     return True
@@ -747,7 +764,7 @@ async def get_chat(fake: FakeTelegram, p: Params) -> Any:
 async def get_chat_member(fake: FakeTelegram, p: Params) -> Any:
     """Return a ChatMember (the bot included)."""
     chat = find_chat(fake, p)
-    user_id = p.int("user_id")
+    user_id = p.integer("user_id")
     if chat.type == "private":
         if user_id not in (chat.id, fake.bot_id):
             raise bad_request("user not found")
@@ -843,7 +860,7 @@ async def unpin_chat_message(fake: FakeTelegram, p: Params) -> Any:
 @method
 async def get_file(fake: FakeTelegram, p: Params) -> Any:
     """Return a File with a downloadable file_path."""
-    stored = fake.files.get(p.str("file_id"))
+    stored = fake.files.get(p.text("file_id"))
     if stored is None:
         raise bad_request("wrong file_id or the file is temporarily unavailable")
     if len(stored.data) > 20 * 1024 * 1024:

@@ -9,6 +9,7 @@ vendored Bot API spec. The Bot API methods themselves live in `methods.py`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import random
@@ -16,9 +17,9 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import BodyPartReader, web
 
@@ -26,11 +27,31 @@ from tests.fakeapi.world import ADMIN_RIGHTS, PERMISSIONS, Member, SimChat, SimU
 
 TEST_TOKEN = "987654321:AAFakeTokenForTests_DoNotLeak_x9Qz"
 ALL_UPDATES = frozenset(
-    "message edited_message channel_post edited_channel_post business_connection "
-    "business_message edited_business_message deleted_business_messages message_reaction "
-    "message_reaction_count inline_query chosen_inline_result callback_query shipping_query "
-    "pre_checkout_query purchased_paid_media poll poll_answer my_chat_member chat_member "
-    "chat_join_request chat_boost removed_chat_boost".split()
+    [
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "message_reaction",
+        "message_reaction_count",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
+    ]
 )
 DEFAULT_UPDATES = ALL_UPDATES - {"chat_member", "message_reaction", "message_reaction_count"}
 CALLBACK_DEADLINE = 15.0
@@ -123,7 +144,9 @@ class FloodControl:
         if count_global and len(self._global) >= limits.global_per_second:
             waits.append(self._global[0] + 1 - now)
         tokens, at = self._chats.get(chat_id, (float(limits.per_chat_burst), now))
-        tokens = min(float(limits.per_chat_burst), tokens + (now - at) * limits.per_chat_per_second)
+        tokens = min(
+            float(limits.per_chat_burst), tokens + (now - at) * limits.per_chat_per_second
+        )
         if tokens < 1:
             waits.append((1 - tokens) / limits.per_chat_per_second)
         window = self._groups.setdefault(chat_id, deque())
@@ -210,18 +233,18 @@ class Params:
     def __contains__(self, name: str) -> bool:
         return name in self.raw
 
-    def str(self, name: str, default: str = "") -> str:
+    def text(self, name: str, default: str = "") -> str:
         """Return a string argument."""
         return self.raw.get(name, default)
 
-    def int(self, name: str, default: int = 0) -> int:
+    def integer(self, name: str, default: int = 0) -> int:
         """Return an integer argument, leniently parsed like the real server."""
         try:
             return int(float(self.raw[name]))
         except (KeyError, ValueError):
             return default
 
-    def bool(self, name: str) -> bool:
+    def flag(self, name: str) -> bool:
         """Return a boolean argument (`true`, `yes` or `1`)."""
         return self.raw.get(name, "").lower() in ("true", "yes", "1")
 
@@ -324,7 +347,7 @@ class FakeTelegram:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
         """Release pending long polls and delays, then close the server (idempotent)."""
@@ -334,7 +357,7 @@ class FakeTelegram:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> FakeTelegram:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -444,7 +467,9 @@ class FakeTelegram:
             }
         )
 
-    def member_json(self, chat: SimChat, user_id: int, *, status: str | None = None) -> dict[str, Any]:
+    def member_json(
+        self, chat: SimChat, user_id: int, *, status: str | None = None
+    ) -> dict[str, Any]:
         """Render a ChatMember object for a user (or the bot) in a chat."""
         if user_id == self.bot_id:
             user = self.bot_user()
@@ -496,7 +521,11 @@ class FakeTelegram:
         suffix = f"_{filename}" if filename else ""
         path = f"{kind}/file_{len(self.files)}{suffix}"
         self.files[file_id] = StoredFile(file_id, unique, path, data)
-        doc: dict[str, Any] = {"file_id": file_id, "file_unique_id": unique, "file_size": len(data)}
+        doc: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_size": len(data),
+        }
         if filename:
             doc["file_name"] = filename
         if mime_type:
@@ -538,9 +567,9 @@ class FakeTelegram:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
-        offset = p.int("offset")
-        limit = min(max(p.int("limit", 100), 1), 100)
-        timeout = min(max(p.int("timeout"), 0), 50)
+        offset = p.integer("offset")
+        limit = min(max(p.integer("limit", 100), 1), 100)
+        timeout = min(max(p.integer("timeout"), 0), 50)
         if "allowed_updates" in p:
             names = p.json("allowed_updates")
             self.set_allowed_updates(list(names or []))
@@ -601,7 +630,9 @@ class FakeTelegram:
         match: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
         """Hold the answer `seconds`; with then_apply the side effect happens first."""
-        rule = FaultRule(method, "delay", nth, times, match, seconds=seconds, then_apply=then_apply)
+        rule = FaultRule(
+            method, "delay", nth, times, match, seconds=seconds, then_apply=then_apply
+        )
         self._rules.append(rule)
 
     def drop_connection(self, method: str, *, nth: int = 1, times: int = 1) -> None:
@@ -660,12 +691,12 @@ class FakeTelegram:
 
     def _validate(self, name: str, raw: dict[str, str], files: dict[str, Upload]) -> None:
         fields = {f["name"]: f for f in SPEC[name]}
-        for key in raw:
-            if key not in fields:
+        for key, value in raw.items():
+            types = fields[key]["types"] if key in fields else None
+            if types is None:
                 self.violation(f"{name}: unknown parameter {key!r}")
-            elif "Integer" in fields[key]["types"] and "String" not in fields[key]["types"]:
-                if not raw[key].lstrip("-").isdigit():
-                    self.violation(f"{name}: {key}={raw[key]!r} is not an Integer")
+            elif types == ["Integer"] and not value.lstrip("-").isdigit():
+                self.violation(f"{name}: {key}={value!r} is not an Integer")
         for field_name, spec in fields.items():
             if spec["required"] and field_name not in raw and field_name not in files:
                 self.violation(f"{name}: missing required parameter {field_name!r}")
@@ -731,10 +762,8 @@ class FakeTelegram:
         return response
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
-        except TimeoutError:
-            pass
 
     def _record(
         self, name: str, raw: dict[str, str], files: dict[str, Upload], status: int, body: Any
@@ -777,4 +806,3 @@ class FakeTelegram:
             if stored.path == path:
                 return web.Response(body=stored.data, content_type="application/octet-stream")
         raise web.HTTPNotFound()
-

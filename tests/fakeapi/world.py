@@ -19,18 +19,39 @@ if TYPE_CHECKING:
     from tests.fakeapi.server import FakeTelegram
 
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(@[A-Za-z0-9_]{3,32})?(?=\s|$)")
-ADMIN_RIGHTS = (
-    "can_manage_chat can_delete_messages can_manage_video_chats can_restrict_members "
-    "can_promote_members can_change_info can_invite_users can_post_stories can_edit_stories "
-    "can_delete_stories can_post_messages can_edit_messages can_pin_messages can_manage_topics"
-).split()
-PERMISSIONS = (
-    "can_send_messages can_send_audios can_send_documents can_send_photos can_send_videos "
-    "can_send_video_notes can_send_voice_notes can_send_polls can_send_other_messages "
-    "can_add_web_page_previews can_react_to_messages can_change_info can_invite_users "
-    "can_pin_messages "
-    "can_manage_topics"
-).split()
+ADMIN_RIGHTS = [
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_post_messages",
+    "can_edit_messages",
+    "can_pin_messages",
+    "can_manage_topics",
+]
+PERMISSIONS = [
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",  # PTB 22.8 refuses a ChatMemberRestricted without it
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+]
 
 
 @dataclass(eq=False)
@@ -410,16 +431,21 @@ class SimUser:
 
     def _my_chat_member(self, old: str, new: str) -> None:
         bot = self.fake.bot_user()
-        new_member: dict[str, Any] = {"status": new, "user": bot}
-        if new == "kicked":
-            new_member["until_date"] = 0
+
+        def member(status: str) -> dict[str, Any]:
+            data: dict[str, Any] = {"status": status, "user": bot}
+            if status == "kicked":
+                data["until_date"] = 0
+            return data
+
+        new_member = member(new)
         self.fake.inject_update(
             {
                 "my_chat_member": {
                     "chat": self.chat.to_api(),
                     "from": self.to_api(),
                     "date": int(self.fake.clock()),
-                    "old_chat_member": {"status": old, "user": bot},
+                    "old_chat_member": member(old),
                     "new_chat_member": new_member,
                 }
             }
