@@ -30,7 +30,7 @@ from bot.logs import protect_token
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
-from handlers import core
+from handlers import core, moderation
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -94,8 +94,11 @@ def _add_handlers(application: ForumApplication) -> None:
     # Order matters: group -1 records the user and picks their language before anything else.
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    for module_handlers in (core.handlers(),):
+    for module_handlers in (core.handlers(), moderation.handlers()):
         application.add_handlers(module_handlers)
+    # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
+    application.add_handlers(moderation.watchers(), group=1)
+    moderation.schedule_jobs(application)
     application.add_error_handler(on_error)
 
 

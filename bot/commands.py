@@ -32,6 +32,19 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", N_("Choose your language")),
     Command("timezone", N_("Set your time zone")),
     Command("privacy", N_("What I store about you and why")),
+    Command("rules", N_("The community group's rules"), in_groups=True),
+    Command("report", N_("Report a message to the moderators (reply to it)"), in_groups=True),
+    Command("warn", N_("Warn a member (reply, @name or id) [reason]"), Role.MODERATOR, True),
+    Command("unwarn", N_("Withdraw a member's latest warning"), Role.MODERATOR, True),
+    Command("warns", N_("Show a member's warnings"), Role.MODERATOR, True),
+    Command("mute", N_("Mute a member [duration] [reason]"), Role.MODERATOR, True),
+    Command("unmute", N_("Let a muted member write again"), Role.MODERATOR, True),
+    Command("kick", N_("Remove a member (they may rejoin)"), Role.MODERATOR, True),
+    Command("ban", N_("Ban a member [reason]"), Role.MODERATOR, True),
+    Command("unban", N_("Let a banned user rejoin"), Role.MODERATOR, True),
+    Command("del", N_("Delete the message you reply to"), Role.MODERATOR, True),
+    Command("setrules", N_("Replace the group's rules"), Role.MODERATOR, True),
+    Command("modlog", N_("Recent moderation actions"), Role.MODERATOR),
 )
 
 

@@ -9,7 +9,9 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
+from bot.moderation import Moderation
 from storage.database import Database
+from storage.moderation import ModerationStore
 from storage.participants import Participants
 
 
@@ -23,6 +25,7 @@ class Runtime:
     participants: Participants
     flood_guard: FloodGuard
     outbound: Outbound
+    moderation: Moderation
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -37,6 +40,7 @@ class Runtime:
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
+            moderation=Moderation(ModerationStore(db), config, clock),
         )
 
     async def open(self) -> None:
