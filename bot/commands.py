@@ -32,6 +32,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", N_("Choose your language")),
     Command("timezone", N_("Set your time zone")),
     Command("privacy", N_("What I store about you and why")),
+    Command("today", N_("Today's programme"), in_groups=True),
+    Command("tomorrow", N_("Tomorrow's programme"), in_groups=True),
+    Command("schedule", N_("The programme, day by day"), in_groups=True),
+    Command("now", N_("What is on right now"), in_groups=True),
+    Command("next", N_("What starts next"), in_groups=True),
+    Command("session", N_("One session, by its number")),
+    Command("search", N_("Find sessions by a word"), in_groups=True),
+    Command("speaker", N_("A speaker's sessions")),
+    Command("room", N_("What happens in a room")),
+    Command("ics", N_("Calendar files of the programme")),
 )
 
 
