@@ -37,7 +37,7 @@ from bot.errors import DomainError
 from bot.schedule import render
 from bot.schedule.importers import ScheduleError
 from bot.schedule.model import Programme, Session
-from bot.schedule.service import NO_PROGRAMME
+from bot.schedule.service import NO_PROGRAMME, digest
 from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
 
 logger = logging.getLogger(__name__)
@@ -475,7 +475,7 @@ async def receive_schedule(update: Update, context: ForumContext) -> None:
         return
     preview = context.runtime.schedule.preview(programme)
     view = _view(context)
-    confirm = callbacks.encode("schok", programme.version, preview.base or "-")
+    confirm = callbacks.encode("schok", digest(data), preview.base)
     rows = [[(tr("✅ Apply"), confirm), (tr("✖️ Cancel"), callbacks.encode("schno"))]]
     await message.reply_html(
         render.diff_text(preview.changes, programme, view),
@@ -501,18 +501,19 @@ async def confirm_pressed(update: Update, context: ForumContext) -> None:
         await _stale(update, context)
         return
     service = context.runtime.schedule
-    if (action.arg(1) or "-") != (service.version or "-"):
+    if action.arg(1) != service.fingerprint:
         await query.answer()
         await _edit(
             message, tr("The live programme changed meanwhile; please send the file again."), None
         )
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())
+    if digest(data) != action.arg(0):
+        await _stale(update, context)
+        return
     try:
         programme = service.parse(data, document.file_name or "schedule")
     except ScheduleError:
-        programme = None
-    if programme is None or programme.version != action.arg(0):
         await _stale(update, context)
         return
     await query.answer()

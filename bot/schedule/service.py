@@ -10,6 +10,7 @@ and every ``on_programme_changed`` listener is told what changed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ NO_PROGRAMME = N_("The programme has not been published yet. Please check again 
 
 @dataclass(frozen=True)
 class Preview:
-    """A validated upload and what it would change; ``base`` is the live version it compares to."""
+    """A validated upload and what it would change; ``base`` fingerprints the live programme."""
 
     programme: Programme
     changes: ScheduleDiff
@@ -68,9 +69,11 @@ class ScheduleService:
         return self.store.programme
 
     @property
-    def version(self) -> str:
-        """Return the live programme's version, empty before the first import."""
-        return self.programme.version if self.programme else ""
+    def fingerprint(self) -> str:
+        """Return a short digest of the live programme's content, "-" before the first import."""
+        if self.programme is None:
+            return "-"
+        return digest(repr(self.programme.sessions).encode())
 
     async def open(self) -> None:
         """Load the stored programme, and the configured file when it is new or newer."""
@@ -83,15 +86,15 @@ class ScheduleService:
                     "schedule %s not loaded, keeping the stored one:\n%s", self.source, error
                 )
             else:
-                if stored is None or programme.version != stored.version:
-                    changes = await self.store.replace_programme(programme, self.clock())
-                    logger.info(
-                        "schedule %s loaded: %d sessions (%d added, %d removed)",
-                        self.source,
-                        len(programme.sessions),
-                        len(changes.added),
-                        len(changes.removed),
-                    )
+                changes = await self.store.replace_programme(programme, self.clock())
+                logger.info(
+                    "schedule %s loaded: %d sessions (%d added, %d removed, %d changed)",
+                    self.source,
+                    len(programme.sessions),
+                    len(changes.added),
+                    len(changes.removed),
+                    len(changes.changed_guids()),
+                )
         if self.programme is not None:
             query.prepare(self.programme)
 
@@ -116,7 +119,7 @@ class ScheduleService:
         live = self.programme or Programme.build(
             name=programme.name, timezone=self.timezone, version="", sessions=()
         )
-        return Preview(programme, diff(live, programme), self.version)
+        return Preview(programme, diff(live, programme), self.fingerprint)
 
     async def replace(self, programme: Programme) -> ScheduleDiff:
         """Swap in a programme atomically, rebuild the index and tell every listener."""
@@ -188,6 +191,11 @@ class ScheduleService:
         if self.programme is None:
             raise DomainError(NO_PROGRAMME)
         return self.programme
+
+
+def digest(data: bytes) -> str:
+    """Return a 12-character digest of bytes (an uploaded file, a programme's content)."""
+    return hashlib.sha256(data).hexdigest()[:12]
 
 
 def _closest(name: str, choices: tuple[str, ...]) -> str | None:
