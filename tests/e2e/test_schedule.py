@@ -416,11 +416,11 @@ async def test_broken_file_is_refused_line_by_line_and_nothing_changes(
     bot = await make_bot(organisers=[ORGANISER])
     organiser = bot.fake.add_user("Olu", user_id=ORGANISER, language_code="de")
     broken = (
-        "id,date,start,end,title,room\n"
-        "1,2027-03-16,09:00,10:00,Fine <one>,Hall\n"
-        "2,2027-03-16,11:00,10:00,Ends before it starts,Hall\n"
-        "2,2027-03-28,02:30,03:00,Duplicate id and a time that does not exist,Hall\n"
-    ).encode()
+        b"id,date,start,end,title,room\n"
+        b"1,2027-03-16,09:00,10:00,Fine <one>,Hall\n"
+        b"2,2027-03-16,11:00,10:00,Ends before it starts,Hall\n"
+        b"2,2027-03-28,02:30,03:00,Duplicate id and a time that does not exist,Hall\n"
+    )
     refusal = await _upload(organiser, broken, "programme.csv")
     assert "programme.csv:3" in refusal.text
     assert "programme.csv:4" in refusal.text
