@@ -423,7 +423,7 @@ async def inline_search(update: Update, context: ForumContext) -> None:
         results,
         cache_time=30,
         is_personal=True,
-        next_offset=str(offset + INLINE_PAGE) if more else "",
+        next_offset=str(offset + INLINE_PAGE) if more else None,
     )
 
 

@@ -138,7 +138,8 @@ def session_card(session: Session, programme: Programme, view: View) -> str:
     if description:
         lines += ["", escape(clip(description, MAX_DESCRIPTION))]
     if session.url and session.url.startswith(("https://", "http://")):
-        lines += ["", f'<a href="{escape(session.url, quote=True)}">{tr("More details")}</a>']
+        details = tr("More details")
+        lines += ["", f'<a href="{escape(session.url, quote=True)}">{details}</a>']
     lines.append(tr("Session {id}").format(id=escape(session.id)))
     return "\n".join(lines)
 

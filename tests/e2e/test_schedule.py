@@ -220,7 +220,7 @@ QUESTIONS = {
         ("¿dónde es el plenario de clausura?", "Plenary Hall"),
     ],
     "fr": [
-        ("c'est où l'atelier sur la transparence ?", "Quelle"),
+        ("c'est où l'atelier sur la transparence ?", "Laquelle voulez-vous dire ?"),
         ("qu'est-ce qu'il y a demain matin ?", "mercredi 17 mars 2027"),
     ],
     "pt": [

@@ -146,7 +146,7 @@ def test_problem_renders_through_a_translator() -> None:
     problem = caught.value.problems[0]
     tr = translator("de")
     assert tr(problem.message).format(**problem.params) == (
-        "The required column start is missing."
+        "Die Pflichtspalte start fehlt."
     )
 
 
