@@ -451,16 +451,14 @@ def diff_text(changes: ScheduleDiff, new: Programme, view: View) -> str:
         ),
         (tr("Other details changed"), [f"↦ {name(n)}" for _, n in changes.other]),
     ]
-    shown = 0
+    room = MAX_DIFF_LINES
     for label, entries in sections:
         if not entries:
             continue
         lines.append(f"\n<b>{escape(label)} ({len(entries)})</b>")
-        for entry in entries:
-            if shown >= MAX_DIFF_LINES:
-                lines.append("…")
-                break
-            lines.append(entry)
-            shown += 1
-    lines.append("\n" + tr("Apply this programme now?"))
-    return clip_lines(lines)
+        lines += entries[:room]
+        if len(entries) > room:
+            lines.append("…")
+        room = max(room - len(entries), 0)
+    question = "\n\n" + tr("Apply this programme now?")
+    return clip_lines(lines, MAX_TEXT - 100 - len(question)) + question
