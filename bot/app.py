@@ -34,6 +34,10 @@ from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
 
+# Updates processed at once (each user's in order) and HTTP connections to the Bot API.
+UPDATES_IN_FLIGHT = 4
+CONNECTIONS = 8
+
 # The bot and job-queue parameters stay Any: the builder's chained generics cannot name them.
 ForumApplication: TypeAlias = Application[Any, ForumContext, Any, Any, BotData, Any]
 
@@ -60,7 +64,7 @@ def build_application(
             )
         )
         .context_types(context_types)
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(PerUserUpdateProcessor(UPDATES_IN_FLIGHT))
         .rate_limiter(
             MessageRateLimiter(
                 overall_max_rate=telegram.messages_per_second,
@@ -71,6 +75,11 @@ def build_application(
             )
         )
         .get_updates_read_timeout(telegram.poll_timeout_seconds + 10)
+        # httpcore scans every pooled connection on each request: a pool sized to the real
+        # concurrency (updates in flight plus bulk sends) keeps that scan short; requests that
+        # find the pool full wait for a free connection instead of failing after PTB's 1 s.
+        .connection_pool_size(CONNECTIONS)
+        .pool_timeout(30.0)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

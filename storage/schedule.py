@@ -123,7 +123,9 @@ class ScheduleStore:
             SELECT guid, title,
                    (SELECT group_concat(value, ' ') FROM json_each(titles)),
                    description || ' ' ||
-                       COALESCE((SELECT group_concat(value, ' ') FROM json_each(descriptions)), ''),
+                       COALESCE(
+                           (SELECT group_concat(value, ' ') FROM json_each(descriptions)), ''
+                       ),
                    (SELECT group_concat(value, ' ') FROM json_each(speakers)),
                    room, COALESCE(track, '')
             FROM schedule_sessions
@@ -170,11 +172,7 @@ class ScheduleStore:
                 INSERT INTO schedule_sequences (guid, sequence) VALUES (?, 0)
                 ON CONFLICT (guid) DO UPDATE SET sequence = sequence + 1
                 """,
-                [
-                    (s.guid,)
-                    for s in programme.sessions
-                    if s.guid in bump or s.guid not in known
-                ],
+                [(s.guid,) for s in programme.sessions if s.guid in bump or s.guid not in known],
             )
             await conn.execute("DELETE FROM schedule_sessions")
             await conn.executemany(
@@ -235,7 +233,7 @@ class ScheduleStore:
             return {row[0]: int(row[1]) async for row in cur}
 
     async def search(self, words: str, limit: int = 10) -> list[tuple[str, float]]:
-        """Return (guid, score) of sessions matching the words, best first; never raises on input."""
+        """Return (guid, score) of sessions matching the words, best first; never raises."""
         tokens = search_tokens(words)
         if not tokens or limit <= 0:
             return []

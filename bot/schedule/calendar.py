@@ -126,6 +126,4 @@ def programme_ics(
     lang: str = "en",
 ) -> bytes:
     """Return an .ics calendar with the whole programme."""
-    return sessions_ics(
-        programme.sessions, programme, sequences=sequences, stamp=stamp, lang=lang
-    )
+    return sessions_ics(programme.sessions, programme, sequences=sequences, stamp=stamp, lang=lang)

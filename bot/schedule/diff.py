@@ -24,7 +24,12 @@ class ScheduleDiff:
     def is_empty(self) -> bool:
         """Tell whether nothing at all changed."""
         return not (
-            self.added or self.removed or self.moved or self.re_roomed or self.renamed or self.other
+            self.added
+            or self.removed
+            or self.moved
+            or self.re_roomed
+            or self.renamed
+            or self.other
         )
 
     def changed_guids(self) -> set[str]:

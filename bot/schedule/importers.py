@@ -230,9 +230,7 @@ def _optional(value: object) -> str | None:
     return text or None
 
 
-def _check_unique(
-    sessions: Iterable[tuple[str, Session]], problems: _Collector
-) -> None:
+def _check_unique(sessions: Iterable[tuple[str, Session]], problems: _Collector) -> None:
     guids: dict[str, str] = {}
     ids: dict[str, str] = {}
     for location, session in sessions:

@@ -274,6 +274,7 @@ _PT: Lexicon = {
 
 LEXICONS: dict[str, Lexicon] = {"en": _EN, "de": _DE, "es": _ES, "fr": _FR, "pt": _PT}
 
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 

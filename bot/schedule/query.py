@@ -199,7 +199,6 @@ class _Index:
         self.rooms = list(programme.rooms)
         self.room_keys = [fold(r) for r in self.rooms]
 
-
     def match_titles(self, words: Sequence[str]) -> list[tuple[float, int]]:
         """Return (score, title position) for titles containing (fuzzily) the given words.
 
@@ -292,7 +291,8 @@ def understand(
     return Answer(
         Kind.NOTHING,
         note=N_("I did not understand. Try /now, /next, /today or /search with a word."),
-        intent=intent, language=parsed.language,
+        intent=intent,
+        language=parsed.language,
     )
 
 
@@ -335,18 +335,30 @@ def _match_entity(
         topic, index.speaker_keys, scorer=fuzz.WRatio, score_cutoff=NAME_CUTOFF
     )
     room = process.extractOne(topic, index.room_keys, scorer=fuzz.WRatio, score_cutoff=ROOM_CUTOFF)
-    titles = [
-        item for item in index.match_titles(parsed.residual) if item[0] >= TITLE_CUTOFF
-    ][:40]
+    titles = [item for item in index.match_titles(parsed.residual) if item[0] >= TITLE_CUTOFF][:40]
     best_title = titles[0][0] if titles else 0.0
     if speaker is not None and speaker[1] >= best_title:
         name = index.speakers[speaker[2]]
         found = _on_day(programme.by_speaker(name), day)
-        return Answer(Kind.SPEAKER, sessions=found, subject=name, day=day, intent=intent, language=parsed.language)
+        return Answer(
+            Kind.SPEAKER,
+            sessions=found,
+            subject=name,
+            day=day,
+            intent=intent,
+            language=parsed.language,
+        )
     if room is not None and room[1] >= best_title:
         name = index.rooms[room[2]]
         found = _on_day(programme.in_room(name), day)
-        return Answer(Kind.ROOM, sessions=found, subject=name, day=day, intent=intent, language=parsed.language)
+        return Answer(
+            Kind.ROOM,
+            sessions=found,
+            subject=name,
+            day=day,
+            intent=intent,
+            language=parsed.language,
+        )
 
     scored: dict[str, tuple[float, Session]] = {}
     for score, position in titles:
@@ -370,13 +382,20 @@ def _match_entity(
     distinct = {index.main_title[s.guid] for s in close}
     if len(distinct) == 1 or intent is Intent.WHO:
         ordered = tuple(sorted(close, key=lambda s: s.start))
-        return Answer(Kind.SESSION, sessions=ordered[: MAX_CANDIDATES * 2], day=day, intent=intent, language=parsed.language)
+        return Answer(
+            Kind.SESSION,
+            sessions=ordered[: MAX_CANDIDATES * 2],
+            day=day,
+            intent=intent,
+            language=parsed.language,
+        )
     return Answer(
         Kind.AMBIGUOUS,
         sessions=tuple(close[:MAX_CANDIDATES]),
         day=day,
         note=N_("Which one do you mean?"),
-        intent=intent, language=parsed.language,
+        intent=intent,
+        language=parsed.language,
     )
 
 
@@ -438,7 +457,13 @@ def _window(
     if target > programme.days[-1]:
         return _after(parsed.language, intent)
     if target not in programme.days:
-        return Answer(Kind.SESSIONS, note=N_("Nothing is on the programme then."), intent=intent, language=parsed.language, day=target)
+        return Answer(
+            Kind.SESSIONS,
+            note=N_("Nothing is on the programme then."),
+            intent=intent,
+            language=parsed.language,
+            day=target,
+        )
     zone = programme.tz
     if parsed.at is not None:
         start = datetime.combine(target, parsed.at, tzinfo=zone)
@@ -447,11 +472,31 @@ def _window(
         found = running + tuple(
             s for s in programme.starting_between(start, end) if s not in running
         )
-        return Answer(Kind.SESSIONS, sessions=found, window=(start, end), intent=intent, language=parsed.language, day=target)
+        return Answer(
+            Kind.SESSIONS,
+            sessions=found,
+            window=(start, end),
+            intent=intent,
+            language=parsed.language,
+            day=target,
+        )
     for part, (first, last) in PARTS_OF_DAY.items():
         if part in parsed.tags:
             start = datetime.combine(target, time(first), tzinfo=zone)
             end = datetime.combine(target, time(last), tzinfo=zone)
             found = tuple(s for s in programme.starting_between(start, end) if s.day == target)
-            return Answer(Kind.SESSIONS, sessions=found, window=(start, end), intent=intent, language=parsed.language, day=target)
-    return Answer(Kind.SESSIONS, sessions=programme.on_day(target), intent=intent, language=parsed.language, day=target)
+            return Answer(
+                Kind.SESSIONS,
+                sessions=found,
+                window=(start, end),
+                intent=intent,
+                language=parsed.language,
+                day=target,
+            )
+    return Answer(
+        Kind.SESSIONS,
+        sessions=programme.on_day(target),
+        intent=intent,
+        language=parsed.language,
+        day=target,
+    )

@@ -122,7 +122,9 @@ def test_bad_json_reports_line_and_column() -> None:
 
 def test_json_duplicate_guid_and_bad_duration_are_located() -> None:
     data = (FIXTURES / "mini.json").read_text(encoding="utf-8")
-    data = data.replace("22222222-2222-4222-8222-222222222222", "11111111-1111-4111-8111-111111111111")
+    data = data.replace(
+        "22222222-2222-4222-8222-222222222222", "11111111-1111-4111-8111-111111111111"
+    )
     data = data.replace('"duration": "00:30"', '"duration": "half an hour"')
     problems = _problems(data.encode(), "dup.json")
     assert any("Duplicate guid 11111111" in p and p.startswith("dup.json:") for p in problems)

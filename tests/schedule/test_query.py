@@ -178,9 +178,7 @@ def test_lunch_break_on_a_given_day(example: Programme) -> None:
         ("Tag 2 um 11h45", "de", DAY2, 11),
     ],
 )
-def test_times_of_day(
-    example: Programme, text: str, lang: str, day: date, hour: int
-) -> None:
+def test_times_of_day(example: Programme, text: str, lang: str, day: date, hour: int) -> None:
     answer = understand(text, lang, DURING_OPENING, example)
     assert answer.kind is Kind.SESSIONS and answer.day == day
     assert answer.window is not None and answer.window[0].hour == hour
