@@ -30,7 +30,7 @@ from bot.logs import protect_token
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
-from handlers import core, moderation
+from handlers import core, moderation, schedule
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -94,11 +94,19 @@ def _add_handlers(application: ForumApplication) -> None:
     # Order matters: group -1 records the user and picks their language before anything else.
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    for module_handlers in (core.handlers(), moderation.handlers()):
+    # schedule.deep_links() (/start s_<id>) must come before the core /start.
+    for module_handlers in (
+        schedule.deep_links(),
+        core.handlers(),
+        moderation.handlers(),
+        schedule.handlers(),
+    ):
         application.add_handlers(module_handlers)
     # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
     application.add_handlers(moderation.watchers(), group=1)
     moderation.schedule_jobs(application)
+    # Free-text questions last, so any feature's conversation in group 0 wins.
+    application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     application.add_error_handler(on_error)
 
 

@@ -45,6 +45,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("del", N_("Delete the message you reply to"), Role.MODERATOR, True),
     Command("setrules", N_("Replace the group's rules"), Role.MODERATOR, True),
     Command("modlog", N_("Recent moderation actions"), Role.MODERATOR),
+    Command("today", N_("Today's programme"), in_groups=True),
+    Command("tomorrow", N_("Tomorrow's programme"), in_groups=True),
+    Command("schedule", N_("The programme, day by day"), in_groups=True),
+    Command("now", N_("What is on right now"), in_groups=True),
+    Command("next", N_("What starts next"), in_groups=True),
+    Command("session", N_("One session, by its number")),
+    Command("search", N_("Find sessions by a word"), in_groups=True),
+    Command("speaker", N_("A speaker's sessions")),
+    Command("room", N_("What happens in a room")),
+    Command("ics", N_("Calendar files of the programme")),
 )
 
 

@@ -151,6 +151,17 @@ class ModerationConfig(Section):
         return value
 
 
+class ScheduleConfig(Section):
+    """How the programme is shown."""
+
+    place: str | None = Field(default=None, max_length=40)
+    sessions_per_page: int = Field(default=12, ge=3, le=40)
+
+    def place_label(self, timezone: str) -> str:
+        """Return the label after the event's times: ``place``, else the zone's city."""
+        return self.place or timezone.rsplit("/", 1)[-1].replace("_", " ")
+
+
 class LoggingConfig(Section):
     """What the bot logs."""
 
@@ -174,6 +185,7 @@ class Config(BaseSettings):
     storage: StorageConfig = StorageConfig()
     reminders: RemindersConfig = RemindersConfig()
     moderation: ModerationConfig = ModerationConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @classmethod

@@ -10,9 +10,11 @@ from bot.config import Config
 from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
 from bot.moderation import Moderation
+from bot.schedule.service import ProgrammeListener, ScheduleService
 from storage.database import Database
 from storage.moderation import ModerationStore
 from storage.participants import Participants
+from storage.schedule import ScheduleStore
 
 
 @dataclass
@@ -26,6 +28,9 @@ class Runtime:
     flood_guard: FloodGuard
     outbound: Outbound
     moderation: Moderation
+    schedule: ScheduleService
+    # Called with the ScheduleDiff after every programme swap (reminders tell subscribers).
+    on_programme_changed: list[ProgrammeListener]
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -33,6 +38,7 @@ class Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         participants = Participants(db)
+        listeners: list[ProgrammeListener] = []
         return cls(
             config=config,
             db=db,
@@ -41,11 +47,20 @@ class Runtime:
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
             moderation=Moderation(ModerationStore(db), config, clock),
+            schedule=ScheduleService(
+                ScheduleStore(db),
+                timezone=config.event.timezone,
+                source=config.event.schedule,
+                clock=clock,
+                listeners=listeners,
+            ),
+            on_programme_changed=listeners,
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations)."""
+        """Open the database (applying migrations) and load the programme."""
         await self.db.open()
+        await self.schedule.open()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
