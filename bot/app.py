@@ -30,7 +30,7 @@ from bot.logs import protect_token
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
-from handlers import core, intros
+from handlers import core, intros, moderation, schedule
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -94,10 +94,21 @@ def _add_handlers(application: ForumApplication) -> None:
     # Order matters: group -1 records the user and picks their language before anything else.
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    runtime = runtime_of(application)
-    for module_handlers in (core.handlers(), intros.handlers(runtime.intros.conversing)):
+    # schedule.deep_links() (/start s_<id>) must come before the core /start.
+    for module_handlers in (
+        schedule.deep_links(),
+        core.handlers(),
+        moderation.handlers(),
+        schedule.handlers(),
+        intros.handlers(runtime_of(application).intros.conversing),
+    ):
         application.add_handlers(module_handlers)
-    intros.schedule_jobs(application.job_queue)
+    # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
+    application.add_handlers(moderation.watchers(), group=1)
+    moderation.schedule_jobs(application)
+    intros.schedule_jobs(application)
+    # Free-text questions last, so any feature's conversation in group 0 wins.
+    application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     application.add_error_handler(on_error)
 
 

@@ -10,9 +10,13 @@ from bot.config import Config
 from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
 from bot.intros import Introductions
+from bot.moderation import Moderation
+from bot.schedule.service import ProgrammeListener, ScheduleService
 from storage.database import Database
 from storage.intros import IntroStorage
+from storage.moderation import ModerationStore
 from storage.participants import Participants
+from storage.schedule import ScheduleStore
 
 
 @dataclass
@@ -25,6 +29,10 @@ class Runtime:
     participants: Participants
     flood_guard: FloodGuard
     outbound: Outbound
+    moderation: Moderation
+    schedule: ScheduleService
+    # Called with the ScheduleDiff after every programme swap (reminders tell subscribers).
+    on_programme_changed: list[ProgrammeListener]
     intros: Introductions
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -33,6 +41,7 @@ class Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         participants = Participants(db)
+        listeners: list[ProgrammeListener] = []
         return cls(
             config=config,
             db=db,
@@ -40,6 +49,15 @@ class Runtime:
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
+            moderation=Moderation(ModerationStore(db), config, clock),
+            schedule=ScheduleService(
+                ScheduleStore(db),
+                timezone=config.event.timezone,
+                source=config.event.schedule,
+                clock=clock,
+                listeners=listeners,
+            ),
+            on_programme_changed=listeners,
             intros=Introductions(
                 IntroStorage(db, participants.invalidate),
                 config.introductions,
@@ -49,8 +67,9 @@ class Runtime:
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations)."""
+        """Open the database (applying migrations) and load the programme."""
         await self.db.open()
+        await self.schedule.open()
         await self.intros.load()
 
     async def close(self) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import InputFile, Message, Update
 from telegram.error import Forbidden
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot import intro_texts as texts
@@ -619,8 +619,11 @@ async def purge_job(context: ForumContext) -> None:
         logger.info("purged the personal data of %d participants", purged)
 
 
-def schedule_jobs(job_queue: Any) -> None:
+def schedule_jobs(application: Application[Any, ForumContext, Any, Any, Any, Any]) -> None:
     """Run the purge check daily (and once shortly after start)."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("introductions need python-telegram-bot's job-queue extra")
     job_queue.run_repeating(purge_job, interval=24 * 3600, first=60, name="intros-purge")
 
 

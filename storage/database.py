@@ -1,9 +1,9 @@
 """The one SQLite database: a single aiosqlite connection, WAL, foreign keys and migrations.
 
 Migrations are the files ``storage/migrations/NNNN_name.sql``, applied in order and recorded in
-the ``schema_migrations`` table (``PRAGMA user_version`` counts them); they are append-only.
-Numbers are assigned per feature, so one may be absent until its feature lands and then be
-applied after higher ones. A database written by newer code is refused.
+``PRAGMA user_version`` (the number of the last one applied); they are append-only. Numbers are
+assigned per feature in advance, so a gap (a feature not merged yet) is allowed, a duplicate is
+not. A database written by newer code is refused.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    if len(set(versions)) != len(versions) or versions[:1] != [1]:
-        raise RuntimeError(f"migrations must start at 1 and never share a number: {versions}")
+    if len(set(versions)) != len(versions) or (versions and versions[0] < 1):
+        raise RuntimeError(f"migrations must have distinct numbers from 1 up, found {versions}")
     return found
 
 
@@ -92,50 +92,29 @@ class Database:
         await conn.execute("COMMIT")
 
     async def schema_version(self) -> int:
-        """Return how many migrations are applied (``PRAGMA user_version``)."""
+        """Return the applied migration version."""
         async with self.conn.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
 
-async def _applied(conn: aiosqlite.Connection) -> set[int]:
-    """Return the applied migration numbers, recording them in a table on first use."""
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    count = int(row[0]) if row else 0
-    await conn.executescript(
-        "BEGIN IMMEDIATE;"
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name TEXT NOT NULL);"
-        "COMMIT;"
-    )
-    async with conn.execute("SELECT version FROM schema_migrations") as cursor:
-        applied = {int(r[0]) async for r in cursor}
-    # A database from before the table existed had 1..user_version applied, in order.
-    return applied or set(range(1, count + 1))
-
-
 async def _migrate(conn: aiosqlite.Connection) -> None:
     known = migrations()
-    applied = await _applied(conn)
-    unknown = applied - {version for version, _, _ in known}
-    if unknown:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    newest = known[-1][0] if known else 0
+    if current > newest:
         raise DatabaseTooNewError(
-            f"the database has schema migrations {sorted(unknown)} that this version of "
-            f"forum-bot does not know; upgrade forum-bot or use another database file"
+            f"the database is at schema version {current}, but this version of forum-bot "
+            f"knows only up to {newest}; upgrade forum-bot or use another database file"
         )
     for version, name, sql in known:
-        if version in applied:
+        if version <= current:
             continue
         logger.info("applying migration %s", name)
-        applied.add(version)
-        done = ", ".join(f"({v}, '{n}')" for v, n, _ in known if v in applied)
         # executescript commits any open transaction first, so the script carries its own.
-        script = (
-            f"BEGIN IMMEDIATE;\n{sql}\n;"
-            f"INSERT OR IGNORE INTO schema_migrations (version, name) VALUES {done};"
-            f"PRAGMA user_version = {len(applied)};\nCOMMIT;"
-        )
+        script = f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {version};\nCOMMIT;"
         try:
             await conn.executescript(script)
         except BaseException:
