@@ -8,7 +8,14 @@ from typing import Any
 
 from telegram import InputFile, Message, Update
 from telegram.error import Forbidden
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import callbacks
 from bot import intro_texts as texts
@@ -111,7 +118,17 @@ async def _after_answer(update: Update, context: ForumContext, result: StepResul
 
 
 async def conversation_text(update: Update, context: ForumContext) -> None:
-    """Take a typed answer: a profile field or an introduction note."""
+    """Take a typed answer (a profile field or a note); no later group sees the text."""
+    try:
+        await _conversation_text(update, context)
+    except DomainError as error:
+        # Answered here rather than by the error handler: the update must stop in this group
+        # either way, or the schedule's free-text search (a later group) answers it too.
+        await reply(update, context.tr(error.user_message).format(**error.params))
+    raise ApplicationHandlerStop
+
+
+async def _conversation_text(update: Update, context: ForumContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
