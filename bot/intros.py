@@ -11,7 +11,6 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from html import escape
 from typing import Any, Literal, Protocol
 
 from bot.clock import Clock
@@ -208,8 +207,7 @@ def _one_line(text: str, limit: int) -> str:
 def parse_answer(step: str, text: str) -> Any:
     """Validate a typed answer for a profile step; DomainError says what is wrong.
 
-    Typed text quoted back in an error is escaped here: the error handler sends the message
-    as HTML and does not escape its parameters.
+    Typed text quoted back in an error is escaped when the error is rendered.
     """
     if step in OPTIONAL_STEPS and text.strip() == SKIP:
         return ""
@@ -228,7 +226,7 @@ def parse_answer(step: str, text: str) -> Any:
                     "I don't know the country “{text}”. Send its name (in English, German, "
                     "Spanish, French or Portuguese) or its two-letter code, such as KE or BR."
                 ),
-                text=escape(_clean(text)[:40]),
+                text=_clean(text)[:40],
             )
         return code
     if step == "languages":
@@ -258,7 +256,7 @@ def parse_languages(text: str) -> tuple[str, ...]:
                     "I don't know the language “{text}”. Send names or codes, "
                     "e.g. English, fr, pt."
                 ),
-                text=escape(_clean(part)[:40]),
+                text=_clean(part)[:40],
             )
         if code not in found:
             found.append(code)

@@ -124,7 +124,7 @@ async def conversation_text(update: Update, context: ForumContext) -> None:
     except DomainError as error:
         # Answered here rather than by the error handler: the update must stop in this group
         # either way, or the schedule's free-text search (a later group) answers it too.
-        await reply(update, context.tr(error.user_message).format(**error.params))
+        await reply(update, error.render(context.tr))
     raise ApplicationHandlerStop
 
 

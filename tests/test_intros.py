@@ -85,8 +85,9 @@ def test_answers_are_validated_with_a_reason() -> None:
         parse_answer("name", "x" * 65)
     with pytest.raises(DomainError, match="at least one letter"):
         parse_answer("name", "1234")
-    with pytest.raises(DomainError, match="country “Atlantis &lt;b”"):
+    with pytest.raises(DomainError) as refused:
         parse_answer("country", "Atlantis <b")
+    assert "country “Atlantis &lt;b”" in refused.value.render(str)
     with pytest.raises(DomainError, match="keep it to 500"):
         parse_answer("bio", "é" * 501)
     assert parse_answer("bio", "-") == ""
