@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.durations import parse_duration
 from bot.i18n import LANGUAGES
 
 TOKEN_ENV = "FORUMBOT_TOKEN"
@@ -119,6 +122,89 @@ class RemindersConfig(Section):
     dispatch_batch: int = Field(default=64, ge=1, le=1000)
 
 
+class ModerationConfig(Section):
+    """The community group's moderation: verified joins, warnings, flood control."""
+
+    verify_newcomers: bool = True
+    welcome_timeout_minutes: int = Field(default=10, ge=1, le=1440)
+    newcomer_no_links_hours: int = Field(default=0, ge=0, le=720)
+    warn_ladder: dict[int, str] = Field(default_factory=lambda: {3: "mute 24h", 5: "ban"})
+    default_mute: str = "1h"
+    flood_messages: int = Field(default=10, ge=2, le=19)
+    flood_seconds: int = Field(default=5, ge=1, le=10)
+    flood_mute: str = "1h"
+    group_language: Literal["en", "de", "es", "fr", "pt"] | None = None
+    rules: str = Field(default="", max_length=3000)
+
+    @field_validator("default_mute", "flood_mute")
+    @classmethod
+    def _is_duration(cls, value: str) -> str:
+        if parse_duration(value) is None:
+            raise ValueError(f"{value!r} is not a duration; write e.g. '30m', '24h' or '7d'")
+        return value
+
+    @field_validator("warn_ladder")
+    @classmethod
+    def _is_ladder(cls, value: dict[int, str]) -> dict[int, str]:
+        for count, step in value.items():
+            words = step.split()
+            if count < 1:
+                raise ValueError("warn_ladder counts start at 1")
+            if not words or words[0] not in ("mute", "kick", "ban") or len(words) > 2:
+                raise ValueError(f"{step!r}: write 'mute 24h', 'kick', 'ban' or 'ban 7d'")
+            if words[0] == "kick" and len(words) > 1:
+                raise ValueError(f"{step!r}: a kick has no duration")
+            if len(words) == 2 and parse_duration(words[1]) is None:
+                raise ValueError(f"{step!r}: {words[1]!r} is not a duration such as '24h'")
+        return value
+
+
+class ScheduleConfig(Section):
+    """How the programme is shown."""
+
+    place: str | None = Field(default=None, max_length=40)
+    sessions_per_page: int = Field(default=12, ge=3, le=40)
+
+    def place_label(self, timezone: str) -> str:
+        """Return the label after the event's times: ``place``, else the zone's city."""
+        return self.place or timezone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+class IntroductionsConfig(Section):
+    """Participant profiles, the directory and introductions between participants."""
+
+    topics: list[str] = Field(
+        default_factory=lambda: [
+            "e-procurement",
+            "sustainability-criteria",
+            "transparency-integrity",
+            "cost-efficiency",
+            "circular-economy",
+            "sme-access",
+            "state-support",
+        ],
+        min_length=1,
+        max_length=30,
+    )
+    max_pending_requests: int = Field(default=5, ge=1, le=100)
+    decline_cooldown_days: int = Field(default=30, ge=0, le=3650)
+    self_intro_approval: bool = True
+    event_end: date | None = None
+    purge_after_days: int = Field(default=90, ge=0, le=3650)
+
+    @field_validator("topics")
+    @classmethod
+    def _topic_ids(cls, value: list[str]) -> list[str]:
+        for topic in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", topic):
+                raise ValueError(
+                    f"topic {topic!r} must be a short id of lower-case letters, digits and '-'"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("topics must not repeat")
+        return value
+
+
 class LoggingConfig(Section):
     """What the bot logs."""
 
@@ -141,6 +227,9 @@ class Config(BaseSettings):
     roles: RolesConfig = RolesConfig()
     storage: StorageConfig = StorageConfig()
     reminders: RemindersConfig = RemindersConfig()
+    moderation: ModerationConfig = ModerationConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    introductions: IntroductionsConfig = IntroductionsConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @classmethod

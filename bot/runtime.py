@@ -9,12 +9,18 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
+from bot.intros import Introductions
+from bot.moderation import Moderation
 from bot.reminders.dispatch import Dispatcher
-from bot.reminders.programme import StoredProgramme
+from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
+from bot.schedule.service import ProgrammeListener, ScheduleService
 from storage.database import Database
+from storage.intros import IntroStorage
+from storage.moderation import ModerationStore
 from storage.participants import Participants
 from storage.reminders import ReminderStore
+from storage.schedule import ScheduleStore
 
 
 @dataclass
@@ -27,6 +33,11 @@ class Runtime:
     participants: Participants
     flood_guard: FloodGuard
     outbound: Outbound
+    moderation: Moderation
+    schedule: ScheduleService
+    # Called with the ScheduleDiff after every programme swap (reminders tell subscribers).
+    on_programme_changed: list[ProgrammeListener]
+    intros: Introductions
     reminders: Reminders
     reminder_dispatch: Dispatcher
     extras: dict[str, Any] = field(default_factory=dict)
@@ -36,14 +47,23 @@ class Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         participants = Participants(db)
+        listeners: list[ProgrammeListener] = []
         outbound = Outbound(participants.mark_blocked)
+        schedule = ScheduleService(
+            ScheduleStore(db),
+            timezone=config.event.timezone,
+            source=config.event.schedule,
+            clock=clock,
+            listeners=listeners,
+        )
         reminders = Reminders(
             ReminderStore(db),
-            StoredProgramme(db, config.event.schedule, config.event.timezone, clock),
+            LiveProgramme(schedule),
             config.reminders,
             clock,
             event_zone=config.event.timezone,
         )
+        listeners.append(reminders.programme_listener)
         return cls(
             config=config,
             db=db,
@@ -51,13 +71,24 @@ class Runtime:
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=outbound,
+            moderation=Moderation(ModerationStore(db), config, clock),
+            schedule=schedule,
+            on_programme_changed=listeners,
+            intros=Introductions(
+                IntroStorage(db, participants.invalidate),
+                config.introductions,
+                clock,
+                moderators=config.roles.moderators,
+            ),
             reminders=reminders,
             reminder_dispatch=Dispatcher(reminders, outbound, config),
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations), then the services that read it."""
+        """Open the database (applying migrations) and load the programme."""
         await self.db.open()
+        await self.schedule.open()
+        await self.intros.load()
         await self.reminders.open()
 
     async def close(self) -> None:

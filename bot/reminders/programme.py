@@ -1,24 +1,15 @@
-"""The programme as the reminders feature sees it, wrapped until the schedule wiring lands.
+"""The programme as the reminders feature sees it: the schedule service's, or a fixed one.
 
-The schedule feature owns loading and reloading the programme (``storage.schedule``); this
-wrapper only reads its stored copy, imports the configured file when the database has none,
-and is refreshed by ``Reminders.on_programme_changed``. Once the schedule's runtime service
-exists, anything with a ``programme`` attribute can replace it.
+The schedule feature owns loading and reloading the programme; reminders only read it and
+hear of changes through the schedule's listeners (``Reminders.programme_listener``).
 """
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
 from typing import Protocol
 
-from bot.clock import Clock
-from bot.schedule.importers import load_programme
 from bot.schedule.model import Programme
-from storage.database import Database
-from storage.schedule import ScheduleStore
-
-logger = logging.getLogger(__name__)
+from bot.schedule.service import ScheduleService
 
 
 class ProgrammeSource(Protocol):
@@ -61,29 +52,23 @@ class FixedProgramme:
         return {}
 
 
-class StoredProgramme:
-    """The stored programme, importing the configured file on first start."""
+class LiveProgramme:
+    """The schedule service's live programme (it loads and reloads; this only reads)."""
 
-    def __init__(self, db: Database, schedule_file: Path | None, timezone: str, clock: Clock):
-        self._store = ScheduleStore(db)
-        self._file = schedule_file
-        self._timezone = timezone
-        self._clock = clock
-        self.programme: Programme | None = None
+    def __init__(self, schedule: ScheduleService) -> None:
+        self._schedule = schedule
+
+    @property
+    def programme(self) -> Programme | None:
+        """Return the live programme."""
+        return self._schedule.programme
 
     async def open(self) -> None:
-        """Load the stored programme, or import the configured file if there is none."""
-        self.programme = await self._store.load_programme()
-        if self.programme is None and self._file is not None:
-            programme = load_programme(self._file, timezone=self._timezone)
-            await self._store.replace_programme(programme, self._clock())
-            self.programme = programme
-            logger.info("imported %d sessions from %s", len(programme.sessions), self._file)
+        """Nothing to load: the schedule service opens first."""
 
     async def refresh(self, programme: Programme | None = None) -> None:
-        """Take the new programme after a reload, re-reading it when not given."""
-        self.programme = programme or await self._store.load_programme()
+        """Nothing to do: the schedule service holds the new programme already."""
 
     async def sequences(self) -> dict[str, int]:
         """Return the stored iCalendar SEQUENCE of each session."""
-        return await self._store.sequences()
+        return await self._schedule.store.sequences()

@@ -7,7 +7,6 @@ Plain async code over ``storage.reminders`` and the programme; nothing here talk
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -84,7 +83,7 @@ class Reminders:
         if found is None:
             raise DomainError(
                 N_("There is no session {id}. The programme lists each session's number."),
-                id=html.escape(session_id[:20]),
+                id=session_id[:20],
             )
         return found
 
@@ -263,6 +262,10 @@ class Reminders:
         return decisions
 
     # -- schedule changes -------------------------------------------------------------------
+
+    async def programme_listener(self, diff: ScheduleDiff) -> None:
+        """Follow a programme swap (registered with the schedule service's listeners)."""
+        await self.on_programme_changed(diff)
 
     async def on_programme_changed(
         self, diff: ScheduleDiff, programme: Programme | None = None

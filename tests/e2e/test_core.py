@@ -157,3 +157,37 @@ async def test_command_menus_registered_per_language(bot: BotHarness) -> None:
     assert any(lang == "de" for _, lang in scopes)
     german = next(v for (scope, lang), v in bot.fake.commands.items() if lang == "de")
     assert {"command": "language", "description": "Sprache wählen"} in german
+
+
+async def test_crash_is_reported_to_the_modlog_chat(make_bot: MakeBot) -> None:
+    bot = await make_bot(chats={"modlog": -1009999})
+    modlog = bot.fake.add_group("Modlog", chat_id=-1009999)
+    bot.fake.set_bot_admin(modlog)
+
+    async def explode(update: Update, context: object) -> None:
+        raise RuntimeError("boom <&>")
+
+    bot.application.add_handler(CommandHandler("explode", explode))
+    user = bot.user("Ada")
+    await bot.ask(user, "/explode")
+    report = await modlog.next_message()
+    assert "RuntimeError: boom <&>" in report.text
+
+
+async def test_network_errors_never_log_the_token(bot: BotHarness) -> None:
+    user = bot.user("Ada")
+    bot.fake.drop_connection("sendMessage")
+    apology = await bot.ask(user, "/help")
+    assert "something went wrong" in apology.text
+    bot.fake.bad_gateway("sendMessage")
+    apology = await bot.ask(user, "/help")
+    assert "something went wrong" in apology.text
+    reply = await bot.ask(user, "/help")
+    assert "What I can do" in reply.text
+    # the make_bot fixture asserts at teardown that no captured record holds the token
+
+
+async def test_staff_menus_include_their_commands(make_bot: MakeBot) -> None:
+    bot = await make_bot(organisers=[4242])
+    scopes = [scope for scope, _ in bot.fake.commands]
+    assert any("4242" in str(scope) for scope in scopes)

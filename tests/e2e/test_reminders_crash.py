@@ -179,3 +179,4 @@ async def test_killed_during_a_burst_loses_none_and_duplicates_at_most_in_flight
     assert set(delivered) == {u.id for u in users}  # none lost
     duplicates = len(delivered) - 500
     assert duplicates <= in_flight, (duplicates, in_flight, at_kill, sent_before)
+    print(f"burst kill: {at_kill} after {sent_before} sends; duplicates {duplicates}")

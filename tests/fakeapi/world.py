@@ -46,6 +46,7 @@ PERMISSIONS = [
     "can_send_polls",
     "can_send_other_messages",
     "can_add_web_page_previews",
+    "can_react_to_messages",  # PTB 22.8 refuses a ChatMemberRestricted without it
     "can_change_info",
     "can_invite_users",
     "can_pin_messages",

@@ -147,9 +147,7 @@ def test_problem_renders_through_a_translator() -> None:
         load_programme(b"id,date\n", filename="x.csv", timezone=BERLIN)
     problem = caught.value.problems[0]
     tr = translator("de")
-    assert tr(problem.message).format(**problem.params) == (
-        "The required column start is missing."
-    )
+    assert tr(problem.message).format(**problem.params) == ("Die Pflichtspalte start fehlt.")
 
 
 def test_illustrative_example_loads(example: Programme) -> None:
