@@ -5,7 +5,8 @@
 
 ``burst``: N participants follow one session; the clock is set to the reminder's due time and
 one dispatcher round runs through the real Application (PTB's rate limiter, the shared
-Outbound queue) against the fake Bot API enforcing Telegram's flood limits. Reports the time
+Outbound queue) against the fake Bot API enforcing Telegram's flood limits, served from its
+own thread and event loop. Reports the time
 from due to the last delivery against the floor N ÷ rate, and the number of 429 answers.
 
 ``startup``: a database with that many stored reminders (all pending, in the future); a fresh
@@ -22,6 +23,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -70,10 +72,36 @@ async def _fill(database: Path, user_ids: list[int], sessions_per_user: int) -> 
         await db.close()
 
 
+class FakeInThread:
+    """The fake server on its own event loop in a thread.
+
+    Telegram stamps a request when it arrives; a fake sharing the bot's event loop would stamp
+    it when the loop gets round to it, so a stall of the bot's loop would show up as a burst.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+        async def create() -> FakeTelegram:
+            fake = FakeTelegram(flood_control=True)
+            await fake.start()
+            return fake
+
+        self.fake = asyncio.run_coroutine_threadsafe(create(), self.loop).result()
+
+    def stop(self) -> None:
+        """Stop the server and its loop."""
+        asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+
+
 async def burst(users: int) -> None:
     """Run one dispatcher round for ``users`` due reminders against the flood-limited fake."""
-    fake = FakeTelegram(flood_control=True)
-    await fake.start()
+    server = FakeInThread()
+    fake = server.fake
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "bench.sqlite3"
         people = [fake.add_user(f"U{i}") for i in range(users)]
@@ -109,7 +137,7 @@ async def burst(users: int) -> None:
         if application.post_shutdown:
             await application.post_shutdown(application)
         await application.shutdown()
-    await fake.stop()
+    server.stop()
 
 
 async def startup_child(database: Path) -> None:

@@ -81,7 +81,10 @@ class Runtime:
                 moderators=config.roles.moderators,
             ),
             reminders=reminders,
-            reminder_dispatch=Dispatcher(reminders, outbound, config),
+            # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
+            reminder_dispatch=Dispatcher(
+                reminders, Outbound(participants.mark_blocked, concurrency=4), config
+            ),
         )
 
     async def open(self) -> None:
