@@ -1,7 +1,9 @@
 """The one SQLite database: a single aiosqlite connection, WAL, foreign keys and migrations.
 
 Migrations are the files ``storage/migrations/NNNN_name.sql``, applied in order and recorded in
-``PRAGMA user_version``; they are append-only. A database written by newer code is refused.
+``PRAGMA user_version`` (the number of the last one applied); they are append-only. Numbers are
+assigned per feature in advance, so a gap (a feature not merged yet) is allowed, a duplicate is
+not. A database written by newer code is refused.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    if versions != list(range(1, len(versions) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {versions}")
+    if len(set(versions)) != len(versions) or (versions and versions[0] < 1):
+        raise RuntimeError(f"migrations must have distinct numbers from 1 up, found {versions}")
     return found
 
 
@@ -101,12 +103,15 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
     async with conn.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     current = int(row[0]) if row else 0
-    if current > len(known):
+    newest = known[-1][0] if known else 0
+    if current > newest:
         raise DatabaseTooNewError(
             f"the database is at schema version {current}, but this version of forum-bot "
-            f"knows only up to {len(known)}; upgrade forum-bot or use another database file"
+            f"knows only up to {newest}; upgrade forum-bot or use another database file"
         )
-    for version, name, sql in known[current:]:
+    for version, name, sql in known:
+        if version <= current:
+            continue
         logger.info("applying migration %s", name)
         # executescript commits any open transaction first, so the script carries its own.
         script = f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {version};\nCOMMIT;"

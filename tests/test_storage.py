@@ -19,7 +19,7 @@ async def test_migrations_apply_and_set_wal(tmp_path: Path) -> None:
     db = Database(tmp_path / "bot.sqlite3")
     await db.open()
     try:
-        assert await db.schema_version() == len(migrations())
+        assert await db.schema_version() == migrations()[-1][0]
         async with db.conn.execute("PRAGMA journal_mode") as cursor:
             row = await cursor.fetchone()
         assert row is not None and row[0] == "wal"
@@ -34,7 +34,7 @@ async def test_migrations_apply_and_set_wal(tmp_path: Path) -> None:
 async def test_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     async with aiosqlite.connect(path) as conn:
-        await conn.execute(f"PRAGMA user_version = {len(migrations()) + 1}")
+        await conn.execute(f"PRAGMA user_version = {migrations()[-1][0] + 1}")
         await conn.commit()
     with pytest.raises(DatabaseTooNewError, match="upgrade forum-bot"):
         await Database(path).open()
