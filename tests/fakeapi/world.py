@@ -1,0 +1,502 @@
+"""The fake's world: simulated users, chats, messages and callback queries.
+
+These objects are both the fake server's state and the test's view of it: `SimMessage` is the
+stored message the fake edits in place, `SimUser` drives updates into the server, and both read
+back what the bot did. Bot API JSON is produced here by `to_api()` methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tests.fakeapi.html import utf16_len
+
+if TYPE_CHECKING:
+    from tests.fakeapi.server import FakeTelegram
+
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(@[A-Za-z0-9_]{3,32})?(?=\s|$)")
+ADMIN_RIGHTS = [
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_post_messages",
+    "can_edit_messages",
+    "can_pin_messages",
+    "can_manage_topics",
+]
+PERMISSIONS = [
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
+    "can_manage_topics",
+]
+
+
+@dataclass(eq=False)
+class SimMessage:
+    """One message in a chat, as stored by the fake (edited and deleted in place)."""
+
+    message_id: int
+    chat: SimChat
+    sender: SimUser | None  # None: the bot
+    date: int
+    text: str | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    html: str | None = None
+    caption: str | None = None
+    caption_entities: list[dict[str, Any]] = field(default_factory=list)
+    reply_markup: dict[str, Any] | None = None
+    document: tuple[str, bytes] | None = None
+    media: dict[str, Any] = field(default_factory=dict)
+    reply_to: SimMessage | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    edited: int = 0
+    edit_date: int | None = None
+    deleted: bool = False
+
+    @property
+    def chat_id(self) -> int:
+        """Return the id of the chat the message is in."""
+        return self.chat.id
+
+    @property
+    def from_bot(self) -> bool:
+        """Tell whether the bot sent this message."""
+        return self.sender is None
+
+    @property
+    def buttons(self) -> list[list[tuple[str, str]]]:
+        """Return inline keyboard rows as (label, callback_data or url or other action)."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [[(b["text"], _button_action(b)) for b in row] for row in rows]
+
+    @property
+    def button_labels(self) -> list[str]:
+        """Return all inline button labels, row by row."""
+        return [label for row in self.buttons for label, _ in row]
+
+    def to_api(self, *, nested: bool = True) -> dict[str, Any]:
+        """Render the message as a Bot API Message object."""
+        fake = self.chat.fake
+        data: dict[str, Any] = {
+            "message_id": self.message_id,
+            "date": self.date,
+            "chat": self.chat.to_api(),
+        }
+        if self.sender is not None:
+            data["from"] = self.sender.to_api()
+        elif self.chat.type == "channel":
+            data["sender_chat"] = self.chat.to_api()
+        else:
+            data["from"] = fake.bot_user()
+        if self.text is not None:
+            data["text"] = self.text
+            if self.entities:
+                data["entities"] = self.entities
+        if self.caption:
+            data["caption"] = self.caption
+            if self.caption_entities:
+                data["caption_entities"] = self.caption_entities
+        data.update(self.media)
+        data.update(self.extra)
+        if self.reply_markup and "inline_keyboard" in self.reply_markup:
+            data["reply_markup"] = self.reply_markup
+        if self.edit_date is not None:
+            data["edit_date"] = self.edit_date
+        if nested and self.reply_to is not None:
+            data["reply_to_message"] = self.reply_to.to_api(nested=False)
+        return data
+
+    def __repr__(self) -> str:
+        who = "bot" if self.sender is None else self.sender.first_name
+        body = self.text if self.text is not None else f"[{self.caption or 'media'}]"
+        return f"<SimMessage #{self.message_id} in {self.chat.id} from {who}: {body!r}>"
+
+
+def _button_action(button: dict[str, Any]) -> str:
+    for key in ("callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat"):
+        if key in button:
+            return str(button[key])
+    return next((k for k in button if k != "text"), "")
+
+
+@dataclass(eq=False)
+class SimCallback:
+    """A callback query a simulated user caused, with the bot's answer once it comes."""
+
+    id: str
+    user: SimUser
+    message: SimMessage | None
+    data: str
+    created_at: float
+    answered: bool = False
+    text: str | None = None
+    show_alert: bool = False
+    url: str | None = None
+
+
+@dataclass(eq=False)
+class SimInlineQuery:
+    """An inline query a simulated user typed, with the bot's answer once it comes."""
+
+    id: str
+    user: SimUser
+    query: str
+    created_at: float
+    answered: bool = False
+    results: list[dict[str, Any]] = field(default_factory=list)
+    next_offset: str = ""
+
+
+@dataclass(eq=False)
+class Member:
+    """A user's membership in a group, supergroup or channel."""
+
+    status: str  # creator, administrator, member, restricted, left, kicked
+    rights: dict[str, bool] = field(default_factory=dict)
+    until_date: int = 0
+
+
+class SimChat:
+    """A chat known to the fake: private (one per user), group, supergroup or channel."""
+
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        chat_id: int,
+        type: str,
+        *,
+        title: str | None = None,
+        username: str | None = None,
+        user: SimUser | None = None,
+    ) -> None:
+        self.fake = fake
+        self.id = chat_id
+        self.type = type
+        self.title = title
+        self.username = username
+        self.user = user
+        self.members: dict[int, Member] = {}
+        self.messages: list[SimMessage] = []
+        self.bot_status = "member"
+        self.bot_rights: dict[str, bool] = {}
+        self.pinned: list[int] = []
+        self._next_id = 1
+        self._waiters: list[asyncio.Future[None]] = []
+        self._read = 0
+
+    def to_api(self) -> dict[str, Any]:
+        """Render the chat as a Bot API Chat object."""
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.user is not None:
+            data["first_name"] = self.user.first_name
+            if self.user.last_name:
+                data["last_name"] = self.user.last_name
+        else:
+            data["title"] = self.title
+        username = self.user.username if self.user is not None else self.username
+        if username:
+            data["username"] = username
+        return data
+
+    def add_message(self, sender: SimUser | None, **fields: Any) -> SimMessage:
+        """Store a new message and wake readers waiting for one."""
+        message = SimMessage(self._next_id, self, sender, int(self.fake.clock()), **fields)
+        self._next_id += 1
+        self.messages.append(message)
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+        return message
+
+    def find(self, message_id: int) -> SimMessage | None:
+        """Return the live (not deleted) message with this id."""
+        for message in self.messages:
+            if message.message_id == message_id and not message.deleted:
+                return message
+        return None
+
+    @property
+    def bot_messages(self) -> list[SimMessage]:
+        """Return the messages the bot sent here, oldest first (deleted ones included)."""
+        return [m for m in self.messages if m.from_bot]
+
+    async def wait_bot_message(self, index: int, timeout: float) -> SimMessage:
+        """Wait until the bot has sent more than `index` messages here; return that one."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.bot_messages) <= index:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                transcript = "\n".join(f"  {m!r}" for m in self.messages) or "  (empty)"
+                raise AssertionError(
+                    f"no new bot message in chat {self.id} within {timeout}s; "
+                    f"transcript:\n{transcript}"
+                )
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(waiter)
+            await asyncio.wait({waiter}, timeout=remaining)
+        return self.bot_messages[index]
+
+    async def next_message(self, timeout: float = 5.0) -> SimMessage:
+        """Return the next bot message here after the last one this method returned."""
+        message = await self.wait_bot_message(self._read, timeout)
+        self._read += 1
+        return message
+
+    def member(self, user: SimUser) -> Member:
+        """Return the user's membership, `left` if unknown."""
+        return self.members.get(user.id, Member("left"))
+
+    def __repr__(self) -> str:
+        return f"<SimChat {self.type} {self.id} {self.title or ''}>"
+
+
+class SimUser:
+    """A simulated Telegram user talking to the bot through the fake server."""
+
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        user_id: int,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "en",
+        is_premium: bool = False,
+    ) -> None:
+        self.fake = fake
+        self.id = user_id
+        self.first_name = first_name
+        self.last_name = last_name
+        self.username = username
+        self.language_code = language_code
+        self.is_premium = is_premium
+        self.started = False
+        self.blocked = False
+        self.deactivated = False
+        self.chat = SimChat(fake, user_id, "private", user=self)
+
+    def to_api(self) -> dict[str, Any]:
+        """Render the user as a Bot API User object."""
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        if self.is_premium:
+            data["is_premium"] = True
+        return data
+
+    # -- acting -----------------------------------------------------------------------------
+
+    def _target(self, chat: SimChat | None) -> SimChat:
+        target = chat or self.chat
+        if target.type != "private" and target.member(self).status not in (
+            "creator",
+            "administrator",
+            "member",
+            "restricted",
+        ):
+            raise AssertionError(f"{self.first_name} is not a member of {target!r}; join first")
+        if target.type == "private":
+            if self.blocked:
+                raise AssertionError(f"{self.first_name} blocked the bot; unblock first")
+            self.started = True
+        return target
+
+    async def send(
+        self, text: str, *, chat: SimChat | None = None, reply_to: SimMessage | None = None
+    ) -> SimMessage:
+        """Send a text message to the bot (private chat by default) as a `message` update."""
+        target = self._target(chat)
+        entities: list[dict[str, Any]] = []
+        match = _COMMAND.match(text)
+        if match:
+            entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(match[0])})
+        message = target.add_message(self, text=text, entities=entities, reply_to=reply_to)
+        self.fake.inject_update({"message": message.to_api()})
+        return message
+
+    async def send_document(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        caption: str | None = None,
+        mime_type: str | None = None,
+        chat: SimChat | None = None,
+    ) -> SimMessage:
+        """Send a file to the bot; the bot can fetch it through getFile and the file route."""
+        target = self._target(chat)
+        doc = self.fake.store_file(data, filename, mime_type, kind="documents")
+        message = target.add_message(
+            self, caption=caption, document=(filename, data), media={"document": doc}
+        )
+        self.fake.inject_update({"message": message.to_api()})
+        return message
+
+    async def forward(self, message: SimMessage, *, chat: SimChat | None = None) -> SimMessage:
+        """Forward an existing message into a chat with the bot."""
+        target = self._target(chat)
+        origin_sender = message.sender.to_api() if message.sender else self.fake.bot_user()
+        origin = {"type": "user", "date": message.date, "sender_user": origin_sender}
+        forwarded = target.add_message(
+            self,
+            text=message.text,
+            entities=list(message.entities),
+            caption=message.caption,
+            media=dict(message.media),
+            extra={"forward_origin": origin},
+        )
+        self.fake.inject_update({"message": forwarded.to_api()})
+        return forwarded
+
+    def _find_button(self, label: str, message: SimMessage | None) -> tuple[SimMessage, str]:
+        candidates = [message] if message else reversed(self.chat.bot_messages)
+        seen: list[str] = []
+        for candidate in candidates:
+            if candidate.deleted:
+                continue
+            for row in (candidate.reply_markup or {}).get("inline_keyboard", []):
+                for button in row:
+                    seen.append(button["text"])
+                    if button["text"] == label:
+                        if "callback_data" not in button:
+                            raise AssertionError(f"button {label!r} has no callback_data")
+                        return candidate, button["callback_data"]
+        raise AssertionError(f"no inline button {label!r}; visible labels: {seen}")
+
+    async def click(self, label: str, message: SimMessage | None = None) -> SimCallback:
+        """Press the inline button with this exact label (default: newest bot message)."""
+        target, data = self._find_button(label, message)
+        return await self.click_data(target, data)
+
+    async def click_data(self, message: SimMessage, data: str) -> SimCallback:
+        """Send a callback query with arbitrary (possibly forged) data for a message."""
+        callback = SimCallback(secrets.token_hex(8), self, message, data, self.fake.clock())
+        self.fake.callbacks[callback.id] = callback
+        self.fake.inject_update(
+            {
+                "callback_query": {
+                    "id": callback.id,
+                    "from": self.to_api(),
+                    "message": message.to_api(),
+                    "chat_instance": str(abs(hash((self.id, message.chat.id)))),
+                    "data": data,
+                }
+            }
+        )
+        return callback
+
+    async def inline_query(self, query: str, offset: str = "") -> SimInlineQuery:
+        """Type an inline query `@bot query`; the answer lands in the returned object."""
+        inline = SimInlineQuery(secrets.token_hex(8), self, query, self.fake.clock())
+        self.fake.inline_queries[inline.id] = inline
+        self.fake.inject_update(
+            {
+                "inline_query": {
+                    "id": inline.id,
+                    "from": self.to_api(),
+                    "query": query,
+                    "offset": offset,
+                    "chat_type": "sender",
+                }
+            }
+        )
+        return inline
+
+    def _my_chat_member(self, old: str, new: str) -> None:
+        bot = self.fake.bot_user()
+        new_member: dict[str, Any] = {"status": new, "user": bot}
+        if new == "kicked":
+            new_member["until_date"] = 0
+        self.fake.inject_update(
+            {
+                "my_chat_member": {
+                    "chat": self.chat.to_api(),
+                    "from": self.to_api(),
+                    "date": int(self.fake.clock()),
+                    "old_chat_member": {"status": old, "user": bot},
+                    "new_chat_member": new_member,
+                }
+            }
+        )
+
+    def block(self) -> None:
+        """Block the bot; sends to this user now fail with 403."""
+        if not self.blocked:
+            self.blocked = True
+            self._my_chat_member("member", "kicked")
+
+    def unblock(self) -> None:
+        """Unblock the bot."""
+        if self.blocked:
+            self.blocked = False
+            self.started = True
+            self._my_chat_member("kicked", "member")
+
+    def deactivate(self) -> None:
+        """Delete the account; sends to this user now fail with 403 `user is deactivated`."""
+        self.deactivated = True
+
+    async def join(self, chat: SimChat) -> SimMessage:
+        """Join a group: a `new_chat_members` message plus a `chat_member` update."""
+        old = chat.member(self).status
+        chat.members[self.id] = Member("member")
+        message = chat.add_message(self, extra={"new_chat_members": [self.to_api()]})
+        self.fake.inject_update({"message": message.to_api()})
+        self.fake.chat_member_changed(chat, self, old, self)
+        return message
+
+    async def leave(self, chat: SimChat) -> SimMessage:
+        """Leave a group: a `left_chat_member` message plus a `chat_member` update."""
+        old = chat.member(self).status
+        chat.members[self.id] = Member("left")
+        message = chat.add_message(self, extra={"left_chat_member": self.to_api()})
+        self.fake.inject_update({"message": message.to_api()})
+        self.fake.chat_member_changed(chat, self, old, self)
+        return message
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def inbox(self) -> list[SimMessage]:
+        """Return what the bot sent to this user's private chat, oldest first."""
+        return self.chat.bot_messages
+
+    @property
+    def last_message(self) -> SimMessage:
+        """Return the newest message the bot sent to this user."""
+        if not self.inbox:
+            raise AssertionError(f"the bot sent nothing to {self.first_name}")
+        return self.inbox[-1]
+
+    async def next_message(self, timeout: float = 5.0) -> SimMessage:
+        """Wait for the next bot message in the private chat after the last one returned."""
+        return await self.chat.next_message(timeout)
+
+    def __repr__(self) -> str:
+        return f"<SimUser {self.id} {self.first_name}>"
