@@ -28,7 +28,7 @@ from bot.i18n import LANGUAGES, translator
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
-from handlers import core
+from handlers import announcements, core
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,9 @@ def _add_handlers(application: ForumApplication) -> None:
     # Order matters: group -1 records the user and picks their language before anything else.
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    for module_handlers in (core.handlers(),):
+    # Announcements before other features: its input handler matches only organisers who
+    # were just asked to type something, and must see that message first.
+    for module_handlers in (core.handlers(), announcements.handlers()):
         application.add_handlers(module_handlers)
     application.add_error_handler(on_error)
 
@@ -98,6 +100,7 @@ def runtime_of(application: ForumApplication) -> Runtime:
 async def _post_init(application: ForumApplication) -> None:
     runtime = runtime_of(application)
     await runtime.open()
+    await announcements.startup(application)
     if runtime.config.telegram.set_commands:
         await _set_command_menus(application, runtime.config)
 

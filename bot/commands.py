@@ -32,6 +32,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("language", N_("Choose your language")),
     Command("timezone", N_("Set your time zone")),
     Command("privacy", N_("What I store about you and why")),
+    Command("announce", N_("Send an announcement to participants"), Role.ORGANISER),
+    Command("announcements", N_("Recent announcements and their delivery"), Role.ORGANISER),
 )
 
 

@@ -113,6 +113,14 @@ class RemindersConfig(Section):
     late_grace_minutes: int = Field(default=15, ge=0, le=240)
 
 
+class AnnouncementsConfig(Section):
+    """Organiser announcements."""
+
+    concurrency: int = Field(default=32, ge=1, le=256)
+    progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    check_seconds: float = Field(default=20.0, ge=0.01, le=600)
+
+
 class LoggingConfig(Section):
     """What the bot logs."""
 
@@ -135,6 +143,7 @@ class Config(BaseSettings):
     roles: RolesConfig = RolesConfig()
     storage: StorageConfig = StorageConfig()
     reminders: RemindersConfig = RemindersConfig()
+    announcements: AnnouncementsConfig = AnnouncementsConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @classmethod

@@ -4,6 +4,12 @@ PTB's ``AIORateLimiter`` paces every request that names a chat, so restricting a
 deleting a spam message in the group would wait behind the 20-messages-a-minute group budget.
 Telegram's limits are about messages sent; this limiter paces only those and lets the rest
 through at once (they still wait while a 429 pause is in force).
+
+PTB's leaky buckets also allow a full burst on top of the steady rate: at 29/s, 29 sends at
+once and 28 more within the same second, which Telegram's (and the fake's) sliding one-second
+window answers with 429. This limiter spaces sends evenly instead (a bucket of one that drains
+at the configured rate), so no window of one second (or one minute, per group) ever holds more
+than the rate plus one.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram._utils.types import JSONDict
 from telegram.ext import AIORateLimiter
 
@@ -39,6 +46,25 @@ PACED_METHODS = frozenset(
 
 class MessageRateLimiter(AIORateLimiter):
     """Pace message-sending methods at Telegram's limits; pass everything else through."""
+
+    def __init__(
+        self,
+        overall_max_rate: float = 29,
+        overall_time_period: float = 1,
+        group_max_rate: float = 20,
+        group_time_period: float = 60,
+        max_retries: int = 0,
+    ) -> None:
+        super().__init__(
+            overall_max_rate, overall_time_period, group_max_rate, group_time_period, max_retries
+        )
+        # Even spacing instead of burst-then-rate (see the module docstring). The attributes are
+        # PTB's own; its group limiters are built from the two group values on first use.
+        if overall_max_rate and overall_time_period:
+            self._base_limiter = AsyncLimiter(1, overall_time_period / overall_max_rate)
+        if group_max_rate and group_time_period:
+            self._group_max_rate = 1
+            self._group_time_period = group_time_period / group_max_rate
 
     async def process_request(
         self,

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.announcements import AnnouncementService
+from bot.broadcast import Broadcaster
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
+from storage.announcements import Announcements
 from storage.database import Database
 from storage.participants import Participants
 
@@ -23,6 +26,8 @@ class Runtime:
     participants: Participants
     flood_guard: FloodGuard
     outbound: Outbound
+    announcements: AnnouncementService
+    broadcast: Broadcaster
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -30,6 +35,7 @@ class Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         participants = Participants(db)
+        announcement_store = Announcements(db, config.event.default_language)
         return cls(
             config=config,
             db=db,
@@ -37,6 +43,13 @@ class Runtime:
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
+            announcements=AnnouncementService(announcement_store, config, clock),
+            broadcast=Broadcaster(
+                announcement_store,
+                clock,
+                concurrency=config.announcements.concurrency,
+                progress_seconds=config.announcements.progress_seconds,
+            ),
         )
 
     async def open(self) -> None:
@@ -45,4 +58,5 @@ class Runtime:
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
+        await self.broadcast.stop()
         await self.db.close()
