@@ -7,17 +7,18 @@ through at once (they still wait while a 429 pause is in force).
 
 PTB's leaky buckets also allow a full burst on top of the steady rate: at 29/s, 29 sends at
 once and 28 more within the same second, which Telegram's (and the fake's) sliding one-second
-window answers with 429. This limiter spaces sends evenly instead (a bucket of one that drains
-at the configured rate), so no window of one second (or one minute, per group) ever holds more
-than the rate plus one.
+window answers with 429. This limiter spaces sends evenly instead, on a fixed grid of slots
+(so wake-up latency does not add up and slow the pace), and groups get one send per
+``period / rate``: no window of one second (or one minute, per group) holds more than the rate
+plus one.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram._utils.types import JSONDict
 from telegram.ext import AIORateLimiter
 
@@ -44,6 +45,24 @@ PACED_METHODS = frozenset(
 )
 
 
+class EvenPacer:
+    """Admit one entry per ``1 / rate`` seconds on a fixed grid: no burst, no drift."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+
+    async def __aenter__(self) -> None:
+        now = asyncio.get_running_loop().time()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
 class MessageRateLimiter(AIORateLimiter):
     """Pace message-sending methods at Telegram's limits; pass everything else through."""
 
@@ -61,7 +80,7 @@ class MessageRateLimiter(AIORateLimiter):
         # Even spacing instead of burst-then-rate (see the module docstring). The attributes are
         # PTB's own; its group limiters are built from the two group values on first use.
         if overall_max_rate and overall_time_period:
-            self._base_limiter = AsyncLimiter(1, overall_time_period / overall_max_rate)
+            self._base_limiter = EvenPacer(overall_max_rate / overall_time_period)  # type: ignore[assignment]  # PTB only enters it with async with
         if group_max_rate and group_time_period:
             self._group_max_rate = 1
             self._group_time_period = group_time_period / group_max_rate
