@@ -53,7 +53,8 @@ class World:
         processor = processor_of(self.app)
 
         async def done() -> None:
-            while self.fake.pending_updates or processor.finished < len(self.fake.delivered):
+            # Polls state owned by the fake and PTB, which signal no event for it.
+            while self.fake.pending_updates or processor.finished < len(self.fake.delivered):  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(done(), timeout=10)
@@ -78,7 +79,8 @@ class World:
 
 
 async def _until(condition: Callable[[], bool]) -> None:
-    while not condition():
+    # Polls state owned by the fake and the broadcaster, which signal no event for it.
+    while not condition():  # noqa: ASYNC110
         await asyncio.sleep(0.01)
 
 
@@ -233,9 +235,7 @@ async def test_language_audience_reaches_only_that_language(make_world: WorldFac
 
 
 @pytest.mark.parametrize("label", ["The community group", "The announcements channel"])
-async def test_chat_audiences_post_once_in_that_chat(
-    make_world: WorldFactory, label: str
-) -> None:
+async def test_chat_audiences_post_once_in_that_chat(make_world: WorldFactory, label: str) -> None:
     world = await make_world()
     control = await world.compose("/announce Welcome everyone")
     await world.press("Audience", control)
@@ -311,7 +311,11 @@ async def test_per_language_versions_reach_their_readers(make_world: WorldFactor
     assert world.organiser.chat.bot_messages[-2].text == "Abendessen um 7"  # its preview
     await world.press("Confirm")
     await world.sent_all()
-    assert [texts(p)[-1] for p in world.people] == ["Dinner at 7", "Abendessen um 7", "Dinner at 7"]
+    assert [texts(p)[-1] for p in world.people] == [
+        "Dinner at 7",
+        "Abendessen um 7",
+        "Dinner at 7",
+    ]
 
 
 async def test_scheduled_announcement_fires_at_its_time(make_world: WorldFactory) -> None:

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,12 +70,13 @@ async def _start_bot(config: Path) -> asyncio.subprocess.Process:
     )
 
 
-async def _until(condition: object, timeout: float) -> None:
+async def _until(condition: Callable[[], bool], within: float) -> None:
     async def wait() -> None:
-        while not condition():  # type: ignore[operator]
+        # Polls the fake's call journal, which signals no event for it.
+        while not condition():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
-    await asyncio.wait_for(wait(), timeout)
+    await asyncio.wait_for(wait(), within)
 
 
 async def _participants(path: Path, users: list[SimUser]) -> None:
@@ -114,7 +116,7 @@ async def test_sigkill_mid_announcement_then_restart_reaches_everyone_once(
             await organiser.send(f"/announce {TEXT}")
             control = await organiser.chat.wait_bot_message(2, timeout=20)
             await organiser.click("Confirm", control)
-            await _until(lambda: sum(received().values()) >= RECIPIENTS // 3, timeout=30)
+            await _until(lambda: sum(received().values()) >= RECIPIENTS // 3, within=30)
         finally:
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
@@ -125,7 +127,7 @@ async def test_sigkill_mid_announcement_then_restart_reaches_everyone_once(
         try:
             # The organiser is a participant too, so they receive it as well.
             reachable = {p.id for p in people[:RECIPIENTS]} | {organiser.id}
-            await _until(lambda: reachable <= set(received()), timeout=60)
+            await _until(lambda: reachable <= set(received()), within=60)
             await _until(lambda: "is sent" in (organiser.chat.bot_messages[-1].text or ""), 20)
         finally:
             bot.send_signal(signal.SIGTERM)
