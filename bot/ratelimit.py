@@ -56,30 +56,34 @@ class EvenPacer:
     nobody takes a slot, so the queue resumes at the pace instead of in a burst.
     """
 
-    def __init__(self, rate: float, paused: asyncio.Event | None = None) -> None:
+    def __init__(self, rate: float, unpaused: asyncio.Event | None = None) -> None:
         self._interval = 1.0 / rate
         self._window = max(1, int(rate))
         self._next = 0.0
         self._admitted: deque[float] = deque()
-        self._paused = paused
+        self._paused = unpaused
 
     async def __aenter__(self) -> None:
         loop = asyncio.get_running_loop()
-        if self._paused is not None:
-            await self._paused.wait()
-        now = loop.time()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
         while True:
+            if self._paused is not None:
+                await self._paused.wait()
+            now = loop.time()
+            slot = max(now, self._next)
+            self._next = slot + self._interval
+            if slot > now:
+                await asyncio.sleep(slot - now)
             now = loop.time()
             while self._admitted and self._admitted[0] <= now - 1.0:
                 self._admitted.popleft()
-            if len(self._admitted) < self._window:
-                break
-            await asyncio.sleep(self._admitted[0] + 1.0 - now)
-        self._admitted.append(now)
+            if len(self._admitted) >= self._window:
+                await asyncio.sleep(self._admitted[0] + 1.0 - now)
+                continue
+            # A pause that began while this send waited for its slot: queue up again, or
+            # every send admitted meanwhile would go out together when the pause ends.
+            if self._paused is None or self._paused.is_set():
+                self._admitted.append(now)
+                return
 
     async def __aexit__(self, *exc: object) -> None:
         return None

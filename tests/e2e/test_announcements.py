@@ -62,8 +62,6 @@ class World:
     async def sent_all(self) -> None:
         """Wait until every announcement being sent has finished."""
         broadcast = runtime_of(self.app).broadcast
-        for announcement_id in await runtime_of(self.app).announcements.store.due(START):
-            await broadcast.wait(announcement_id)
         await asyncio.wait_for(_until(lambda: not broadcast._tasks), timeout=10)
 
     async def compose(self, text: str) -> SimMessage:
@@ -381,3 +379,19 @@ async def test_announcement_in_progress_can_be_cancelled(make_world: WorldFactor
     everyone = [world.organiser, *world.people]
     assert sum("Slow news" in texts(p) for p in everyone) == figures.sent
     assert "Announcement #1 was cancelled." in "\n".join(texts(world.organiser))
+
+
+async def test_a_document_replied_to_goes_out_with_its_caption(make_world: WorldFactory) -> None:
+    world = await make_world()
+    source = await world.organiser.send_document(b"%PDF-1.4 map", "map.pdf", caption="Venue map")
+    await world.settle()
+    before = len(world.organiser.chat.bot_messages)
+    await world.organiser.send("/announce", reply_to=source)
+    control = await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
+    preview = world.organiser.chat.bot_messages[-2]
+    assert preview.caption == "Venue map" and preview.document is not None
+    await world.press("Confirm", control)
+    await world.sent_all()
+    received = world.people[0].chat.bot_messages[-1]
+    assert received.caption == "Venue map"
+    assert received.document == ("map.pdf", b"%PDF-1.4 map")
