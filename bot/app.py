@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 
 from telegram import (
     BotCommand,
+    BotCommandScope,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     LinkPreviewOptions,
@@ -25,13 +26,18 @@ from bot.commands import Role, commands_for
 from bot.config import Config
 from bot.context import BotData, ForumContext
 from bot.i18n import LANGUAGES, translator
+from bot.logs import protect_token
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
-from handlers import announcements, core
+from handlers import announcements, core, moderation, schedule
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
+
+# Updates processed at once (each user's in order) and HTTP connections to the Bot API.
+UPDATES_IN_FLIGHT = 4
+CONNECTIONS = 8
 
 # The bot and job-queue parameters stay Any: the builder's chained generics cannot name them.
 ForumApplication: TypeAlias = Application[Any, ForumContext, Any, Any, BotData, Any]
@@ -44,6 +50,7 @@ def build_application(
     clock: Clock = system_clock,
 ) -> ForumApplication:
     """Build the Application: services, rate limits and handlers, nothing opened yet."""
+    protect_token(token)
     telegram = config.telegram
     context_types = ContextTypes(context=ForumContext, bot_data=BotData)
     application: ForumApplication = (
@@ -58,7 +65,7 @@ def build_application(
             )
         )
         .context_types(context_types)
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(PerUserUpdateProcessor(UPDATES_IN_FLIGHT))
         .rate_limiter(
             MessageRateLimiter(
                 overall_max_rate=telegram.messages_per_second,
@@ -69,6 +76,11 @@ def build_application(
             )
         )
         .get_updates_read_timeout(telegram.poll_timeout_seconds + 10)
+        # httpcore scans every pooled connection on each request: a pool sized to the real
+        # concurrency (updates in flight plus bulk sends) keeps that scan short; requests that
+        # find the pool full wait for a free connection instead of failing after PTB's 1 s.
+        .connection_pool_size(CONNECTIONS)
+        .pool_timeout(30.0)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -82,10 +94,22 @@ def _add_handlers(application: ForumApplication) -> None:
     # Order matters: group -1 records the user and picks their language before anything else.
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    # Announcements before other features: its input handler matches only organisers who
-    # were just asked to type something, and must see that message first.
-    for module_handlers in (core.handlers(), announcements.handlers()):
+    # schedule.deep_links() (/start s_<id>) must come before the core /start. Announcements
+    # before schedule's free text: its input handler matches only organisers who were just
+    # asked to type something, and must see that message first.
+    for module_handlers in (
+        schedule.deep_links(),
+        core.handlers(),
+        announcements.handlers(),
+        moderation.handlers(),
+        schedule.handlers(),
+    ):
         application.add_handlers(module_handlers)
+    # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
+    application.add_handlers(moderation.watchers(), group=1)
+    moderation.schedule_jobs(application)
+    # Free-text questions last, so any feature's conversation in group 0 wins.
+    application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     application.add_error_handler(on_error)
 
 
@@ -117,30 +141,27 @@ async def _set_command_menus(application: ForumApplication, config: Config) -> N
         tr = translator(language)
         return [BotCommand(c.name, tr(c.description)[:256]) for c in commands_for(roles)]
 
-    try:
-        await bot.set_my_commands(menu(set(), "en"))
-        for language in LANGUAGES:
-            await bot.set_my_commands(
-                menu(set(), language),
-                scope=BotCommandScopeAllPrivateChats(),
-                language_code=language,
-            )
-        staff: dict[int, set[Role]] = {}
-        for user_id in config.roles.organisers:
-            staff.setdefault(user_id, set()).add(Role.ORGANISER)
-        for user_id in config.roles.moderators:
-            staff.setdefault(user_id, set()).add(Role.MODERATOR)
-        for user_id, roles in staff.items():
-            for language in LANGUAGES:
-                await bot.set_my_commands(
-                    menu(roles, language),
-                    scope=BotCommandScopeChat(chat_id=user_id),
-                    language_code=language,
-                )
-    except TelegramError as error:
-        # A staff member who never opened the bot makes the chat scope fail; menus are a
-        # convenience, so the bot runs on.
-        logger.warning("could not set every command menu: %s", error)
+    calls: list[tuple[list[BotCommand], BotCommandScope | None, str | None]] = [
+        (menu(set(), "en"), None, None)
+    ]
+    calls += [(menu(set(), lang), BotCommandScopeAllPrivateChats(), lang) for lang in LANGUAGES]
+    staff: dict[int, set[Role]] = {}
+    for user_id in config.roles.organisers:
+        staff.setdefault(user_id, set()).add(Role.ORGANISER)
+    for user_id in config.roles.moderators:
+        staff.setdefault(user_id, set()).add(Role.MODERATOR)
+    for user_id, roles in staff.items():
+        calls.append((menu(roles, "en"), BotCommandScopeChat(chat_id=user_id), None))
+        calls += [
+            (menu(roles, lang), BotCommandScopeChat(chat_id=user_id), lang) for lang in LANGUAGES
+        ]
+    for commands, scope, language in calls:
+        try:
+            await bot.set_my_commands(commands, scope=scope, language_code=language)
+        except TelegramError as error:
+            # A staff member who never opened the bot makes their chat scope fail; menus are
+            # a convenience, so the bot runs on.
+            logger.warning("could not set a command menu (%s): %s", scope, error.message)
 
 
 def processor_of(application: Application[Any, Any, Any, Any, Any, Any]) -> PerUserUpdateProcessor:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.durations import parse_duration
 from bot.i18n import LANGUAGES
 
 TOKEN_ENV = "FORUMBOT_TOKEN"
@@ -113,6 +114,54 @@ class RemindersConfig(Section):
     late_grace_minutes: int = Field(default=15, ge=0, le=240)
 
 
+class ModerationConfig(Section):
+    """The community group's moderation: verified joins, warnings, flood control."""
+
+    verify_newcomers: bool = True
+    welcome_timeout_minutes: int = Field(default=10, ge=1, le=1440)
+    newcomer_no_links_hours: int = Field(default=0, ge=0, le=720)
+    warn_ladder: dict[int, str] = Field(default_factory=lambda: {3: "mute 24h", 5: "ban"})
+    default_mute: str = "1h"
+    flood_messages: int = Field(default=10, ge=2, le=19)
+    flood_seconds: int = Field(default=5, ge=1, le=10)
+    flood_mute: str = "1h"
+    group_language: Literal["en", "de", "es", "fr", "pt"] | None = None
+    rules: str = Field(default="", max_length=3000)
+
+    @field_validator("default_mute", "flood_mute")
+    @classmethod
+    def _is_duration(cls, value: str) -> str:
+        if parse_duration(value) is None:
+            raise ValueError(f"{value!r} is not a duration; write e.g. '30m', '24h' or '7d'")
+        return value
+
+    @field_validator("warn_ladder")
+    @classmethod
+    def _is_ladder(cls, value: dict[int, str]) -> dict[int, str]:
+        for count, step in value.items():
+            words = step.split()
+            if count < 1:
+                raise ValueError("warn_ladder counts start at 1")
+            if not words or words[0] not in ("mute", "kick", "ban") or len(words) > 2:
+                raise ValueError(f"{step!r}: write 'mute 24h', 'kick', 'ban' or 'ban 7d'")
+            if words[0] == "kick" and len(words) > 1:
+                raise ValueError(f"{step!r}: a kick has no duration")
+            if len(words) == 2 and parse_duration(words[1]) is None:
+                raise ValueError(f"{step!r}: {words[1]!r} is not a duration such as '24h'")
+        return value
+
+
+class ScheduleConfig(Section):
+    """How the programme is shown."""
+
+    place: str | None = Field(default=None, max_length=40)
+    sessions_per_page: int = Field(default=12, ge=3, le=40)
+
+    def place_label(self, timezone: str) -> str:
+        """Return the label after the event's times: ``place``, else the zone's city."""
+        return self.place or timezone.rsplit("/", 1)[-1].replace("_", " ")
+
+
 class AnnouncementsConfig(Section):
     """Organiser announcements."""
 
@@ -143,6 +192,8 @@ class Config(BaseSettings):
     roles: RolesConfig = RolesConfig()
     storage: StorageConfig = StorageConfig()
     reminders: RemindersConfig = RemindersConfig()
+    moderation: ModerationConfig = ModerationConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     announcements: AnnouncementsConfig = AnnouncementsConfig()
     logging: LoggingConfig = LoggingConfig()
 

@@ -1,47 +1,55 @@
-"""Logging set-up: quiet httpx (its INFO lines carry the token) and redact the token anyway."""
+"""Logging: quiet httpx (its INFO lines carry the token) and redact the token from every record.
+
+Redaction happens where records are made (a log-record factory), so it holds for every logger
+and every handler, including ones attached later such as a test's log capture.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
+
+_SECRETS: set[str] = set()
+_installed = False
 
 
-class RedactToken(logging.Filter):
-    """Replace every occurrence of the bot token in a record by ``<token>``."""
+def _redact(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, "<token>")
+    return text
 
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message (and traceback text) without the token."""
-        if not self._token:
-            return True
+def _install_factory() -> None:
+    global _installed
+    if _installed:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
         message = record.getMessage()
-        if self._token in message:
-            record.msg = message.replace(self._token, "<token>")
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text and self._token in record.exc_text:
-            record.exc_text = record.exc_text.replace(self._token, "<token>")
-        return True
+        clean = _redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info:
+            record.exc_text = _redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    logging.setLogRecordFactory(redacting_factory)
+    _installed = True
 
 
-def install_redaction(token: str) -> None:
-    """Attach the token filter to every handler of the root logger."""
-    redactor = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactToken) for f in handler.filters):
-            handler.addFilter(redactor)
+def protect_token(token: str) -> None:
+    """Keep the token out of every log line from now on."""
+    if token:
+        _SECRETS.add(token)
+    _install_factory()
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def configure_logging(level: str, token: str) -> None:
-    """Log to stderr at ``level`` with the token redacted and httpx quieted."""
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    """Log to stderr at ``level`` with the token redacted and chatty libraries quieted."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    install_redaction(token)
+    protect_token(token)

@@ -29,7 +29,7 @@ def _key(update: object) -> int | None:
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Process updates concurrently across users and in order within one user."""
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, max_concurrent_updates: int = 8) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}

@@ -11,9 +11,13 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
+from bot.moderation import Moderation
+from bot.schedule.service import ProgrammeListener, ScheduleService
 from storage.announcements import Announcements
 from storage.database import Database
+from storage.moderation import ModerationStore
 from storage.participants import Participants
+from storage.schedule import ScheduleStore
 
 
 @dataclass
@@ -26,6 +30,10 @@ class Runtime:
     participants: Participants
     flood_guard: FloodGuard
     outbound: Outbound
+    moderation: Moderation
+    schedule: ScheduleService
+    # Called with the ScheduleDiff after every programme swap (reminders tell subscribers).
+    on_programme_changed: list[ProgrammeListener]
     announcements: AnnouncementService
     broadcast: Broadcaster
     extras: dict[str, Any] = field(default_factory=dict)
@@ -35,6 +43,7 @@ class Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         participants = Participants(db)
+        listeners: list[ProgrammeListener] = []
         announcement_store = Announcements(db, config.event.default_language)
         return cls(
             config=config,
@@ -43,6 +52,15 @@ class Runtime:
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
+            moderation=Moderation(ModerationStore(db), config, clock),
+            schedule=ScheduleService(
+                ScheduleStore(db),
+                timezone=config.event.timezone,
+                source=config.event.schedule,
+                clock=clock,
+                listeners=listeners,
+            ),
+            on_programme_changed=listeners,
             announcements=AnnouncementService(announcement_store, config, clock),
             broadcast=Broadcaster(
                 announcement_store,
@@ -53,8 +71,9 @@ class Runtime:
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations)."""
+        """Open the database (applying migrations) and load the programme."""
         await self.db.open()
+        await self.schedule.open()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""

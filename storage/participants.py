@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -27,16 +27,39 @@ def _to_participant(row: aiosqlite.Row) -> Participant:
     )
 
 
+# How stale ``last_seen`` may get before an update from the same user writes it again.
+SEEN_RESOLUTION = timedelta(minutes=5)
+
+
 class Participants:
-    """Repository of the participants table."""
+    """Repository of the participants table, with a write-through cache of the rows read.
+
+    Every update starts by recording its sender; doing that in SQLite each time would cost a
+    round trip to the database thread per update. The cache answers when nothing changed and
+    ``last_seen`` is recent. All writes to the table go through this class (or call
+    ``invalidate``), so the cache never disagrees with the database.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._cache: dict[int, Participant] = {}
+
+    def invalidate(self, user_id: int) -> None:
+        """Forget the cached row of a user whose row was changed elsewhere."""
+        self._cache.pop(user_id, None)
 
     async def record_seen(self, user: UserSeen, now: datetime) -> Participant:
         """Insert or refresh the user from an update and return their row."""
-        conn = self._db.conn
-        await conn.execute(
+        cached = self._cache.get(user.user_id)
+        if (
+            cached is not None
+            and (cached.first_name, cached.last_name, cached.username)
+            == (user.first_name, user.last_name, user.username)
+            and (user.language_code is None or user.language_code == cached.telegram_language)
+            and now - cached.last_seen < SEEN_RESOLUTION
+        ):
+            return cached
+        async with self._db.conn.execute(
             """
             INSERT INTO participants
                 (user_id, first_name, last_name, username, telegram_language,
@@ -48,6 +71,7 @@ class Participants:
                 username = excluded.username,
                 telegram_language = COALESCE(excluded.telegram_language, telegram_language),
                 last_seen = excluded.last_seen
+            RETURNING *
             """,
             (
                 user.user_id,
@@ -58,42 +82,54 @@ class Participants:
                 now.isoformat(),
                 now.isoformat(),
             ),
-        )
-        found = await self.get(user.user_id)
-        assert found is not None  # just written on this connection
-        return found
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:  # pragma: no cover - RETURNING always yields the upserted row
+            raise RuntimeError(f"participant {user.user_id} was not stored")
+        participant = _to_participant(row)
+        self._cache[user.user_id] = participant
+        return participant
 
     async def get(self, user_id: int) -> Participant | None:
         """Return the participant with this Telegram id, if known."""
+        if user_id in self._cache:
+            return self._cache[user_id]
         async with self._db.conn.execute(
             "SELECT * FROM participants WHERE user_id = ?", (user_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return _to_participant(row) if row else None
+        if row is None:
+            return None
+        participant = self._cache[user_id] = _to_participant(row)
+        return participant
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Store the user's chosen interface language."""
         await self._db.conn.execute(
             "UPDATE participants SET language = ? WHERE user_id = ?", (language, user_id)
         )
+        self.invalidate(user_id)
 
     async def set_timezone(self, user_id: int, timezone: str) -> None:
         """Store the user's IANA time zone."""
         await self._db.conn.execute(
             "UPDATE participants SET timezone = ? WHERE user_id = ?", (timezone, user_id)
         )
+        self.invalidate(user_id)
 
     async def mark_blocked(self, user_id: int) -> None:
         """Remember that the user blocked the bot: skip them until they come back."""
         await self._db.conn.execute(
             "UPDATE participants SET status = 'blocked' WHERE user_id = ?", (user_id,)
         )
+        self.invalidate(user_id)
 
     async def mark_active(self, user_id: int) -> None:
         """Remember that the user can be reached again."""
         await self._db.conn.execute(
             "UPDATE participants SET status = 'active' WHERE user_id = ?", (user_id,)
         )
+        self.invalidate(user_id)
 
     async def active_ids(self, language: str | None = None) -> list[int]:
         """Return the ids of reachable participants, optionally of one interface language."""

@@ -54,7 +54,7 @@ class World:
 
         async def done() -> None:
             # Polls state owned by the fake and PTB, which signal no event for it.
-            while self.fake.pending_updates or processor.finished < len(self.fake.delivered):  # noqa: ASYNC110
+            while self.fake.pending_updates or processor.finished < len(self.fake.delivered):
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(done(), timeout=10)
@@ -78,7 +78,7 @@ class World:
 
 async def _until(condition: Callable[[], bool]) -> None:
     # Polls state owned by the fake and the broadcaster, which signal no event for it.
-    while not condition():  # noqa: ASYNC110
+    while not condition():
         await asyncio.sleep(0.01)
 
 

@@ -73,7 +73,7 @@ async def _start_bot(config: Path) -> asyncio.subprocess.Process:
 async def _until(condition: Callable[[], bool], within: float) -> None:
     async def wait() -> None:
         # Polls the fake's call journal, which signals no event for it.
-        while not condition():  # noqa: ASYNC110
+        while not condition():
             await asyncio.sleep(0.02)
 
     await asyncio.wait_for(wait(), within)

@@ -76,7 +76,8 @@ def test_good_html(source: str, text: str, entities: list[dict[str, Any]]) -> No
         ('<tg-emoji emoji-id="abc">😀</tg-emoji>', "Invalid custom emoji identifier specified"),
         (
             '<a href="tg://user?id=1">&#xD800;</a>',
-            "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched surrogate code units",
+            "Text contains invalid Unicode characters after decoding HTML entities, "
+            "check for unmatched surrogate code units",
         ),
     ],
 )

@@ -9,6 +9,7 @@ vendored Bot API spec. The Bot API methods themselves live in `methods.py`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import random
@@ -761,10 +762,8 @@ class FakeTelegram:
         return response
 
     async def _sleep(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
-        except TimeoutError:
-            pass
 
     def _record(
         self, name: str, raw: dict[str, str], files: dict[str, Upload], status: int, body: Any

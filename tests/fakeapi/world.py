@@ -46,6 +46,7 @@ PERMISSIONS = [
     "can_send_polls",
     "can_send_other_messages",
     "can_add_web_page_previews",
+    "can_react_to_messages",  # PTB 22.8 refuses a ChatMemberRestricted without it
     "can_change_info",
     "can_invite_users",
     "can_pin_messages",
@@ -430,16 +431,21 @@ class SimUser:
 
     def _my_chat_member(self, old: str, new: str) -> None:
         bot = self.fake.bot_user()
-        new_member: dict[str, Any] = {"status": new, "user": bot}
-        if new == "kicked":
-            new_member["until_date"] = 0
+
+        def member(status: str) -> dict[str, Any]:
+            data: dict[str, Any] = {"status": status, "user": bot}
+            if status == "kicked":
+                data["until_date"] = 0
+            return data
+
+        new_member = member(new)
         self.fake.inject_update(
             {
                 "my_chat_member": {
                     "chat": self.chat.to_api(),
                     "from": self.to_api(),
                     "date": int(self.fake.clock()),
-                    "old_chat_member": {"status": old, "user": bot},
+                    "old_chat_member": member(old),
                     "new_chat_member": new_member,
                 }
             }

@@ -1,0 +1,420 @@
+"""Moderation of the community group: who moderates, verified joins, the warning ladder, mutes,
+bans, reports, flood control, the first-hours link rule and the moderation log.
+
+The services here never see a ``telegram`` object: they act on the group through the narrow
+``GroupControl`` port (implemented over the Bot API in ``bot.moderation_telegram``) and record
+every action in the log, returning the entries for the handlers to render and post.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.durations import parse_duration
+from bot.errors import DomainError, NotAllowedError
+from bot.i18n import N_
+from bot.moderation_models import LogEntry, ModAction, Pending, Person, Warning
+from storage.moderation import ModerationStore
+
+
+class GroupControl(Protocol):
+    """What moderation needs to do to a group; raises DomainError when the bot may not."""
+
+    async def restrict(self, chat_id: int, user_id: int, until: datetime | None) -> None:
+        """Stop the member from sending anything (until ``until``, or for good)."""
+
+    async def unrestrict(self, chat_id: int, user_id: int) -> None:
+        """Let the member send again."""
+
+    async def ban(self, chat_id: int, user_id: int, until: datetime | None) -> None:
+        """Remove the member and keep them out (until ``until``, or for good)."""
+
+    async def unban(self, chat_id: int, user_id: int) -> None:
+        """Let a banned user join again."""
+
+    async def kick(self, chat_id: int, user_id: int) -> None:
+        """Remove the member; they may rejoin."""
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        """Delete a message in the group."""
+
+
+@dataclass(frozen=True, slots=True)
+class LadderStep:
+    """What a number of warnings leads to."""
+
+    action: ModAction
+    duration: timedelta | None
+
+
+def ladder_step(text: str) -> LadderStep:
+    """Parse a configured ladder step (``mute 24h``, ``kick``, ``ban``, ``ban 7d``)."""
+    words = text.split()
+    action = {"mute": ModAction.MUTE, "kick": ModAction.KICK, "ban": ModAction.BAN}[words[0]]
+    duration = parse_duration(words[1]) if len(words) > 1 else None
+    return LadderStep(action, duration)
+
+
+@dataclass(frozen=True, slots=True)
+class WarnOutcome:
+    """A warning given: the member's count and what it led to."""
+
+    count: int
+    entries: list[LogEntry]
+    step: LadderStep | None
+
+
+class FloodDetector:
+    """Notice a member sending more than ``limit`` messages within ``window``.
+
+    Each member keeps a short queue of their recent message times; the check is O(1) amortised,
+    so it stays cheap at hundreds of messages a second. After a flood is reported the member's
+    queue starts afresh, so one burst is reported once.
+    """
+
+    def __init__(self, limit: int, window: timedelta) -> None:
+        self._limit = limit
+        self._window = window
+        self._seen: dict[tuple[int, int], deque[datetime]] = {}
+        self._checks = 0
+
+    def observe(self, chat_id: int, user_id: int, now: datetime) -> bool:
+        """Record a message; True when it takes the member over the limit."""
+        key = (chat_id, user_id)
+        times = self._seen.get(key)
+        if times is None:
+            times = self._seen[key] = deque()
+        horizon = now - self._window
+        while times and times[0] <= horizon:
+            times.popleft()
+        times.append(now)
+        self._checks += 1
+        if self._checks % 10_000 == 0:
+            self._forget_idle(horizon)
+        if len(times) > self._limit:
+            times.clear()
+            return True
+        return False
+
+    def _forget_idle(self, horizon: datetime) -> None:
+        idle = [key for key, times in self._seen.items() if not times or times[-1] <= horizon]
+        for key in idle:
+            del self._seen[key]
+
+
+class MissingRightError(DomainError):
+    """The bot lacks a Telegram admin right the action needs."""
+
+
+class Moderation:
+    """The moderation rules of the community group, over its storage and the injected clock."""
+
+    def __init__(self, store: ModerationStore, config: Config, clock: Clock) -> None:
+        self.store = store
+        self._config = config
+        self._settings = config.moderation
+        self._clock = clock
+        self.flood = FloodDetector(
+            self._settings.flood_messages, timedelta(seconds=self._settings.flood_seconds)
+        )
+        self._ladder = {
+            count: ladder_step(step) for count, step in self._settings.warn_ladder.items()
+        }
+
+    # -- roles -----------------------------------------------------------------------------
+
+    async def is_moderator(self, chat_id: int, user_id: int) -> bool:
+        """Tell whether the user moderates the chat: configured, or its Telegram admin."""
+        return self._config.is_moderator(user_id) or await self.store.is_admin(chat_id, user_id)
+
+    async def require_moderator(self, chat_id: int, user_id: int) -> None:
+        """Raise NotAllowedError unless the user moderates the chat (checked at every action)."""
+        if not await self.is_moderator(chat_id, user_id):
+            raise NotAllowedError(
+                N_("Sorry, only the group's moderators can do that. Nothing was changed.")
+            )
+
+    async def moderator_ids(self, chat_id: int) -> list[int]:
+        """Return everyone who moderates the chat, configured moderators first."""
+        ids = list(self._config.roles.moderators)
+        ids += [uid for uid in await self.store.admin_ids(chat_id) if uid not in ids]
+        return ids
+
+    async def note_admin(self, chat_id: int, user_id: int, is_admin: bool) -> None:
+        """Keep the group's administrator list current from a chat_member change."""
+        await self.store.set_admin(chat_id, user_id, is_admin)
+
+    async def _check_target(self, chat_id: int, target: Person) -> None:
+        if await self.is_moderator(chat_id, target.user_id):
+            raise DomainError(
+                N_("{name} is a moderator of this group; I won't act against them."),
+                name=target.name,
+            )
+
+    # -- joins -----------------------------------------------------------------------------
+
+    async def start_verification(
+        self, control: GroupControl, chat_id: int, newcomer: Person
+    ) -> Pending | None:
+        """Restrict a newcomer until they agree to the rules; None if already waiting."""
+        now = self._clock()
+        await self.store.add_newcomer(chat_id, newcomer.user_id, now)
+        if not self._settings.verify_newcomers:
+            return None
+        deadline = now + timedelta(minutes=self._settings.welcome_timeout_minutes)
+        pending = Pending(chat_id, newcomer.user_id, newcomer.name, None, now, deadline)
+        if not await self.store.add_pending(pending):
+            return None
+        try:
+            await control.restrict(chat_id, newcomer.user_id, None)
+        except BaseException:
+            await self.store.take_pending(chat_id, newcomer.user_id)
+            raise
+        return pending
+
+    async def verify(self, control: GroupControl, chat_id: int, user_id: int) -> Pending | None:
+        """Lift the newcomer's restriction and clean up the welcome; None if not waiting."""
+        pending = await self.store.take_pending(chat_id, user_id)
+        if pending is None:
+            return None
+        await control.unrestrict(chat_id, user_id)
+        if pending.welcome_message_id is not None:
+            await control.delete(chat_id, pending.welcome_message_id)
+        return pending
+
+    async def expire_unverified(self, control: GroupControl) -> list[LogEntry]:
+        """Remove every newcomer whose time to agree has run out, and their welcome."""
+        now = self._clock()
+        entries = []
+        for due in await self.store.due_pending(now):
+            if await self.store.take_pending(due.chat_id, due.user_id) is None:
+                continue
+            await control.kick(due.chat_id, due.user_id)
+            if due.welcome_message_id is not None:
+                await control.delete(due.chat_id, due.welcome_message_id)
+            entries.append(
+                await self.store.log(
+                    chat_id=due.chat_id,
+                    action=ModAction.UNVERIFIED_REMOVED,
+                    actor=None,
+                    target=Person(due.user_id, due.first_name),
+                    reason=None,
+                    now=now,
+                )
+            )
+        return entries
+
+    async def breaks_link_rule(self, chat_id: int, user_id: int) -> bool:
+        """Tell whether the member is too new to post links or forwards."""
+        hours = self._settings.newcomer_no_links_hours
+        if hours == 0:
+            return False
+        joined = await self.store.joined_at(chat_id, user_id)
+        if joined is None or self._clock() - joined >= timedelta(hours=hours):
+            return False
+        return not await self.is_moderator(chat_id, user_id)
+
+    async def delete_newcomer_link(
+        self, control: GroupControl, chat_id: int, author: Person, message_id: int
+    ) -> LogEntry:
+        """Delete a link or forward a newcomer posted too early."""
+        await control.delete(chat_id, message_id)
+        return await self._log(chat_id, ModAction.LINK_DELETED, None, author, None)
+
+    # -- flood -----------------------------------------------------------------------------
+
+    def is_flooding(self, chat_id: int, user_id: int) -> bool:
+        """Record a message in the group; True when it makes the member a flooder."""
+        return self.flood.observe(chat_id, user_id, self._clock())
+
+    async def mute_flooder(
+        self, control: GroupControl, chat_id: int, member: Person
+    ) -> LogEntry | None:
+        """Mute a member who flooded the group; None for moderators, who are left alone."""
+        if await self.is_moderator(chat_id, member.user_id):
+            return None
+        duration = parse_duration(self._settings.flood_mute)
+        until = self._clock() + duration if duration else None
+        await control.restrict(chat_id, member.user_id, until)
+        return await self._log(chat_id, ModAction.FLOOD_MUTE, None, member, None, until=until)
+
+    # -- moderator commands ----------------------------------------------------------------
+
+    async def warn(
+        self,
+        control: GroupControl,
+        chat_id: int,
+        actor: Person,
+        target: Person,
+        reason: str | None,
+        link: str | None = None,
+    ) -> WarnOutcome:
+        """Warn a member and apply the ladder step their new count reaches, if any."""
+        await self.require_moderator(chat_id, actor.user_id)
+        await self._check_target(chat_id, target)
+        now = self._clock()
+        count = await self.store.add_warning(chat_id, target.user_id, actor.user_id, reason, now)
+        entries = [await self._log(chat_id, ModAction.WARN, actor, target, reason, link=link)]
+        step = self._ladder.get(count)
+        if step is not None:
+            entries.append(await self._apply(control, chat_id, actor, target, step, reason))
+        return WarnOutcome(count, entries, step)
+
+    async def _apply(
+        self,
+        control: GroupControl,
+        chat_id: int,
+        actor: Person,
+        target: Person,
+        step: LadderStep,
+        reason: str | None,
+    ) -> LogEntry:
+        until = self._clock() + step.duration if step.duration else None
+        if step.action is ModAction.MUTE:
+            await control.restrict(chat_id, target.user_id, until)
+        elif step.action is ModAction.KICK:
+            await control.kick(chat_id, target.user_id)
+        else:
+            await control.ban(chat_id, target.user_id, until)
+        return await self._log(chat_id, step.action, actor, target, reason, until=until)
+
+    async def unwarn(self, chat_id: int, actor: Person, target: Person) -> tuple[int, LogEntry]:
+        """Withdraw the member's latest warning; return the count left and the log entry."""
+        await self.require_moderator(chat_id, actor.user_id)
+        left = await self.store.revoke_warning(chat_id, target.user_id, self._clock())
+        if left is None:
+            raise DomainError(N_("{name} has no warnings."), name=target.name)
+        return left, await self._log(chat_id, ModAction.UNWARN, actor, target, None)
+
+    async def warnings(self, chat_id: int, actor: Person, target: Person) -> list[Warning]:
+        """Return the member's active warnings (moderators only)."""
+        await self.require_moderator(chat_id, actor.user_id)
+        return await self.store.warnings(chat_id, target.user_id)
+
+    async def mute(
+        self,
+        control: GroupControl,
+        chat_id: int,
+        actor: Person,
+        target: Person,
+        duration: timedelta | None,
+        reason: str | None,
+    ) -> LogEntry:
+        """Mute a member for ``duration`` (the configured default when None)."""
+        await self.require_moderator(chat_id, actor.user_id)
+        await self._check_target(chat_id, target)
+        duration = duration or parse_duration(self._settings.default_mute)
+        step = LadderStep(ModAction.MUTE, duration)
+        return await self._apply(control, chat_id, actor, target, step, reason)
+
+    async def unmute(
+        self, control: GroupControl, chat_id: int, actor: Person, target: Person
+    ) -> LogEntry:
+        """Let a muted member write again."""
+        await self.require_moderator(chat_id, actor.user_id)
+        await control.unrestrict(chat_id, target.user_id)
+        return await self._log(chat_id, ModAction.UNMUTE, actor, target, None)
+
+    async def kick(
+        self,
+        control: GroupControl,
+        chat_id: int,
+        actor: Person,
+        target: Person,
+        reason: str | None,
+    ) -> LogEntry:
+        """Remove a member, who may rejoin."""
+        await self.require_moderator(chat_id, actor.user_id)
+        await self._check_target(chat_id, target)
+        step = LadderStep(ModAction.KICK, None)
+        return await self._apply(control, chat_id, actor, target, step, reason)
+
+    async def ban(
+        self,
+        control: GroupControl,
+        chat_id: int,
+        actor: Person,
+        target: Person,
+        reason: str | None,
+    ) -> LogEntry:
+        """Remove a member for good."""
+        await self.require_moderator(chat_id, actor.user_id)
+        await self._check_target(chat_id, target)
+        step = LadderStep(ModAction.BAN, None)
+        return await self._apply(control, chat_id, actor, target, step, reason)
+
+    async def unban(
+        self, control: GroupControl, chat_id: int, actor: Person, target: Person
+    ) -> LogEntry:
+        """Let a banned user join again."""
+        await self.require_moderator(chat_id, actor.user_id)
+        await control.unban(chat_id, target.user_id)
+        return await self._log(chat_id, ModAction.UNBAN, actor, target, None)
+
+    async def delete(
+        self,
+        control: GroupControl,
+        chat_id: int,
+        actor: Person,
+        message_ids: Sequence[int],
+        author: Person | None,
+    ) -> LogEntry:
+        """Delete messages (the replied one, then the command itself)."""
+        await self.require_moderator(chat_id, actor.user_id)
+        for message_id in message_ids:
+            await control.delete(chat_id, message_id)
+        return await self._log(chat_id, ModAction.DELETE, actor, author, None)
+
+    async def report(
+        self,
+        chat_id: int,
+        reporter: Person,
+        target: Person | None,
+        reason: str | None,
+        link: str | None,
+    ) -> LogEntry:
+        """Record a member's report of a message; any member may report."""
+        return await self._log(chat_id, ModAction.REPORT, reporter, target, reason, link=link)
+
+    async def rules(self, chat_id: int) -> str | None:
+        """Return the rules a moderator set, else the configured ones (None: use the default)."""
+        return await self.store.rules(chat_id) or self._settings.rules or None
+
+    async def set_rules(self, chat_id: int, actor: Person, text: str) -> LogEntry:
+        """Replace the group's rules (moderators only)."""
+        await self.require_moderator(chat_id, actor.user_id)
+        await self.store.set_rules(chat_id, text, actor.user_id, self._clock())
+        return await self._log(chat_id, ModAction.RULES_SET, actor, None, None)
+
+    async def recent(self, actor_id: int, chat_id: int, limit: int = 20) -> list[LogEntry]:
+        """Return the latest moderation log entries (moderators only)."""
+        await self.require_moderator(chat_id, actor_id)
+        return await self.store.recent_log(limit)
+
+    async def _log(
+        self,
+        chat_id: int,
+        action: ModAction,
+        actor: Person | None,
+        target: Person | None,
+        reason: str | None,
+        *,
+        until: datetime | None = None,
+        link: str | None = None,
+    ) -> LogEntry:
+        return await self.store.log(
+            chat_id=chat_id,
+            action=action,
+            actor=actor,
+            target=target,
+            reason=reason,
+            now=self._clock(),
+            until=until,
+            link=link,
+        )

@@ -1,0 +1,72 @@
+"""Moderation records: the people involved, pending verifications, warnings and log entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+
+class ModAction(Enum):
+    """What a moderator (or the bot on its own) did; the value is stored in the log."""
+
+    WARN = "warn"
+    UNWARN = "unwarn"
+    MUTE = "mute"
+    UNMUTE = "unmute"
+    KICK = "kick"
+    BAN = "ban"
+    UNBAN = "unban"
+    DELETE = "delete"
+    REPORT = "report"
+    FLOOD_MUTE = "flood_mute"
+    UNVERIFIED_REMOVED = "unverified_removed"
+    LINK_DELETED = "link_deleted"
+    RULES_SET = "rules_set"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A Telegram user as moderation names them: id and display name."""
+
+    user_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A newcomer who has not yet agreed to the rules."""
+
+    chat_id: int
+    user_id: int
+    first_name: str
+    welcome_message_id: int | None
+    joined_at: datetime
+    deadline: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    """One warning given to a member."""
+
+    id: int
+    chat_id: int
+    user_id: int
+    given_by: int
+    reason: str | None
+    given_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One moderation action: who, whom, what, why, when."""
+
+    id: int
+    chat_id: int
+    action: ModAction
+    actor: Person | None
+    target: Person | None
+    reason: str | None
+    until: datetime | None
+    link: str | None
+    created_at: datetime

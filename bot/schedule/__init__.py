@@ -1,0 +1,1 @@
+"""The forum programme: one model, importers, diffs, question understanding and calendars."""

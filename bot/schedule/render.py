@@ -1,0 +1,464 @@
+"""Texts and button rows for the programme: session cards, day pages, answers, import diffs.
+
+Everything here returns HTML strings and rows of ``(label, callback data)``; no Telegram
+object is built. Every time shows the event's wall clock, labelled with the event's place
+("09:30–11:00 Bonn"), wrapped in ``<tg-time>`` so clients can show it in the reader's zone, and
+followed by the reader's own time when their zone differs. Organiser-supplied text is escaped
+everywhere, and no text returned exceeds :data:`MAX_TEXT` characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_skeleton
+
+from bot import callbacks
+from bot.i18n import N_, Translator
+from bot.schedule.diff import ScheduleDiff
+from bot.schedule.importers import Problem
+from bot.schedule.model import Programme, Session
+from bot.schedule.query import Answer, Intent, Kind
+
+Rows = list[list[tuple[str, str]]]
+
+MAX_TEXT = 4096
+PAGE_BUDGET = 3800  # characters per page of a list, leaving room for its heading and footer
+MAX_DESCRIPTION = 1200
+MAX_CHOICES = 5
+MAX_DIFF_LINES = 40
+MAX_PROBLEMS = 30
+_DEEP_LINK_ARG = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+
+
+@dataclass(frozen=True)
+class View:
+    """Who reads and how: translator, own zone (None when it is the event's), place, links."""
+
+    tr: Translator
+    place: str
+    zone: ZoneInfo | None = None
+    bot_username: str | None = None
+
+    @property
+    def language(self) -> str:
+        """Return the reader's language code."""
+        return self.tr.language
+
+
+def make_view(
+    tr: Translator,
+    *,
+    place: str,
+    event_zone: str,
+    user_zone: str | None,
+    bot_username: str | None,
+) -> View:
+    """Return the view for a reader; their zone is kept only when it is not the event's."""
+    zone = ZoneInfo(user_zone) if user_zone and user_zone != event_zone else None
+    return View(tr=tr, place=place, zone=zone, bot_username=bot_username)
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """Return ``text`` cut to ``limit`` characters (for plain text only: it may split tags)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_day(day: date, language: str) -> str:
+    """Return a day as the reader says it: "Tuesday, March 16, 2027", "Dienstag, 16. März 2027"."""
+    return format_date(day, "full", locale=language)
+
+
+def short_day(day: date, language: str) -> str:
+    """Return a day for a button: "Tue, 16 Mar"."""
+    return format_skeleton("MMMEd", day, locale=language)
+
+
+def _hhmm(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%H:%M")
+
+
+def _tg_time(instant: datetime, zone: ZoneInfo) -> str:
+    return (
+        f'<tg-time unix="{int(instant.timestamp())}" format="t">{_hhmm(instant, zone)}</tg-time>'
+    )
+
+
+def time_span(session: Session, programme: Programme, view: View) -> str:
+    """Return "09:30–11:00 Bonn", plus the reader's own time when their zone differs."""
+    event = programme.tz
+    text = f"{_tg_time(session.start, event)}–{_tg_time(session.end, event)} {escape(view.place)}"
+    zone = view.zone
+    if (
+        zone is not None
+        and session.start.astimezone(zone).utcoffset()
+        != session.start.astimezone(event).utcoffset()
+    ):
+        own = f"{_hhmm(session.start, zone)}–{_hhmm(session.end, zone)}"
+        if session.start.astimezone(zone).date() != session.start.astimezone(event).date():
+            own = f"{short_day(session.start.astimezone(zone).date(), view.language)} {own}"
+        text += " · " + view.tr("{time} your time").format(time=own)
+    return text
+
+
+def deep_link(view: View, payload: str) -> str | None:
+    """Return the t.me link that opens the bot with ``/start payload``, if one can be made."""
+    if not view.bot_username or not _DEEP_LINK_ARG.match(payload):
+        return None
+    return f"https://t.me/{view.bot_username}?start={payload}"
+
+
+def _title(session: Session, view: View) -> str:
+    return escape(session.title_in(view.language))
+
+
+def session_card(session: Session, programme: Programme, view: View) -> str:
+    """Return the full card of one session."""
+    tr = view.tr
+    lines = [
+        f"<b>{_title(session, view)}</b>",
+        f"🗓 {escape(format_day(session.day, view.language))}",
+        f"🕘 {time_span(session, programme, view)}",
+        f"📍 {escape(session.room)}",
+    ]
+    if session.speakers:
+        names = ", ".join(escape(name) for name in session.speakers)
+        lines.append(f"🎤 {names}")
+    tags = [t for t in (session.track, session.type) if t]
+    if tags:
+        lines.append("🏷 " + escape(" · ".join(tags)))
+    if session.language:
+        lines.append("🗣 " + escape(session.language))
+    description = session.description_in(view.language).strip()
+    if description:
+        lines += ["", escape(clip(description, MAX_DESCRIPTION))]
+    if session.url and session.url.startswith(("https://", "http://")):
+        details = tr("More details")
+        lines += ["", f'<a href="{escape(session.url, quote=True)}">{details}</a>']
+    lines.append(tr("Session {id}").format(id=escape(session.id)))
+    return "\n".join(lines)
+
+
+def _button(action: str, *args: str) -> str | None:
+    try:
+        return callbacks.encode(action, *args)
+    except ValueError:
+        return None
+
+
+def card_buttons(session: Session, tr: Translator) -> Rows:
+    """Return "Remind me" and "Add to calendar" for a session card."""
+    row: list[tuple[str, str]] = []
+    remind = _button("rem", session.id)
+    if remind:
+        row.append((tr("⏰ Remind me"), remind))
+    ics = _button("sics", "s", session.id)
+    if ics:
+        row.append((tr("📅 Add to calendar"), ics))
+    return [row] if row else []
+
+
+def session_line(session: Session, programme: Programme, view: View) -> str:
+    """Return one compact line of a list: time, title (a link to its card), room."""
+    title = _title(session, view)
+    link = deep_link(view, f"s_{session.id}")
+    if link:
+        title = f'<a href="{link}">{title}</a>'
+    return f"{time_span(session, programme, view)} — <b>{title}</b> · {escape(session.room)}"
+
+
+def paginate(lines: Sequence[str], per_page: int, budget: int = PAGE_BUDGET) -> list[list[str]]:
+    """Split lines into pages of at most ``per_page`` lines and ``budget`` characters."""
+    pages: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = line if len(line) <= budget else clip(line, budget)
+        if current and (len(current) >= per_page or size + len(line) + 1 > budget):
+            pages.append(current)
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        pages.append(current)
+    return pages or [[]]
+
+
+def day_page(
+    programme: Programme, day: date, page: int, view: View, per_page: int
+) -> tuple[str, int, int]:
+    """Return (text, page shown, page count) of one event day's programme."""
+    tr = view.tr
+    sessions = programme.on_day(day)
+    heading = tr("<b>Programme for {day}</b>").format(day=escape(format_day(day, view.language)))
+    if not sessions:
+        return heading + "\n" + tr("Nothing is on the programme that day."), 0, 1
+    pages = paginate([session_line(s, programme, view) for s in sessions], per_page)
+    page = min(max(page, 0), len(pages) - 1)
+    text = heading
+    if len(pages) > 1:
+        text += " " + tr("(page {page} of {pages})").format(page=page + 1, pages=len(pages))
+    return text + "\n\n" + "\n".join(pages[page]), page, len(pages)
+
+
+def day_code(day: date) -> str:
+    """Return a day as it travels in callback data (``20270316``)."""
+    return day.strftime("%Y%m%d")
+
+
+def day_buttons(day: date, page: int, pages: int, tr: Translator) -> Rows:
+    """Return the page buttons and the day's calendar button."""
+    code = day_code(day)
+    turn: list[tuple[str, str]] = []
+    if page > 0:
+        turn.append((tr("« Previous"), callbacks.encode("sday", code, page - 1)))
+    if page + 1 < pages:
+        turn.append((tr("Next »"), callbacks.encode("sday", code, page + 1)))
+    rows = [turn] if turn else []
+    rows.append([(tr("📅 This day as calendar file"), callbacks.encode("sics", "d", code))])
+    return rows
+
+
+def day_picker(programme: Programme, language: str, action: str = "sday") -> Rows:
+    """Return one button per event day, three to a row."""
+    buttons = [
+        (short_day(day, language), callbacks.encode(action, day_code(day), 0))
+        for day in programme.days
+    ]
+    return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+
+
+def calendar_picker(programme: Programme, tr: Translator) -> Rows:
+    """Return a button per day's calendar file and one for the whole programme."""
+    days = [
+        (short_day(day, tr.language), callbacks.encode("sics", "d", day_code(day)))
+        for day in programme.days
+    ]
+    rows = [days[i : i + 3] for i in range(0, len(days), 3)]
+    rows.append([(tr("📅 Whole programme"), callbacks.encode("sics", "all"))])
+    return rows
+
+
+def session_list(
+    heading: str, sessions: Sequence[Session], programme: Programme, view: View, per_page: int
+) -> str:
+    """Return a heading and the first page of sessions, saying how many more there are."""
+    pages = paginate([session_line(s, programme, view) for s in sessions], per_page)
+    text = heading + "\n\n" + "\n".join(pages[0])
+    rest = len(sessions) - len(pages[0])
+    if rest > 0:
+        text += "\n\n" + view.tr.plural(
+            "… and {count} more session.", "… and {count} more sessions.", rest
+        ).format(count=rest)
+    return text
+
+
+def choice_buttons(sessions: Sequence[Session], programme: Programme, language: str) -> Rows:
+    """Return one button per candidate session: "Tue 11:30 · title"."""
+    rows: Rows = []
+    for session in sessions[:MAX_CHOICES]:
+        data = _button("ses", session.id)
+        if data is None:
+            continue
+        when = short_day(session.day, language) + " " + _hhmm(session.start, programme.tz)
+        label = clip(f"{when} · {session.title_in(language)}", 60)
+        rows.append([(label, data)])
+    return rows
+
+
+def render_answer(
+    answer: Answer, programme: Programme, view: View, per_page: int
+) -> tuple[str, Rows]:
+    """Return the reply to an understood question and its buttons."""
+    tr = view.tr
+    sessions = answer.sessions
+    if answer.kind is Kind.NOTHING:
+        return tr(answer.note or NOT_UNDERSTOOD), []
+    if answer.kind is Kind.AFTER:
+        return tr(answer.note or N_("The forum has ended.")), []
+    if answer.kind is Kind.BEFORE:
+        first = programme.days[0] if programme.days else None
+        note = tr(N_("The forum starts on {date}.")).format(
+            date=escape(format_day(first, view.language)) if first else ""
+        )
+        if first is None:
+            return note, []
+        text, page, pages = day_page(programme, first, 0, view, per_page)
+        return note + "\n\n" + text, day_buttons(first, page, pages, tr)
+    if answer.kind is Kind.AMBIGUOUS:
+        return tr(answer.note or N_("Which one do you mean?")), choice_buttons(
+            sessions, programme, view.language
+        )
+    if answer.kind is Kind.SESSION and len(sessions) == 1:
+        return session_card(sessions[0], programme, view), card_buttons(sessions[0], tr)
+    if answer.kind is Kind.SPEAKER:
+        heading = tr("<b>Sessions with {name}</b>").format(name=escape(answer.subject or ""))
+    elif answer.kind is Kind.ROOM:
+        heading = tr("<b>Sessions in {room}</b>").format(room=escape(answer.subject or ""))
+    elif (
+        answer.kind is Kind.SESSIONS
+        and answer.day is not None
+        and answer.window is None
+        and not answer.note
+    ):
+        text, page, pages = day_page(programme, answer.day, 0, view, per_page)
+        return text, day_buttons(answer.day, page, pages, tr) if sessions else []
+    else:
+        heading = _window_heading(answer, programme, view)
+    if not sessions:
+        return heading + "\n\n" + tr("No sessions then."), []
+    rows = choice_buttons(sessions, programme, view.language) if len(sessions) <= 3 else []
+    return session_list(heading, sessions, programme, view, per_page), rows
+
+
+NOT_UNDERSTOOD = N_("I did not understand. Try /now, /next, /today or /search with a word.")
+
+
+def _window_heading(answer: Answer, programme: Programme, view: View) -> str:
+    tr = view.tr
+    if answer.note:
+        return "<b>" + escape(tr(answer.note).format(**answer.params)) + "</b>"
+    if answer.window is not None:
+        start, end = answer.window
+        zone = programme.tz
+        return tr("<b>{day}, {start}–{end} {place}</b>").format(
+            day=escape(format_day(start.astimezone(zone).date(), view.language)),
+            start=_hhmm(start, zone),
+            end=_hhmm(end, zone),
+            place=escape(view.place),
+        )
+    if answer.kind is Kind.SESSIONS and answer.intent is Intent.NOW:
+        return tr("<b>Running now</b>")
+    if answer.kind is Kind.SESSIONS and answer.intent is Intent.NEXT:
+        return tr("<b>Next</b>")
+    return tr("<b>Here is what I found</b>")
+
+
+def now_text(programme: Programme, now: datetime, view: View, per_page: int) -> str:
+    """Return what is running now, or what comes next, or that the forum is over or ahead."""
+    tr = view.tr
+    running = programme.running_at(now)
+    if running:
+        return session_list(tr("<b>Running now</b>"), running, programme, view, per_page)
+    return next_text(programme, now, view, per_page, nothing_now=True)
+
+
+def next_text(
+    programme: Programme, now: datetime, view: View, per_page: int, *, nothing_now: bool = False
+) -> str:
+    """Return the sessions starting next (all parallel ones)."""
+    tr = view.tr
+    following = programme.next_after(now)
+    if not following:
+        return tr("The forum has ended.")
+    heading = (
+        tr("<b>Nothing is running right now. Next:</b>") if nothing_now else tr("<b>Next</b>")
+    )
+    first = following[0]
+    if programme.starts_at is not None and now < programme.starts_at:
+        heading = (
+            tr("The forum starts on {date}.").format(
+                date=escape(format_day(first.day, view.language))
+            )
+            + "\n"
+            + heading
+        )
+    return session_list(heading, following, programme, view, per_page)
+
+
+def day_outside(programme: Programme, day: date, view: View) -> str:
+    """Return what to say about a day that is not one of the forum's days."""
+    tr = view.tr
+    if programme.days and day < programme.days[0]:
+        text = tr("The forum starts on {date}.").format(
+            date=escape(format_day(programme.days[0], view.language))
+        )
+    elif programme.days and day > programme.days[-1]:
+        text = tr("The forum has ended.")
+    else:
+        text = tr("Nothing is on the programme that day.")
+    return text + "\n" + tr("Choose a day:")
+
+
+def problems_text(problems: Sequence[Problem], tr: Translator) -> str:
+    """Return the reasons a schedule file was refused, each with its file, line and field."""
+    lines = [
+        tr("<b>I cannot use this schedule file.</b> Please fix these problems and send it again:")
+    ]
+    for problem in problems[:MAX_PROBLEMS]:
+        where = f"{problem.file}:{problem.location}" if problem.location else problem.file
+        message = tr(problem.message).format(**{k: str(v) for k, v in problem.params.items()})
+        lines.append(f"• <code>{escape(where)}</code> {escape(message)}")
+    rest = len(problems) - MAX_PROBLEMS
+    if rest > 0:
+        lines.append(
+            tr.plural("… and {count} more problem.", "… and {count} more problems.", rest).format(
+                count=rest
+            )
+        )
+    return clip_lines(lines)
+
+
+def clip_lines(lines: Sequence[str], limit: int = MAX_TEXT - 100) -> str:
+    """Join whole lines up to ``limit`` characters (never splitting a tag), then "…"."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            kept.append("…")
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
+
+
+def diff_text(changes: ScheduleDiff, new: Programme, view: View) -> str:
+    """Return what an upload would change, for the organiser to confirm."""
+    tr = view.tr
+    zone = new.tz
+    lang = view.language
+
+    def when(session: Session) -> str:
+        start, end = _hhmm(session.start, zone), _hhmm(session.end, zone)
+        return f"{short_day(session.day, lang)} {start}–{end}"
+
+    def name(session: Session) -> str:
+        return f"<b>{escape(session.title)}</b> ({escape(session.id)})"
+
+    lines = [
+        tr("<b>New programme: {sessions} sessions on {days} days.</b>").format(
+            sessions=len(new.sessions), days=len(new.days)
+        )
+    ]
+    if changes.is_empty:
+        lines.append(tr("Nothing changes compared with the live programme."))
+    sections: list[tuple[str, list[str]]] = [
+        (tr("Added"), [f"+ {name(s)} · {when(s)} · {escape(s.room)}" for s in changes.added]),
+        (tr("Removed"), [f"− {name(s)} · {when(s)}" for s in changes.removed]),
+        (tr("Moved"), [f"↦ {name(n)}: {when(o)} → {when(n)}" for o, n in changes.moved]),
+        (
+            tr("New room"),
+            [f"↦ {name(n)}: {escape(o.room)} → {escape(n.room)}" for o, n in changes.re_roomed],
+        ),
+        (
+            tr("Renamed"),
+            [f"↦ {escape(o.title)} → {name(n)}" for o, n in changes.renamed],
+        ),
+        (tr("Other details changed"), [f"↦ {name(n)}" for _, n in changes.other]),
+    ]
+    room = MAX_DIFF_LINES
+    for label, entries in sections:
+        if not entries:
+            continue
+        lines.append(f"\n<b>{escape(label)} ({len(entries)})</b>")
+        lines += entries[:room]
+        if len(entries) > room:
+            lines.append("…")
+        room = max(room - len(entries), 0)
+    question = "\n\n" + tr("Apply this programme now?")
+    return clip_lines(lines, MAX_TEXT - 100 - len(question)) + question

@@ -1,0 +1,568 @@
+"""Moderation of the community group: joins, moderator commands, reports, flood and link watch.
+
+Every command re-checks the actor's role in the service; Telegram refusals for lack of rights
+arrive as MissingRightError and are answered by the one error handler, naming the right.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from typing import Any
+
+from telegram import ChatMember, ChatMemberUpdated, Message, MessageEntity, Update, User
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.context import ForumContext
+from bot.durations import format_duration, parse_duration
+from bot.errors import DomainError
+from bot.i18n import N_, Translator, resolve_language, translator
+from bot.moderation import Moderation
+from bot.moderation_models import LogEntry, ModAction, Person
+from bot.moderation_telegram import TelegramGroupControl
+from bot.moderation_texts import (
+    DEFAULT_RULES,
+    mention,
+    render_entry,
+    render_log,
+    render_warnings,
+    when,
+)
+from handlers.common import PRIVATE, Handler, escape, keyboard, reply
+
+logger = logging.getLogger(__name__)
+
+SWEEP_JOB = "moderation-sweep"
+ADMINS_JOB = "moderation-admins"
+SWEEP_INTERVAL = timedelta(seconds=30)
+ADMIN_SYNC_INTERVAL = timedelta(hours=6)
+_REASON_LIMIT = 500
+_RULES_LIMIT = 3000
+_GROUPS = filters.ChatType.GROUPS
+_LINK = re.compile(r"https?://|www\.|\bt\.me/", re.IGNORECASE)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _community(update: Update, context: ForumContext) -> int | None:
+    chat = update.effective_chat
+    community = context.runtime.config.chats.community
+    return chat.id if chat is not None and chat.id == community else None
+
+
+def _person(user: User) -> Person:
+    return Person(user.id, user.full_name)
+
+
+def _moderation(context: ForumContext) -> Moderation:
+    return context.runtime.moderation
+
+
+def _group_tr(context: ForumContext) -> Translator:
+    language = context.runtime.config.moderation.group_language
+    return translator(language) if language else context.tr
+
+
+def _log_tr(context: ForumContext) -> Translator:
+    config = context.runtime.config
+    return translator(config.moderation.group_language or config.event.default_language)
+
+
+async def _language_of(context: ForumContext, user_id: int, telegram_code: str | None) -> str:
+    participant = await context.runtime.participants.get(user_id)
+    chosen = participant.language if participant else None
+    return resolve_language(chosen, telegram_code)
+
+
+async def post_to_modlog(context: ForumContext, entries: list[LogEntry]) -> None:
+    """Post entries to the modlog chat; the action stands even if the post fails."""
+    chat_id = context.runtime.config.chats.modlog
+    if chat_id is None:
+        return
+    tr, tz = _log_tr(context), context.runtime.config.tz
+    for entry in entries:
+        try:
+            await context.bot.send_message(chat_id, render_entry(tr, entry, tz))
+        except TelegramError:
+            logger.warning("could not post to the modlog chat", exc_info=True)
+
+
+async def _target(update: Update, context: ForumContext) -> tuple[Person, list[str]]:
+    """Find whom a command names: the replied member, a mention, an @username or an id."""
+    message = update.effective_message
+    args = list(context.args or [])
+    if message is None:
+        raise DomainError(N_("Tell me whom you mean."))
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
+        return _person(replied.from_user), args
+    for entity in message.entities:
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
+            after = _text_after(message, entity)
+            return _person(entity.user), after.split()
+    if args:
+        first = args[0]
+        store = _moderation(context).store
+        if first.startswith("@"):
+            found = await store.find_by_username(first)
+            if found is None:
+                raise DomainError(
+                    N_("I don't know {name} yet. Reply to one of their messages instead."),
+                    name=first[:64],
+                )
+            return found, args[1:]
+        if first.isdigit():
+            user_id = int(first)
+            return await store.find_by_id(user_id) or Person(user_id, first), args[1:]
+    raise DomainError(
+        N_("Reply to a message of the member, or name them by @username or numeric id.")
+    )
+
+
+def _text_after(message: Message, entity: MessageEntity) -> str:
+    # Entity offsets count UTF-16 code units.
+    raw = (message.text or "").encode("utf-16-le")
+    end = (entity.offset + entity.length) * 2
+    return raw[end:].decode("utf-16-le")
+
+
+def _reason(words: list[str]) -> str | None:
+    text = " ".join(words).strip()
+    return text[:_REASON_LIMIT] or None
+
+
+def _actor(update: Update) -> Person | None:
+    user = update.effective_user
+    return _person(user) if user is not None else None
+
+
+async def _tell_group(update: Update, context: ForumContext, text: str) -> None:
+    await reply(update, text)
+
+
+# -- joins ---------------------------------------------------------------------------------
+
+
+async def _welcome(context: ForumContext, chat_id: int, user: User) -> None:
+    moderation = _moderation(context)
+    control = TelegramGroupControl(context.bot)
+    pending = await moderation.start_verification(control, chat_id, _person(user))
+    if pending is None:
+        return
+    tr = translator(await _language_of(context, user.id, user.language_code))
+    rules = await moderation.rules(chat_id)
+    minutes = context.runtime.config.moderation.welcome_timeout_minutes
+    text = tr(
+        "Welcome, {name}! Please read the group's rules and press “I agree” within "
+        "{minutes} minutes; until then you can read but not write.\n\n<b>Rules</b>\n{rules}"
+    ).format(
+        name=mention(_person(user)),
+        minutes=minutes,
+        rules=escape(rules) if rules else escape(tr(DEFAULT_RULES)),
+    )
+    markup = keyboard([[(tr("I agree"), callbacks.encode("modok", user.id))]])
+    sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    await moderation.store.set_welcome_message(chat_id, user.id, sent.message_id)
+
+
+async def members_joined(update: Update, context: ForumContext) -> None:
+    """Welcome newcomers announced by a service message and restrict them until they agree."""
+    message = update.effective_message
+    chat_id = _community(update, context)
+    if message is None or chat_id is None:
+        return
+    for user in message.new_chat_members:
+        if not user.is_bot:
+            await _welcome(context, chat_id, user)
+
+
+def _is_present(member: ChatMember) -> bool:
+    if member.status == ChatMember.RESTRICTED:
+        return bool(getattr(member, "is_member", False))
+    return member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+async def member_changed(update: Update, context: ForumContext) -> None:
+    """Track the group's administrators and welcome members who joined."""
+    change: ChatMemberUpdated | None = update.chat_member
+    chat_id = _community(update, context)
+    if change is None or chat_id is None:
+        return
+    new = change.new_chat_member
+    is_admin = new.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+    await _moderation(context).note_admin(chat_id, new.user.id, is_admin)
+    if not new.user.is_bot and not _is_present(change.old_chat_member) and _is_present(new):
+        await _welcome(context, chat_id, new.user)
+
+
+async def agreed(update: Update, context: ForumContext) -> None:
+    """Lift the newcomer's restriction when they press “I agree” under their welcome."""
+    query = update.callback_query
+    chat_id = _community(update, context)
+    if query is None:
+        return
+    action = callbacks.parse(query.data)
+    user_id = action.int_arg(0) if action else None
+    if chat_id is None or user_id is None:
+        await query.answer(context.tr("This button is no longer valid."))
+        return
+    if query.from_user.id != user_id:
+        await query.answer(context.tr("This button is for the newcomer it welcomes."))
+        return
+    control = TelegramGroupControl(context.bot)
+    if await _moderation(context).verify(control, chat_id, user_id) is None:
+        await query.answer(context.tr("You can already write in the group."))
+        return
+    await query.answer(context.tr("Thank you, welcome! You can write in the group now."))
+
+
+async def sweep_unverified(context: ForumContext) -> None:
+    """Remove newcomers whose time to agree has run out (a periodic job; survives restarts)."""
+    entries = await _moderation(context).expire_unverified(TelegramGroupControl(context.bot))
+    await post_to_modlog(context, entries)
+
+
+async def sync_admins(context: ForumContext) -> None:
+    """Reload the community group's administrators from Telegram (a periodic job)."""
+    chat_id = context.runtime.config.chats.community
+    if chat_id is None:
+        return
+    try:
+        admins = await context.bot.get_chat_administrators(chat_id)
+    except TelegramError as error:
+        logger.warning("could not read the group's administrators: %s", error)
+        return
+    ids = [admin.user.id for admin in admins if not admin.user.is_bot]
+    await _moderation(context).store.replace_admins(chat_id, ids)
+
+
+# -- watch every group message -------------------------------------------------------------
+
+
+def _has_link_or_forward(message: Message) -> bool:
+    if message.forward_origin is not None:
+        return True
+    kinds = (MessageEntity.URL, MessageEntity.TEXT_LINK)
+    entities = list(message.entities) + list(message.caption_entities)
+    if any(entity.type in kinds for entity in entities):
+        return True
+    # Telegram marks links as entities; the pattern also catches text it did not mark.
+    return bool(_LINK.search(message.text or message.caption or ""))
+
+
+async def watch(update: Update, context: ForumContext) -> None:
+    """Mute flooders and delete newcomers' early links (runs beside the commands)."""
+    message = update.effective_message
+    chat_id = _community(update, context)
+    user = message.from_user if message else None
+    if message is None or chat_id is None or user is None or user.is_bot:
+        return
+    moderation = _moderation(context)
+    control = TelegramGroupControl(context.bot)
+    member = _person(user)
+    if moderation.is_flooding(chat_id, user.id):
+        entry = await moderation.mute_flooder(control, chat_id, member)
+        if entry is not None:
+            tr = _group_tr(context)
+            text = tr("{name} was muted for {duration} for flooding the group.")
+            duration = format_duration(entry.until - entry.created_at) if entry.until else "∞"
+            await _tell_group(
+                update, context, text.format(name=mention(member), duration=duration)
+            )
+            await post_to_modlog(context, [entry])
+        return
+    if _has_link_or_forward(message) and await moderation.breaks_link_rule(chat_id, user.id):
+        entry = await moderation.delete_newcomer_link(control, chat_id, member, message.message_id)
+        hours = context.runtime.config.moderation.newcomer_no_links_hours
+        tr = translator(await _language_of(context, user.id, user.language_code))
+        text = tr("{name}, new members can share links and forwards after {hours} hours.")
+        await context.bot.send_message(chat_id, text.format(name=mention(member), hours=hours))
+        await post_to_modlog(context, [entry])
+
+
+# -- moderator commands --------------------------------------------------------------------
+
+
+async def _require(update: Update, context: ForumContext) -> tuple[int, Person] | None:
+    chat_id = _community(update, context)
+    actor = _actor(update)
+    if chat_id is None or actor is None:
+        return None
+    await _moderation(context).require_moderator(chat_id, actor.user_id)
+    return chat_id, actor
+
+
+async def warn(update: Update, context: ForumContext) -> None:
+    """Warn a member; their count may reach a step of the ladder (mute, kick, ban)."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    target, rest = await _target(update, context)
+    message = update.effective_message
+    link = message.reply_to_message.link if message and message.reply_to_message else None
+    control = TelegramGroupControl(context.bot)
+    outcome = await _moderation(context).warn(control, chat_id, actor, target, _reason(rest), link)
+    tr = _group_tr(context)
+    text = tr.plural(
+        "{name} has been warned ({count} warning).",
+        "{name} has been warned ({count} warnings).",
+        outcome.count,
+    ).format(name=mention(target), count=outcome.count)
+    if outcome.step is not None:
+        text += "\n" + _step_text(tr, outcome.entries[-1], context)
+    await reply(update, text)
+    await post_to_modlog(context, outcome.entries)
+
+
+def _step_text(tr: Translator, entry: LogEntry, context: ForumContext) -> str:
+    tz = context.runtime.config.tz
+    name = mention(entry.target) if entry.target else ""
+    if entry.action is ModAction.KICK:
+        return tr("{name} has been removed from the group.").format(name=name)
+    if entry.action is ModAction.BAN and entry.until is None:
+        return tr("{name} has been banned from the group.").format(name=name)
+    if entry.action is ModAction.BAN and entry.until is not None:
+        return tr("{name} has been banned until {time}.").format(
+            name=name, time=when(entry.until, tz)
+        )
+    if entry.until is not None:
+        return tr("{name} has been muted until {time}.").format(
+            name=name, time=when(entry.until, tz)
+        )
+    return tr("{name} has been muted.").format(name=name)
+
+
+async def unwarn(update: Update, context: ForumContext) -> None:
+    """Withdraw a member's latest warning."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    target, _ = await _target(update, context)
+    left, entry = await _moderation(context).unwarn(chat_id, actor, target)
+    tr = _group_tr(context)
+    text = tr("One warning of {name} withdrawn; {count} left.")
+    await reply(update, text.format(name=mention(target), count=left))
+    await post_to_modlog(context, [entry])
+
+
+async def warns(update: Update, context: ForumContext) -> None:
+    """List a member's active warnings."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    target, _ = await _target(update, context)
+    found_warnings = await _moderation(context).warnings(chat_id, actor, target)
+    tz = context.runtime.config.tz
+    await reply(update, render_warnings(_group_tr(context), target, found_warnings, tz))
+
+
+async def mute(update: Update, context: ForumContext) -> None:
+    """Mute a member: /mute [duration] [reason] by reply, or naming them first."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    target, rest = await _target(update, context)
+    duration = parse_duration(rest[0]) if rest else None
+    if duration is not None:
+        rest = rest[1:]
+    control = TelegramGroupControl(context.bot)
+    entry = await _moderation(context).mute(
+        control, chat_id, actor, target, duration, _reason(rest)
+    )
+    await reply(update, _step_text(_group_tr(context), entry, context))
+    await post_to_modlog(context, [entry])
+
+
+async def unmute(update: Update, context: ForumContext) -> None:
+    """Let a muted member write again."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    target, _ = await _target(update, context)
+    control = TelegramGroupControl(context.bot)
+    entry = await _moderation(context).unmute(control, chat_id, actor, target)
+    tr = _group_tr(context)
+    text = tr("{name} can write again.").format(name=mention(target))
+    await reply(update, text)
+    await post_to_modlog(context, [entry])
+
+
+async def kick(update: Update, context: ForumContext) -> None:
+    """Remove a member from the group; they may rejoin."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    target, rest = await _target(update, context)
+    control = TelegramGroupControl(context.bot)
+    entry = await _moderation(context).kick(control, chat_id, actor, target, _reason(rest))
+    await reply(update, _step_text(_group_tr(context), entry, context))
+    await post_to_modlog(context, [entry])
+
+
+async def ban(update: Update, context: ForumContext) -> None:
+    """Ban a member from the group for good."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    target, rest = await _target(update, context)
+    control = TelegramGroupControl(context.bot)
+    entry = await _moderation(context).ban(control, chat_id, actor, target, _reason(rest))
+    await reply(update, _step_text(_group_tr(context), entry, context))
+    await post_to_modlog(context, [entry])
+
+
+async def unban(update: Update, context: ForumContext) -> None:
+    """Let a banned user join the group again."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    target, _ = await _target(update, context)
+    control = TelegramGroupControl(context.bot)
+    entry = await _moderation(context).unban(control, chat_id, actor, target)
+    tr = _group_tr(context)
+    text = tr("{name} may join the group again.").format(name=mention(target))
+    await reply(update, text)
+    await post_to_modlog(context, [entry])
+
+
+async def delete(update: Update, context: ForumContext) -> None:
+    """Delete the replied message, and the /del command with it."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if message is None or replied is None:
+        raise DomainError(N_("Reply to the message you want me to delete."))
+    author = _person(replied.from_user) if replied.from_user else None
+    ids = [replied.message_id, message.message_id]
+    control = TelegramGroupControl(context.bot)
+    entry = await _moderation(context).delete(control, chat_id, actor, ids, author)
+    await post_to_modlog(context, [entry])
+
+
+async def set_rules(update: Update, context: ForumContext) -> None:
+    """Replace the group's rules with the text after /setrules."""
+    if (found := await _require(update, context)) is None:
+        return
+    chat_id, actor = found
+    message = update.effective_message
+    text = (message.text or "").split(maxsplit=1) if message else []
+    if len(text) < 2 or len(text[1]) > _RULES_LIMIT:
+        raise DomainError(
+            N_("Write the rules after the command: /setrules and up to {limit} characters."),
+            limit=_RULES_LIMIT,
+        )
+    entry = await _moderation(context).set_rules(chat_id, actor, text[1].strip())
+    tr = _group_tr(context)
+    await reply(update, tr("The group's rules are updated."))
+    await post_to_modlog(context, [entry])
+
+
+async def show_rules(update: Update, context: ForumContext) -> None:
+    """Show the community group's rules, in the group or in private."""
+    community = context.runtime.config.chats.community
+    chat = update.effective_chat
+    if community is None or chat is None or (chat.type != "private" and chat.id != community):
+        return
+    rules = await _moderation(context).rules(community)
+    body = escape(rules) if rules else escape(context.tr(DEFAULT_RULES))
+    await reply(update, context.tr("<b>Rules of the group</b>") + "\n" + body)
+
+
+async def show_modlog(update: Update, context: ForumContext) -> None:
+    """Show moderators the recent moderation actions, in private."""
+    community = context.runtime.config.chats.community
+    user = update.effective_user
+    if community is None or user is None:
+        return
+    entries = await _moderation(context).recent(user.id, community)
+    await reply(update, render_log(context.tr, entries, context.runtime.config.tz))
+
+
+# -- reports -------------------------------------------------------------------------------
+
+
+async def report(update: Update, context: ForumContext) -> None:
+    """Let any member report a message by reply; moderators hear of it privately and in the log."""
+    chat_id = _community(update, context)
+    message = update.effective_message
+    reporter = _actor(update)
+    if chat_id is None or message is None or reporter is None:
+        return
+    replied = message.reply_to_message
+    if replied is None:
+        raise DomainError(N_("Reply to the message you want to report with /report."))
+    target = _person(replied.from_user) if replied.from_user else None
+    reason = _reason(list(context.args or []))
+    moderation = _moderation(context)
+    entry = await moderation.report(chat_id, reporter, target, reason, replied.link)
+    for moderator_id in await moderation.moderator_ids(chat_id):
+        await _tell_moderator(context, moderator_id, entry)
+    await post_to_modlog(context, [entry])
+    await reply(update, context.tr("Thank you, the moderators have been told."))
+
+
+async def _tell_moderator(context: ForumContext, moderator_id: int, entry: LogEntry) -> None:
+    participant = await context.runtime.participants.get(moderator_id)
+    language = (
+        resolve_language(participant.language, participant.telegram_language)
+        if participant
+        else None
+    )
+    tr = translator(language or context.runtime.config.event.default_language)
+    text = render_entry(tr, entry, context.runtime.config.tz)
+    try:
+        await context.bot.send_message(moderator_id, text)
+    except (Forbidden, BadRequest) as error:
+        # A moderator who never started the bot cannot be written to; the modlog still has it.
+        logger.info("could not tell moderator %s of a report: %s", moderator_id, error.message)
+
+
+def handlers() -> list[Handler]:
+    """Return the moderation commands, join and button handlers."""
+    return [
+        CommandHandler("warn", warn, filters=_GROUPS),
+        CommandHandler("unwarn", unwarn, filters=_GROUPS),
+        CommandHandler("warns", warns, filters=_GROUPS),
+        CommandHandler("mute", mute, filters=_GROUPS),
+        CommandHandler("unmute", unmute, filters=_GROUPS),
+        CommandHandler("kick", kick, filters=_GROUPS),
+        CommandHandler("ban", ban, filters=_GROUPS),
+        CommandHandler("unban", unban, filters=_GROUPS),
+        CommandHandler("del", delete, filters=_GROUPS),
+        CommandHandler("setrules", set_rules, filters=_GROUPS),
+        CommandHandler("report", report, filters=_GROUPS),
+        CommandHandler("rules", show_rules),
+        CommandHandler("modlog", show_modlog, filters=PRIVATE),
+        MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, members_joined),
+        ChatMemberHandler(member_changed, ChatMemberHandler.CHAT_MEMBER),
+        CallbackQueryHandler(agreed, pattern=r"^modok:"),
+    ]
+
+
+def watchers() -> list[Handler]:
+    """Return the handlers that look at every group message, beside the commands."""
+    return [MessageHandler(_GROUPS & ~filters.StatusUpdate.ALL, watch)]
+
+
+def schedule_jobs(application: Application[Any, ForumContext, Any, Any, Any, Any]) -> None:
+    """Run the verification sweep and the administrators' sync periodically."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("moderation needs python-telegram-bot's job-queue extra")
+    job_queue.run_repeating(
+        sweep_unverified, interval=SWEEP_INTERVAL, first=SWEEP_INTERVAL, name=SWEEP_JOB
+    )
+    job_queue.run_repeating(sync_admins, interval=ADMIN_SYNC_INTERVAL, first=1, name=ADMINS_JOB)

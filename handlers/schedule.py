@@ -1,0 +1,593 @@
+"""The programme in Telegram: day lists, session cards, questions, calendar files, reloads.
+
+Commands answer in private chat, and in groups when addressed (``/today@bot``); free-text
+questions are answered in private chat and, in groups, when the bot is mentioned or replied
+to. Organisers reload the programme by sending a schedule file in private chat: the bot
+shows what would change and swaps only on Confirm. The pending upload is not stored: the
+preview message replies to the uploaded document, so Confirm downloads it again by its
+file_id (surviving a restart) and checks it is the very file previewed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.context import ForumContext
+from bot.errors import DomainError
+from bot.schedule import render
+from bot.schedule.importers import ScheduleError
+from bot.schedule.model import Programme, Session
+from bot.schedule.service import NO_PROGRAMME, digest
+from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 2_000_000
+INLINE_PAGE = 50
+FREE_TEXT_GROUP = 10  # after every feature's conversations in group 0, so those win
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _programme(context: ForumContext) -> Programme:
+    programme = context.runtime.schedule.programme
+    if programme is None:
+        raise DomainError(NO_PROGRAMME)
+    return programme
+
+
+def _view(context: ForumContext) -> render.View:
+    config = context.runtime.config
+    participant = context.participant
+    return render.make_view(
+        context.tr,
+        place=config.schedule.place_label(config.event.timezone),
+        event_zone=config.event.timezone,
+        user_zone=participant.timezone if participant else None,
+        bot_username=context.bot.username,
+    )
+
+
+def _per_page(context: ForumContext) -> int:
+    return context.runtime.config.schedule.sessions_per_page
+
+
+def _is_organiser(update: Update, context: ForumContext) -> bool:
+    user = update.effective_user
+    return user is not None and context.runtime.config.is_organiser(user.id)
+
+
+def _words(context: ForumContext) -> str:
+    return " ".join(context.args or []).strip()[:200]
+
+
+def _parse_day(code: str | None) -> date | None:
+    if not code or len(code) != 8 or not code.isdigit():
+        return None
+    try:
+        return date(int(code[:4]), int(code[4:6]), int(code[6:]))
+    except ValueError:
+        return None
+
+
+async def _card(update: Update, context: ForumContext, session: Session) -> None:
+    text = render.session_card(session, _programme(context), _view(context))
+    await reply(update, text, keyboard(render.card_buttons(session, context.tr)))
+
+
+async def _stale(update: Update, context: ForumContext) -> None:
+    query = update.callback_query
+    if query is not None:
+        await query.answer(context.tr("This button is no longer valid."))
+
+
+# --- days ------------------------------------------------------------------------------------
+
+
+async def _send_day(update: Update, context: ForumContext, day: date, page: int = 0) -> None:
+    programme = _programme(context)
+    view = _view(context)
+    if day not in programme.days:
+        text = render.day_outside(programme, day, view)
+        await reply(update, text, keyboard(render.day_picker(programme, view.language)))
+        return
+    text, page, pages = render.day_page(programme, day, page, view, _per_page(context))
+    await reply(update, text, keyboard(render.day_buttons(day, page, pages, context.tr)))
+
+
+async def show_today(update: Update, context: ForumContext) -> None:
+    """Show today's programme."""
+    _programme(context)
+    await _send_day(update, context, context.runtime.schedule.today())
+
+
+async def show_tomorrow(update: Update, context: ForumContext) -> None:
+    """Show tomorrow's programme."""
+    _programme(context)
+    await _send_day(update, context, context.runtime.schedule.today() + timedelta(days=1))
+
+
+async def show_day_picker(update: Update, context: ForumContext) -> None:
+    """Offer the forum's days as buttons."""
+    programme = _programme(context)
+    picker = render.day_picker(programme, context.tr.language)
+    await reply(update, context.tr("Choose a day:"), keyboard(picker))
+
+
+async def day_pressed(update: Update, context: ForumContext) -> None:
+    """Show a day, or another page of it, from a button."""
+    query = update.callback_query
+    action = callbacks.parse(query.data) if query else None
+    day = _parse_day(action.arg(0)) if action else None
+    page = action.int_arg(1) if action else None
+    programme = context.runtime.schedule.programme
+    if query is None or day is None or page is None or programme is None:
+        await _stale(update, context)
+        return
+    if day not in programme.days:
+        await _stale(update, context)
+        return
+    await query.answer()
+    view = _view(context)
+    text, page, pages = render.day_page(programme, day, page, view, _per_page(context))
+    markup = keyboard(render.day_buttons(day, page, pages, context.tr))
+    message = query.message
+    if isinstance(message, Message) and message.from_user and message.from_user.is_bot:
+        await _edit(message, text, markup)
+    else:
+        await reply(update, text, markup)
+
+
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await message.edit_text(text, reply_markup=markup)
+    except TelegramError as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+# --- now, next, one session ------------------------------------------------------------------
+
+
+async def show_now(update: Update, context: ForumContext) -> None:
+    """Show what is running now (or what comes next)."""
+    programme = _programme(context)
+    now = context.runtime.clock()
+    await reply(update, render.now_text(programme, now, _view(context), _per_page(context)))
+
+
+async def show_next(update: Update, context: ForumContext) -> None:
+    """Show the sessions that start next."""
+    programme = _programme(context)
+    now = context.runtime.clock()
+    await reply(update, render.next_text(programme, now, _view(context), _per_page(context)))
+
+
+async def show_session(update: Update, context: ForumContext) -> None:
+    """Show one session's card: /session 12."""
+    programme = _programme(context)
+    wanted = _words(context)
+    if not wanted:
+        await reply(
+            update, context.tr("Send the session's number, e.g. <code>/session 12</code>.")
+        )
+        return
+    session = programme.session_by_id(wanted)
+    if session is None:
+        await _search_reply(update, context, wanted)
+        return
+    await _card(update, context, session)
+
+
+async def session_pressed(update: Update, context: ForumContext) -> None:
+    """Show the card of a session chosen by button."""
+    query = update.callback_query
+    action = callbacks.parse(query.data) if query else None
+    programme = context.runtime.schedule.programme
+    wanted = action.arg(0) if action else None
+    session = programme.session_by_id(wanted) if programme and wanted else None
+    if query is None or session is None:
+        await _stale(update, context)
+        return
+    await query.answer()
+    await _card(update, context, session)
+
+
+# --- search, speakers, rooms -----------------------------------------------------------------
+
+
+async def search(update: Update, context: ForumContext) -> None:
+    """Search titles, descriptions, speakers and rooms: /search procurement."""
+    _programme(context)
+    words = _words(context)
+    if not words:
+        await reply(
+            update, context.tr("Send a word to look for, e.g. <code>/search transparency</code>.")
+        )
+        return
+    await _search_reply(update, context, words)
+
+
+async def _search_reply(update: Update, context: ForumContext, words: str) -> None:
+    programme = _programme(context)
+    found = await context.runtime.schedule.search(words, limit=50)
+    tr = context.tr
+    if not found:
+        text = tr("I found no session for <b>{words}</b>. Try another word, or /schedule.")
+        await reply(update, text.format(words=escape(words)))
+        return
+    if len(found) == 1:
+        await _card(update, context, found[0])
+        return
+    heading = tr("<b>Sessions about {words}</b>").format(words=escape(words))
+    view = _view(context)
+    text = render.session_list(heading, found, programme, view, _per_page(context))
+    await reply(update, text, keyboard(render.choice_buttons(found, programme, view.language)))
+
+
+async def show_speaker(update: Update, context: ForumContext) -> None:
+    """Show a speaker's sessions: /speaker Souza; without a name, list the speakers."""
+    programme = _programme(context)
+    tr = context.tr
+    name = _words(context)
+    speaker = context.runtime.schedule.find_speaker(name) if name else None
+    if speaker is None:
+        intro = (
+            tr("I know no speaker called <b>{name}</b>.").format(name=escape(name)) + "\n"
+            if name
+            else ""
+        )
+        names = [escape(s) for s in programme.speakers]
+        lines = [intro + tr("<b>Speakers</b> (send <code>/speaker name</code>):"), *names]
+        await reply(update, render.clip_lines(lines))
+        return
+    heading = tr("<b>Sessions with {name}</b>").format(name=escape(speaker))
+    text = render.session_list(
+        heading, programme.by_speaker(speaker), programme, _view(context), _per_page(context)
+    )
+    await reply(update, text)
+
+
+async def show_room(update: Update, context: ForumContext) -> None:
+    """Show a room's sessions: /room Rhein; without a name, list the rooms."""
+    programme = _programme(context)
+    tr = context.tr
+    name = _words(context)
+    room = context.runtime.schedule.find_room(name) if name else None
+    if room is None:
+        intro = (
+            tr("I know no room called <b>{name}</b>.").format(name=escape(name)) + "\n"
+            if name
+            else ""
+        )
+        lines = [intro + tr("<b>Rooms</b> (send <code>/room name</code>):")]
+        lines += [escape(r) for r in programme.rooms]
+        await reply(update, render.clip_lines(lines))
+        return
+    heading = tr("<b>Sessions in {room}</b>").format(room=escape(room))
+    text = render.session_list(
+        heading, programme.in_room(room), programme, _view(context), _per_page(context)
+    )
+    await reply(update, text)
+
+
+# --- calendar files --------------------------------------------------------------------------
+
+
+async def offer_calendars(update: Update, context: ForumContext) -> None:
+    """Offer a calendar file per day and for the whole programme."""
+    programme = _programme(context)
+    text = context.tr("Which calendar file do you want?")
+    await reply(update, text, keyboard(render.calendar_picker(programme, context.tr)))
+
+
+async def calendar_pressed(update: Update, context: ForumContext) -> None:
+    """Send the .ics of a session ("s", id), a day ("d", yyyymmdd) or everything ("all")."""
+    query = update.callback_query
+    action = callbacks.parse(query.data) if query else None
+    programme = context.runtime.schedule.programme
+    if query is None or action is None or programme is None:
+        await _stale(update, context)
+        return
+    kind, arg = action.arg(0), action.arg(1)
+    if kind == "s" and arg and programme.session_by_id(arg):
+        await query.answer()
+        await _send_session_ics(update, context, arg)
+    elif kind == "d" and (day := _parse_day(arg)) is not None and day in programme.days:
+        await query.answer()
+        data = await context.runtime.schedule.day_ics(day, context.tr.language)
+        await _send_ics(update, data, f"programme-{day.isoformat()}.ics")
+    elif kind == "all":
+        await query.answer()
+        data = await context.runtime.schedule.programme_ics(context.tr.language)
+        await _send_ics(update, data, "programme.ics")
+    else:
+        await _stale(update, context)
+
+
+async def _send_session_ics(update: Update, context: ForumContext, session_id: str) -> None:
+    programme = _programme(context)
+    session = programme.session_by_id(session_id)
+    if session is None:
+        await reply(update, context.tr("There is no session {id}.").format(id=escape(session_id)))
+        return
+    data = await context.runtime.schedule.session_ics(session, context.tr.language)
+    await _send_ics(update, data, f"session-{session.id}.ics")
+
+
+async def _send_ics(update: Update, data: bytes, filename: str) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_document(document=data, filename=filename)
+
+
+# --- deep links and free text ----------------------------------------------------------------
+
+
+async def open_deep_link(update: Update, context: ForumContext) -> None:
+    """Open a session card (``/start s_12``) or send its calendar file (``/start ics_12``)."""
+    payload = context.args[0] if context.args else ""
+    kind, _, session_id = payload.partition("_")
+    if kind == "ics":
+        await _send_session_ics(update, context, session_id)
+        return
+    session = _programme(context).session_by_id(session_id)
+    if session is None:
+        await reply(update, context.tr("There is no session {id}.").format(id=escape(session_id)))
+        return
+    await _card(update, context, session)
+
+
+class _AddressedInGroup(filters.MessageFilter):
+    """Group messages that mention the bot by @username or reply to one of its messages."""
+
+    __slots__ = ()
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        replied = message.reply_to_message
+        if (
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.id == bot.id
+        ):
+            return True
+        username = bot.username
+        return bool(username) and f"@{username.lower()}" in (message.text or "").lower()
+
+
+MENTIONED = _AddressedInGroup(name="mentions_bot")
+
+
+async def answer_question(update: Update, context: ForumContext) -> None:
+    """Answer a free-text question about the programme, in any of the five languages."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    text = message.text
+    if context.bot.username:
+        text = text.replace(f"@{context.bot.username}", " ")
+    answer = await context.runtime.schedule.understand(text, context.tr.language)
+    if answer is None:
+        raise DomainError(NO_PROGRAMME)
+    view = _view(context)
+    reply_text, rows = render.render_answer(answer, _programme(context), view, _per_page(context))
+    await reply(update, reply_text, keyboard(rows))
+
+
+# --- inline mode -----------------------------------------------------------------------------
+
+
+async def inline_search(update: Update, context: ForumContext) -> None:
+    """Offer matching sessions (or the next ones) to share in any chat, 50 a page."""
+    inline = update.inline_query
+    programme = context.runtime.schedule.programme
+    if inline is None:
+        return
+    if programme is None:
+        await inline.answer([], cache_time=10, is_personal=True)
+        return
+    offset = int(inline.offset) if inline.offset.isdigit() else 0
+    words = inline.query.strip()[:200]
+    if words:
+        found = await context.runtime.schedule.search(words, limit=offset + INLINE_PAGE + 1)
+    else:
+        now = context.runtime.clock()
+        found = [s for s in programme.sessions if s.end > now]
+    page = found[offset : offset + INLINE_PAGE]
+    more = len(found) > offset + INLINE_PAGE
+    view = _view(context)
+    results = [_inline_result(session, programme, view) for session in page]
+    await inline.answer(
+        results,
+        cache_time=30,
+        is_personal=True,
+        next_offset=str(offset + INLINE_PAGE) if more else None,
+    )
+
+
+def _inline_result(
+    session: Session, programme: Programme, view: render.View
+) -> InlineQueryResultArticle:
+    tr = view.tr
+    when = render.short_day(session.day, view.language)
+    start = session.start.astimezone(programme.tz).strftime("%H:%M")
+    link = render.deep_link(view, f"s_{session.id}")
+    markup = (
+        InlineKeyboardMarkup([[InlineKeyboardButton(tr("Open in the bot"), url=link)]])
+        if link
+        else None
+    )
+    return InlineQueryResultArticle(
+        id=session.guid[:64],
+        title=render.clip(session.title_in(view.language), 200),
+        description=render.clip(f"{when} {start} {view.place} · {session.room}", 200),
+        input_message_content=InputTextMessageContent(
+            render.session_card(session, programme, view), parse_mode=ParseMode.HTML
+        ),
+        reply_markup=markup,
+    )
+
+
+# --- reloading the programme -----------------------------------------------------------------
+
+
+async def receive_schedule(update: Update, context: ForumContext) -> None:
+    """Validate a schedule file an organiser sent and show what it would change."""
+    message = update.effective_message
+    document = message.document if message else None
+    if message is None or document is None:
+        return
+    tr = context.tr
+    if not _is_organiser(update, context):
+        await reply(update, tr("Thank you! Only the organisers can load a new programme, though."))
+        return
+    if (document.file_size or 0) > MAX_UPLOAD_BYTES:
+        await reply(update, tr("This file is too large for a programme (2 MB at most)."))
+        return
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    filename = document.file_name or "schedule"
+    try:
+        programme = context.runtime.schedule.parse(data, filename)
+    except ScheduleError as error:
+        await reply(update, render.problems_text(error.problems, tr))
+        return
+    preview = context.runtime.schedule.preview(programme)
+    view = _view(context)
+    confirm = callbacks.encode("schok", digest(data), preview.base)
+    rows = [[(tr("✅ Apply"), confirm), (tr("✖️ Cancel"), callbacks.encode("schno"))]]
+    await message.reply_html(
+        render.diff_text(preview.changes, programme, view),
+        reply_markup=keyboard(rows),
+        do_quote=True,
+    )
+
+
+async def confirm_pressed(update: Update, context: ForumContext) -> None:
+    """Apply the previewed upload, after checking who pressed and that nothing moved since."""
+    query = update.callback_query
+    if query is None:
+        return
+    tr = context.tr
+    if not _is_organiser(update, context):
+        await query.answer(tr("Only the organisers can load a new programme."), show_alert=True)
+        return
+    action = callbacks.parse(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    upload = message.reply_to_message if message else None
+    document = upload.document if upload else None
+    if action is None or message is None or document is None:
+        await _stale(update, context)
+        return
+    service = context.runtime.schedule
+    if action.arg(1) != service.fingerprint:
+        await query.answer()
+        await _edit(
+            message, tr("The live programme changed meanwhile; please send the file again."), None
+        )
+        return
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    if digest(data) != action.arg(0):
+        await _stale(update, context)
+        return
+    try:
+        programme = service.parse(data, document.file_name or "schedule")
+    except ScheduleError:
+        await _stale(update, context)
+        return
+    await query.answer()
+    changes = await service.replace(programme)
+    text = tr("Done: the new programme is live ({sessions} sessions).").format(
+        sessions=len(programme.sessions)
+    )
+    if not changes.is_empty:
+        text += "\n" + tr("{added} added, {removed} removed, {changed} changed.").format(
+            added=len(changes.added),
+            removed=len(changes.removed),
+            changed=len(changes.changed_guids()),
+        )
+    await _edit(message, text, None)
+
+
+async def cancel_pressed(update: Update, context: ForumContext) -> None:
+    """Drop the previewed upload."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    if _is_organiser(update, context) and isinstance(query.message, Message):
+        await _edit(query.message, context.tr("Cancelled: the live programme is unchanged."), None)
+
+
+# --- registration ----------------------------------------------------------------------------
+
+_SCHEDULE_FILE = (
+    filters.Document.FileExtension("json")
+    | filters.Document.FileExtension("csv")
+    | filters.Document.FileExtension("toml")
+)
+_TEXT = filters.TEXT & ~filters.COMMAND
+
+
+def deep_links() -> list[Handler]:
+    """Return the ``/start s_<id>`` handler, to be registered before the core ``/start``."""
+    return [
+        CommandHandler(
+            "start", open_deep_link, filters=PRIVATE & filters.Regex(r"^/start (s|ics)_")
+        )
+    ]
+
+
+def handlers() -> list[Handler]:
+    """Return the schedule commands, buttons, uploads and inline mode (group 0)."""
+    return [
+        CommandHandler("today", show_today, filters=ADDRESSED),
+        CommandHandler("tomorrow", show_tomorrow, filters=ADDRESSED),
+        CommandHandler("schedule", show_day_picker, filters=ADDRESSED),
+        CommandHandler("now", show_now, filters=ADDRESSED),
+        CommandHandler("next", show_next, filters=ADDRESSED),
+        CommandHandler("session", show_session, filters=ADDRESSED),
+        CommandHandler("search", search, filters=ADDRESSED),
+        CommandHandler("speaker", show_speaker, filters=ADDRESSED),
+        CommandHandler("room", show_room, filters=ADDRESSED),
+        CommandHandler("ics", offer_calendars, filters=ADDRESSED),
+        CallbackQueryHandler(day_pressed, pattern=r"^sday:"),
+        CallbackQueryHandler(session_pressed, pattern=r"^ses:"),
+        CallbackQueryHandler(calendar_pressed, pattern=r"^sics:"),
+        CallbackQueryHandler(confirm_pressed, pattern=r"^schok:"),
+        CallbackQueryHandler(cancel_pressed, pattern=r"^schno$"),
+        MessageHandler(PRIVATE & _SCHEDULE_FILE, receive_schedule),
+        InlineQueryHandler(inline_search),
+    ]
+
+
+def free_text() -> list[Handler]:
+    """Return the free-text question handlers (group ``FREE_TEXT_GROUP``)."""
+    return [
+        MessageHandler(PRIVATE & _TEXT, answer_question),
+        MessageHandler(filters.ChatType.GROUPS & _TEXT & MENTIONED, answer_question),
+    ]
+
+
+__all__ = ["FREE_TEXT_GROUP", "deep_links", "free_text", "handlers"]

@@ -1,0 +1,87 @@
+"""Fixtures for end-to-end tests: a fake Telegram and a factory of running bots."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import ROOT, BotHarness, TestClock, at, config_text, token_free
+from tests.fakeapi import FakeTelegram
+
+MakeBot = Callable[..., Awaitable[BotHarness]]
+
+
+@pytest.fixture
+def clock() -> TestClock:
+    """The shared clock: the day before the example forum opens, 09:00 UTC."""
+    return TestClock(at(2027, 3, 15, 9))
+
+
+@pytest.fixture
+async def fake(clock: TestClock) -> AsyncIterator[FakeTelegram]:
+    """A running fake Bot API server sharing the test clock."""
+    server = FakeTelegram(clock=clock.timestamp)
+    await server.start()
+    yield server
+    await server.stop()
+    server.assert_no_contract_violations()
+
+
+@pytest.fixture
+async def make_bot(
+    fake: FakeTelegram,
+    clock: TestClock,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> AsyncIterator[MakeBot]:
+    """Start bots on demand; each is stopped at the end and the logs checked for the token."""
+    caplog.set_level(logging.DEBUG)
+    harnesses: list[BotHarness] = []
+
+    async def start(
+        *,
+        organisers: list[int] | None = None,
+        moderators: list[int] | None = None,
+        chats: dict[str, int] | None = None,
+        schedule: Path | None = ROOT / "schedule.example.json",
+        extra: str = "",
+    ) -> BotHarness:
+        path = tmp_path / f"config{len(harnesses)}.toml"
+        path.write_text(
+            config_text(
+                base_url=fake.base_url,
+                database=tmp_path / "bot.sqlite3",
+                schedule=schedule if schedule and schedule.exists() else None,
+                organisers=organisers or [],
+                moderators=moderators or [],
+                chats=chats or {},
+                extra=extra,
+            ),
+            encoding="utf-8",
+        )
+        harness = BotHarness(fake=fake, clock=clock, config_path=path)
+        await harness.start()
+        harnesses.append(harness)
+        return harness
+
+    yield start
+    for harness in harnesses:
+        await harness.stop()
+    assert token_free(caplog.records), "the bot token appeared in a log record"
+
+
+@pytest.fixture
+async def bot(make_bot: MakeBot) -> BotHarness:
+    """A running bot with the example configuration and no staff."""
+    return await make_bot()
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Mark every test here as end-to-end."""
+    for item in items:
+        if "tests/e2e" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)

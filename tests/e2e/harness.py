@@ -1,0 +1,183 @@
+"""End-to-end harness: the real Application built from a config, against the fake Bot API.
+
+A test gets a ``BotHarness`` with a running bot polling the in-process fake server, a settable
+clock shared by both, simulated users, ``settle()`` to wait until every update has been
+processed, and ``restart()`` to stop the bot and start a new one on the same database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from bot.app import ForumApplication, build_application, processor_of, runtime_of
+from bot.config import Config, load_config
+from bot.runtime import Runtime
+from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimChat, SimUser
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+class TestClock:
+    """A clock the test sets and advances; tz-aware UTC for the bot, unix seconds for the fake."""
+
+    __test__ = False
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def timestamp(self) -> float:
+        """Return the current time as unix seconds (for the fake server)."""
+        return self.now.timestamp()
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward by a timedelta's keyword arguments."""
+        self.now += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        """Jump to a moment."""
+        self.now = moment
+
+
+def config_text(
+    *,
+    base_url: str,
+    database: Path,
+    schedule: Path | None,
+    organisers: list[int],
+    moderators: list[int],
+    chats: dict[str, int],
+    extra: str,
+) -> str:
+    """Render a configuration file for a test bot."""
+    lines = [
+        "[telegram]",
+        f'api_base_url = "{base_url}"',
+        "poll_timeout_seconds = 1",
+        "messages_per_second = 1000",
+        "[event]",
+        'name = "Bonn Forum <Test> & Friends"',
+        'timezone = "Europe/Berlin"',
+    ]
+    if schedule is not None:
+        lines.append(f'schedule = "{schedule}"')
+    lines += ["[chats]"] + [f"{key} = {value}" for key, value in chats.items()]
+    lines += ["[roles]", f"organisers = {organisers}", f"moderators = {moderators}"]
+    lines += ["[storage]", f'database = "{database}"', "[reminders]", "default_lead_minutes = 10"]
+    return "\n".join(lines) + "\n" + extra
+
+
+@dataclass
+class BotHarness:
+    """A running bot and the fake Telegram around it."""
+
+    fake: FakeTelegram
+    clock: TestClock
+    config_path: Path
+    app: ForumApplication | None = None
+    _processed_before: int = 0
+    _delivered_before: int = 0
+    groups: dict[str, SimChat] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        return runtime_of(self.application).config
+
+    @property
+    def application(self) -> ForumApplication:
+        if self.app is None:
+            raise RuntimeError("the bot is not running")
+        return self.app
+
+    @property
+    def runtime(self) -> Runtime:
+        return runtime_of(self.application)
+
+    async def start(self) -> None:
+        """Build the application from the config file and start polling the fake."""
+        config = load_config(self.config_path)
+        app = build_application(config, TEST_TOKEN, clock=self.clock)
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        self._delivered_before = len(self.fake.delivered)
+        await app.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+        )
+        self.app = app
+
+    async def stop(self) -> None:
+        """Stop polling and shut the application down as SIGTERM would."""
+        app, self.app = self.app, None
+        if app is None:
+            return
+        assert app.updater is not None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new one on the same database."""
+        await self.stop()
+        await self.start()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every update injected so far has been fetched and fully processed."""
+
+        async def wait() -> None:
+            while self.fake.pending_updates and not set(
+                u["update_id"] for u in self.fake.pending_updates
+            ) <= set(self.fake.delivered):
+                await asyncio.sleep(0.002)
+            delivered = len(set(self.fake.delivered[self._delivered_before :]))
+            await processor_of(self.application).wait_finished(delivered)
+
+        await asyncio.wait_for(wait(), timeout)
+
+    def user(
+        self, first_name: str = "Ada", *, language: str | None = "en", **kwargs: Any
+    ) -> SimUser:
+        """Create a simulated user."""
+        return self.fake.add_user(first_name, language_code=language, **kwargs)
+
+    async def ask(self, user: SimUser, text: str, **kwargs: Any) -> Any:
+        """Send a message and return the bot's next message to that user."""
+        await user.send(text, **kwargs)
+        return await user.next_message()
+
+
+HarnessFactory = Callable[..., Any]
+
+
+def token_free(records: list[logging.LogRecord]) -> bool:
+    """Tell whether no captured log record mentions the test token."""
+    for record in records:
+        text = record.getMessage()
+        if record.exc_text:
+            text += record.exc_text
+        if TEST_TOKEN in text:
+            return False
+    return True
+
+
+def at(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """Return a UTC moment."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

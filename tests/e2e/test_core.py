@@ -1,0 +1,193 @@
+"""First contact end to end: greetings in five languages, language and zone choice, safety."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from tests.e2e.conftest import MakeBot
+from tests.e2e.harness import BotHarness
+
+GREETINGS = {
+    "en": "Welcome to",
+    "de": "Willkommen beim",
+    "es": "te damos la bienvenida",
+    "fr": "Bienvenue au",
+    "pt": "Bem-vindo ao",
+}
+
+
+@pytest.mark.parametrize("language", sorted(GREETINGS))
+async def test_start_answers_in_the_users_language(bot: BotHarness, language: str) -> None:
+    user = bot.user("Ana", language=language)
+    reply = await bot.ask(user, "/start")
+    assert GREETINGS[language].lower() in reply.text.lower()
+    assert "Bonn Forum <Test> & Friends" in reply.text
+    assert reply.button_labels == ["English", "Deutsch", "Español", "Français", "Português"]
+
+
+async def test_brazilian_portuguese_falls_back_to_portuguese(bot: BotHarness) -> None:
+    user = bot.user("João", language="pt-br")
+    reply = await bot.ask(user, "/start")
+    assert "Bem-vindo" in reply.text
+
+
+async def test_unknown_language_falls_back_to_english(bot: BotHarness) -> None:
+    user = bot.user("Иван", language="ru")
+    reply = await bot.ask(user, "/help")
+    assert "What I can do" in reply.text
+
+
+async def test_hostile_name_is_greeted_without_a_parse_error(bot: BotHarness) -> None:
+    user = bot.user('<b>&"Ö</b>', last_name="<3 😀", language="en")
+    reply = await bot.ask(user, "/start")
+    assert '<b>&"Ö</b>' in reply.text
+    assert not [c for c in bot.fake.calls if c.status >= 400]
+
+
+async def test_language_switch_by_button_persists_across_restart(bot: BotHarness) -> None:
+    user = bot.user("Marie", language="en")
+    await bot.ask(user, "/start")
+    await user.click("Français")
+    confirmation = await user.next_message()
+    assert confirmation.text == "Je vous parlerai désormais en français."
+    await bot.restart()
+    reply = await bot.ask(user, "/help")
+    assert "Ce que je sais faire" in reply.text
+
+
+async def test_language_switch_by_argument(bot: BotHarness) -> None:
+    user = bot.user("Karl", language="en")
+    reply = await bot.ask(user, "/language de")
+    assert reply.text == "Ich spreche ab jetzt Deutsch mit dir."
+
+
+async def test_forged_language_button_changes_nothing(bot: BotHarness) -> None:
+    user = bot.user("Eve", language="en")
+    start = await bot.ask(user, "/start")
+    callback = await user.click_data(start, "lang:xx")
+    await bot.settle()
+    assert callback.answered
+    participant = await bot.runtime.participants.get(user.id)
+    assert participant is not None and participant.language is None
+
+
+async def test_timezone_typed_is_validated_and_stored(bot: BotHarness) -> None:
+    user = bot.user("Kofi", language="en")
+    reply = await bot.ask(user, "/timezone Atlantis/Lost <city>")
+    assert "I don't know the time zone" in reply.text
+    assert "Atlantis/Lost_<city>" in reply.text
+    reply = await bot.ask(user, "/timezone africa/accra")
+    assert "Africa/Accra" in reply.text
+    participant = await bot.runtime.participants.get(user.id)
+    assert participant is not None and participant.timezone == "Africa/Accra"
+
+
+async def test_timezone_buttons(bot: BotHarness) -> None:
+    user = bot.user("Lucía", language="es")
+    reply = await bot.ask(user, "/timezone")
+    assert "Europe/Berlin" in reply.text
+    await user.click("America/Bogota")
+    done = await user.next_message()
+    assert "America/Bogota" in done.text and done.text.startswith("Listo")
+
+
+async def test_privacy_explains_what_is_stored(bot: BotHarness) -> None:
+    user = bot.user("Ada", language="en")
+    reply = await bot.ask(user, "/privacy")
+    assert "What I store and why" in reply.text
+
+
+async def test_group_commands_must_be_addressed(make_bot: MakeBot) -> None:
+    bot = await make_bot()
+    group = bot.fake.add_group("Community")
+    user = bot.user("Ada")
+    await user.join(group)
+    await user.send("/help", chat=group)
+    await bot.settle()
+    assert group.bot_messages == []
+    await user.send(f"/help@{bot.fake.bot_username}", chat=group)
+    reply = await group.next_message()
+    assert "What I can do" in reply.text
+
+
+async def test_crashing_handler_leaves_the_bot_answering(bot: BotHarness) -> None:
+    async def explode(update: Update, context: object) -> None:
+        raise RuntimeError("boom")
+
+    bot.application.add_handler(CommandHandler("explode", explode))
+    user = bot.user("Ada")
+    apology = await bot.ask(user, "/explode")
+    assert "something went wrong" in apology.text
+    reply = await bot.ask(user, "/help")
+    assert "What I can do" in reply.text
+
+
+async def test_blocking_marks_the_participant_and_start_brings_them_back(
+    bot: BotHarness,
+) -> None:
+    user = bot.user("Ada")
+    await bot.ask(user, "/start")
+    user.block()
+    await bot.settle()
+    participant = await bot.runtime.participants.get(user.id)
+    assert participant is not None and participant.is_blocked
+    user.unblock()
+    await bot.ask(user, "/start")
+    participant = await bot.runtime.participants.get(user.id)
+    assert participant is not None and not participant.is_blocked
+
+
+async def test_flooding_user_is_slowed_and_others_still_answered(bot: BotHarness) -> None:
+    spammer = bot.user("Spam")
+    other = bot.user("Calm")
+    for _ in range(30):
+        await spammer.send("/help")
+    reply = await bot.ask(other, "/help")
+    assert "What I can do" in reply.text
+    await bot.settle()
+    texts = [m.text for m in spammer.inbox]
+    assert texts.count("You are sending too fast; I'll answer again shortly.") == 1
+    assert len(texts) == 21
+
+
+async def test_command_menus_registered_per_language(bot: BotHarness) -> None:
+    scopes = {key for key in bot.fake.commands}
+    assert any(lang == "de" for _, lang in scopes)
+    german = next(v for (scope, lang), v in bot.fake.commands.items() if lang == "de")
+    assert {"command": "language", "description": "Sprache wählen"} in german
+
+
+async def test_crash_is_reported_to_the_modlog_chat(make_bot: MakeBot) -> None:
+    bot = await make_bot(chats={"modlog": -1009999})
+    modlog = bot.fake.add_group("Modlog", chat_id=-1009999)
+    bot.fake.set_bot_admin(modlog)
+
+    async def explode(update: Update, context: object) -> None:
+        raise RuntimeError("boom <&>")
+
+    bot.application.add_handler(CommandHandler("explode", explode))
+    user = bot.user("Ada")
+    await bot.ask(user, "/explode")
+    report = await modlog.next_message()
+    assert "RuntimeError: boom <&>" in report.text
+
+
+async def test_network_errors_never_log_the_token(bot: BotHarness) -> None:
+    user = bot.user("Ada")
+    bot.fake.drop_connection("sendMessage")
+    apology = await bot.ask(user, "/help")
+    assert "something went wrong" in apology.text
+    bot.fake.bad_gateway("sendMessage")
+    apology = await bot.ask(user, "/help")
+    assert "something went wrong" in apology.text
+    reply = await bot.ask(user, "/help")
+    assert "What I can do" in reply.text
+    # the make_bot fixture asserts at teardown that no captured record holds the token
+
+
+async def test_staff_menus_include_their_commands(make_bot: MakeBot) -> None:
+    bot = await make_bot(organisers=[4242])
+    scopes = [scope for scope, _ in bot.fake.commands]
+    assert any("4242" in str(scope) for scope in scopes)

@@ -1,0 +1,383 @@
+"""Moderation end to end: the real Application, polling the fake Bot API, driven by members.
+
+A moderator, a newcomer and ordinary members act in a supergroup where the bot is an admin;
+the tests check what Telegram received (restrictChatMember, banChatMember, unbanChatMember,
+deleteMessage) and what people read. Time is the fake's manual clock, shared with the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from telegram import Update
+
+from bot.app import ForumApplication, build_application, processor_of
+from bot.config import Config
+from handlers.moderation import SWEEP_JOB
+from tests.fakeapi import TEST_TOKEN, FakeTelegram, ManualClock, SimChat, SimUser
+from tests.fakeapi.world import Member
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+MOD_ID = 500_001
+
+
+@dataclass
+class World:
+    """The fake, the running bot, the community group, its modlog and its moderator."""
+
+    fake: FakeTelegram
+    clock: ManualClock
+    app: ForumApplication
+    group: SimChat
+    modlog: SimChat
+    moderator: SimUser
+
+    async def settle(self) -> None:
+        """Wait until every injected update has been processed."""
+        processor = processor_of(self.app)
+        for _ in range(500):
+            delivered = len(set(self.fake.delivered))
+            if not self.fake.pending_updates and processor.finished >= delivered:
+                await asyncio.sleep(0.01)
+                if not self.fake.pending_updates and processor.finished >= len(
+                    set(self.fake.delivered)
+                ):
+                    return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the bot did not settle")
+
+    def member(self, name: str, **kwargs: Any) -> SimUser:
+        """Create a user who is already a member of the group."""
+        user = self.fake.add_user(name, **kwargs)
+        self.group.members[user.id] = Member("member")
+        return user
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """Return the parameters of every successful call of a method."""
+        return [c.params for c in self.fake.calls_to(method) if c.status == 200]
+
+    def said(self, chat: SimChat) -> list[str]:
+        """Return the texts the bot has sent to a chat (deleted ones too)."""
+        return [m.text or "" for m in chat.bot_messages]
+
+
+def _config(tmp_path: Path, fake: FakeTelegram, group: SimChat, modlog: SimChat) -> Config:
+    return Config(
+        event={"name": "Test forum"},
+        telegram={
+            "api_base_url": fake.base_url,
+            "set_commands": False,
+            "group_messages_per_minute": 60,
+            "messages_per_second": 1000,
+        },
+        chats={"community": group.id, "modlog": modlog.id},
+        roles={"moderators": [MOD_ID]},
+        storage={"database": tmp_path / "bot.sqlite3"},
+        moderation={
+            "welcome_timeout_minutes": 10,
+            "warn_ladder": {2: "mute 24h", 3: "ban"},
+            "flood_messages": 5,
+            "flood_seconds": 10,
+            "flood_mute": "1h",
+            "newcomer_no_links_hours": 24,
+        },
+    )
+
+
+@pytest_asyncio.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    """Run the bot against a fake where it administers the community group."""
+    clock = ManualClock()
+    fake = FakeTelegram(clock=clock)
+    await fake.start()
+    group = fake.add_group("Community")
+    modlog = fake.add_group("Modlog", type="group")
+    modlog.bot_status = "member"
+    fake.set_bot_admin(group, can_restrict_members=True, can_delete_messages=True)
+    moderator = fake.add_user("Mona", username="mona", user_id=MOD_ID)
+    group.members[moderator.id] = Member("member")
+    config = _config(tmp_path, fake, group, modlog)
+    app = build_application(config, TEST_TOKEN, clock=lambda: datetime.fromtimestamp(clock(), UTC))
+    await app.initialize()
+    assert app.post_init is not None and app.post_shutdown is not None
+    await app.post_init(app)  # run_polling would call it; the test drives the steps itself
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    # The first poll (which sets allowed_updates) may come after a test's first update.
+    fake.set_allowed_updates(list(Update.ALL_TYPES))
+    try:
+        yield World(fake, clock, app, group, modlog, moderator)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+        await fake.stop()
+    fake.assert_no_contract_violations()
+
+
+async def _sweep(world: World) -> None:
+    jobs = world.app.job_queue.get_jobs_by_name(SWEEP_JOB) if world.app.job_queue else ()
+    assert jobs, "the verification sweep is not scheduled"
+    await jobs[0].run(world.app)
+    await world.settle()
+
+
+async def test_newcomer_is_restricted_until_they_agree(world: World) -> None:
+    newcomer = world.fake.add_user("Zoë <3", language_code="de")
+    await newcomer.join(world.group)
+    await world.settle()
+
+    restrict = world.calls("restrictChatMember")
+    assert len(restrict) == 1 and restrict[0]["user_id"] == newcomer.id
+    assert not any(restrict[0]["permissions"].values())
+    welcome = world.group.bot_messages[-1]
+    assert "Zoë &lt;3" in (welcome.html or "") and "Willkommen" in (welcome.text or "")
+    assert world.group.member(newcomer).status == "restricted"
+
+    await newcomer.click("Ich stimme zu", welcome)
+    await world.settle()
+
+    lifted = world.calls("restrictChatMember")[-1]
+    assert lifted["user_id"] == newcomer.id and all(lifted["permissions"].values())
+    assert world.group.member(newcomer).status == "member"
+    assert world.calls("deleteMessage")[-1]["message_id"] == welcome.message_id
+    assert welcome.deleted
+
+
+async def test_only_the_newcomer_can_press_their_button(world: World) -> None:
+    newcomer = world.fake.add_user("Nia")
+    other = world.member("Olli")
+    await newcomer.join(world.group)
+    await world.settle()
+    welcome = world.group.bot_messages[-1]
+    callback = await other.click("I agree", welcome)
+    await world.settle()
+    assert callback.answered and "newcomer" in (callback.text or "")
+    assert world.group.member(newcomer).status == "restricted"
+
+
+async def test_unverified_newcomer_is_removed_after_the_timeout(world: World) -> None:
+    newcomer = world.fake.add_user("Spam Bot 3000")
+    await newcomer.join(world.group)
+    await world.settle()
+    welcome = world.group.bot_messages[-1]
+
+    world.clock.advance(9 * 60)
+    await _sweep(world)
+    assert world.calls("banChatMember") == []
+
+    world.clock.advance(2 * 60)
+    await _sweep(world)
+    ban = world.calls("banChatMember")
+    unban = world.calls("unbanChatMember")
+    assert [c["user_id"] for c in ban] == [newcomer.id]
+    assert [(c["user_id"], c["only_if_banned"]) for c in unban] == [(newcomer.id, True)]
+    assert world.group.member(newcomer).status == "left"  # removed, free to come back
+    assert welcome.deleted
+    assert "did not accept the rules" in world.said(world.modlog)[-1]
+
+    await _sweep(world)  # nothing left to do: removed once
+    assert len(world.calls("banChatMember")) == 1
+
+
+async def test_warn_ladder_mutes_then_bans(world: World) -> None:
+    troll = world.member("Troll")
+    spam = await troll.send("buy now", chat=world.group)
+    await world.settle()
+
+    await world.moderator.send("/warn rude", chat=world.group, reply_to=spam)
+    await world.settle()
+    assert "1 warning" in world.said(world.group)[-1]
+    assert world.calls("restrictChatMember") == []
+
+    await world.moderator.send(f"/warn {troll.id} again", chat=world.group)
+    await world.settle()
+    mute = world.calls("restrictChatMember")
+    assert len(mute) == 1 and mute[0]["user_id"] == troll.id
+    assert mute[0]["until_date"] == int(world.clock()) + 24 * 3600
+    assert "muted until" in world.said(world.group)[-1]
+
+    await world.moderator.send("/warns", chat=world.group, reply_to=spam)
+    await world.settle()
+    assert "2 warnings" in world.said(world.group)[-1]
+
+    await world.moderator.send("/warn", chat=world.group, reply_to=spam)
+    await world.settle()
+    ban = world.calls("banChatMember")
+    assert len(ban) == 1 and ban[0]["user_id"] == troll.id and "until_date" not in ban[0]
+    logged = world.said(world.modlog)
+    assert sum("Warning" in text for text in logged) == 3
+    assert any(text.startswith("Ban") for text in logged)
+
+
+async def test_unwarn_withdraws_the_latest_warning(world: World) -> None:
+    member = world.member("Max", username="maxi")
+    await member.send("hello", chat=world.group)  # the bot learns @maxi
+    await world.settle()
+    await world.moderator.send("/warn @maxi", chat=world.group)
+    await world.settle()
+    await world.moderator.send("/unwarn @maxi", chat=world.group)
+    await world.settle()
+    assert "0 left" in world.said(world.group)[-1]
+    await world.moderator.send("/unwarn @maxi", chat=world.group)
+    await world.settle()
+    assert "has no warnings" in world.said(world.group)[-1] or "has no warnings" in (
+        world.group.messages[-1].text or ""
+    )
+
+
+async def test_commands_send_the_right_bot_api_calls(world: World) -> None:
+    member = world.member("Kim")
+    message = await member.send("off-topic", chat=world.group)
+    await world.settle()
+
+    await world.moderator.send("/mute 30m calm down", chat=world.group, reply_to=message)
+    await world.settle()
+    mute = world.calls("restrictChatMember")[-1]
+    assert mute["user_id"] == member.id and not any(mute["permissions"].values())
+    assert mute["until_date"] == int(world.clock()) + 30 * 60
+
+    await world.moderator.send("/unmute", chat=world.group, reply_to=message)
+    await world.settle()
+    unmute = world.calls("restrictChatMember")[-1]
+    assert unmute["user_id"] == member.id and all(unmute["permissions"].values())
+
+    command = await world.moderator.send("/del", chat=world.group, reply_to=message)
+    await world.settle()
+    deleted = [c["message_id"] for c in world.calls("deleteMessage")]
+    assert deleted == [message.message_id, command.message_id]
+
+    await world.moderator.send(f"/kick {member.id}", chat=world.group)
+    await world.settle()
+    assert world.calls("banChatMember")[-1]["user_id"] == member.id
+    assert world.calls("unbanChatMember")[-1]["user_id"] == member.id
+
+    world.group.members[member.id] = Member("member")
+    await world.moderator.send(f"/ban {member.id} spam", chat=world.group)
+    await world.settle()
+    assert len(world.calls("banChatMember")) == 2
+    await world.moderator.send(f"/unban {member.id}", chat=world.group)
+    await world.settle()
+    last = world.calls("unbanChatMember")[-1]
+    assert last["user_id"] == member.id and last["only_if_banned"] is True
+    assert world.group.member(member).status == "left"
+    actions = [text.split(" ·")[0] for text in world.said(world.modlog)]
+    assert actions == ["Mute", "Unmute", "Message deleted", "Kick", "Ban", "Unban"]
+
+
+async def test_non_moderator_is_refused_and_nothing_happens(world: World) -> None:
+    victim = world.member("Vic")
+    bully = world.member("Bully")
+    message = await victim.send("hi", chat=world.group)
+    await world.settle()
+    for command in ("/ban", "/mute", "/warn", "/del", "/kick"):
+        await bully.send(command, chat=world.group, reply_to=message)
+    await world.settle()
+    refusals = [m.text for m in world.group.messages if m.from_bot]
+    assert len(refusals) == 5 and all("only the group's moderators" in (t or "") for t in refusals)
+    for method in ("restrictChatMember", "banChatMember", "unbanChatMember", "deleteMessage"):
+        assert world.calls(method) == []
+    assert world.said(world.modlog) == []
+
+
+async def test_telegram_admin_becomes_moderator_from_chat_member_updates(world: World) -> None:
+    admin = world.member("Ada")
+    target = world.member("Tom")
+    message = await target.send("x", chat=world.group)
+    old = world.group.members[admin.id].status
+    world.group.members[admin.id] = Member("administrator", {"can_restrict_members": True})
+    world.fake.chat_member_changed(world.group, admin, old, None)
+    await world.settle()
+    await admin.send("/mute 1h", chat=world.group, reply_to=message)
+    await world.settle()
+    assert world.calls("restrictChatMember")[-1]["user_id"] == target.id
+
+    world.group.members[admin.id] = Member("member")
+    world.fake.chat_member_changed(world.group, admin, "administrator", None)
+    await world.settle()
+    await admin.send("/unmute", chat=world.group, reply_to=message)
+    await world.settle()
+    assert "only the group's moderators" in (world.group.messages[-1].text or "")
+
+
+async def test_missing_right_is_named(world: World) -> None:
+    world.fake.set_bot_admin(world.group, can_delete_messages=True)  # no restricting
+    member = world.member("Lu")
+    message = await member.send("x", chat=world.group)
+    await world.settle()
+    await world.moderator.send("/ban", chat=world.group, reply_to=message)
+    await world.settle()
+    assert "“Ban users”" in (world.group.messages[-1].text or "")
+    assert world.calls("banChatMember") == []
+    assert world.said(world.modlog) == []
+
+
+async def test_flood_mutes_automatically_and_logs(world: World) -> None:
+    flooder = world.member("Flo")
+    calm = world.member("Cal")
+    for i in range(5):
+        await flooder.send(f"spam {i}", chat=world.group)
+        await calm.send(f"chat {i}", chat=world.group)
+        world.clock.advance(1)
+    await world.settle()
+    assert world.calls("restrictChatMember") == []  # five in ten seconds is allowed
+    await flooder.send("spam 5", chat=world.group)
+    await world.settle()
+    mute = world.calls("restrictChatMember")
+    assert [c["user_id"] for c in mute] == [flooder.id]
+    assert mute[0]["until_date"] == int(world.clock()) + 3600
+    assert "flooding" in world.said(world.group)[-1]
+    assert world.said(world.modlog)[-1].startswith("Muted for flooding")
+
+
+async def test_report_reaches_moderators_privately_and_the_modlog(world: World) -> None:
+    world.moderator.started = True  # the moderator has talked to the bot before
+    reporter = world.member("Rae", language_code="fr")
+    offender = world.member("Odd")
+    bad = await offender.send("insult", chat=world.group)
+    await world.settle()
+    await reporter.send("/report insulting", chat=world.group, reply_to=bad)
+    await world.settle()
+    private = world.moderator.last_message
+    assert private.text is not None and "Report" in private.text and "insulting" in private.text
+    link = f"https://t.me/c/{str(world.group.id)[4:]}/{bad.message_id}"
+    assert link in (private.html or "")
+    assert world.said(world.modlog)[-1].startswith("Report")
+    assert "Merci" in world.said(world.group)[-1]
+
+
+async def test_newcomer_link_is_deleted_in_the_first_hours(world: World) -> None:
+    newcomer = world.fake.add_user("Neo")
+    await newcomer.join(world.group)
+    await world.settle()
+    await newcomer.click("I agree", world.group.bot_messages[-1])
+    await world.settle()
+    link = await newcomer.send("see https://spam.example", chat=world.group)
+    await world.settle()
+    assert link.deleted
+    assert "after 24 hours" in world.said(world.group)[-1]
+    world.clock.advance(25 * 3600)
+    later = await newcomer.send("see https://ok.example", chat=world.group)
+    await world.settle()
+    assert not later.deleted
+
+
+@pytest.mark.parametrize("text", ["/rules"])
+async def test_rules_can_be_set_and_shown(world: World, text: str) -> None:
+    await world.moderator.send("/setrules Be <nice> & kind.", chat=world.group)
+    await world.settle()
+    member = world.member("Reader")
+    await member.send(text, chat=world.group)
+    await world.settle()
+    assert "Be <nice> & kind." in world.said(world.group)[-1]
