@@ -70,6 +70,10 @@ async def run(recipients: int, rate: float, folder: Path) -> dict[str, float]:
     sends = [c for c in fake.calls_to("sendMessage") if c.status == 200]
     times = sorted(c.at for c in sends if c.params.get("chat_id") != str(organiser.id))
     span = times[-1] - times[0] if len(times) > 1 else wall
+    buckets: dict[int, int] = {}
+    for at in times:
+        buckets[int((at - times[0]) // 5)] = buckets.get(int((at - times[0]) // 5), 0) + 1
+    print("sends per 5 s:", [buckets.get(i, 0) for i in range(max(buckets, default=0) + 1)])
     await app.shutdown()
     if app.post_shutdown:
         await app.post_shutdown(app)

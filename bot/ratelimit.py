@@ -73,17 +73,22 @@ class EvenPacer:
             self._next = slot + self._interval
             if slot > now:
                 await asyncio.sleep(slot - now)
-            now = loop.time()
-            while self._admitted and self._admitted[0] <= now - 1.0:
-                self._admitted.popleft()
-            if len(self._admitted) >= self._window:
-                await asyncio.sleep(self._admitted[0] + 1.0 - now)
-                continue
+            now = await self._window_free(loop)
             # A pause that began while this send waited for its slot: queue up again, or
             # every send admitted meanwhile would go out together when the pause ends.
             if self._paused is None or self._paused.is_set():
                 self._admitted.append(now)
                 return
+
+    async def _window_free(self, loop: asyncio.AbstractEventLoop) -> float:
+        """Wait (keeping the slot) until the last second holds fewer than ``rate`` sends."""
+        while True:
+            now = loop.time()
+            while self._admitted and self._admitted[0] <= now - 1.0:
+                self._admitted.popleft()
+            if len(self._admitted) < self._window:
+                return now
+            await asyncio.sleep(self._admitted[0] + 1.0 - now)
 
     async def __aexit__(self, *exc: object) -> None:
         return None
