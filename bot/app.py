@@ -30,7 +30,7 @@ from bot.logs import protect_token
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
-from handlers import announcements, core, moderation, schedule
+from handlers import announcements, core, intros, moderation, schedule
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -103,11 +103,13 @@ def _add_handlers(application: ForumApplication) -> None:
         announcements.handlers(),
         moderation.handlers(),
         schedule.handlers(),
+        intros.handlers(runtime_of(application).intros.conversing),
     ):
         application.add_handlers(module_handlers)
     # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
     application.add_handlers(moderation.watchers(), group=1)
     moderation.schedule_jobs(application)
+    intros.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     application.add_error_handler(on_error)

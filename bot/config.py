@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -162,6 +164,41 @@ class ScheduleConfig(Section):
         return self.place or timezone.rsplit("/", 1)[-1].replace("_", " ")
 
 
+class IntroductionsConfig(Section):
+    """Participant profiles, the directory and introductions between participants."""
+
+    topics: list[str] = Field(
+        default_factory=lambda: [
+            "e-procurement",
+            "sustainability-criteria",
+            "transparency-integrity",
+            "cost-efficiency",
+            "circular-economy",
+            "sme-access",
+            "state-support",
+        ],
+        min_length=1,
+        max_length=30,
+    )
+    max_pending_requests: int = Field(default=5, ge=1, le=100)
+    decline_cooldown_days: int = Field(default=30, ge=0, le=3650)
+    self_intro_approval: bool = True
+    event_end: date | None = None
+    purge_after_days: int = Field(default=90, ge=0, le=3650)
+
+    @field_validator("topics")
+    @classmethod
+    def _topic_ids(cls, value: list[str]) -> list[str]:
+        for topic in value:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", topic):
+                raise ValueError(
+                    f"topic {topic!r} must be a short id of lower-case letters, digits and '-'"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("topics must not repeat")
+        return value
+
+
 class AnnouncementsConfig(Section):
     """Organiser announcements."""
 
@@ -194,6 +231,7 @@ class Config(BaseSettings):
     reminders: RemindersConfig = RemindersConfig()
     moderation: ModerationConfig = ModerationConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    introductions: IntroductionsConfig = IntroductionsConfig()
     announcements: AnnouncementsConfig = AnnouncementsConfig()
     logging: LoggingConfig = LoggingConfig()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from html import escape
 from typing import Any
 
 
@@ -12,6 +14,11 @@ class DomainError(Exception):
         super().__init__(user_message.format(**params) if params else user_message)
         self.user_message = user_message
         self.params = params
+
+    def render(self, translate: Callable[[str], str]) -> str:
+        """Return the message in the user's language, its parameters escaped for HTML."""
+        safe = {key: escape(str(value)) for key, value in self.params.items()}
+        return translate(self.user_message).format(**safe)
 
 
 class NotAllowedError(DomainError):

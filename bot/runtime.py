@@ -11,10 +11,12 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
+from bot.intros import Introductions
 from bot.moderation import Moderation
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from storage.announcements import Announcements
 from storage.database import Database
+from storage.intros import IntroStorage
 from storage.moderation import ModerationStore
 from storage.participants import Participants
 from storage.schedule import ScheduleStore
@@ -34,6 +36,7 @@ class Runtime:
     schedule: ScheduleService
     # Called with the ScheduleDiff after every programme swap (reminders tell subscribers).
     on_programme_changed: list[ProgrammeListener]
+    intros: Introductions
     announcements: AnnouncementService
     broadcast: Broadcaster
     extras: dict[str, Any] = field(default_factory=dict)
@@ -61,6 +64,12 @@ class Runtime:
                 listeners=listeners,
             ),
             on_programme_changed=listeners,
+            intros=Introductions(
+                IntroStorage(db, participants.invalidate),
+                config.introductions,
+                clock,
+                moderators=config.roles.moderators,
+            ),
             announcements=AnnouncementService(announcement_store, config, clock),
             broadcast=Broadcaster(
                 announcement_store,
@@ -74,6 +83,7 @@ class Runtime:
         """Open the database (applying migrations) and load the programme."""
         await self.db.open()
         await self.schedule.open()
+        await self.intros.load()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""

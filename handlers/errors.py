@@ -21,7 +21,7 @@ async def on_error(update: object, context: ForumContext) -> None:
     """Answer the user politely and tell the operators what broke."""
     error = context.error
     if isinstance(error, DomainError):
-        await _tell_user(update, context, context.tr(error.user_message).format(**error.params))
+        await _tell_user(update, context, error.render(context.tr))
         return
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         logger.info("user %s cannot be reached: %s", update.effective_user.id, error.message)

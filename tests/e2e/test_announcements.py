@@ -253,14 +253,13 @@ async def test_region_country_and_session_audiences_use_the_other_features_table
 ) -> None:
     world = await make_world(languages=("en", "en", "en"))
     db = runtime_of(world.app).db.conn
-    # What the introductions (profiles) and reminders features store, in their shape.
-    await db.execute(
-        "CREATE TABLE profiles (user_id INTEGER PRIMARY KEY, country TEXT, region TEXT)"
-    )
+    # Profiles come from the introductions feature's table; reminders are not merged yet, so
+    # their subscriptions are stood in for by a table of the shape this feature looks for.
     await db.execute("CREATE TABLE reminders (user_id INTEGER, session_guid TEXT)")
     p0, p1, p2 = world.people
     await db.executemany(
-        "INSERT INTO profiles VALUES (?, ?, ?)",
+        "INSERT INTO profiles (user_id, display_name, country, region, created_at, updated_at)"
+        " VALUES (?, 'P', ?, ?, '2027-03-16', '2027-03-16')",
         [(p0.id, "KE", "africa"), (p1.id, "DE", "europe"), (p2.id, "NG", "africa")],
     )
     await db.executemany("INSERT INTO reminders VALUES (?, ?)", [(p1.id, "s12"), (p2.id, "s12")])

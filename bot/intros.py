@@ -1,0 +1,630 @@
+"""Introductions: participant profiles, the directory, double opt-in requests and /meet.
+
+The rules live here, over the ``IntroStore`` repository: which answers a profile accepts, who
+may ask whom and how often, who may press Accept, whom /meet suggests, what /mydata holds and
+what /forget and the purge remove. Nothing here knows Telegram; handlers render the results.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from bot.clock import Clock
+from bot.config import IntroductionsConfig
+from bot.errors import DomainError
+from bot.i18n import N_
+from bot.regions import find_country, find_language, region_of
+
+MAX_NAME = 64
+MAX_SHORT = 100
+MAX_BIO = 500
+MAX_NOTE = 300
+MAX_LANGUAGES = 8
+PAGE_SIZE = 5
+
+TOPIC_LABELS: dict[str, str] = {
+    "e-procurement": N_("e-procurement"),
+    "sustainability-criteria": N_("sustainability criteria"),
+    "transparency-integrity": N_("transparency and integrity"),
+    "cost-efficiency": N_("cost efficiency"),
+    "circular-economy": N_("circular economy"),
+    "sme-access": N_("SME access"),
+    "state-support": N_("state support structures"),
+}
+
+# The guided conversation's steps, in order; "edit:<step>" changes one field of a profile.
+STEPS: tuple[str, ...] = (
+    "name",
+    "organisation",
+    "city",
+    "country",
+    "role",
+    "topics",
+    "languages",
+    "bio",
+    "listed",
+    "intros",
+)
+TEXT_STEPS = frozenset({"name", "organisation", "city", "country", "role", "languages", "bio"})
+OPTIONAL_STEPS = frozenset({"organisation", "city", "role", "bio"})
+SKIP = "-"
+
+FilterKind = Literal["all", "topic", "country", "region", "language"]
+RequestStatus = Literal["pending", "accepted", "declined", "blocked"]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a participant tells others about themselves."""
+
+    profile_id: int
+    user_id: int
+    display_name: str
+    organisation: str
+    city: str
+    country: str
+    region: str
+    role: str
+    topics: tuple[str, ...]
+    languages: tuple[str, ...]
+    bio: str
+    listed: bool
+    accepts_intros: bool
+    meet_opt_in: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileDraft:
+    """A profile's fields before they are saved (no id yet)."""
+
+    display_name: str
+    organisation: str
+    city: str
+    country: str
+    role: str
+    topics: tuple[str, ...]
+    languages: tuple[str, ...]
+    bio: str
+    listed: bool
+    accepts_intros: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IntroRequest:
+    """One person asking to be introduced to another."""
+
+    request_id: int
+    requester_id: int
+    target_id: int
+    note: str
+    status: RequestStatus
+    created_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """Where a user is in a multi-message exchange with the bot."""
+
+    user_id: int
+    step: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryFilter:
+    """What /people was asked for."""
+
+    kind: FilterKind
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryPage:
+    """One page of the directory."""
+
+    profiles: list[Profile]
+    page: int
+    has_next: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SelfIntro:
+    """A participant's request to post their card to the community group."""
+
+    intro_id: int
+    user_id: int
+    status: Literal["pending", "posted", "rejected"]
+
+
+class IntroStore(Protocol):
+    """The storage the introduction rules need (``storage.intros.IntroStorage``)."""
+
+    async def get_profile(self, user_id: int) -> Profile | None: ...
+    async def get_profile_by_id(self, profile_id: int) -> Profile | None: ...
+    async def save_profile(self, user_id: int, draft: ProfileDraft, now: datetime) -> Profile: ...
+    async def delete_profile(self, user_id: int) -> bool: ...
+    async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None: ...
+    async def get_conversation(self, user_id: int) -> Conversation | None: ...
+    async def set_conversation(self, conversation: Conversation, now: datetime) -> None: ...
+    async def clear_conversation(self, user_id: int) -> None: ...
+    async def conversation_users(self) -> set[int]: ...
+    async def directory(
+        self, wanted: DirectoryFilter, offset: int, limit: int
+    ) -> list[Profile]: ...
+    async def pending_count(self, requester_id: int) -> int: ...
+    async def open_request_between(self, a: int, b: int) -> IntroRequest | None: ...
+    async def last_declined_at(self, requester_id: int, target_id: int) -> datetime | None: ...
+    async def is_blocked(self, blocker_id: int, blocked_id: int) -> bool: ...
+    async def add_request(
+        self, requester_id: int, target_id: int, note: str, now: datetime
+    ) -> IntroRequest: ...
+    async def get_request(self, request_id: int) -> IntroRequest | None: ...
+    async def decide_request(
+        self, request_id: int, status: RequestStatus, now: datetime
+    ) -> bool: ...
+    async def add_block(self, blocker_id: int, blocked_id: int, now: datetime) -> None: ...
+    async def meet_candidate(self, profile: Profile) -> Profile | None: ...
+    async def record_suggestion(self, user_id: int, suggested_id: int, now: datetime) -> None: ...
+    async def add_self_intro(self, user_id: int, status: str, now: datetime) -> SelfIntro: ...
+    async def get_self_intro(self, intro_id: int) -> SelfIntro | None: ...
+    async def has_self_intro(self, user_id: int) -> bool: ...
+    async def decide_self_intro(self, intro_id: int, status: str, now: datetime) -> bool: ...
+    async def export(self, user_id: int) -> dict[str, Any]: ...
+    async def forget(self, user_id: int) -> None: ...
+    async def purge_seen_before(self, cutoff: datetime) -> int: ...
+
+
+# ---- answers -------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Normalise typed text: NFC, no control characters, single-line spaces collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cc" or c == "\n")
+    return text.strip()
+
+
+def _one_line(text: str, limit: int) -> str:
+    value = " ".join(_clean(text).split())
+    if not value:
+        raise DomainError(N_("Please send your answer as text."))
+    if len(value) > limit:
+        raise DomainError(
+            N_("That is {length} characters; please keep it to {limit}."),
+            length=len(value),
+            limit=limit,
+        )
+    return value
+
+
+def parse_answer(step: str, text: str) -> Any:
+    """Validate a typed answer for a profile step; DomainError says what is wrong.
+
+    Typed text quoted back in an error is escaped when the error is rendered.
+    """
+    if step in OPTIONAL_STEPS and text.strip() == SKIP:
+        return ""
+    if step == "name":
+        value = _one_line(text, MAX_NAME)
+        if not any(c.isalpha() for c in value):
+            raise DomainError(N_("A name needs at least one letter."))
+        return value
+    if step in ("organisation", "city", "role"):
+        return _one_line(text, MAX_SHORT)
+    if step == "country":
+        code = find_country(text)
+        if code is None:
+            raise DomainError(
+                N_(
+                    "I don't know the country “{text}”. Send its name (in English, German, "
+                    "Spanish, French or Portuguese) or its two-letter code, such as KE or BR."
+                ),
+                text=_clean(text)[:40],
+            )
+        return code
+    if step == "languages":
+        return list(parse_languages(text))
+    if step == "bio":
+        value = _clean(text)
+        if len(value) > MAX_BIO:
+            raise DomainError(
+                N_("That is {length} characters; please keep it to {limit}."),
+                length=len(value),
+                limit=MAX_BIO,
+            )
+        return value
+    raise DomainError(N_("Please use the buttons for this question."))
+
+
+def parse_languages(text: str) -> tuple[str, ...]:
+    """Parse "English, fr, Kiswahili" into ISO codes; DomainError names an unknown one."""
+    found: list[str] = []
+    for part in text.replace(";", ",").replace("/", ",").split(","):
+        if not part.strip():
+            continue
+        code = find_language(part)
+        if code is None:
+            raise DomainError(
+                N_(
+                    "I don't know the language “{text}”. Send names or codes, "
+                    "e.g. English, fr, pt."
+                ),
+                text=_clean(part)[:40],
+            )
+        if code not in found:
+            found.append(code)
+    if not found:
+        raise DomainError(N_("Please name at least one language you speak."))
+    if len(found) > MAX_LANGUAGES:
+        raise DomainError(N_("Please name at most {limit} languages."), limit=MAX_LANGUAGES)
+    return tuple(found)
+
+
+def parse_note(text: str) -> str:
+    """Validate an introduction note."""
+    value = _clean(text)
+    if not value:
+        raise DomainError(N_("Please write a short note as text."))
+    if len(value) > MAX_NOTE:
+        raise DomainError(
+            N_("That is {length} characters; please keep it to {limit}."),
+            length=len(value),
+            limit=MAX_NOTE,
+        )
+    return value
+
+
+def draft_from(data: dict[str, Any]) -> ProfileDraft:
+    """Build a profile from a finished conversation's answers."""
+    return ProfileDraft(
+        display_name=str(data["name"]),
+        organisation=str(data.get("organisation", "")),
+        city=str(data.get("city", "")),
+        country=str(data["country"]),
+        role=str(data.get("role", "")),
+        topics=tuple(data.get("topics", [])),
+        languages=tuple(data.get("languages", [])),
+        bio=str(data.get("bio", "")),
+        listed=bool(data.get("listed", False)),
+        accepts_intros=bool(data.get("intros", False)),
+    )
+
+
+def data_from(profile: Profile) -> dict[str, Any]:
+    """Return a profile as conversation answers, for editing one field."""
+    return {
+        "name": profile.display_name,
+        "organisation": profile.organisation,
+        "city": profile.city,
+        "country": profile.country,
+        "role": profile.role,
+        "topics": list(profile.topics),
+        "languages": list(profile.languages),
+        "bio": profile.bio,
+        "listed": profile.listed,
+        "intros": profile.accepts_intros,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What happened after an answer: the next step to ask, or the saved profile."""
+
+    next_step: str | None
+    data: dict[str, Any]
+    profile: Profile | None = None
+
+
+class Introductions:
+    """The introduction rules over a store, a clock and the configuration."""
+
+    def __init__(
+        self,
+        store: IntroStore,
+        config: IntroductionsConfig,
+        clock: Clock,
+        moderators: Collection[int] = (),
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.moderators = frozenset(moderators)
+        # Users mid-conversation: the text filter consults this without a query. Loaded from
+        # the database at start, so a conversation survives a restart.
+        self.conversing: set[int] = set()
+
+    async def load(self) -> None:
+        """Load who is mid-conversation from the database."""
+        # Updated in place: the handlers' message filter holds this very set.
+        self.conversing.clear()
+        self.conversing.update(await self.store.conversation_users())
+
+    # ---- the guided conversation ----
+
+    async def begin(self, user_id: int, step: str = STEPS[0]) -> Conversation:
+        """Start the profile conversation (from scratch, or editing one field)."""
+        data: dict[str, Any] = {"topics": []}
+        if step.startswith("edit:"):
+            profile = await self.store.get_profile(user_id)
+            if profile is None:
+                raise DomainError(N_("You have no profile yet; send /profile to create one."))
+            if step.removeprefix("edit:") not in STEPS:
+                raise DomainError(N_("This button is no longer valid."))
+            data = data_from(profile)
+        return await self._store_step(user_id, step, data)
+
+    async def begin_note(self, user_id: int, profile_id: int) -> Conversation:
+        """Start writing the note of an introduction request."""
+        return await self._store_step(user_id, "note", {"profile_id": profile_id})
+
+    async def conversation(self, user_id: int) -> Conversation | None:
+        """Return the user's open conversation, if any."""
+        return await self.store.get_conversation(user_id)
+
+    async def cancel(self, user_id: int) -> bool:
+        """Drop the user's open conversation; tell whether there was one."""
+        had = user_id in self.conversing or await self.store.get_conversation(user_id) is not None
+        await self.store.clear_conversation(user_id)
+        self.conversing.discard(user_id)
+        return had
+
+    async def answer(self, user_id: int, value: Any) -> StepResult:
+        """Record a validated answer for the current step and move on (or save)."""
+        current = await self.store.get_conversation(user_id)
+        if current is None or current.step == "note":
+            raise DomainError(N_("Send /profile to start your profile."))
+        editing = current.step.startswith("edit:")
+        step = current.step.removeprefix("edit:")
+        data = dict(current.data)
+        data[step] = value
+        following = _next_step(step) if not editing else None
+        if following is not None:
+            await self._store_step(user_id, following, data)
+            return StepResult(following, data)
+        profile = await self.store.save_profile(user_id, draft_from(data), self.clock())
+        await self.cancel(user_id)
+        return StepResult(None, data, profile)
+
+    async def answer_text(self, user_id: int, text: str) -> StepResult:
+        """Validate and record a typed answer."""
+        current = await self.store.get_conversation(user_id)
+        if current is None:
+            raise DomainError(N_("Send /profile to start your profile."))
+        step = current.step.removeprefix("edit:")
+        if step not in TEXT_STEPS:
+            raise DomainError(N_("Please use the buttons for this question."))
+        return await self.answer(user_id, parse_answer(step, text))
+
+    async def skip(self, user_id: int, step: str) -> StepResult:
+        """Leave an optional field empty, if it is the one being asked."""
+        current = await self.store.get_conversation(user_id)
+        if (
+            current is None
+            or step not in OPTIONAL_STEPS
+            or current.step.removeprefix("edit:") != step
+        ):
+            raise DomainError(N_("This button is no longer valid."))
+        return await self.answer(user_id, "")
+
+    async def toggle_topic(self, user_id: int, index: int) -> Conversation:
+        """Select or unselect a topic (by its position in the configured list)."""
+        current = await self.store.get_conversation(user_id)
+        if current is None or current.step.removeprefix("edit:") != "topics":
+            raise DomainError(N_("This button is no longer valid."))
+        if not 0 <= index < len(self.config.topics):
+            raise DomainError(N_("This button is no longer valid."))
+        topic = self.config.topics[index]
+        chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
+        chosen = [t for t in chosen if t != topic] if topic in chosen else [*chosen, topic]
+        data = {**current.data, "topics": chosen}
+        return await self._store_step(user_id, current.step, data)
+
+    async def finish_topics(self, user_id: int) -> StepResult:
+        """Close the topic choice (at least one topic)."""
+        current = await self.store.get_conversation(user_id)
+        if current is None or current.step.removeprefix("edit:") != "topics":
+            raise DomainError(N_("This button is no longer valid."))
+        chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
+        if not chosen:
+            raise DomainError(N_("Please choose at least one topic."))
+        return await self.answer(user_id, chosen)
+
+    async def answer_consent(self, user_id: int, step: str, yes: bool) -> StepResult:
+        """Record a yes/no consent pressed for the step it was asked in."""
+        current = await self.store.get_conversation(user_id)
+        if current is None or current.step.removeprefix("edit:") != step:
+            raise DomainError(N_("This button is no longer valid."))
+        return await self.answer(user_id, yes)
+
+    async def _store_step(self, user_id: int, step: str, data: dict[str, Any]) -> Conversation:
+        conversation = Conversation(user_id, step, data)
+        await self.store.set_conversation(conversation, self.clock())
+        self.conversing.add(user_id)
+        return conversation
+
+    async def profile(self, user_id: int) -> Profile | None:
+        """Return the user's profile."""
+        return await self.store.get_profile(user_id)
+
+    async def delete_profile(self, user_id: int) -> bool:
+        """Delete the user's profile (requests and the rest of their data stay until /forget)."""
+        await self.cancel(user_id)
+        return await self.store.delete_profile(user_id)
+
+    # ---- directory ----
+
+    async def directory(self, wanted: DirectoryFilter, page: int) -> DirectoryPage:
+        """Return one page of listed profiles matching the filter."""
+        page = max(page, 0)
+        found = await self.store.directory(wanted, page * PAGE_SIZE, PAGE_SIZE + 1)
+        return DirectoryPage(found[:PAGE_SIZE], page, len(found) > PAGE_SIZE)
+
+    # ---- introduction requests ----
+
+    async def check_request(self, requester_id: int, profile_id: int) -> Profile:
+        """Return the target's profile if the requester may ask them now; else DomainError."""
+        mine = await self.store.get_profile(requester_id)
+        if mine is None:
+            raise DomainError(
+                N_("Please create your profile with /profile first: it is what I show them.")
+            )
+        target = await self.store.get_profile_by_id(profile_id)
+        if target is None or not target.accepts_intros:
+            raise DomainError(N_("This person does not take introduction requests."))
+        if target.user_id == requester_id:
+            raise DomainError(N_("That is your own profile."))
+        if await self.store.is_blocked(target.user_id, requester_id):
+            # Said like the no-consent case, so that a block is not revealed.
+            raise DomainError(N_("This person does not take introduction requests."))
+        if await self.store.is_blocked(requester_id, target.user_id):
+            raise DomainError(N_("You have blocked this person."))
+        existing = await self.store.open_request_between(requester_id, target.user_id)
+        if existing is not None:
+            if existing.status == "accepted":
+                raise DomainError(N_("You have already been introduced to each other."))
+            raise DomainError(N_("There is already a request between you waiting for an answer."))
+        declined = await self.store.last_declined_at(requester_id, target.user_id)
+        cooldown = timedelta(days=self.config.decline_cooldown_days)
+        if declined is not None and self.clock() < declined + cooldown:
+            raise DomainError(
+                N_("You asked this person recently; you can ask again after {date}."),
+                date=(declined + cooldown).date().isoformat(),
+            )
+        limit = self.config.max_pending_requests
+        if await self.store.pending_count(requester_id) >= limit:
+            raise DomainError(
+                N_(
+                    "You have {limit} requests waiting for an answer; you can send another "
+                    "once one of them is answered."
+                ),
+                limit=limit,
+            )
+        return target
+
+    async def start_request(self, requester_id: int, profile_id: int) -> Profile:
+        """Check the request and wait for the requester's note."""
+        target = await self.check_request(requester_id, profile_id)
+        await self.begin_note(requester_id, profile_id)
+        return target
+
+    async def submit_note(self, requester_id: int, text: str) -> tuple[IntroRequest, Profile]:
+        """Create the request with the note; return it with the requester's own profile."""
+        current = await self.store.get_conversation(requester_id)
+        if current is None or current.step != "note":
+            raise DomainError(N_("Send /people to find someone to meet."))
+        note = parse_note(text)
+        profile_id = int(current.data["profile_id"])
+        try:
+            target = await self.check_request(requester_id, profile_id)
+        except DomainError:
+            await self.cancel(requester_id)
+            raise
+        mine = await self.store.get_profile(requester_id)
+        assert mine is not None  # check_request insists on it
+        request = await self.store.add_request(requester_id, target.user_id, note, self.clock())
+        await self.cancel(requester_id)
+        return request, mine
+
+    async def decide(
+        self, request_id: int, presser_id: int, status: RequestStatus
+    ) -> IntroRequest | None:
+        """Accept, decline or block a pending request; None unless the presser is its target."""
+        request = await self.store.get_request(request_id)
+        if request is None or request.target_id != presser_id or request.status != "pending":
+            return None
+        if not await self.store.decide_request(request_id, status, self.clock()):
+            return None
+        if status == "blocked":
+            await self.store.add_block(presser_id, request.requester_id, self.clock())
+        return replace(request, status=status, decided_at=self.clock())
+
+    # ---- /meet ----
+
+    async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None:
+        """Record whether the user takes part in /meet."""
+        if await self.store.get_profile(user_id) is None:
+            raise DomainError(
+                N_("Please create your profile with /profile first: it is what I show them.")
+            )
+        await self.store.set_meet_opt_in(user_id, opt_in)
+
+    async def meet(self, user_id: int) -> Profile | None:
+        """Suggest someone new from another region with a shared topic or language."""
+        mine = await self.store.get_profile(user_id)
+        if mine is None:
+            raise DomainError(
+                N_("Please create your profile with /profile first: it is what I show them.")
+            )
+        if not mine.meet_opt_in:
+            raise DomainError(N_("Send /meet and agree to take part first."))
+        found = await self.store.meet_candidate(mine)
+        if found is not None:
+            await self.store.record_suggestion(user_id, found.user_id, self.clock())
+        return found
+
+    # ---- self-introduction ----
+
+    async def request_self_intro(self, user_id: int) -> tuple[SelfIntro, Profile]:
+        """Ask to post the user's card to the community group (pending if approval is on)."""
+        mine = await self.store.get_profile(user_id)
+        if mine is None:
+            raise DomainError(N_("Please create your profile with /profile first."))
+        if await self.store.has_self_intro(user_id):
+            raise DomainError(
+                N_("You have already introduced yourself to the community (or are waiting).")
+            )
+        status = "pending" if self.config.self_intro_approval else "posted"
+        return await self.store.add_self_intro(user_id, status, self.clock()), mine
+
+    async def decide_self_intro(
+        self, intro_id: int | None, moderator_id: int, *, approve: bool
+    ) -> SelfIntro | None:
+        """Approve or reject a pending self-introduction; None unless a moderator pressed."""
+        if intro_id is None or moderator_id not in self.moderators:
+            return None
+        intro = await self.store.get_self_intro(intro_id)
+        status: Literal["posted", "rejected"] = "posted" if approve else "rejected"
+        if intro is None or not await self.store.decide_self_intro(intro_id, status, self.clock()):
+            return None
+        return replace(intro, status=status)
+
+    # ---- privacy ----
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """Return everything stored about the user, table by table."""
+        return await self.store.export(user_id)
+
+    async def forget(self, user_id: int) -> None:
+        """Delete the user and everything that hangs off them."""
+        await self.store.forget(user_id)
+        self.conversing.discard(user_id)
+
+    async def purge_due(self, event_end: date | None = None) -> int:
+        """Purge people last seen before the purge date once it has come; return how many."""
+        end = event_end or self.config.event_end
+        if end is None:
+            return 0
+        cutoff = datetime.combine(end, datetime.min.time(), tzinfo=self.clock().tzinfo)
+        cutoff += timedelta(days=self.config.purge_after_days + 1)
+        if self.clock() < cutoff:
+            return 0
+        purged = await self.store.purge_seen_before(cutoff)
+        await self.load()
+        return purged
+
+
+def _next_step(step: str) -> str | None:
+    index = STEPS.index(step)
+    return STEPS[index + 1] if index + 1 < len(STEPS) else None
+
+
+def region_for(country: str) -> str:
+    """Return the region a profile's country belongs to."""
+    return region_of(country)

@@ -1,0 +1,378 @@
+"""Introductions: answers are validated, quotas hold, only the target decides, /meet matches
+across regions without repeats, and /forget and the purge leave no personal row."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from bot.config import IntroductionsConfig
+from bot.errors import DomainError
+from bot.intros import DirectoryFilter, Introductions, ProfileDraft, parse_answer, parse_languages
+from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
+from storage.database import Database
+from storage.intros import IntroStorage
+from tests.intros_support import NOW, add_participant, db
+
+__all__ = ["db"]
+
+
+class Clock:
+    """A settable clock standing in for the system clock."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def draft(country: str = "KE", **changes: object) -> ProfileDraft:
+    fields: dict[str, object] = {
+        "display_name": "Amina",
+        "organisation": "PPRA",
+        "city": "Nairobi",
+        "country": country,
+        "role": "Analyst",
+        "topics": ("e-procurement",),
+        "languages": ("en", "sw"),
+        "bio": "",
+        "listed": True,
+        "accepts_intros": True,
+    }
+    fields.update(changes)
+    return ProfileDraft(**fields)  # type: ignore[arg-type]  # test data of the right types
+
+
+async def service(
+    db: Database, clock: Clock | None = None, **config: object
+) -> tuple[Introductions, Clock]:
+    clock = clock or Clock(NOW)
+    intros = Introductions(IntroStorage(db), IntroductionsConfig(**config), clock)  # type: ignore[arg-type]  # keys checked by pydantic
+    await intros.load()
+    return intros, clock
+
+
+async def person(intros: Introductions, db: Database, user_id: int, **changes: object) -> int:
+    await add_participant(db, user_id, f"P{user_id}")
+    profile = await intros.store.save_profile(user_id, draft(**changes), NOW)  # type: ignore[arg-type]
+    return profile.profile_id
+
+
+# ---- answers and regions ----
+
+
+def test_countries_are_found_by_name_in_five_languages_and_by_code() -> None:
+    assert find_country("Deutschland") == "DE"
+    assert find_country("  côte d'ivoire ") == "CI"
+    assert find_country("Quénia") == "KE"
+    assert find_country("br") == "BR"
+    assert find_country("Atlantis") is None
+    assert (
+        region_of("SN") == "africa" and region_of("JM") == "latam" and region_of("JP") == "other"
+    )
+
+
+def test_region_table_holds_only_real_countries_once() -> None:
+    assert country_codes() >= _EUROPE | _AFRICA | _LATAM
+    assert not (_EUROPE & _AFRICA or _EUROPE & _LATAM or _AFRICA & _LATAM)
+
+
+def test_answers_are_validated_with_a_reason() -> None:
+    assert parse_answer("name", "  Ana  <b>&  ") == "Ana <b>&"
+    with pytest.raises(DomainError, match="keep it to 64"):
+        parse_answer("name", "x" * 65)
+    with pytest.raises(DomainError, match="at least one letter"):
+        parse_answer("name", "1234")
+    with pytest.raises(DomainError) as refused:
+        parse_answer("country", "Atlantis <b")
+    assert "country “Atlantis &lt;b”" in refused.value.render(str)
+    with pytest.raises(DomainError, match="keep it to 500"):
+        parse_answer("bio", "é" * 501)
+    assert parse_answer("bio", "-") == ""
+    assert parse_languages("English, français; Suaheli / pt, en") == ("en", "fr", "sw", "pt")
+    with pytest.raises(DomainError, match="language “Klingonish”"):
+        parse_languages("en, Klingonish")
+
+
+# ---- the guided conversation ----
+
+
+async def test_profile_conversation_survives_a_restart_and_saves_at_the_end(db: Database) -> None:
+    intros, _ = await service(db)
+    await add_participant(db, 1)
+    await intros.begin(1)
+    await intros.answer_text(1, "Amina 🌍 <Ochieng>")
+    await intros.skip(1, "organisation")
+    await intros.answer_text(1, "Nairobi")
+    restarted, _ = await service(db)  # a new service over the same database: a restart
+    assert restarted.conversing == {1}
+    result = await restarted.answer_text(1, "Kenia")
+    assert result.next_step == "role"
+    await restarted.answer_text(1, "Analyst")
+    with pytest.raises(DomainError, match="at least one topic"):
+        await restarted.finish_topics(1)
+    await restarted.toggle_topic(1, 0)
+    await restarted.toggle_topic(1, 4)
+    await restarted.toggle_topic(1, 0)
+    await restarted.finish_topics(1)
+    with pytest.raises(DomainError, match="language “Elvish”"):
+        await restarted.answer_text(1, "English, Elvish")
+    assert (await restarted.conversation(1)).step == "languages"  # type: ignore[union-attr]
+    assert (await restarted.answer_text(1, "English, Kiswahili")).data["languages"] == ["en", "sw"]
+
+
+async def test_full_conversation_saves_the_profile_and_mirrors_consents(db: Database) -> None:
+    intros, _ = await service(db)
+    await add_participant(db, 1)
+    await intros.begin(1)
+    for text in ("Amina", "PPRA", "Nairobi", "KE", "Analyst"):
+        await intros.answer_text(1, text)
+    await intros.toggle_topic(1, 1)
+    await intros.finish_topics(1)
+    await intros.answer_text(1, "en, sw")
+    await intros.answer_text(1, "Bio")
+    await intros.answer_consent(1, "listed", True)
+    result = await intros.answer_consent(1, "intros", False)
+    profile = result.profile
+    assert profile is not None
+    assert (profile.country, profile.region, profile.topics) == (
+        "KE",
+        "africa",
+        ("sustainability-criteria",),
+    )
+    assert profile.listed and not profile.accepts_intros
+    assert intros.conversing == set()
+    async with db.conn.execute("SELECT consent_directory, consent_intros FROM participants") as c:
+        assert tuple(await c.fetchone()) == (1, 0)  # type: ignore[arg-type]
+    await intros.begin(1, "edit:city")
+    edited = await intros.answer_text(1, "Mombasa")
+    assert edited.profile is not None and edited.profile.city == "Mombasa"
+    assert edited.profile.profile_id == profile.profile_id
+
+
+async def test_consent_button_for_another_step_is_refused(db: Database) -> None:
+    intros, _ = await service(db)
+    await add_participant(db, 1)
+    await intros.begin(1)
+    with pytest.raises(DomainError, match="no longer valid"):
+        await intros.answer_consent(1, "listed", True)
+
+
+# ---- directory ----
+
+
+async def test_directory_shows_only_listed_profiles_and_filters(db: Database) -> None:
+    intros, _ = await service(db)
+    await person(intros, db, 1, country="KE")
+    await person(intros, db, 2, country="BR", topics=("sme-access",), languages=("pt",))
+    await person(intros, db, 3, country="DE", listed=False)
+    everyone = await intros.directory(DirectoryFilter("all"), 0)
+    assert [p.user_id for p in everyone.profiles] == [1, 2] and not everyone.has_next
+    by_topic = await intros.directory(DirectoryFilter("topic", "sme-access"), 0)
+    assert [p.user_id for p in by_topic.profiles] == [2]
+    assert [
+        p.user_id for p in (await intros.directory(DirectoryFilter("region", "latam"), 0)).profiles
+    ] == [2]
+    assert [
+        p.user_id for p in (await intros.directory(DirectoryFilter("language", "sw"), 0)).profiles
+    ] == [1]
+    assert (await intros.directory(DirectoryFilter("country", "DE"), 0)).profiles == []
+
+
+async def test_directory_pages(db: Database) -> None:
+    intros, _ = await service(db)
+    for user_id in range(1, 8):
+        await person(intros, db, user_id)
+    first = await intros.directory(DirectoryFilter("all"), 0)
+    second = await intros.directory(DirectoryFilter("all"), 1)
+    assert len(first.profiles) == 5 and first.has_next
+    assert [p.user_id for p in second.profiles] == [6, 7] and not second.has_next
+
+
+# ---- requests ----
+
+
+async def test_request_needs_own_profile_and_target_consent(db: Database) -> None:
+    intros, _ = await service(db)
+    closed = await person(intros, db, 2, accepts_intros=False)
+    await add_participant(db, 1)
+    with pytest.raises(DomainError, match="/profile first"):
+        await intros.start_request(1, closed)
+    await intros.store.save_profile(1, draft(), NOW)
+    with pytest.raises(DomainError, match="does not take introduction requests"):
+        await intros.start_request(1, closed)
+    mine = await intros.store.get_profile(1)
+    with pytest.raises(DomainError, match="your own profile"):
+        await intros.start_request(1, mine.profile_id)  # type: ignore[union-attr]
+
+
+async def test_one_request_per_pair_and_pending_quota(db: Database) -> None:
+    intros, _ = await service(db, max_pending_requests=2)
+    await person(intros, db, 1)
+    targets = [await person(intros, db, uid) for uid in (2, 3, 4)]
+    await intros.start_request(1, targets[0])
+    request, _ = await intros.submit_note(1, "Hello!")
+    assert request.target_id == 2 and request.status == "pending"
+    with pytest.raises(DomainError, match="already a request"):
+        await intros.start_request(1, targets[0])
+    mine = await intros.store.get_profile(1)
+    with pytest.raises(DomainError, match="already a request"):  # the other way round too
+        await intros.start_request(2, mine.profile_id)  # type: ignore[union-attr]
+    await intros.start_request(1, targets[1])
+    await intros.submit_note(1, "Hi")
+    with pytest.raises(DomainError, match="2 requests waiting"):
+        await intros.start_request(1, targets[2])
+
+
+async def test_only_the_target_can_decide_and_only_once(db: Database) -> None:
+    intros, _ = await service(db)
+    await person(intros, db, 1)
+    target = await person(intros, db, 2)
+    await person(intros, db, 3)
+    await intros.start_request(1, target)
+    request, _ = await intros.submit_note(1, "Hello")
+    assert await intros.decide(request.request_id, 3, "accepted") is None  # forged
+    assert await intros.decide(request.request_id, 1, "accepted") is None  # the requester
+    assert (await intros.store.get_request(request.request_id)).status == "pending"  # type: ignore[union-attr]
+    accepted = await intros.decide(request.request_id, 2, "accepted")
+    assert accepted is not None and accepted.status == "accepted"
+    assert await intros.decide(request.request_id, 2, "blocked") is None
+    with pytest.raises(DomainError, match="already been introduced"):
+        await intros.start_request(1, target)
+
+
+async def test_decline_starts_a_cooldown(db: Database) -> None:
+    intros, clock = await service(db, decline_cooldown_days=10)
+    await person(intros, db, 1)
+    target = await person(intros, db, 2)
+    await intros.start_request(1, target)
+    request, _ = await intros.submit_note(1, "Hello")
+    await intros.decide(request.request_id, 2, "declined")
+    clock.now = NOW + timedelta(days=9)
+    with pytest.raises(DomainError, match="ask again after 2027-03-26"):
+        await intros.start_request(1, target)
+    clock.now = NOW + timedelta(days=10)
+    await intros.start_request(1, target)
+
+
+async def test_blocked_requester_cannot_ask_again_and_is_not_told(db: Database) -> None:
+    intros, clock = await service(db, decline_cooldown_days=0)
+    await person(intros, db, 1)
+    target = await person(intros, db, 2)
+    await intros.start_request(1, target)
+    request, _ = await intros.submit_note(1, "spam")
+    await intros.decide(request.request_id, 2, "blocked")
+    clock.now = NOW + timedelta(days=400)
+    with pytest.raises(DomainError, match="does not take introduction requests"):
+        await intros.start_request(1, target)
+
+
+async def test_note_is_rechecked_when_sent(db: Database) -> None:
+    intros, _ = await service(db)
+    await person(intros, db, 1)
+    target = await person(intros, db, 2)
+    await intros.start_request(1, target)
+    await intros.store.save_profile(2, draft(accepts_intros=False), NOW)
+    with pytest.raises(DomainError, match="does not take"):
+        await intros.submit_note(1, "Hello")
+    assert await intros.conversation(1) is None
+
+
+# ---- /meet ----
+
+
+async def test_meet_suggests_another_region_with_shared_interest_without_repeats(
+    db: Database,
+) -> None:
+    intros, _ = await service(db)
+    await person(intros, db, 1, country="KE", topics=("e-procurement",), languages=("sw",))
+    await person(intros, db, 2, country="TZ", topics=("e-procurement",), languages=("sw",))
+    await person(intros, db, 3, country="BR", topics=("sme-access",), languages=("pt",))
+    await person(intros, db, 4, country="DE", topics=("e-procurement",), languages=("de",))
+    await person(intros, db, 5, country="MX", topics=("e-procurement",), languages=("sw",))
+    await person(intros, db, 6, country="FR", topics=("e-procurement",), languages=("sw",))
+    for user_id in (1, 2, 3, 4, 5):
+        await intros.set_meet_opt_in(user_id, True)  # 6 has not opted in
+    first = await intros.meet(1)
+    second = await intros.meet(1)
+    assert {first.user_id, second.user_id} == {4, 5}  # type: ignore[union-attr]
+    assert await intros.meet(1) is None  # 2 same region, 3 nothing shared, 6 not opted in
+
+
+async def test_meet_needs_opt_in(db: Database) -> None:
+    intros, _ = await service(db)
+    await person(intros, db, 1)
+    with pytest.raises(DomainError, match="agree to take part"):
+        await intros.meet(1)
+
+
+# ---- privacy ----
+
+
+async def _personal_rows(db: Database, user_id: int) -> list[str]:
+    found = []
+    async with db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as c:
+        tables = [row[0] for row in await c.fetchall()]
+    for table in tables:
+        async with db.conn.execute(f'SELECT * FROM "{table}"') as c:
+            for row in await c.fetchall():
+                if user_id in tuple(row) and not table.startswith("sqlite_"):
+                    found.append(table)
+    return found
+
+
+FORGETFUL = 7_000_001  # an id no counter or flag column can hold by chance
+
+
+async def test_forget_leaves_no_personal_row(db: Database) -> None:
+    intros, _ = await service(db)
+    await person(intros, db, FORGETFUL)
+    target = await person(intros, db, 2)
+    await person(intros, db, 3, country="BR")
+    await intros.set_meet_opt_in(FORGETFUL, True)
+    await intros.set_meet_opt_in(3, True)
+    assert await intros.meet(FORGETFUL) is not None
+    await intros.start_request(FORGETFUL, target)
+    await intros.submit_note(FORGETFUL, "Hello")
+    await intros.start_request(3, (await intros.store.get_profile(FORGETFUL)).profile_id)  # type: ignore[union-attr]
+    await intros.submit_note(3, "Hi")
+    await intros.begin(FORGETFUL, "edit:bio")
+    exported = await intros.export(FORGETFUL)
+    assert set(exported) >= {
+        "participants",
+        "profiles",
+        "intro_requests",
+        "intro_conversations",
+        "meet_suggestions",
+    }
+    await intros.forget(FORGETFUL)
+    assert await _personal_rows(db, FORGETFUL) == []
+    assert await intros.store.get_profile(2) is not None
+    assert FORGETFUL not in intros.conversing
+
+
+async def test_forget_also_clears_tables_without_cascade(db: Database) -> None:
+    intros, _ = await service(db)
+    await person(intros, db, FORGETFUL)
+    await db.conn.execute(
+        "CREATE TABLE later_feature (user_id INTEGER REFERENCES participants (user_id), x TEXT)"
+    )
+    await db.conn.execute(f"INSERT INTO later_feature VALUES ({FORGETFUL}, 'subscription')")
+    exported = await intros.export(FORGETFUL)
+    assert exported["later_feature"] == [{"user_id": FORGETFUL, "x": "subscription"}]
+    await intros.forget(FORGETFUL)
+    assert await _personal_rows(db, FORGETFUL) == []
+
+
+async def test_purge_waits_for_the_configured_days_after_the_event(db: Database) -> None:
+    clock = Clock(NOW)
+    intros, _ = await service(db, clock, event_end=date(2027, 3, 20), purge_after_days=30)
+    await person(intros, db, FORGETFUL)
+    assert await intros.purge_due() == 0
+    clock.now = datetime(2027, 4, 19, 23, 59, tzinfo=NOW.tzinfo)  # 30 full days not yet over
+    assert await intros.purge_due() == 0
+    clock.now = datetime(2027, 4, 20, 0, 1, tzinfo=NOW.tzinfo)
+    assert await intros.purge_due() == 1
+    assert await _personal_rows(db, FORGETFUL) == []
