@@ -30,7 +30,7 @@ from bot.logs import protect_token
 from bot.processor import PerUserUpdateProcessor
 from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
-from handlers import core, intros, moderation, reminders, schedule
+from handlers import announcements, core, intros, moderation, reminders, schedule
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -94,10 +94,13 @@ def _add_handlers(application: ForumApplication) -> None:
     # Order matters: group -1 records the user and picks their language before anything else.
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    # schedule.deep_links() (/start s_<id>) must come before the core /start.
+    # schedule.deep_links() (/start s_<id>) must come before the core /start. Announcements
+    # before schedule's free text: its input handler matches only organisers who were just
+    # asked to type something, and must see that message first.
     for module_handlers in (
         schedule.deep_links(),
         core.handlers(),
+        announcements.handlers(),
         moderation.handlers(),
         schedule.handlers(),
         intros.handlers(runtime_of(application).intros.conversing),
@@ -125,6 +128,7 @@ def runtime_of(application: ForumApplication) -> Runtime:
 async def _post_init(application: ForumApplication) -> None:
     runtime = runtime_of(application)
     await runtime.open()
+    await announcements.startup(application)
     if runtime.config.telegram.set_commands:
         await _set_command_menus(application, runtime.config)
 

@@ -66,6 +66,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("unremind", N_("Stop reminding me of a session: /unremind 12")),
     Command("calendar", N_("Your agenda as a calendar file")),
     Command("settings", N_("Reminder lead time, plenaries and morning digest")),
+    Command("announce", N_("Send an announcement to participants"), Role.ORGANISER),
+    Command("announcements", N_("Recent announcements and their delivery"), Role.ORGANISER),
 )
 
 

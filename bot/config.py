@@ -205,6 +205,14 @@ class IntroductionsConfig(Section):
         return value
 
 
+class AnnouncementsConfig(Section):
+    """Organiser announcements."""
+
+    concurrency: int = Field(default=32, ge=1, le=256)
+    progress_seconds: float = Field(default=3.0, ge=0.5, le=60)
+    check_seconds: float = Field(default=20.0, ge=0.01, le=600)
+
+
 class LoggingConfig(Section):
     """What the bot logs."""
 
@@ -230,6 +238,7 @@ class Config(BaseSettings):
     moderation: ModerationConfig = ModerationConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     introductions: IntroductionsConfig = IntroductionsConfig()
+    announcements: AnnouncementsConfig = AnnouncementsConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @classmethod

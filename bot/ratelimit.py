@@ -4,10 +4,19 @@ PTB's ``AIORateLimiter`` paces every request that names a chat, so restricting a
 deleting a spam message in the group would wait behind the 20-messages-a-minute group budget.
 Telegram's limits are about messages sent; this limiter paces only those and lets the rest
 through at once (they still wait while a 429 pause is in force).
+
+PTB's leaky buckets also allow a full burst on top of the steady rate: at 29/s, 29 sends at
+once and 28 more within the same second, which Telegram's (and the fake's) sliding one-second
+window answers with 429. This limiter spaces sends evenly instead, on a fixed grid of slots
+(so wake-up latency does not add up and slow the pace), and groups get one send per
+``period / rate``: no window of one second (or one minute, per group) holds more than the rate
+plus one.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -37,8 +46,77 @@ PACED_METHODS = frozenset(
 )
 
 
+class EvenPacer:
+    """Admit sends evenly at ``rate`` per second, never more than ``rate`` in any second.
+
+    Slots lie on a fixed grid (wake-up latency does not add up and slow the pace); on top, the
+    actual admission times are kept for one second and a send waits while ``rate`` of them are
+    in the window, so a late wake-up cannot squeeze two slots together: this keeps one message
+    of headroom under Telegram's 30 for jitter between here and its server. During a 429 pause
+    nobody takes a slot, so the queue resumes at the pace instead of in a burst.
+    """
+
+    def __init__(self, rate: float, unpaused: asyncio.Event | None = None) -> None:
+        self._interval = 1.0 / rate
+        self._window = max(1, int(rate))
+        self._next = 0.0
+        self._admitted: deque[float] = deque()
+        self._paused = unpaused
+
+    async def __aenter__(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if self._paused is not None:
+                await self._paused.wait()
+            now = loop.time()
+            slot = max(now, self._next)
+            self._next = slot + self._interval
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            now = await self._window_free(loop)
+            # A pause that began while this send waited for its slot: queue up again, or
+            # every send admitted meanwhile would go out together when the pause ends.
+            if self._paused is None or self._paused.is_set():
+                self._admitted.append(now)
+                return
+
+    async def _window_free(self, loop: asyncio.AbstractEventLoop) -> float:
+        """Wait (keeping the slot) until the last second holds fewer than ``rate`` sends."""
+        while True:
+            now = loop.time()
+            while self._admitted and self._admitted[0] <= now - 1.0:
+                self._admitted.popleft()
+            if len(self._admitted) < self._window:
+                return now
+            await asyncio.sleep(self._admitted[0] + 1.0 - now)
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
 class MessageRateLimiter(AIORateLimiter):
     """Pace message-sending methods at Telegram's limits; pass everything else through."""
+
+    def __init__(
+        self,
+        overall_max_rate: float = 29,
+        overall_time_period: float = 1,
+        group_max_rate: float = 20,
+        group_time_period: float = 60,
+        max_retries: int = 0,
+    ) -> None:
+        super().__init__(
+            overall_max_rate, overall_time_period, group_max_rate, group_time_period, max_retries
+        )
+        # Even spacing instead of burst-then-rate (see the module docstring). The attributes are
+        # PTB's own; its group limiters are built from the two group values on first use.
+        if overall_max_rate and overall_time_period:
+            self._base_limiter = EvenPacer(
+                overall_max_rate / overall_time_period, self._retry_after_event
+            )  # type: ignore[assignment]  # PTB only enters it with async with
+        if group_max_rate and group_time_period:
+            self._group_max_rate = 1
+            self._group_time_period = group_time_period / group_max_rate
 
     async def process_request(
         self,

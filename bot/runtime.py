@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.announcements import AnnouncementService
+from bot.broadcast import Broadcaster
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Outbound
@@ -15,6 +17,7 @@ from bot.reminders.dispatch import Dispatcher
 from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
 from bot.schedule.service import ProgrammeListener, ScheduleService
+from storage.announcements import Announcements
 from storage.database import Database
 from storage.intros import IntroStorage
 from storage.moderation import ModerationStore
@@ -38,6 +41,8 @@ class Runtime:
     # Called with the ScheduleDiff after every programme swap (reminders tell subscribers).
     on_programme_changed: list[ProgrammeListener]
     intros: Introductions
+    announcements: AnnouncementService
+    broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
     extras: dict[str, Any] = field(default_factory=dict)
@@ -48,7 +53,7 @@ class Runtime:
         db = Database(config.storage.database)
         participants = Participants(db)
         listeners: list[ProgrammeListener] = []
-        outbound = Outbound(participants.mark_blocked)
+        announcement_store = Announcements(db, config.event.default_language)
         schedule = ScheduleService(
             ScheduleStore(db),
             timezone=config.event.timezone,
@@ -70,7 +75,7 @@ class Runtime:
             clock=clock,
             participants=participants,
             flood_guard=FloodGuard(clock),
-            outbound=outbound,
+            outbound=Outbound(participants.mark_blocked),
             moderation=Moderation(ModerationStore(db), config, clock),
             schedule=schedule,
             on_programme_changed=listeners,
@@ -79,6 +84,13 @@ class Runtime:
                 config.introductions,
                 clock,
                 moderators=config.roles.moderators,
+            ),
+            announcements=AnnouncementService(announcement_store, config, clock),
+            broadcast=Broadcaster(
+                announcement_store,
+                clock,
+                concurrency=config.announcements.concurrency,
+                progress_seconds=config.announcements.progress_seconds,
             ),
             reminders=reminders,
             # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
@@ -96,4 +108,5 @@ class Runtime:
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
+        await self.broadcast.stop()
         await self.db.close()

@@ -1,0 +1,375 @@
+"""Organiser announcements: the message, its audience, its send time and the rules around them.
+
+An announcement is composed as a draft (a default body in HTML, optional per-language bodies,
+an audience, an optional send time), confirmed by an organiser, and then delivered from a
+durable per-recipient outbox (see ``bot.broadcast``). This module holds the data objects and
+the service that enforces who may do what and when; it never touches Telegram.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.errors import DomainError, NotAllowedError
+from bot.i18n import LANGUAGES, N_
+
+DEFAULT_VERSION = ""
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+class Status(StrEnum):
+    """Where an announcement is in its life."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Kind(StrEnum):
+    """What the recipients receive: a text, or a photo or document with a caption."""
+
+    TEXT = "text"
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
+class AudienceKind(StrEnum):
+    """Who an announcement goes to."""
+
+    ALL = "all"
+    LANGUAGE = "language"
+    REGION = "region"
+    COUNTRY = "country"
+    SESSION = "session"
+    COMMUNITY = "community"
+    CHANNEL = "channel"
+
+
+class Delivered(StrEnum):
+    """The state of one outbox row."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """An audience kind and, for the filtered kinds, the value it filters on."""
+
+    kind: AudienceKind = AudienceKind.ALL
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A body as Telegram will show it: HTML text, or a file with an HTML caption."""
+
+    kind: Kind
+    body: str
+    plain_length: int
+    file_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """An announcement with its versions (language '' is the default body)."""
+
+    id: int
+    author_id: int
+    status: Status
+    kind: Kind
+    file_id: str | None
+    audience: Audience
+    versions: dict[str, str]
+    created_at: datetime
+    send_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    progress_chat_id: int | None = None
+    progress_message_id: int | None = None
+
+    def body_for(self, language: str) -> str:
+        """Return the body a recipient of this language receives."""
+        return self.versions.get(language) or self.versions[DEFAULT_VERSION]
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the announcement can still be changed (a draft)."""
+        return self.status is Status.DRAFT
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Outbox counts of one announcement, overall and per recipient language."""
+
+    pending: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    by_language: dict[str, dict[Delivered, int]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Return the number of recipients."""
+        return self.pending + self.sent + self.failed + self.blocked
+
+    @property
+    def done(self) -> int:
+        """Return the number of recipients whose send is settled."""
+        return self.sent + self.failed + self.blocked
+
+
+class AnnouncementStore(Protocol):
+    """What the service needs from storage (``storage.announcements`` provides it)."""
+
+    async def create(self, author_id: int, content: Content, now: datetime) -> int: ...
+
+    async def get(self, announcement_id: int) -> Announcement | None: ...
+
+    async def set_content(self, announcement_id: int, content: Content) -> None: ...
+
+    async def set_version(self, announcement_id: int, language: str, body: str) -> None: ...
+
+    async def set_audience(self, announcement_id: int, audience: Audience) -> None: ...
+
+    async def set_send_at(self, announcement_id: int, send_at: datetime | None) -> None: ...
+
+    async def set_status(self, announcement_id: int, status: Status, now: datetime) -> None: ...
+
+    async def materialise(
+        self, announcement_id: int, chats: list[tuple[int, str]] | None, now: datetime
+    ) -> int: ...
+
+    async def due(self, now: datetime) -> list[int]: ...
+
+    async def recent(self, limit: int) -> list[Announcement]: ...
+
+    async def figures(self, announcement_id: int) -> Figures: ...
+
+    async def audience_kinds(self) -> set[AudienceKind]: ...
+
+    async def audience_size(self, audience: Audience) -> int: ...
+
+    async def regions(self) -> list[str]: ...
+
+
+class AnnouncementService:
+    """The forum's rules for announcements: organisers only, drafts editable, times ahead."""
+
+    def __init__(self, store: AnnouncementStore, config: Config, clock: Clock) -> None:
+        self.store = store
+        self._config = config
+        self._clock = clock
+
+    def require_organiser(self, user_id: int) -> None:
+        """Raise NotAllowedError unless the user is a configured organiser."""
+        if not self._config.is_organiser(user_id):
+            raise NotAllowedError(N_("Only the organisers can send announcements."))
+
+    async def create_draft(self, user_id: int, content: Content) -> Announcement:
+        """Start a draft with a default body, for everyone, to be sent on confirmation."""
+        self.require_organiser(user_id)
+        check_length(content)
+        announcement_id = await self.store.create(user_id, content, self._clock())
+        return await self.get(announcement_id)
+
+    async def get(self, announcement_id: int) -> Announcement:
+        """Return an announcement, or raise a DomainError if it does not exist."""
+        found = await self.store.get(announcement_id)
+        if found is None:
+            raise DomainError(N_("That announcement does not exist."))
+        return found
+
+    async def draft(self, user_id: int, announcement_id: int) -> Announcement:
+        """Return a draft an organiser may change, or say why not."""
+        self.require_organiser(user_id)
+        announcement = await self.get(announcement_id)
+        if not announcement.is_open:
+            raise DomainError(N_("This announcement can no longer be changed."))
+        return announcement
+
+    async def replace_body(
+        self, user_id: int, announcement_id: int, content: Content
+    ) -> Announcement:
+        """Replace the default body (and the file, for media) of a draft."""
+        await self.draft(user_id, announcement_id)
+        check_length(content)
+        await self.store.set_content(announcement_id, content)
+        return await self.get(announcement_id)
+
+    async def add_version(
+        self, user_id: int, announcement_id: int, language: str, content: Content
+    ) -> Announcement:
+        """Add or replace the body recipients of one language receive."""
+        announcement = await self.draft(user_id, announcement_id)
+        if language not in LANGUAGES:
+            raise DomainError(N_("I don't know that language."))
+        check_length(Content(announcement.kind, content.body, content.plain_length))
+        await self.store.set_version(announcement_id, language, content.body)
+        return await self.get(announcement_id)
+
+    async def choose_audience(
+        self, user_id: int, announcement_id: int, audience: Audience
+    ) -> Announcement:
+        """Set who the draft goes to, if this forum can address that audience."""
+        await self.draft(user_id, announcement_id)
+        if audience.kind not in await self.audience_kinds():
+            raise DomainError(N_("That audience is not available for this forum."))
+        if audience.kind is AudienceKind.LANGUAGE and audience.value not in LANGUAGES:
+            raise DomainError(N_("I don't know that language."))
+        pattern = _AUDIENCE_VALUES.get(audience.kind)
+        if pattern is not None and not pattern.fullmatch(audience.value or ""):
+            raise DomainError(N_("That is not a valid choice for this audience."))
+        await self.store.set_audience(announcement_id, audience)
+        return await self.get(announcement_id)
+
+    async def audience_kinds(self) -> set[AudienceKind]:
+        """Return the audiences this forum can address (profiles, reminders, chats present)."""
+        kinds = {AudienceKind.ALL, AudienceKind.LANGUAGE} | await self.store.audience_kinds()
+        if self._config.chats.community is not None:
+            kinds.add(AudienceKind.COMMUNITY)
+        if self._config.chats.announcements is not None:
+            kinds.add(AudienceKind.CHANNEL)
+        return kinds
+
+    async def audience_size(self, audience: Audience) -> int:
+        """Return how many recipients the audience has right now."""
+        if audience.kind in (AudienceKind.COMMUNITY, AudienceKind.CHANNEL):
+            return 1
+        return await self.store.audience_size(audience)
+
+    async def schedule(self, user_id: int, announcement_id: int, typed: str) -> Announcement:
+        """Set the draft's send time from what the organiser typed (event zone)."""
+        await self.draft(user_id, announcement_id)
+        when = parse_send_time(typed, self._clock(), ZoneInfo(self._config.event.timezone))
+        await self.store.set_send_at(announcement_id, when)
+        return await self.get(announcement_id)
+
+    async def send_now(self, user_id: int, announcement_id: int) -> Announcement:
+        """Drop the draft's send time: it goes out when confirmed."""
+        await self.draft(user_id, announcement_id)
+        await self.store.set_send_at(announcement_id, None)
+        return await self.get(announcement_id)
+
+    async def confirm(self, user_id: int, announcement_id: int) -> Announcement:
+        """Confirm a draft: schedule it, or materialise its recipients and mark it sending."""
+        announcement = await self.draft(user_id, announcement_id)
+        now = self._clock()
+        if announcement.send_at is not None and announcement.send_at > now:
+            await self.store.set_status(announcement_id, Status.SCHEDULED, now)
+        else:
+            await self.start(announcement_id)
+        return await self.get(announcement_id)
+
+    async def start(self, announcement_id: int) -> int:
+        """Write the outbox (one row per recipient) and mark the announcement sending."""
+        announcement = await self.get(announcement_id)
+        chats: list[tuple[int, str]] | None = None
+        language = self._config.event.default_language
+        if announcement.audience.kind is AudienceKind.COMMUNITY:
+            chats = [(self._require_chat(self._config.chats.community), language)]
+        elif announcement.audience.kind is AudienceKind.CHANNEL:
+            chats = [(self._require_chat(self._config.chats.announcements), language)]
+        return await self.store.materialise(announcement_id, chats, self._clock())
+
+    @staticmethod
+    def _require_chat(chat_id: int | None) -> int:
+        if chat_id is None:
+            raise DomainError(N_("That audience is not available for this forum."))
+        return chat_id
+
+    async def cancel(self, user_id: int, announcement_id: int) -> Announcement:
+        """Cancel a draft, a scheduled announcement, or the rest of one being sent."""
+        self.require_organiser(user_id)
+        announcement = await self.get(announcement_id)
+        if announcement.status not in (Status.DRAFT, Status.SCHEDULED, Status.SENDING):
+            raise DomainError(N_("This announcement can no longer be cancelled."))
+        await self.store.set_status(announcement_id, Status.CANCELLED, self._clock())
+        return await self.get(announcement_id)
+
+    async def due(self) -> list[int]:
+        """Return the scheduled announcements whose time has come."""
+        return await self.store.due(self._clock())
+
+    async def recent(self, user_id: int, limit: int = 10) -> list[tuple[Announcement, Figures]]:
+        """Return the latest announcements with their delivery figures, newest first."""
+        self.require_organiser(user_id)
+        found = await self.store.recent(limit)
+        return [(a, await self.store.figures(a.id)) for a in found]
+
+
+def check_length(content: Content) -> None:
+    """Refuse a body Telegram would reject as too long."""
+    limit = TEXT_LIMIT if content.kind is Kind.TEXT else CAPTION_LIMIT
+    if content.plain_length > limit:
+        raise DomainError(
+            N_("That text is {length} characters long; Telegram allows at most {limit}."),
+            length=content.plain_length,
+            limit=limit,
+        )
+    if not content.body.strip() and content.kind is Kind.TEXT:
+        raise DomainError(N_("The announcement is empty."))
+
+
+_AUDIENCE_VALUES = {
+    AudienceKind.REGION: re.compile(r"[a-z_]{1,24}"),
+    AudienceKind.COUNTRY: re.compile(r"[A-Z]{2}"),
+    AudienceKind.SESSION: re.compile(r"[A-Za-z0-9_.\-]{1,40}"),
+}
+_CLOCK = re.compile(r"(\d{1,2})[:.h](\d{2})")
+
+
+def parse_send_time(typed: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """Read "tomorrow 08:30", "today 18:00", "2027-03-17 08:30" or "08:30" in the event zone."""
+    words = typed.strip().lower().split()
+    local_now = now.astimezone(zone)
+    day: date | None = None
+    clock: time | None = None
+    for word in words:
+        if word in ("today", "heute", "hoy", "aujourd'hui", "hoje"):
+            day = local_now.date()
+        elif word in ("tomorrow", "morgen", "mañana", "demain", "amanhã"):
+            day = local_now.date() + timedelta(days=1)
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+            try:
+                day = date.fromisoformat(word)
+            except ValueError:
+                raise _bad_time() from None
+        elif match := _CLOCK.fullmatch(word):
+            hour, minute = int(match.group(1)), int(match.group(2))
+            if hour > 23 or minute > 59:
+                raise _bad_time()
+            clock = time(hour, minute)
+        else:
+            raise _bad_time()
+    if clock is None:
+        raise _bad_time()
+    if day is None:
+        day = local_now.date()
+        if datetime.combine(day, clock, zone) <= local_now:
+            day += timedelta(days=1)
+    when = datetime.combine(day, clock, zone).astimezone(now.tzinfo)
+    if when <= now:
+        raise DomainError(N_("That time has already passed."))
+    return when
+
+
+def _bad_time() -> DomainError:
+    return DomainError(
+        N_(
+            "I could not read that time. Write it like <code>tomorrow 08:30</code> or "
+            "<code>2027-03-17 08:30</code> (the event's time zone)."
+        )
+    )
