@@ -7,10 +7,9 @@ through at once (they still wait while a 429 pause is in force).
 
 PTB's leaky buckets also allow a full burst on top of the steady rate: at 29/s, 29 sends at
 once and 28 more within the same second, which Telegram's (and the fake's) sliding one-second
-window answers with 429. This limiter spaces sends evenly instead, on a fixed grid of slots
-(so wake-up latency does not add up and slow the pace), and groups get one send per
-``period / rate``: no window of one second (or one minute, per group) holds more than the rate
-plus one.
+window answers with 429. This limiter spaces sends evenly instead (``EvenPacer``), and groups
+get one send per ``period / rate``: no window of one second (or one minute, per group) holds
+more than the rate.
 """
 
 from __future__ import annotations
@@ -46,42 +45,50 @@ PACED_METHODS = frozenset(
 )
 
 
-class EvenPacer:
-    """Admit sends evenly at ``rate`` per second, never more than ``rate`` in any second.
+# How late a release may be and still keep the next slot where it was: the event loop's usual
+# wake-up delay. A longer stall restarts the spacing from the actual release, so sends that fell
+# due during the stall do not go out together.
+SLACK = 0.0015
 
-    Slots lie on a fixed grid (wake-up latency does not add up and slow the pace); on top, the
-    actual admission times are kept for one second and a send waits while ``rate`` of them are
-    in the window, so a late wake-up cannot squeeze two slots together: this keeps one message
-    of headroom under Telegram's 30 for jitter between here and its server. During a 429 pause
-    nobody takes a slot, so the queue resumes at the pace instead of in a burst.
+
+class EvenPacer:
+    """Admit sends one by one, ``1/rate`` seconds apart, and never ``rate`` in one second.
+
+    Each slot follows the previous release; a release late by up to ``SLACK`` does not push the
+    later slots back (that delay would add up over a long burst and slow the pace). Any 31
+    consecutive sends at 29/s therefore span at least 1.03 s, which leaves some 30 ms for jitter
+    on the way to Telegram's 30-a-second window. During a 429 pause nobody takes a slot, so the
+    queue resumes at the pace instead of in a burst.
     """
 
     def __init__(self, rate: float, unpaused: asyncio.Event | None = None) -> None:
         self._interval = 1.0 / rate
+        self._slack = min(SLACK, self._interval / 4)
+        self._last = -self._interval
         self._window = max(1, int(rate))
-        self._next = 0.0
         self._admitted: deque[float] = deque()
         self._paused = unpaused
+        self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
-            if self._paused is not None:
-                await self._paused.wait()
-            now = loop.time()
-            slot = max(now, self._next)
-            self._next = slot + self._interval
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            now = await self._window_free(loop)
-            # A pause that began while this send waited for its slot: queue up again, or
-            # every send admitted meanwhile would go out together when the pause ends.
-            if self._paused is None or self._paused.is_set():
-                self._admitted.append(now)
-                return
+        async with self._lock:
+            while True:
+                if self._paused is not None:
+                    await self._paused.wait()
+                target = self._last + self._interval
+                now = loop.time()
+                if target > now:
+                    await asyncio.sleep(target - now)
+                now = await self._window_free(loop)
+                # A pause that began while this send waited: wait it out and take a new slot.
+                if self._paused is None or self._paused.is_set():
+                    self._last = max(target, now - self._slack)
+                    self._admitted.append(now)
+                    return
 
     async def _window_free(self, loop: asyncio.AbstractEventLoop) -> float:
-        """Wait (keeping the slot) until the last second holds fewer than ``rate`` sends."""
+        """Wait until the last second holds fewer than ``rate`` sends."""
         while True:
             now = loop.time()
             while self._admitted and self._admitted[0] <= now - 1.0:

@@ -1,8 +1,7 @@
 """Announcements: drafts and their versions, audiences resolved in SQL, and the outbox.
 
 Audiences by region or country read the introductions feature's ``profiles`` table, and
-audiences by session read the reminders feature's subscriptions; each is offered only when
-that table exists in the database, so this feature works whichever of them is installed.
+audiences by session the reminders feature's ``reminders`` (by the session number users see).
 """
 
 from __future__ import annotations
@@ -23,10 +22,6 @@ from bot.announcements import (
     Status,
 )
 from storage.database import Database
-
-# Tables the reminders feature may keep subscriptions in, with their session column.
-_SUBSCRIPTION_TABLES = ("reminders", "subscriptions", "reminder_subscriptions")
-_SESSION_COLUMNS = ("session_guid", "session_id", "session")
 
 
 def _time(value: str | None) -> datetime | None:
@@ -200,14 +195,11 @@ class Announcements:
                 (value.upper(),),
             )
         if audience.kind is AudienceKind.SESSION:
-            found = await self._subscription_table()
-            if found is None:
-                return " AND 0", ()
-            table, column = found
-            # Identifiers come from the fixed tuples above, never from input.
+            # The organiser names the session by the number users see; reminders key on guid.
             return (
-                f" AND p.user_id IN (SELECT user_id FROM {table} WHERE {column} = ?)",
-                (value,),
+                " AND p.user_id IN (SELECT r.user_id FROM reminders AS r"
+                " JOIN schedule_sessions AS s ON s.guid = r.session_guid WHERE s.id = ?)",
+                (value.strip().lstrip("#"),),
             )
         return "", ()
 
@@ -221,37 +213,15 @@ class Announcements:
         return int(row[0]) if row else 0
 
     async def audience_kinds(self) -> set[AudienceKind]:
-        """Return the participant audiences other features' tables make possible."""
-        kinds: set[AudienceKind] = set()
-        if await self._has_columns("profiles", ("user_id", "region", "country")):
-            kinds |= {AudienceKind.REGION, AudienceKind.COUNTRY}
-        if await self._subscription_table() is not None:
-            kinds.add(AudienceKind.SESSION)
-        return kinds
+        """Return the participant audiences beyond everyone and a language."""
+        return {AudienceKind.REGION, AudienceKind.COUNTRY, AudienceKind.SESSION}
 
     async def regions(self) -> list[str]:
-        """Return the regions participants' profiles name, if profiles exist."""
-        if not await self._has_columns("profiles", ("region",)):
-            return []
+        """Return the regions participants' profiles name."""
         async with self._db.conn.execute(
             "SELECT DISTINCT region FROM profiles ORDER BY region"
         ) as cursor:
             return [row[0] async for row in cursor]
-
-    async def _has_columns(self, table: str, columns: tuple[str, ...]) -> bool:
-        async with self._db.conn.execute(
-            "SELECT name FROM pragma_table_info(?)", (table,)
-        ) as cursor:
-            present = {row[0] async for row in cursor}
-        return set(columns) <= present
-
-    async def _subscription_table(self) -> tuple[str, str] | None:
-        # Looked up each time (a cheap pragma): the table appears when its migration runs.
-        for table in _SUBSCRIPTION_TABLES:
-            for column in _SESSION_COLUMNS:
-                if await self._has_columns(table, ("user_id", column)):
-                    return table, column
-        return None
 
     async def pending(self, announcement_id: int) -> list[tuple[int, str]]:
         """Return the recipients still to send to, as (chat id, language), in a stable order."""

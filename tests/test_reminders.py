@@ -14,7 +14,6 @@ from bot.errors import DomainError
 from bot.i18n import translator
 from bot.models import UserSeen
 from bot.reminders import render
-from bot.reminders.dispatch import Pacer
 from bot.reminders.model import State
 from bot.reminders.programme import FixedProgramme
 from bot.reminders.render import AgendaItem
@@ -233,20 +232,3 @@ async def test_calendar_has_the_agenda_with_alarms_at_the_lead_time(service: Rem
     data = (await service.calendar(1, name="Forum", language="en") or b"").decode()
     assert data.count("BEGIN:VEVENT") == 2 and data.count("TRIGGER:-PT15M") == 2
     assert f"UID:{OPENING.guid}" in data
-
-
-async def test_pacer_spaces_calls_from_the_actual_release() -> None:
-    now = [0.0]
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(round(seconds, 3))
-        now[0] += seconds
-
-    pacer = Pacer(10, now=lambda: now[0], sleep=sleep)
-    await pacer.wait()
-    await pacer.wait()
-    now[0] += 5  # a stall: the next call must not be followed by a burst
-    await pacer.wait()
-    await pacer.wait()
-    assert waits == [0.1, 0.098]

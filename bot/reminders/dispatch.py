@@ -3,16 +3,12 @@
 One round (``Dispatcher.run``) is started by a periodic job and once at start. Personal
 reminders go claim → send → record, one claim batch at a time, so a crash leaves at most one
 batch in 'sending' (see ``ReminderStore.recover_in_flight`` for what happens to them). Sends are
-spaced evenly at the configured rate: PTB's limiter lets a burst of a whole second's budget
-through after an idle spell, which Telegram's sliding one-second window answers with 429.
+paced by the application's rate limiter (``bot.ratelimit``), shared with every other send.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -27,49 +23,6 @@ from bot.reminders.model import ClaimedNotice, State
 from bot.reminders.service import Decision, Reminders
 
 logger = logging.getLogger(__name__)
-
-
-SLACK = 0.0015
-# Bulk sends take this share of the configured rate: the rest is left to interactive replies
-# sharing the same budget, and widens the margin for jitter on the way to Telegram (to ~65 ms
-# at 29/s); without it a loaded machine let bursts arrive as 429s.
-BULK_SHARE = 0.97
-
-
-class Pacer:
-    """Space calls ``1/rate`` seconds apart, never in bursts.
-
-    Each slot follows the previous one; a call released late by up to ``SLACK`` seconds (the
-    event loop's usual wake-up delay) does not push the later slots back, or that delay would
-    add up over a long burst. A longer stall restarts the spacing from the actual release, so
-    the calls that fell due during the stall do not go out at once. Any 31 consecutive calls
-    therefore span at least ``30/rate - SLACK`` seconds: 1.033 s at 29/s, so Telegram's
-    30-a-second window is kept with some 30 ms to spare for jitter on the way. (Measured: a
-    catch-up of a quarter interval let jitter through as 429s on a busy machine.)
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        *,
-        now: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._interval = 1.0 / rate
-        self._slack = min(SLACK, self._interval / 4)
-        self._now = now
-        self._sleep = sleep
-        self._slot = -self._interval
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        """Wait for the next free slot."""
-        async with self._lock:
-            target = self._slot + self._interval
-            wait = target - self._now()
-            if wait > 0:
-                await self._sleep(wait)
-            self._slot = max(target, self._now() - self._slack)
 
 
 @dataclass
@@ -97,7 +50,6 @@ class Dispatcher:
         self.reminders = reminders
         self.outbound = outbound
         self.config = config
-        self.pacer = Pacer(config.telegram.messages_per_second * BULK_SHARE)
 
     async def run(self, bot: Bot) -> Report | None:
         """Send what is due; None when a round is already under way."""
@@ -117,7 +69,6 @@ class Dispatcher:
     async def _send(
         self, bot: Bot, chat_id: int, text: str, rows: render.Rows | None = None
     ) -> Message:
-        await self.pacer.wait()
         return await bot.send_message(
             chat_id=chat_id, text=text, reply_markup=markup(rows) if rows else None
         )

@@ -21,6 +21,7 @@ from bot.config import (
     StorageConfig,
     TelegramConfig,
 )
+from tests.e2e.harness import ROOT
 from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimChat, SimMessage, SimUser
 
 START = datetime(2027, 3, 16, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
@@ -107,7 +108,9 @@ async def make_world(tmp_path: Path) -> AsyncIterator[WorldFactory]:
         fake.set_bot_admin(channel, can_post_messages=True)
         settings = Config(
             telegram=TelegramConfig(api_base_url=fake.base_url, set_commands=False),
-            event=EventConfig(name="Forum", timezone="Europe/Berlin"),
+            event=EventConfig(
+                name="Forum", timezone="Europe/Berlin", schedule=ROOT / "schedule.example.json"
+            ),
             roles=RolesConfig(organisers=[organiser.id]),
             storage=StorageConfig(database=tmp_path / "bot.sqlite3"),
             chats=ChatsConfig(community=group.id, announcements=channel.id),
@@ -253,16 +256,16 @@ async def test_region_country_and_session_audiences_use_the_other_features_table
 ) -> None:
     world = await make_world(languages=("en", "en", "en"))
     db = runtime_of(world.app).db.conn
-    # Profiles come from the introductions feature's table; reminders are not merged yet, so
-    # their subscriptions are stood in for by a table of the shape this feature looks for.
-    await db.execute("CREATE TABLE reminders (user_id INTEGER, session_guid TEXT)")
+    # Profiles come from the introductions feature; subscriptions from the reminders feature.
     p0, p1, p2 = world.people
     await db.executemany(
         "INSERT INTO profiles (user_id, display_name, country, region, created_at, updated_at)"
         " VALUES (?, 'P', ?, ?, '2027-03-16', '2027-03-16')",
         [(p0.id, "KE", "africa"), (p1.id, "DE", "europe"), (p2.id, "NG", "africa")],
     )
-    await db.executemany("INSERT INTO reminders VALUES (?, ?)", [(p1.id, "s12"), (p2.id, "s12")])
+    for person in (p1, p2):
+        await person.send("/remind 12")
+    await world.settle()
 
     async def announce(text: str, choose: Callable[[SimMessage], Awaitable[None]]) -> None:
         control = await world.compose(f"/announce {text}")
@@ -287,7 +290,7 @@ async def test_region_country_and_session_audiences_use_the_other_features_table
     control = await world.compose("/announce To session 12")
     await world.press("Audience", control)
     await world.press("Subscribers of a session…", control)
-    await world.organiser.send("s12")
+    await world.organiser.send("12")
     await world.settle()
     await world.press("Confirm")
     await world.sent_all()
