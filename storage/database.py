@@ -1,9 +1,9 @@
 """The one SQLite database: a single aiosqlite connection, WAL, foreign keys and migrations.
 
 Migrations are the files ``storage/migrations/NNNN_name.sql``, applied in order and recorded in
-``PRAGMA user_version`` (the number of the last one applied); they are append-only. Numbers are
-assigned per feature in advance, so a gap (a feature not merged yet) is allowed, a duplicate is
-not. A database written by newer code is refused.
+``PRAGMA user_version`` (the number of the last one applied); they are append-only and
+numbered 1..N without gaps, so a database at version k has exactly the first k applied. A
+database written by newer code is refused.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    if len(set(versions)) != len(versions) or (versions and versions[0] < 1):
-        raise RuntimeError(f"migrations must have distinct numbers from 1 up, found {versions}")
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {versions}")
     return found
 
 
