@@ -86,7 +86,8 @@ class ScheduleService:
                     "schedule %s not loaded, keeping the stored one:\n%s", self.source, error
                 )
             else:
-                changes = await self.store.replace_programme(programme, self.clock())
+                # Through replace(), so reminders follow a file edited while the bot was down.
+                changes = await self.replace(programme)
                 logger.info(
                     "schedule %s loaded: %d sessions (%d added, %d removed, %d changed)",
                     self.source,
