@@ -44,6 +44,8 @@ class Delivery:
     outcome: Outcome
     message_id: int | None = None
     error: str | None = None
+    # True when only transient errors (timeouts, 5xx, 429) stopped it: worth another try later.
+    retryable: bool = False
 
 
 class Outbound:
@@ -66,7 +68,10 @@ class Outbound:
 
     async def deliver(self, chat_id: int, send: Callable[[], Awaitable[Message]]) -> Delivery:
         """Run ``send`` for one recipient until it succeeds or fails for good."""
+        wait = 0.0
         for attempt in range(1, self._max_attempts + 1):
+            if attempt > 1:
+                await self._sleep(wait)
             try:
                 message = await send()
             except Forbidden as error:
@@ -77,7 +82,7 @@ class Outbound:
                 # PTB's limiter already retried; wait the whole pause out before trying again.
                 pause = error.retry_after
                 seconds = pause.total_seconds() if isinstance(pause, timedelta) else float(pause)
-                await self._sleep(seconds + 0.1)
+                wait = seconds + 0.1
             except ChatMigrated as error:
                 return Delivery(chat_id, Outcome.FAILED, error=error.message)
             except BadRequest as error:
@@ -86,10 +91,12 @@ class Outbound:
                 # A timed-out send may have reached Telegram: a retry can duplicate it, which is
                 # the price of not losing it.
                 logger.info("send to %s failed (attempt %d): %s", chat_id, attempt, error)
-                await self._sleep(self._backoff * 2 ** (attempt - 1))
+                wait = self._backoff * 2 ** (attempt - 1)
             else:
                 return Delivery(chat_id, Outcome.SENT, message_id=message.message_id)
-        return Delivery(chat_id, Outcome.FAILED, error="gave up after repeated errors")
+        return Delivery(
+            chat_id, Outcome.FAILED, error="gave up after repeated errors", retryable=True
+        )
 
     async def deliver_all(
         self,

@@ -107,9 +107,7 @@ class Dispatcher:
             if delivery.outcome is Outcome.SENT:
                 report.sent += 1
                 await store.finish([(*key, State.SENT, "late" if decision.late else None)])
-            elif delivery.outcome is Outcome.FAILED and (delivery.error or "").startswith(
-                "gave up"
-            ):
+            elif delivery.retryable:
                 # Transient errors outlasted the retries: try again next round (until the
                 # session starts), rather than lose it.
                 report.retry += 1
