@@ -41,3 +41,14 @@ async def test_file_edited_while_down_moves_reminders_and_notifies_once(
 
 def _touch(path: Path, at: float) -> None:
     os.utime(path, (at, at))
+
+
+async def test_remind_me_on_a_session_card_subscribes(make_bot: MakeBot) -> None:
+    bot = await make_bot()
+    user = bot.user("Zoë", language="de")
+    card = await bot.ask(user, "/session 2")
+    assert "Eröffnungsplenum" in card.text
+    await user.click(card.button_labels[0], card)
+    await bot.settle()
+    agenda = await bot.ask(user, "/agenda")
+    assert "Eröffnungsplenum" in agenda.text
