@@ -147,8 +147,13 @@ class Flow:
             await query.answer(context.tr("This button is no longer valid."))
             return
         context.runtime.announcements.require_organiser(user.id)
+        try:
+            await self._act(update, context, action, announcement_id)
+        except DomainError as error:
+            # Answered here: a press is answered once, and the reason belongs in its alert.
+            await query.answer(error.render(context.tr)[:200], show_alert=True)
+            return
         await query.answer()
-        await self._act(update, context, action, announcement_id)
 
     async def _act(
         self, update: Update, context: ForumContext, action: Action, announcement_id: int

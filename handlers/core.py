@@ -42,8 +42,12 @@ async def remember_user(update: Update, context: ForumContext) -> None:
     runtime = context.runtime
     allowed, warn = runtime.flood_guard.check(user.id)
     if not allowed:
-        if warn and update.effective_chat and update.effective_chat.type == "private":
-            await reply(update, context.tr("You are sending too fast; I'll answer again shortly."))
+        too_fast = context.tr("You are sending too fast; I'll answer again shortly.")
+        if update.callback_query is not None:
+            # Answered anyway, or the button's spinner would hang on the user's screen.
+            await update.callback_query.answer(too_fast)
+        elif warn and update.effective_chat and update.effective_chat.type == "private":
+            await reply(update, too_fast)
         raise ApplicationHandlerStop
     seen = UserSeen(
         user_id=user.id,

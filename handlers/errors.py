@@ -7,7 +7,7 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import ForumContext
 from bot.errors import DomainError
@@ -41,9 +41,13 @@ async def _tell_user(update: object, context: ForumContext, text: str) -> None:
         return
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
-        elif update.effective_message is not None:
-            await update.effective_message.reply_text(text)
+            try:
+                await update.callback_query.answer(text[:200], show_alert=True)
+                return
+            except BadRequest:
+                pass  # already answered before the error: say it in the chat instead
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         logger.warning("could not tell the user about an error", exc_info=True)
 
