@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,15 @@ def test_illustrative_example_loads(example: Programme) -> None:
     assert 30 <= len(example.sessions) <= 40
     assert len(example.rooms) == 4
     assert any(s.title_in("de") == "Mittagspause" for s in example.sessions)
+
+
+@pytest.mark.parametrize(
+    "name", ["schedule-template.csv", "schedule-template.de.csv", "schedule-template.toml"]
+)
+def test_shipped_templates_load(name: str) -> None:
+    path = Path(__file__).resolve().parent.parent.parent / "examples" / name
+    programme = load_programme(path, timezone="Europe/Berlin")
+    opening = programme.session_by_id("1")
+    assert opening is not None
+    assert opening.speakers == ("Dr. Ana Souza", "Klaus Müller")
+    assert opening.start.isoformat() == "2027-03-16T08:30:00+00:00"
