@@ -105,6 +105,8 @@ def _add_handlers(application: ForumApplication) -> None:
         schedule.handlers(),
         intros.handlers(runtime_of(application).intros.conversing),
         reminders.handlers(),
+        # Last in group 0: only what no feature took (unknown commands, stickers, voice).
+        core.fallbacks(),
     ):
         application.add_handlers(module_handlers)
     # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.

@@ -10,7 +10,9 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
 
 from bot import callbacks
@@ -216,6 +218,41 @@ async def track_block(update: Update, context: ForumContext) -> None:
         await participants.mark_blocked(change.chat.id)
     else:
         await participants.mark_active(change.chat.id)
+
+
+async def unknown_command(update: Update, context: ForumContext) -> None:
+    """Say that a private command is unknown, and where to look."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split(maxsplit=1)[0][:40]
+    await reply(
+        update,
+        context.tr("I don't know the command {command}. Send /help to see what I can do.").format(
+            command=escape(command)
+        ),
+    )
+
+
+async def not_text(update: Update, context: ForumContext) -> None:
+    """Answer a sticker, voice note or photo that no feature was waiting for."""
+    await reply(
+        update,
+        context.tr(
+            "I can only read text. Ask me about the programme, for example "
+            "<i>what's on now?</i>, or send /help."
+        ),
+    )
+
+
+def fallbacks() -> list[Handler]:
+    """Return the handlers for private messages nothing else took (last in group 0)."""
+    return [
+        MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
+        MessageHandler(
+            PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, not_text
+        ),
+    ]
 
 
 def middleware() -> list[Handler]:

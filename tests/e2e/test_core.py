@@ -191,3 +191,24 @@ async def test_staff_menus_include_their_commands(make_bot: MakeBot) -> None:
     bot = await make_bot(organisers=[4242])
     scopes = [scope for scope, _ in bot.fake.commands]
     assert any("4242" in str(scope) for scope in scopes)
+
+
+async def test_unknown_command_and_non_text_get_a_hint(bot: BotHarness) -> None:
+    user = bot.user("Ngozi", language="fr")
+    reply = await bot.ask(user, "/frobnicate <now>")
+    assert reply.text.startswith("Je ne connais pas la commande /frobnicate")
+    sticker = {
+        "file_id": "sticker-1",
+        "file_unique_id": "u-sticker-1",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    message = user.chat.add_message(user, extra={"sticker": sticker})
+    bot.fake.inject_update({"message": message.to_api()})
+    hint = await user.next_message()
+    assert hint.text.startswith("Je ne lis que du texte")
+    reply = await bot.ask(user, "/help")
+    assert "Ce que je sais faire" in reply.text
