@@ -8,8 +8,10 @@ from typing import Any, TypeAlias
 from telegram import (
     BotCommand,
     BotCommandScope,
+    BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
+    BotCommandScopeChatAdministrators,
     LinkPreviewOptions,
 )
 from telegram.constants import ParseMode
@@ -143,14 +145,24 @@ async def _set_command_menus(application: ForumApplication, config: Config) -> N
     """Register the command menus per language and, for staff, per chat."""
     bot = application.bot
 
-    def menu(roles: set[Role], language: str) -> list[BotCommand]:
+    def menu(roles: set[Role], language: str, *, in_group: bool = False) -> list[BotCommand]:
         tr = translator(language)
-        return [BotCommand(c.name, tr(c.description)[:256]) for c in commands_for(roles)]
+        return [
+            BotCommand(c.name, tr(c.description)[:256])
+            for c in commands_for(roles, in_group=in_group)
+        ]
 
     calls: list[tuple[list[BotCommand], BotCommandScope | None, str | None]] = [
         (menu(set(), "en"), None, None)
     ]
     calls += [(menu(set(), lang), BotCommandScopeAllPrivateChats(), lang) for lang in LANGUAGES]
+    for lang in (None, *LANGUAGES):
+        calls.append(
+            (menu(set(), lang or "en", in_group=True), BotCommandScopeAllGroupChats(), lang)
+        )
+        if config.chats.community is not None:
+            admins = BotCommandScopeChatAdministrators(chat_id=config.chats.community)
+            calls.append((menu({Role.MODERATOR}, lang or "en", in_group=True), admins, lang))
     staff: dict[int, set[Role]] = {}
     for user_id in config.roles.organisers:
         staff.setdefault(user_id, set()).add(Role.ORGANISER)

@@ -212,3 +212,19 @@ async def test_unknown_command_and_non_text_get_a_hint(bot: BotHarness) -> None:
     assert hint.text.startswith("Je ne lis que du texte")
     reply = await bot.ask(user, "/help")
     assert "Ce que je sais faire" in reply.text
+
+
+async def test_group_and_admin_menus_hold_the_group_commands(make_bot: MakeBot) -> None:
+    bot = await make_bot(chats={"community": -1001234})
+    menus = {
+        (scope, lang): [c["command"] for c in cmds]
+        for (scope, lang), cmds in bot.fake.commands.items()
+    }
+    group = next(
+        v for (scope, lang), v in menus.items() if "all_group_chats" in scope and lang == "de"
+    )
+    admins = next(
+        v for (scope, lang), v in menus.items() if "chat_administrators" in scope and lang == "de"
+    )
+    assert "rules" in group and "warn" not in group and "timezone" not in group
+    assert "warn" in admins and "ban" in admins
