@@ -116,7 +116,8 @@ async def test_crashing_handler_leaves_the_bot_answering(bot: BotHarness) -> Non
     async def explode(update: Update, context: object) -> None:
         raise RuntimeError("boom")
 
-    bot.application.add_handler(CommandHandler("explode", explode))
+    # First in group 0, ahead of the fallback that answers unknown commands.
+    bot.application.handlers[0].insert(0, CommandHandler("explode", explode))
     user = bot.user("Ada")
     apology = await bot.ask(user, "/explode")
     assert "something went wrong" in apology.text
@@ -167,7 +168,8 @@ async def test_crash_is_reported_to_the_modlog_chat(make_bot: MakeBot) -> None:
     async def explode(update: Update, context: object) -> None:
         raise RuntimeError("boom <&>")
 
-    bot.application.add_handler(CommandHandler("explode", explode))
+    # First in group 0, ahead of the fallback that answers unknown commands.
+    bot.application.handlers[0].insert(0, CommandHandler("explode", explode))
     user = bot.user("Ada")
     await bot.ask(user, "/explode")
     report = await modlog.next_message()
