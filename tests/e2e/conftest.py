@@ -32,13 +32,24 @@ async def fake(clock: TestClock) -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
+def database(tmp_path: Path) -> Path:
+    """The bot's database file, shared by every bot a test starts (and by its set-up)."""
+    return tmp_path / "bot.sqlite3"
+
+
+@pytest.fixture
 async def make_bot(
     fake: FakeTelegram,
     clock: TestClock,
     tmp_path: Path,
+    database: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> AsyncIterator[MakeBot]:
-    """Start bots on demand; each is stopped at the end and the logs checked for the token."""
+    """Start bots on demand; each is stopped at the end and the logs checked for the token.
+
+    ``settings`` adds keys to the config's sections or adds sections (``{"moderation": {...}}``);
+    ``extra`` is raw TOML appended to the file.
+    """
     caplog.set_level(logging.DEBUG)
     harnesses: list[BotHarness] = []
 
@@ -49,17 +60,19 @@ async def make_bot(
         chats: dict[str, int] | None = None,
         schedule: Path | None = ROOT / "schedule.example.json",
         extra: str = "",
+        settings: dict[str, dict[str, Any]] | None = None,
     ) -> BotHarness:
         path = tmp_path / f"config{len(harnesses)}.toml"
         path.write_text(
             config_text(
                 base_url=fake.base_url,
-                database=tmp_path / "bot.sqlite3",
+                database=database,
                 schedule=schedule if schedule and schedule.exists() else None,
                 organisers=organisers or [],
                 moderators=moderators or [],
                 chats=chats or {},
                 extra=extra,
+                settings=settings,
             ),
             encoding="utf-8",
         )

@@ -8,6 +8,7 @@ processed, and ``restart()`` to stop the bot and start a new one on the same dat
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,22 @@ class TestClock:
         self.now = moment
 
 
+def toml_value(value: Any) -> str:
+    """Render a Python value as a TOML value (strings, numbers, booleans, paths, lists, tables)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str | Path):
+        return json.dumps(str(value))
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{json.dumps(str(k))} = {toml_value(v)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
+    raise TypeError(f"no TOML form for {value!r}")
+
+
 def config_text(
     *,
     base_url: str,
@@ -58,22 +75,29 @@ def config_text(
     moderators: list[int],
     chats: dict[str, int],
     extra: str,
+    settings: dict[str, dict[str, Any]] | None = None,
 ) -> str:
-    """Render a configuration file for a test bot."""
-    lines = [
-        "[telegram]",
-        f'api_base_url = "{base_url}"',
-        "poll_timeout_seconds = 1",
-        "messages_per_second = 1000",
-        "[event]",
-        'name = "Bonn Forum <Test> & Friends"',
-        'timezone = "Europe/Berlin"',
-    ]
+    """Render a configuration file for a test bot; ``settings`` adds to or overrides sections."""
+    sections: dict[str, dict[str, Any]] = {
+        "telegram": {
+            "api_base_url": base_url,
+            "poll_timeout_seconds": 1,
+            "messages_per_second": 1000,
+        },
+        "event": {"name": "Bonn Forum <Test> & Friends", "timezone": "Europe/Berlin"},
+        "chats": dict(chats),
+        "roles": {"organisers": organisers, "moderators": moderators},
+        "storage": {"database": database},
+        "reminders": {"default_lead_minutes": 10},
+    }
     if schedule is not None:
-        lines.append(f'schedule = "{schedule}"')
-    lines += ["[chats]"] + [f"{key} = {value}" for key, value in chats.items()]
-    lines += ["[roles]", f"organisers = {organisers}", f"moderators = {moderators}"]
-    lines += ["[storage]", f'database = "{database}"', "[reminders]", "default_lead_minutes = 10"]
+        sections["event"]["schedule"] = schedule
+    for name, values in (settings or {}).items():
+        sections.setdefault(name, {}).update(values)
+    lines: list[str] = []
+    for name, values in sections.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
     return "\n".join(lines) + "\n" + extra
 
 
@@ -113,6 +137,9 @@ class BotHarness:
         await app.start()
         assert app.updater is not None
         self._delivered_before = len(self.fake.delivered)
+        # The first poll (which sets allowed_updates) may come after a test's first update, so
+        # the fake is told up front what the bot will ask for (chat_member updates among them).
+        self.fake.set_allowed_updates(list(Update.ALL_TYPES))
         await app.updater.start_polling(
             poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
         )
@@ -142,13 +169,25 @@ class BotHarness:
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until every update injected so far has been fetched and fully processed."""
 
+        processor = processor_of(self.application)
+
+        def fetched() -> bool:
+            pending = {u["update_id"] for u in self.fake.pending_updates}
+            return pending <= set(self.fake.delivered)
+
+        def delivered() -> int:
+            return len(set(self.fake.delivered[self._delivered_before :]))
+
         async def wait() -> None:
-            while self.fake.pending_updates and not set(
-                u["update_id"] for u in self.fake.pending_updates
-            ) <= set(self.fake.delivered):
-                await asyncio.sleep(0.002)
-            delivered = len(set(self.fake.delivered[self._delivered_before :]))
-            await processor_of(self.application).wait_finished(delivered)
+            while True:
+                while not fetched():
+                    await asyncio.sleep(0.002)
+                count = delivered()
+                await processor.wait_finished(count)
+                # A handler's own calls may add updates (restrictChatMember → chat_member) that
+                # finish before it does; so the count is only trusted once nothing new came.
+                if fetched() and delivered() == count:
+                    return
 
         await asyncio.wait_for(wait(), timeout)
 

@@ -2,32 +2,35 @@
 
 A moderator, a newcomer and ordinary members act in a supergroup where the bot is an admin;
 the tests check what Telegram received (restrictChatMember, banChatMember, unbanChatMember,
-deleteMessage) and what people read. Time is the fake's manual clock, shared with the bot.
+deleteMessage) and what people read. Time is the harness's clock, shared by bot and fake.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
-from telegram import Update
 
-from bot.app import ForumApplication, build_application, processor_of
-from bot.config import Config
 from handlers.moderation import SWEEP_JOB
-from tests.fakeapi import TEST_TOKEN, FakeTelegram, ManualClock, SimChat, SimUser
+from tests.e2e.conftest import MakeBot
+from tests.e2e.harness import BotHarness, TestClock
+from tests.fakeapi import FakeTelegram, SimChat, SimUser
 from tests.fakeapi.world import Member
 
-os.environ.setdefault("PTB_TIMEDELTA", "1")
-
 MOD_ID = 500_001
+
+SETTINGS: dict[str, dict[str, Any]] = {
+    "telegram": {"set_commands": False, "group_messages_per_minute": 60},
+    "moderation": {
+        "welcome_timeout_minutes": 10,
+        "warn_ladder": {2: "mute 24h", 3: "ban"},
+        "flood_messages": 5,
+        "flood_seconds": 10,
+        "flood_mute": "1h",
+        "newcomer_no_links_hours": 24,
+    },
+}
 
 
 @dataclass
@@ -35,25 +38,15 @@ class World:
     """The fake, the running bot, the community group, its modlog and its moderator."""
 
     fake: FakeTelegram
-    clock: ManualClock
-    app: ForumApplication
+    clock: TestClock
+    bot: BotHarness
     group: SimChat
     modlog: SimChat
     moderator: SimUser
 
     async def settle(self) -> None:
         """Wait until every injected update has been processed."""
-        processor = processor_of(self.app)
-        for _ in range(500):
-            delivered = len(set(self.fake.delivered))
-            if not self.fake.pending_updates and processor.finished >= delivered:
-                await asyncio.sleep(0.01)
-                if not self.fake.pending_updates and processor.finished >= len(
-                    set(self.fake.delivered)
-                ):
-                    return
-            await asyncio.sleep(0.01)
-        raise AssertionError("the bot did not settle")
+        await self.bot.settle()
 
     def member(self, name: str, **kwargs: Any) -> SimUser:
         """Create a user who is already a member of the group."""
@@ -69,67 +62,34 @@ class World:
         """Return the texts the bot has sent to a chat (deleted ones too)."""
         return [m.text or "" for m in chat.bot_messages]
 
-
-def _config(tmp_path: Path, fake: FakeTelegram, group: SimChat, modlog: SimChat) -> Config:
-    return Config(
-        event={"name": "Test forum"},
-        telegram={
-            "api_base_url": fake.base_url,
-            "set_commands": False,
-            "group_messages_per_minute": 60,
-            "messages_per_second": 1000,
-        },
-        chats={"community": group.id, "modlog": modlog.id},
-        roles={"moderators": [MOD_ID]},
-        storage={"database": tmp_path / "bot.sqlite3"},
-        moderation={
-            "welcome_timeout_minutes": 10,
-            "warn_ladder": {2: "mute 24h", 3: "ban"},
-            "flood_messages": 5,
-            "flood_seconds": 10,
-            "flood_mute": "1h",
-            "newcomer_no_links_hours": 24,
-        },
-    )
+    def now(self) -> int:
+        """Return the shared clock in unix seconds, as Telegram's until_date counts."""
+        return int(self.clock.timestamp())
 
 
-@pytest_asyncio.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+@pytest.fixture
+async def world(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> World:
     """Run the bot against a fake where it administers the community group."""
-    clock = ManualClock()
-    fake = FakeTelegram(clock=clock)
-    await fake.start()
     group = fake.add_group("Community")
     modlog = fake.add_group("Modlog", type="group")
     modlog.bot_status = "member"
     fake.set_bot_admin(group, can_restrict_members=True, can_delete_messages=True)
     moderator = fake.add_user("Mona", username="mona", user_id=MOD_ID)
     group.members[moderator.id] = Member("member")
-    config = _config(tmp_path, fake, group, modlog)
-    app = build_application(config, TEST_TOKEN, clock=lambda: datetime.fromtimestamp(clock(), UTC))
-    await app.initialize()
-    assert app.post_init is not None and app.post_shutdown is not None
-    await app.post_init(app)  # run_polling would call it; the test drives the steps itself
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
-    # The first poll (which sets allowed_updates) may come after a test's first update.
-    fake.set_allowed_updates(list(Update.ALL_TYPES))
-    try:
-        yield World(fake, clock, app, group, modlog, moderator)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
-        await fake.stop()
-    fake.assert_no_contract_violations()
+    bot = await make_bot(
+        moderators=[MOD_ID],
+        chats={"community": group.id, "modlog": modlog.id},
+        schedule=None,
+        settings=SETTINGS,
+    )
+    return World(fake, clock, bot, group, modlog, moderator)
 
 
 async def _sweep(world: World) -> None:
-    jobs = world.app.job_queue.get_jobs_by_name(SWEEP_JOB) if world.app.job_queue else ()
+    app = world.bot.application
+    jobs = app.job_queue.get_jobs_by_name(SWEEP_JOB) if app.job_queue else ()
     assert jobs, "the verification sweep is not scheduled"
-    await jobs[0].run(world.app)
+    await jobs[0].run(app)
     await world.settle()
 
 
@@ -173,11 +133,11 @@ async def test_unverified_newcomer_is_removed_after_the_timeout(world: World) ->
     await world.settle()
     welcome = world.group.bot_messages[-1]
 
-    world.clock.advance(9 * 60)
+    world.clock.advance(seconds=9 * 60)
     await _sweep(world)
     assert world.calls("banChatMember") == []
 
-    world.clock.advance(2 * 60)
+    world.clock.advance(seconds=2 * 60)
     await _sweep(world)
     ban = world.calls("banChatMember")
     unban = world.calls("unbanChatMember")
@@ -205,7 +165,7 @@ async def test_warn_ladder_mutes_then_bans(world: World) -> None:
     await world.settle()
     mute = world.calls("restrictChatMember")
     assert len(mute) == 1 and mute[0]["user_id"] == troll.id
-    assert mute[0]["until_date"] == int(world.clock()) + 24 * 3600
+    assert mute[0]["until_date"] == world.now() + 24 * 3600
     assert "muted until" in world.said(world.group)[-1]
 
     await world.moderator.send("/warns", chat=world.group, reply_to=spam)
@@ -246,7 +206,7 @@ async def test_commands_send_the_right_bot_api_calls(world: World) -> None:
     await world.settle()
     mute = world.calls("restrictChatMember")[-1]
     assert mute["user_id"] == member.id and not any(mute["permissions"].values())
-    assert mute["until_date"] == int(world.clock()) + 30 * 60
+    assert mute["until_date"] == world.now() + 30 * 60
 
     await world.moderator.send("/unmute", chat=world.group, reply_to=message)
     await world.settle()
@@ -329,14 +289,14 @@ async def test_flood_mutes_automatically_and_logs(world: World) -> None:
     for i in range(5):
         await flooder.send(f"spam {i}", chat=world.group)
         await calm.send(f"chat {i}", chat=world.group)
-        world.clock.advance(1)
+        world.clock.advance(seconds=1)
     await world.settle()
     assert world.calls("restrictChatMember") == []  # five in ten seconds is allowed
     await flooder.send("spam 5", chat=world.group)
     await world.settle()
     mute = world.calls("restrictChatMember")
     assert [c["user_id"] for c in mute] == [flooder.id]
-    assert mute[0]["until_date"] == int(world.clock()) + 3600
+    assert mute[0]["until_date"] == world.now() + 3600
     assert "flooding" in world.said(world.group)[-1]
     assert world.said(world.modlog)[-1].startswith("Muted for flooding")
 
@@ -367,7 +327,7 @@ async def test_newcomer_link_is_deleted_in_the_first_hours(world: World) -> None
     await world.settle()
     assert link.deleted
     assert "after 24 hours" in world.said(world.group)[-1]
-    world.clock.advance(25 * 3600)
+    world.clock.advance(seconds=25 * 3600)
     later = await newcomer.send("see https://ok.example", chat=world.group)
     await world.settle()
     assert not later.deleted
