@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-import pytest_asyncio
 
+from bot.reminders.dispatch import Report
+from tests.e2e.conftest import MakeBot
+from tests.e2e.harness import BotHarness, TestClock
 from tests.fakeapi import FakeTelegram, SimUser
 from tests.reminders_support import (
     OPENING,
     T0,
     WORKSHOP,
-    RunningBot,
-    SettableClock,
-    make_config,
     moved,
     programme,
-    start_bot,
     store_programme,
 )
 
@@ -27,45 +26,52 @@ DUE = OPENING.start - timedelta(minutes=10)  # the default lead time
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock()
+def clock() -> TestClock:
+    return TestClock(T0)
 
 
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    server.assert_no_contract_violations()
-    await server.stop()
-
-
-@pytest_asyncio.fixture
-async def bot(
-    fake: FakeTelegram, clock: SettableClock, tmp_path: Path
-) -> AsyncIterator[RunningBot]:
-    database = tmp_path / "bot.sqlite3"
+async def start_bot(
+    make_bot: MakeBot, database: Path, *, chats: dict[str, int] | None = None, **reminders: Any
+) -> BotHarness:
+    """Store the test programme, then start the bot with fast sends and no start-up menus."""
     await store_programme(database, programme())
-    running = start_bot(fake, make_config(fake, database), clock)
-    await running.start()
-    yield running
-    await running.stop()
+    settings: dict[str, dict[str, Any]] = {
+        "event": {"name": "Test <Forum>"},
+        "telegram": {"set_commands": False},
+        "reminders": {"dispatch_interval_seconds": 60, "group_morning_hour": -1, **reminders},
+    }
+    return await make_bot(chats=chats, schedule=None, settings=settings)
+
+
+@pytest.fixture
+async def bot(make_bot: MakeBot, database: Path) -> BotHarness:
+    return await start_bot(make_bot, database)
+
+
+async def dispatch(bot: BotHarness) -> Report:
+    """Run one dispatcher round now (waiting for a round the job started, if any)."""
+    for _ in range(500):
+        report = await bot.runtime.reminder_dispatch.run(bot.application.bot)
+        if report is not None:
+            return report
+        await asyncio.sleep(0.01)
+    raise AssertionError("the dispatcher stayed busy")
 
 
 class Conversation:
-    """A user and a count of updates sent, to wait for the bot to settle."""
+    """A user talking to the bot, waiting for it to settle after each step."""
 
-    def __init__(self, bot: RunningBot, user: SimUser) -> None:
+    def __init__(self, bot: BotHarness, user: SimUser) -> None:
         self.bot = bot
         self.user = user
 
     async def say(self, text: str) -> None:
         await self.user.send(text)
-        await self.bot.settle(self.bot.count_update())
+        await self.bot.settle()
 
     async def click(self, label: str) -> None:
         callback = await self.user.click(label)
-        await self.bot.settle(self.bot.count_update())
+        await self.bot.settle()
         assert callback.answered, f"{label!r} was never answered"
 
 
@@ -74,7 +80,7 @@ def reminders_in(user: SimUser) -> list[str]:
 
 
 async def test_subscriber_gets_one_reminder_on_time_in_language_and_zone(
-    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+    bot: BotHarness, fake: FakeTelegram, clock: TestClock
 ) -> None:
     user = fake.add_user("Ana", language_code="pt")
     ana = Conversation(bot, user)
@@ -84,11 +90,11 @@ async def test_subscriber_gets_one_reminder_on_time_in_language_and_zone(
     assert "Opening &lt;plenary&gt; &amp; welcome" in (user.last_message.html or "")
 
     clock.set(DUE - timedelta(seconds=1))
-    await bot.dispatch()
+    await dispatch(bot)
     assert reminders_in(user) == []
 
     clock.set(DUE)
-    report = await bot.dispatch()
+    report = await dispatch(bot)
     assert report.sent == 1
     [reminder] = reminders_in(user)
     assert "começa em 10 minutos" in reminder
@@ -99,12 +105,12 @@ async def test_subscriber_gets_one_reminder_on_time_in_language_and_zone(
     assert user.last_message.button_labels == ["Abrir sessão", "Parar lembretes desta sessão"]
 
     clock.set(DUE + timedelta(minutes=1))
-    await bot.dispatch()
+    await dispatch(bot)
     assert len(reminders_in(user)) == 1
 
 
 async def test_unsubscribed_user_gets_no_reminder(
-    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+    bot: BotHarness, fake: FakeTelegram, clock: TestClock
 ) -> None:
     user = fake.add_user("Bea")
     bea = Conversation(bot, user)
@@ -112,12 +118,12 @@ async def test_unsubscribed_user_gets_no_reminder(
     await bea.say("/unremind 12")
     assert "will not remind you" in (user.last_message.text or "")
     clock.set(DUE + timedelta(minutes=1))
-    report = await bot.dispatch()
+    report = await dispatch(bot)
     assert report.sent == 0 and reminders_in(user) == []
 
 
 async def test_changed_lead_time_takes_effect(
-    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+    bot: BotHarness, fake: FakeTelegram, clock: TestClock
 ) -> None:
     user = fake.add_user("Caio")
     caio = Conversation(bot, user)
@@ -127,16 +133,16 @@ async def test_changed_lead_time_takes_effect(
     assert "✓ 30 min" in user.last_message.button_labels
 
     clock.set(OPENING.start - timedelta(minutes=30, seconds=1))
-    await bot.dispatch()
+    await dispatch(bot)
     assert reminders_in(user) == []
     clock.set(OPENING.start - timedelta(minutes=30))
-    await bot.dispatch()
+    await dispatch(bot)
     [reminder] = reminders_in(user)
     assert "starts in 30 minutes" in reminder
 
 
 async def test_schedule_change_moves_the_reminder_and_notifies_once(
-    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+    bot: BotHarness, fake: FakeTelegram, clock: TestClock
 ) -> None:
     user = fake.add_user("Dora")
     dora = Conversation(bot, user)
@@ -145,37 +151,37 @@ async def test_schedule_change_moves_the_reminder_and_notifies_once(
     new = programme(later, WORKSHOP)
     diff = await bot.runtime.schedule.replace(new)  # tells the reminders' listener
     await bot.runtime.reminders.on_programme_changed(diff)  # a repeated call tells no more
-    report = await bot.dispatch()
+    report = await dispatch(bot)
     assert report.notices == 1
     notice = user.last_message.html or ""
     assert "has changed" in notice and "Room Sieg" in notice and "Plenary Hall" in notice
     assert "10:00" in notice
 
     clock.set(DUE)
-    await bot.dispatch()
+    await dispatch(bot)
     assert reminders_in(user) == []
     clock.set(later.start - timedelta(minutes=10))
-    await bot.dispatch()
+    await dispatch(bot)
     assert len(reminders_in(user)) == 1
     assert len([m for m in user.inbox if "has changed" in (m.text or "")]) == 1
 
 
 async def test_cancelled_session_is_told_and_never_reminded(
-    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+    bot: BotHarness, fake: FakeTelegram, clock: TestClock
 ) -> None:
     user = fake.add_user("Eli")
     await Conversation(bot, user).say("/remind 12")
     new = programme(WORKSHOP)
     await bot.runtime.schedule.replace(new)
-    await bot.dispatch()
+    await dispatch(bot)
     assert "was cancelled" in (user.last_message.text or "")
     clock.set(DUE)
-    await bot.dispatch()
+    await dispatch(bot)
     assert reminders_in(user) == []
 
 
 async def test_agenda_marks_overlaps_and_calendar_has_alarm(
-    bot: RunningBot, fake: FakeTelegram
+    bot: BotHarness, fake: FakeTelegram
 ) -> None:
     user = fake.add_user("Fay")
     fay = Conversation(bot, user)
@@ -194,14 +200,14 @@ async def test_agenda_marks_overlaps_and_calendar_has_alarm(
 
 
 async def test_stop_button_on_a_reminder_ends_reminders(
-    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+    bot: BotHarness, fake: FakeTelegram, clock: TestClock
 ) -> None:
     user = fake.add_user("Gil")
     gil = Conversation(bot, user)
     await gil.say("/remind 13")
     await gil.say("/remind 12")
     clock.set(DUE)
-    await bot.dispatch()
+    await dispatch(bot)
     await gil.click("Stop reminders for it")
     assert await bot.runtime.reminders.store.has(user.id, OPENING.guid) is False
     assert user.last_message.button_labels == ["Remind me"]
@@ -210,7 +216,7 @@ async def test_stop_button_on_a_reminder_ends_reminders(
 
 
 async def test_plenary_opt_in_and_unknown_session(
-    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+    bot: BotHarness, fake: FakeTelegram, clock: TestClock
 ) -> None:
     user = fake.add_user("Hal")
     hal = Conversation(bot, user)
@@ -219,37 +225,27 @@ async def test_plenary_opt_in_and_unknown_session(
     await hal.say("/settings")
     await hal.click("Remind me of every plenary")
     clock.set(DUE)
-    await bot.dispatch()
+    await dispatch(bot)
     assert len(reminders_in(user)) == 1
 
 
 async def test_group_gets_plenary_post_once(
-    fake: FakeTelegram, clock: SettableClock, tmp_path: Path
+    fake: FakeTelegram, clock: TestClock, make_bot: MakeBot, database: Path
 ) -> None:
     group = fake.add_group("Community")
-    database = tmp_path / "bot.sqlite3"
-    await store_programme(database, programme())
-    config = make_config(fake, database)
-    config = config.model_copy(
-        update={"chats": config.chats.model_copy(update={"community": group.id})}
-    )
-    running = start_bot(fake, config, clock)
-    await running.start()
-    try:
-        clock.set(OPENING.start - timedelta(minutes=11))
-        await running.dispatch()
-        assert group.bot_messages == []
-        clock.set(OPENING.start - timedelta(minutes=10))
-        await running.dispatch()
-        await running.dispatch()
-        assert len(group.bot_messages) == 1
-        assert "Opening &lt;plenary&gt;" in (group.bot_messages[0].html or "")
-    finally:
-        await running.stop()
+    running = await start_bot(make_bot, database, chats={"community": group.id})
+    clock.set(OPENING.start - timedelta(minutes=11))
+    await dispatch(running)
+    assert group.bot_messages == []
+    clock.set(OPENING.start - timedelta(minutes=10))
+    await dispatch(running)
+    await dispatch(running)
+    assert len(group.bot_messages) == 1
+    assert "Opening &lt;plenary&gt;" in (group.bot_messages[0].html or "")
 
 
 async def test_morning_digest_comes_once_at_the_chosen_hour(
-    bot: RunningBot, fake: FakeTelegram, clock: SettableClock
+    bot: BotHarness, fake: FakeTelegram, clock: TestClock
 ) -> None:
     user = fake.add_user("Ivo", language_code="de")
     ivo = Conversation(bot, user)
@@ -258,35 +254,27 @@ async def test_morning_digest_comes_once_at_the_chosen_hour(
     await ivo.click("☀️ 9:00")
     assert "Morgenübersicht: um 9:00 Uhr" in (user.last_message.text or "")
     clock.set(T0 + timedelta(minutes=59))  # 08:59 in Berlin
-    await bot.dispatch()
+    await dispatch(bot)
     assert not any("Guten Morgen" in (m.text or "") for m in user.inbox)
     clock.set(T0 + timedelta(hours=1))  # 09:00 in Berlin
-    await bot.dispatch()
-    await bot.dispatch()
+    await dispatch(bot)
+    await dispatch(bot)
     digests = [m.html or "" for m in user.inbox if "Guten Morgen" in (m.text or "")]
     assert len(digests) == 1 and "Room &lt;Rhein&gt;" in digests[0]
 
 
 async def test_group_gets_the_days_programme_in_the_morning(
-    fake: FakeTelegram, clock: SettableClock, tmp_path: Path
+    fake: FakeTelegram, clock: TestClock, make_bot: MakeBot, database: Path
 ) -> None:
     group = fake.add_group("Community")
-    database = tmp_path / "bot.sqlite3"
-    await store_programme(database, programme())
-    config = make_config(fake, database, group_morning_hour=8)
-    config = config.model_copy(
-        update={"chats": config.chats.model_copy(update={"community": group.id})}
-    )
     clock.set(T0 - timedelta(minutes=1))  # 07:59 in Berlin
-    running = start_bot(fake, config, clock)
-    await running.start()
-    try:
-        await running.dispatch()
-        assert group.bot_messages == []
-        clock.set(T0)
-        await running.dispatch()
-        await running.dispatch()
-        [post] = group.bot_messages
-        assert "Today's programme" in (post.text or "") and post.html and "Session 14" in post.html
-    finally:
-        await running.stop()
+    running = await start_bot(
+        make_bot, database, chats={"community": group.id}, group_morning_hour=8
+    )
+    await dispatch(running)
+    assert group.bot_messages == []
+    clock.set(T0)
+    await dispatch(running)
+    await dispatch(running)
+    [post] = group.bot_messages
+    assert "Today's programme" in (post.text or "") and post.html and "Session 14" in post.html
