@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.app import ForumApplication, build_application, processor_of, runtime_of
-from bot.config import (
-    AnnouncementsConfig,
-    ChatsConfig,
-    Config,
-    EventConfig,
-    RolesConfig,
-    StorageConfig,
-    TelegramConfig,
-)
-from tests.e2e.harness import ROOT
-from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimChat, SimMessage, SimUser
+from tests.e2e.conftest import MakeBot
+from tests.e2e.harness import ROOT, BotHarness, TestClock
+from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
 
 START = datetime(2027, 3, 16, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 
 
-class Clock:
-    """A settable tz-aware UTC clock for the bot."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock() -> TestClock:
+    return TestClock(START)
 
 
 @dataclass
@@ -42,8 +26,8 @@ class World:
     """The fake, the running bot and the people in it."""
 
     fake: FakeTelegram
-    app: ForumApplication
-    clock: Clock
+    bot: BotHarness
+    clock: TestClock
     organiser: SimUser
     people: list[SimUser]
     group: SimChat
@@ -51,18 +35,11 @@ class World:
 
     async def settle(self) -> None:
         """Wait until the bot has processed every update the fake delivered."""
-        processor = processor_of(self.app)
-
-        async def done() -> None:
-            # Polls state owned by the fake and PTB, which signal no event for it.
-            while self.fake.pending_updates or processor.finished < len(self.fake.delivered):
-                await asyncio.sleep(0.01)
-
-        await asyncio.wait_for(done(), timeout=10)
+        await self.bot.settle()
 
     async def sent_all(self) -> None:
         """Wait until every announcement being sent has finished."""
-        broadcast = runtime_of(self.app).broadcast
+        broadcast = self.bot.runtime.broadcast
         await asyncio.wait_for(_until(lambda: not broadcast._tasks), timeout=10)
 
     async def compose(self, text: str) -> SimMessage:
@@ -93,56 +70,38 @@ WorldFactory = Callable[..., Awaitable[World]]
 
 
 @pytest.fixture
-async def make_world(tmp_path: Path) -> AsyncIterator[WorldFactory]:
-    fake = FakeTelegram()
-    await fake.start()
-    apps: list[ForumApplication] = []
+def make_world(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> WorldFactory:
+    """Start the bot with an organiser, people speaking the given languages, a group, a channel."""
 
     async def build(
-        languages: tuple[str, ...] = ("en", "de", "fr"), concurrency: int = 32, **config: Any
+        languages: tuple[str, ...] = ("en", "de", "fr"), concurrency: int = 32
     ) -> World:
         organiser = fake.add_user("Olga", language_code="en")
         people = [fake.add_user(f"P{i}", language_code=lang) for i, lang in enumerate(languages)]
         group = fake.add_group("Community")
         channel = fake.add_channel("News")
         fake.set_bot_admin(channel, can_post_messages=True)
-        settings = Config(
-            telegram=TelegramConfig(api_base_url=fake.base_url, set_commands=False),
-            event=EventConfig(
-                name="Forum", timezone="Europe/Berlin", schedule=ROOT / "schedule.example.json"
-            ),
-            roles=RolesConfig(organisers=[organiser.id]),
-            storage=StorageConfig(database=tmp_path / "bot.sqlite3"),
-            chats=ChatsConfig(community=group.id, announcements=channel.id),
-            announcements=AnnouncementsConfig(
-                check_seconds=0.05, progress_seconds=0.5, concurrency=concurrency
-            ),
-            **config,
+        bot = await make_bot(
+            organisers=[organiser.id],
+            chats={"community": group.id, "announcements": channel.id},
+            schedule=ROOT / "schedule.example.json",
+            settings={
+                "telegram": {"set_commands": False},
+                "event": {"name": "Forum"},
+                "announcements": {
+                    "check_seconds": 0.05,
+                    "progress_seconds": 0.5,
+                    "concurrency": concurrency,
+                },
+            },
         )
-        clock = Clock(START)
-        app = build_application(settings, TEST_TOKEN, clock=clock)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        apps.append(app)
-        world = World(fake, app, clock, organiser, people, group, channel)
+        world = World(fake, bot, clock, organiser, people, group, channel)
         for person in [organiser, *people]:
             await person.send("/start")
         await world.settle()
         return world
 
-    yield build
-    for app in apps:
-        assert app.updater is not None
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
-    await fake.stop()
+    return build
 
 
 async def test_non_organiser_is_refused_and_nothing_is_created(make_world: WorldFactory) -> None:
@@ -151,7 +110,7 @@ async def test_non_organiser_is_refused_and_nothing_is_created(make_world: World
     await intruder.send("/announce Free pizza")
     await world.settle()
     assert "Only the organisers can send announcements." in texts(intruder)[-1]
-    assert await runtime_of(world.app).announcements.store.get(1) is None
+    assert await world.bot.runtime.announcements.store.get(1) is None
     assert all("pizza" not in t for p in world.people[1:] for t in texts(p))
 
 
@@ -217,7 +176,7 @@ async def test_forged_confirm_by_a_participant_does_nothing(make_world: WorldFac
     intruder = world.people[0]
     callback = await intruder.click_data(control, "ann:ok:1")
     await world.settle()
-    announcement = await runtime_of(world.app).announcements.store.get(1)
+    announcement = await world.bot.runtime.announcements.store.get(1)
     assert announcement is not None and announcement.status.value == "draft"
     assert all("Secret" not in texts(p) for p in world.people)
     assert callback.answered and "Only the organisers" in (callback.text or "")
@@ -255,7 +214,7 @@ async def test_region_country_and_session_audiences_use_the_other_features_table
     make_world: WorldFactory,
 ) -> None:
     world = await make_world(languages=("en", "en", "en"))
-    db = runtime_of(world.app).db.conn
+    db = world.bot.runtime.db.conn
     # Profiles come from the introductions feature; subscriptions from the reminders feature.
     p0, p1, p2 = world.people
     await db.executemany(
@@ -352,7 +311,7 @@ async def test_blocked_users_are_counted_skipped_and_return_with_start(
     await world.press("Confirm", control)
     await world.sent_all()
     assert "Delivered: 3 · blocked: 1 · failed: 0" in texts(world.organiser)[-1]
-    participant = await runtime_of(world.app).participants.get(blocker.id)
+    participant = await world.bot.runtime.participants.get(blocker.id)
     assert participant is not None and participant.is_blocked
 
     control = await world.compose("/announce Second")
@@ -376,7 +335,7 @@ async def test_announcement_in_progress_can_be_cancelled(make_world: WorldFactor
     await world.settle()
     await world.press("Cancel #1")
     await world.sent_all()
-    figures = await runtime_of(world.app).announcements.store.figures(1)
+    figures = await world.bot.runtime.announcements.store.figures(1)
     assert figures.sent >= 1 and figures.pending > 0
     everyone = [world.organiser, *world.people]
     assert sum("Slow news" in texts(p) for p in everyone) == figures.sent
