@@ -48,17 +48,28 @@ class World:
     people: list[SimUser]
     group: SimChat
     channel: SimChat
+    settings: Config
+    delivered_before: int = 0  # updates the fake delivered to earlier runs of the bot
 
     async def settle(self) -> None:
         """Wait until the bot has processed every update the fake delivered."""
         processor = processor_of(self.app)
 
+        def delivered() -> int:
+            return len(set(self.fake.delivered[self.delivered_before :]))
+
         async def done() -> None:
             # Polls state owned by the fake and PTB, which signal no event for it.
-            while self.fake.pending_updates or processor.finished < len(self.fake.delivered):
+            while self.fake.pending_updates or processor.finished < delivered():
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(done(), timeout=10)
+
+    async def restart(self) -> None:
+        """Shut the bot down as SIGTERM would and start a new one on the same database."""
+        await _shut_down(self.app)
+        self.delivered_before = len(self.fake.delivered)
+        self.app = await _launch(self.settings, self.clock)
 
     async def sent_all(self) -> None:
         """Wait until every announcement being sent has finished."""
@@ -75,6 +86,28 @@ class World:
         """Press a button as the organiser and let the bot finish with it."""
         await self.organiser.click(label, message)
         await self.settle()
+
+
+async def _launch(settings: Config, clock: Clock) -> ForumApplication:
+    app = build_application(settings, TEST_TOKEN, clock=clock)
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    return app
+
+
+async def _shut_down(app: ForumApplication) -> None:
+    assert app.updater is not None
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)
 
 
 async def _until(condition: Callable[[], bool]) -> None:
@@ -96,7 +129,7 @@ WorldFactory = Callable[..., Awaitable[World]]
 async def make_world(tmp_path: Path) -> AsyncIterator[WorldFactory]:
     fake = FakeTelegram()
     await fake.start()
-    apps: list[ForumApplication] = []
+    worlds: list[World] = []
 
     async def build(
         languages: tuple[str, ...] = ("en", "de", "fr"), concurrency: int = 32, **config: Any
@@ -120,28 +153,17 @@ async def make_world(tmp_path: Path) -> AsyncIterator[WorldFactory]:
             **config,
         )
         clock = Clock(START)
-        app = build_application(settings, TEST_TOKEN, clock=clock)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        apps.append(app)
-        world = World(fake, app, clock, organiser, people, group, channel)
+        app = await _launch(settings, clock)
+        world = World(fake, app, clock, organiser, people, group, channel, settings)
+        worlds.append(world)
         for person in [organiser, *people]:
             await person.send("/start")
         await world.settle()
         return world
 
     yield build
-    for app in apps:
-        assert app.updater is not None
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+    for world in worlds:
+        await _shut_down(world.app)
     await fake.stop()
 
 
@@ -201,6 +223,47 @@ async def test_edit_replaces_the_text_before_confirming(make_world: WorldFactory
     await world.sent_all()
     assert [texts(p)[-1] for p in world.people] == ["Lunch at 13"] * 3
     assert all("Lunch at 12" not in texts(p) for p in world.people)
+
+
+async def test_edit_pressed_before_a_restart_takes_the_text_sent_after_it(
+    make_world: WorldFactory,
+) -> None:
+    world = await make_world()
+    control = await world.compose("/announce Lunch at 12")
+    await world.press("Edit", control)
+    await world.restart()
+    before = len(world.organiser.chat.bot_messages)
+    await world.organiser.send("Lunch at <i>13</i>")
+    control = await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
+    await world.settle()
+    assert world.organiser.chat.bot_messages[before + 1].text == "Lunch at <i>13</i>"  # preview
+    assert "Announcement #1 (draft)" in (control.text or "")
+    store = runtime_of(world.app).announcements.store
+    announcement = await store.get(1)
+    assert (
+        announcement is not None and announcement.body_for("") == "Lunch at &lt;i&gt;13&lt;/i&gt;"
+    )
+    await world.organiser.send("Another thought")  # the prompt was answered: not a new body
+    await world.settle()
+    announcement = await store.get(1)
+    assert announcement is not None and "13" in announcement.body_for("")
+    await world.press("Confirm", control)
+    await world.sent_all()
+    assert [texts(p)[-1] for p in world.people] == ["Lunch at <i>13</i>"] * 3
+
+
+async def test_send_later_pressed_before_a_restart_takes_the_time_sent_after_it(
+    make_world: WorldFactory,
+) -> None:
+    world = await make_world()
+    control = await world.compose("/announce Good morning")
+    await world.press("Send later", control)
+    await world.restart()
+    before = len(world.organiser.chat.bot_messages)
+    await world.organiser.send("tomorrow 08:30")
+    control = await world.organiser.chat.wait_bot_message(before, timeout=5)
+    await world.settle()
+    assert "at 2027-03-17 08:30 (Europe/Berlin)" in (control.text or "")
 
 
 async def test_cancel_sends_nothing(make_world: WorldFactory) -> None:
