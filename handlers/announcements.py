@@ -15,6 +15,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -242,7 +243,16 @@ class Flow:
         awaited = await service.forget(user.id)
         if awaited is None:
             return
-        announcement_id, what = awaited
+        await self._use_input(update, context, *awaited)
+        # The message answered a prompt: the schedule's free-text search must not answer it too.
+        raise ApplicationHandlerStop
+
+    async def _use_input(
+        self, update: Update, context: ForumContext, announcement_id: int, what: str
+    ) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None  # checked by take_input
+        service = context.runtime.announcements
         text = (message.text or "").strip()
         if what in ("body",) or what.startswith("version:"):
             content = content_of(message, strip_command=False)

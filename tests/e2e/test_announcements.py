@@ -236,6 +236,8 @@ async def test_edit_pressed_before_a_restart_takes_the_text_sent_after_it(
     await world.organiser.send("Lunch at <i>13</i>")
     control = await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
     await world.settle()
+    # Exactly the preview and the draft: the schedule's free-text search kept out of it.
+    assert len(world.organiser.chat.bot_messages) == before + 3
     assert world.organiser.chat.bot_messages[before + 1].text == "Lunch at <i>13</i>"  # preview
     assert "Announcement #1 (draft)" in (control.text or "")
     store = runtime_of(world.app).announcements.store
