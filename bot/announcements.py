@@ -164,6 +164,14 @@ class AnnouncementStore(Protocol):
 
     async def regions(self) -> list[str]: ...
 
+    async def set_input(
+        self, user_id: int, announcement_id: int, what: str, now: datetime
+    ) -> None: ...
+
+    async def take_input(self, user_id: int) -> tuple[int, str] | None: ...
+
+    async def input_users(self) -> list[int]: ...
+
 
 class AnnouncementService:
     """The forum's rules for announcements: organisers only, drafts editable, times ahead."""
@@ -172,6 +180,26 @@ class AnnouncementService:
         self.store = store
         self._config = config
         self._clock = clock
+        # Organisers whose next message is awaited: the input filter consults this without a
+        # query. The database holds what each one is for; ``load_inputs`` refills this set
+        # from it at start, so a prompt survives a restart.
+        self.awaiting: set[int] = set()
+
+    async def load_inputs(self) -> None:
+        """Load which organisers' next message is awaited from the database."""
+        # Updated in place: the handlers' message filter holds this very set.
+        self.awaiting.clear()
+        self.awaiting.update(await self.store.input_users())
+
+    async def expect(self, user_id: int, announcement_id: int, what: str) -> None:
+        """Take the organiser's next message as ``what`` for the announcement."""
+        await self.store.set_input(user_id, announcement_id, what, self._clock())
+        self.awaiting.add(user_id)
+
+    async def forget(self, user_id: int) -> tuple[int, str] | None:
+        """Stop waiting for the organiser's input; return what was awaited."""
+        self.awaiting.discard(user_id)
+        return await self.store.take_input(user_id)
 
     def require_organiser(self, user_id: int) -> None:
         """Raise NotAllowedError unless the user is a configured organiser."""

@@ -102,7 +102,7 @@ def _add_handlers(application: ForumApplication) -> None:
     for module_handlers in (
         schedule.deep_links(),
         core.handlers(),
-        announcements.handlers(),
+        announcements.handlers(runtime_of(application).announcements.awaiting),
         moderation.handlers(),
         schedule.handlers(),
         intros.handlers(runtime_of(application).intros.conversing),

@@ -1,20 +1,21 @@
 """Organiser announcements: /announce to compose, preview and confirm; /announcements to review.
 
-The draft lives in the database; what the organiser is about to type (a new body, a language
-version, a send time, a country or session) is remembered per organiser in memory, with a
-``filters.User`` that lets only those organisers' next message reach ``take_input``.
+The draft lives in the database, and so does what the organiser is about to type (a new body,
+a language version, a send time, a country or session), so a restart in between loses nothing;
+a filter over the service's set of awaited organisers lets only their next message reach
+``take_input``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Message, Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -81,22 +82,22 @@ def audience_label(tr: Translator, audience: Audience) -> str:
     return labels[audience.kind]
 
 
-@dataclass
+class _Awaited(filters.MessageFilter):
+    """Messages from organisers who were just asked to type something for a draft."""
+
+    __slots__ = ("_users",)
+
+    def __init__(self, users: set[int]) -> None:
+        super().__init__(name="announcements_awaited")
+        self._users = users  # the service's live set, kept in step with the database
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        return bool(user and user.id in self._users)
+
+
 class Flow:
     """The /announce conversation of every organiser of one application."""
-
-    awaiting: filters.User = field(default_factory=lambda: filters.User(allow_empty=False))
-    wants: dict[int, tuple[int, str]] = field(default_factory=dict)
-
-    def expect(self, user_id: int, announcement_id: int, what: str) -> None:
-        """Take the organiser's next message as ``what`` for the announcement."""
-        self.wants[user_id] = (announcement_id, what)
-        self.awaiting.add_user_ids(user_id)
-
-    def forget(self, user_id: int) -> tuple[int, str] | None:
-        """Stop waiting for the organiser's input; return what was awaited."""
-        self.awaiting.remove_user_ids(user_id)
-        return self.wants.pop(user_id, None)
 
     async def announce(self, update: Update, context: ForumContext) -> None:
         """Start a draft from the text after /announce or from the message replied to."""
@@ -105,7 +106,7 @@ class Flow:
             return
         service = context.runtime.announcements
         service.require_organiser(user.id)
-        self.forget(user.id)
+        await service.forget(user.id)
         source = message.reply_to_message
         content = (
             content_of(source, strip_command=False)
@@ -177,13 +178,13 @@ class Flow:
         if verb in prompts:
             await service.draft(user.id, announcement_id)
             what, prompt = prompts[verb]
-            self.expect(user.id, announcement_id, what)
+            await service.expect(user.id, announcement_id, what)
             await reply(update, tr(prompt))
         elif verb == "version":
             await service.draft(user.id, announcement_id)
             language = action.arg(2)
             if language in LANGUAGES:
-                self.expect(user.id, announcement_id, f"version:{language}")
+                await service.expect(user.id, announcement_id, f"version:{language}")
                 await reply(
                     update,
                     tr("Send me the {language} version.").format(
@@ -211,7 +212,7 @@ class Flow:
         elif verb == "ok":
             await self._confirm(update, context, announcement_id)
         elif verb == "cancel":
-            self.forget(user.id)
+            await service.forget(user.id)
             announcement = await service.cancel(user.id, announcement_id)
             context.runtime.broadcast.halt(announcement.id)
             await _edit(update, tr("Announcement #{id} is cancelled.").format(id=announcement.id))
@@ -219,8 +220,8 @@ class Flow:
     async def _confirm(self, update: Update, context: ForumContext, announcement_id: int) -> None:
         user = update.effective_user
         assert user is not None  # checked by pressed
-        self.forget(user.id)
         runtime, tr = context.runtime, context.tr
+        await runtime.announcements.forget(user.id)
         announcement = await runtime.announcements.confirm(user.id, announcement_id)
         if announcement.status is Status.SCHEDULED and announcement.send_at is not None:
             when = announcement.send_at.astimezone(runtime.config.tz).strftime("%Y-%m-%d %H:%M")
@@ -238,16 +239,25 @@ class Flow:
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
-        awaited = self.forget(user.id)
+        service = context.runtime.announcements
+        awaited = await service.forget(user.id)
         if awaited is None:
             return
-        announcement_id, what = awaited
+        await self._use_input(update, context, *awaited)
+        # The message answered a prompt: the schedule's free-text search must not answer it too.
+        raise ApplicationHandlerStop
+
+    async def _use_input(
+        self, update: Update, context: ForumContext, announcement_id: int, what: str
+    ) -> None:
+        message, user = update.effective_message, update.effective_user
+        assert message is not None and user is not None  # checked by take_input
         service = context.runtime.announcements
         text = (message.text or "").strip()
         if what in ("body",) or what.startswith("version:"):
             content = content_of(message, strip_command=False)
             if content is None:
-                self.expect(user.id, announcement_id, what)
+                await service.expect(user.id, announcement_id, what)
                 await reply(update, context.tr("The announcement is empty."))
                 return
             language = what.partition(":")[2]
@@ -409,6 +419,7 @@ async def startup(application: Application[Any, ForumContext, Any, Any, BotData,
     runtime = application.bot_data.runtime
     if runtime is None:
         raise RuntimeError("application has no runtime")
+    await runtime.announcements.load_inputs()
 
     async def translator_for(user_id: int) -> Translator:
         participant = await runtime.participants.get(user_id)
@@ -427,8 +438,8 @@ async def startup(application: Application[Any, ForumContext, Any, Any, BotData,
     )
 
 
-def handlers() -> list[Handler]:
-    """Return the announcement handlers (the input handler only matches awaited organisers)."""
+def handlers(awaiting: set[int]) -> list[Handler]:
+    """Return the announcement handlers; ``awaiting`` is ``runtime.announcements.awaiting``."""
     flow = Flow()
     return [
         CommandHandler("announce", flow.announce, filters=PRIVATE),
@@ -436,7 +447,7 @@ def handlers() -> list[Handler]:
         CallbackQueryHandler(flow.pressed, pattern=r"^ann:"),
         MessageHandler(
             PRIVATE
-            & flow.awaiting
+            & _Awaited(awaiting)
             & ~filters.COMMAND
             & (filters.TEXT | filters.PHOTO | filters.Document.ALL),
             flow.take_input,

@@ -263,6 +263,34 @@ class Announcements:
             by_language=by_language,
         )
 
+    async def set_input(
+        self, user_id: int, announcement_id: int, what: str, now: datetime
+    ) -> None:
+        """Remember what the organiser's next message is for, replacing any earlier prompt."""
+        await self._db.conn.execute(
+            "INSERT INTO announcement_inputs (user_id, announcement_id, what, set_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+            " announcement_id = excluded.announcement_id, what = excluded.what,"
+            " set_at = excluded.set_at",
+            (user_id, announcement_id, what, now.isoformat()),
+        )
+
+    async def take_input(self, user_id: int) -> tuple[int, str] | None:
+        """Forget what the organiser was about to type; return it as (announcement id, what)."""
+        async with self._db.conn.execute(
+            "DELETE FROM announcement_inputs WHERE user_id = ? RETURNING announcement_id, what",
+            (user_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    async def input_users(self) -> list[int]:
+        """Return the organisers whose next message is awaited."""
+        async with self._db.conn.execute(
+            "SELECT user_id FROM announcement_inputs ORDER BY user_id"
+        ) as cursor:
+            return [row[0] async for row in cursor]
+
     async def due(self, now: datetime) -> list[int]:
         """Return the scheduled announcements whose send time has come, oldest first."""
         async with self._db.conn.execute(

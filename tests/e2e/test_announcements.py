@@ -37,6 +37,10 @@ class World:
         """Wait until the bot has processed every update the fake delivered."""
         await self.bot.settle()
 
+    async def restart(self) -> None:
+        """Shut the bot down as SIGTERM would and start a new one on the same database."""
+        await self.bot.restart()
+
     async def sent_all(self) -> None:
         """Wait until every announcement being sent has finished."""
         broadcast = self.bot.runtime.broadcast
@@ -160,6 +164,49 @@ async def test_edit_replaces_the_text_before_confirming(make_world: WorldFactory
     await world.sent_all()
     assert [texts(p)[-1] for p in world.people] == ["Lunch at 13"] * 3
     assert all("Lunch at 12" not in texts(p) for p in world.people)
+
+
+async def test_edit_pressed_before_a_restart_takes_the_text_sent_after_it(
+    make_world: WorldFactory,
+) -> None:
+    world = await make_world()
+    control = await world.compose("/announce Lunch at 12")
+    await world.press("Edit", control)
+    await world.restart()
+    before = len(world.organiser.chat.bot_messages)
+    await world.organiser.send("Lunch at <i>13</i>")
+    control = await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
+    await world.settle()
+    # Exactly the preview and the draft: the schedule's free-text search kept out of it.
+    assert len(world.organiser.chat.bot_messages) == before + 3
+    assert world.organiser.chat.bot_messages[before + 1].text == "Lunch at <i>13</i>"  # preview
+    assert "Announcement #1 (draft)" in (control.text or "")
+    store = world.bot.runtime.announcements.store
+    announcement = await store.get(1)
+    assert (
+        announcement is not None and announcement.body_for("") == "Lunch at &lt;i&gt;13&lt;/i&gt;"
+    )
+    await world.organiser.send("Another thought")  # the prompt was answered: not a new body
+    await world.settle()
+    announcement = await store.get(1)
+    assert announcement is not None and "13" in announcement.body_for("")
+    await world.press("Confirm", control)
+    await world.sent_all()
+    assert [texts(p)[-1] for p in world.people] == ["Lunch at <i>13</i>"] * 3
+
+
+async def test_send_later_pressed_before_a_restart_takes_the_time_sent_after_it(
+    make_world: WorldFactory,
+) -> None:
+    world = await make_world()
+    control = await world.compose("/announce Good morning")
+    await world.press("Send later", control)
+    await world.restart()
+    before = len(world.organiser.chat.bot_messages)
+    await world.organiser.send("tomorrow 08:30")
+    control = await world.organiser.chat.wait_bot_message(before, timeout=5)
+    await world.settle()
+    assert "at 2027-03-17 08:30 (Europe/Berlin)" in (control.text or "")
 
 
 async def test_cancel_sends_nothing(make_world: WorldFactory) -> None:

@@ -1,0 +1,63 @@
+"""The installed command as an operator runs it: ``forum-bot run`` against a Bot API server.
+
+The bot runs as its own process (``python -m bot run``, what the ``forum-bot`` script calls)
+against the fake server in subprocess mode; SIGTERM stops it gracefully, with exit status 0,
+and nothing it logged contains the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.harness import ROOT
+from tests.fakeapi import TEST_TOKEN
+from tests.fakeapi.client import FakeTelegramClient
+
+
+async def test_forum_bot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    async with FakeTelegramClient.spawn(tmp_path / "fake.port") as fake:
+        shutil.copy(ROOT / "schedule.example.json", tmp_path / "programme.json")
+        config = tmp_path / "config.toml"
+        example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+        config.write_text(
+            example.replace("https://api.telegram.org/bot", fake.base_url)
+            .replace('schedule = "schedule.example.json"', 'schedule = "programme.json"')
+            .replace('level = "INFO"', 'level = "DEBUG"'),
+            encoding="utf-8",
+        )
+        log = tmp_path / "bot.log"
+        env = {**os.environ, "FORUMBOT_TOKEN": TEST_TOKEN}
+        with log.open("wb") as out:
+            bot = await asyncio.create_subprocess_exec(
+                *[sys.executable, "-m", "bot", "run", "--config", str(config)],
+                cwd=tmp_path,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            user = await fake.add_user("Chiamaka <&>", language_code="pt")
+            await fake.send(user, "/start")
+            welcome = await fake.wait_bot_message(user, 0, timeout=30)
+            assert "Bem-vindo" in welcome["text"]
+            await fake.send(user, "/next")
+            answer = await fake.wait_bot_message(user, 1, timeout=30)
+            assert answer["text"]
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            status = await asyncio.wait_for(bot.wait(), 30)
+        assert status == 0
+        output = log.read_text(encoding="utf-8", errors="replace")
+        assert TEST_TOKEN not in output
+        assert "Traceback" not in output
+        assert (tmp_path / "forum-bot.sqlite3").exists()
+        # At shutdown PTB's last getUpdates ends its own pending long poll with a 409, as it
+        # would on Telegram; nothing else may have failed.
+        failed = [c for c in await fake.calls() if c.get("status", 200) >= 400]
+        assert [c["method"] for c in failed if c["method"] != "getUpdates"] == []
