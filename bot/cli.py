@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 
 from bot import __version__
 from bot.config import TOKEN_ENV, Config, ConfigError, bot_token, load_config
@@ -18,6 +19,7 @@ from bot.schedule.importers import ScheduleError, load_programme
 
 EXIT_OK = 0
 EXIT_PROBLEM = 2
+EXIT_UNREACHABLE = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -180,10 +182,25 @@ def _run(config: Config) -> int:
         return EXIT_PROBLEM
     configure_logging(config.logging.level, token)
     application = build_application(config, token)
-    application.run_polling(
-        allowed_updates=Update.ALL_TYPES,
-        timeout=config.telegram.poll_timeout_seconds,
-    )
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            timeout=config.telegram.poll_timeout_seconds,
+        )
+    except InvalidToken:
+        print(
+            f"forum-bot: the Bot API at {config.telegram.api_base_url} refused the token; "
+            f"check {TOKEN_ENV} (BotFather's /token shows it, or issues a new one)",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM
+    except NetworkError as error:
+        print(
+            f"forum-bot: cannot reach the Bot API at {config.telegram.api_base_url} "
+            f"({error.message}); check the network and telegram.api_base_url",
+            file=sys.stderr,
+        )
+        return EXIT_UNREACHABLE
     return EXIT_OK
 
 

@@ -61,3 +61,27 @@ async def test_forum_bot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path
         # would on Telegram; nothing else may have failed.
         failed = [c for c in await fake.calls() if c.get("status", 200) >= 400]
         assert [c["method"] for c in failed if c["method"] != "getUpdates"] == []
+
+
+async def test_forum_bot_run_with_a_refused_token_exits_2_with_a_clear_message(
+    tmp_path: Path,
+) -> None:
+    async with FakeTelegramClient.spawn(tmp_path / "fake.port") as fake:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[telegram]\napi_base_url = "{fake.base_url}"\n[event]\nname = "Forum"\n',
+            encoding="utf-8",
+        )
+        wrong = "123456:WrongTokenWrongTokenWrongToken"
+        bot = await asyncio.create_subprocess_exec(
+            *[sys.executable, "-m", "bot", "run", "--config", str(config)],
+            cwd=tmp_path,
+            env={**os.environ, "FORUMBOT_TOKEN": wrong},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(bot.communicate(), 30)
+    text = output.decode(errors="replace")
+    assert bot.returncode == 2
+    assert "refused the token; check FORUMBOT_TOKEN" in text
+    assert wrong not in text
