@@ -74,19 +74,26 @@ class FloodDetector:
     """Notice a member sending more than ``limit`` messages within ``window``.
 
     Each member keeps a short queue of their recent message times; the check is O(1) amortised,
-    so it stays cheap at hundreds of messages a second. After a flood is reported the member's
-    queue starts afresh, so one burst is reported once.
+    so it stays cheap at hundreds of messages a second. After a flood is reported the member is
+    left alone for one window: the messages still on their way when the mute was applied must
+    not mute and log them again.
     """
 
     def __init__(self, limit: int, window: timedelta) -> None:
         self._limit = limit
         self._window = window
         self._seen: dict[tuple[int, int], deque[datetime]] = {}
+        self._reported: dict[tuple[int, int], datetime] = {}
         self._checks = 0
 
     def observe(self, chat_id: int, user_id: int, now: datetime) -> bool:
         """Record a message; True when it takes the member over the limit."""
         key = (chat_id, user_id)
+        reported = self._reported.get(key)
+        if reported is not None:
+            if now - reported < self._window:
+                return False
+            del self._reported[key]
         times = self._seen.get(key)
         if times is None:
             times = self._seen[key] = deque()
@@ -99,6 +106,7 @@ class FloodDetector:
             self._forget_idle(horizon)
         if len(times) > self._limit:
             times.clear()
+            self._reported[key] = now
             return True
         return False
 
@@ -106,6 +114,8 @@ class FloodDetector:
         idle = [key for key, times in self._seen.items() if not times or times[-1] <= horizon]
         for key in idle:
             del self._seen[key]
+        for key in [key for key, at in self._reported.items() if at <= horizon]:
+            del self._reported[key]
 
 
 class MissingRightError(DomainError):

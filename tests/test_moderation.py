@@ -193,6 +193,14 @@ def test_flood_detector_fires_once_past_the_limit_within_the_window() -> None:
     assert not detector.observe(CHAT, 2, NOW + timedelta(seconds=3))  # others unaffected
 
 
+def test_flood_detector_ignores_the_tail_of_a_reported_burst() -> None:
+    detector = FloodDetector(3, timedelta(seconds=5))
+    burst = [NOW + timedelta(seconds=s / 10) for s in range(12)]
+    assert sum(detector.observe(CHAT, 1, t) for t in burst) == 1
+    later = [NOW + timedelta(seconds=10 + s / 10) for s in range(4)]
+    assert sum(detector.observe(CHAT, 1, t) for t in later) == 1  # a new burst counts again
+
+
 def test_flood_detector_forgets_messages_older_than_the_window() -> None:
     detector = FloodDetector(3, timedelta(seconds=5))
     times = [NOW + timedelta(seconds=s * 2) for s in range(10)]  # one every 2 s
