@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
 from typing import Any, TypeAlias
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
@@ -17,9 +15,9 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, filters
 
 from bot.context import ForumContext
+from bot.keyboards import Buttons, keyboard
 
 Handler: TypeAlias = BaseHandler[Any, ForumContext, Any]
-Buttons: TypeAlias = Sequence[Sequence[tuple[str, str]]]
 
 __all__ = ["PRIVATE", "Buttons", "Handler", "edit_or_reply", "escape", "keyboard", "reply"]
 
@@ -41,15 +39,6 @@ class _AddressedToBot(filters.MessageFilter):
 
 
 ADDRESSED = _AddressedToBot(name="addressed_to_bot")
-
-
-def keyboard(rows: Buttons) -> InlineKeyboardMarkup | None:
-    """Build an inline keyboard from rows of (label, callback data)."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
 
 
 async def reply(

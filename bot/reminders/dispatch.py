@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 
 from bot.config import Config
 from bot.delivery import Outbound, Outcome
 from bot.i18n import translator
+from bot.keyboards import keyboard
 from bot.reminders import render
 from bot.reminders.model import ClaimedNotice, State
 from bot.reminders.service import Decision, Reminders
@@ -34,13 +35,6 @@ class Report:
     retry: int = 0
     notices: int = 0
     posts: list[str] = field(default_factory=list)
-
-
-def markup(rows: render.Rows) -> InlineKeyboardMarkup:
-    """Build an inline keyboard from rows of (label, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
 
 
 class Dispatcher:
@@ -70,7 +64,7 @@ class Dispatcher:
         self, bot: Bot, chat_id: int, text: str, rows: render.Rows | None = None
     ) -> Message:
         return await bot.send_message(
-            chat_id=chat_id, text=text, reply_markup=markup(rows) if rows else None
+            chat_id=chat_id, text=text, reply_markup=keyboard(rows or [])
         )
 
     async def _reminders_round(self, bot: Bot, report: Report) -> bool:
