@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.announcements import Content, Kind
+from bot.announcements.service import Content, Kind
 from bot.app import build_application, runtime_of
 from bot.config import Config, EventConfig, RolesConfig, StorageConfig, TelegramConfig
 from tests.fakeapi import TEST_TOKEN, FakeTelegram

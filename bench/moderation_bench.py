@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import Config
-from bot.moderation import Moderation
-from bot.moderation_models import Person
+from bot.moderation.model import Person
+from bot.moderation.service import Moderation
 from storage.database import Database
 from storage.moderation import ModerationStore
 

@@ -26,12 +26,12 @@ from telegram.ext import (
 from bot.clock import Clock, system_clock
 from bot.commands import Role, commands_for
 from bot.config import Config
-from bot.context import BotData, ForumContext
 from bot.i18n import LANGUAGES, translator
 from bot.logs import protect_token
-from bot.processor import PerUserUpdateProcessor
-from bot.ratelimit import MessageRateLimiter
 from bot.runtime import Runtime
+from bot.telegram.context import BotData, ForumContext
+from bot.telegram.processor import PerUserUpdateProcessor
+from bot.telegram.ratelimit import MessageRateLimiter
 from handlers import announcements, core, intros, moderation, reminders, schedule
 from handlers.errors import on_error
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.announcements import AnnouncementService
-from bot.broadcast import Broadcaster
+from bot.announcements.service import AnnouncementService
+from bot.announcements.telegram import Broadcaster
 from bot.clock import Clock
 from bot.config import Config
-from bot.delivery import Outbound
 from bot.floodguard import FloodGuard
-from bot.intros import Introductions
-from bot.moderation import Moderation
-from bot.reminders.dispatch import Dispatcher
+from bot.intros.service import Introductions
+from bot.moderation.service import Moderation
 from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
+from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
+from bot.telegram.delivery import Outbound
 from storage.announcements import Announcements
 from storage.database import Database
 from storage.intros import IntroStorage

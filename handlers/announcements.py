@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.announcements import (
+from bot.announcements.service import (
     Announcement,
     Audience,
     AudienceKind,
@@ -32,11 +32,11 @@ from bot.announcements import (
     Kind,
     Status,
 )
-from bot.broadcast import render_figures, send_content
+from bot.announcements.telegram import render_figures, send_content
 from bot.callbacks import Action
-from bot.context import BotData, ForumContext
 from bot.errors import DomainError
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator, resolve_language, translator
+from bot.telegram.context import BotData, ForumContext
 from handlers.common import PRIVATE, Buttons, Handler, edit_or_reply, escape, keyboard, reply
 
 logger = logging.getLogger(__name__)

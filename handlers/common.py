@@ -14,8 +14,8 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, filters
 
-from bot.context import ForumContext
-from bot.keyboards import Buttons, keyboard
+from bot.telegram.context import ForumContext
+from bot.telegram.keyboards import Buttons, keyboard
 
 Handler: TypeAlias = BaseHandler[Any, ForumContext, Any]
 

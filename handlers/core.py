@@ -17,9 +17,9 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.commands import Role, commands_for
-from bot.context import ForumContext
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, resolve_language, translator
-from bot.models import UserSeen
+from bot.participants.model import UserSeen
+from bot.telegram.context import ForumContext
 from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
 
 _ZONES_BY_FOLDED = {zone.casefold(): zone for zone in available_timezones()}

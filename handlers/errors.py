@@ -9,8 +9,8 @@ import traceback
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.context import ForumContext
 from bot.errors import DomainError
+from bot.telegram.context import ForumContext
 
 logger = logging.getLogger(__name__)
 

@@ -18,12 +18,12 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot import intro_texts as texts
-from bot.context import ForumContext
 from bot.errors import DomainError
 from bot.i18n import N_, Translator, resolve_language, translator
-from bot.intros import TOPIC_LABELS, DirectoryFilter, FilterKind, Profile, StepResult
+from bot.intros import render as texts
+from bot.intros.service import TOPIC_LABELS, DirectoryFilter, FilterKind, Profile, StepResult
 from bot.regions import REGION_NAMES, find_country, find_language, find_region
+from bot.telegram.context import ForumContext
 from handlers.common import PRIVATE, Handler, edit_or_reply, escape, keyboard, reply
 
 logger = logging.getLogger(__name__)

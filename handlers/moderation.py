@@ -23,14 +23,11 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.context import ForumContext
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError
 from bot.i18n import N_, Translator, resolve_language, translator
-from bot.moderation import Moderation
-from bot.moderation_models import LogEntry, ModAction, Person
-from bot.moderation_telegram import TelegramGroupControl
-from bot.moderation_texts import (
+from bot.moderation.model import LogEntry, ModAction, Person
+from bot.moderation.render import (
     DEFAULT_RULES,
     mention,
     render_entry,
@@ -38,6 +35,9 @@ from bot.moderation_texts import (
     render_warnings,
     when,
 )
+from bot.moderation.service import Moderation
+from bot.moderation.telegram import TelegramGroupControl
+from bot.telegram.context import ForumContext
 from handlers.common import PRIVATE, Handler, escape, keyboard, reply
 
 logger = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from telegram import InputFile, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.context import BotData, ForumContext
 from bot.reminders import render
+from bot.telegram.context import BotData, ForumContext
 from handlers.common import PRIVATE, Handler, edit_or_reply, escape, keyboard, reply
 
 

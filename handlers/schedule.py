@@ -32,12 +32,12 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.context import ForumContext
 from bot.errors import DomainError
 from bot.schedule import render
 from bot.schedule.importers import ScheduleError
 from bot.schedule.model import Programme, Session
 from bot.schedule.service import NO_PROGRAMME, digest
+from bot.telegram.context import ForumContext
 from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
 
 logger = logging.getLogger(__name__)

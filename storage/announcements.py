@@ -10,7 +10,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.announcements import (
+from bot.announcements.service import (
     DEFAULT_VERSION,
     Announcement,
     Audience,

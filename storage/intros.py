@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.intros import (
+from bot.intros.service import (
     Conversation,
     DirectoryFilter,
     IntroRequest,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.moderation_models import LogEntry, ModAction, Pending, Person, Warning
+from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
 from storage.database import Database
 
 

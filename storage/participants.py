@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.models import Participant, UserSeen
+from bot.participants.model import Participant, UserSeen
 from storage.database import Database
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.models import UserSeen
+from bot.participants.model import UserSeen
 from storage.database import Database
 from storage.participants import Participants
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.announcements import Content, Delivered, Kind, check_length, parse_send_time
+from bot.announcements.service import Content, Delivered, Kind, check_length, parse_send_time
 from bot.errors import DomainError
 from storage.announcements import Announcements
 from storage.database import Database

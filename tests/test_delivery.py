@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Chat, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
-from bot.delivery import Outbound, Outcome
+from bot.telegram.delivery import Outbound, Outcome
 
 
 def message(chat_id: int, message_id: int = 1) -> Message:

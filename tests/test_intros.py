@@ -9,7 +9,13 @@ import pytest
 
 from bot.config import IntroductionsConfig
 from bot.errors import DomainError
-from bot.intros import DirectoryFilter, Introductions, ProfileDraft, parse_answer, parse_languages
+from bot.intros.service import (
+    DirectoryFilter,
+    Introductions,
+    ProfileDraft,
+    parse_answer,
+    parse_languages,
+)
 from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
 from storage.database import Database
 from storage.intros import IntroStorage

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from bot.config import Config, ModerationConfig
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError, NotAllowedError
-from bot.moderation import FloodDetector, Moderation
-from bot.moderation_models import ModAction, Person
+from bot.moderation.model import ModAction, Person
+from bot.moderation.service import FloodDetector, Moderation
 from storage.database import Database
 from storage.moderation import ModerationStore
 

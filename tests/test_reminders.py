@@ -12,7 +12,7 @@ import pytest_asyncio
 from bot.config import RemindersConfig
 from bot.errors import DomainError
 from bot.i18n import translator
-from bot.models import UserSeen
+from bot.participants.model import UserSeen
 from bot.reminders import render
 from bot.reminders.model import State
 from bot.reminders.programme import FixedProgramme

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.models import UserSeen
+from bot.participants.model import UserSeen
 from storage.database import Database, DatabaseTooNewError, migrations
 from storage.participants import Participants
 

@@ -1,7 +1,7 @@
 """The rules of reminders: who follows what, when a reminder is due, what a change does.
 
 Plain async code over ``storage.reminders`` and the programme; nothing here talks to Telegram
-(``bot.reminders.dispatch`` does the sending).
+(``bot.reminders.telegram`` does the sending).
 """
 
 from __future__ import annotations

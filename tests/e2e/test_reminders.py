@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.reminders.dispatch import Report
+from bot.reminders.telegram import Report
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import BotHarness, TestClock
 from tests.fakeapi import FakeTelegram, SimUser

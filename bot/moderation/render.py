@@ -8,7 +8,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
-from bot.moderation_models import LogEntry, ModAction, Person, Warning
+from bot.moderation.model import LogEntry, ModAction, Person, Warning
 
 MAX_MESSAGE = 4096
 

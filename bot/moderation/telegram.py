@@ -16,7 +16,7 @@ from telegram.error import BadRequest
 
 from bot.errors import DomainError
 from bot.i18n import N_
-from bot.moderation import MissingRightError
+from bot.moderation.service import MissingRightError
 
 logger = logging.getLogger(__name__)
 

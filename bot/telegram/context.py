@@ -7,7 +7,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Translator, translator
-from bot.models import Participant
+from bot.participants.model import Participant
 from bot.runtime import Runtime
 
 

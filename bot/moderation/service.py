@@ -2,7 +2,7 @@
 bans, reports, flood control, the first-hours link rule and the moderation log.
 
 The services here never see a ``telegram`` object: they act on the group through the narrow
-``GroupControl`` port (implemented over the Bot API in ``bot.moderation_telegram``) and record
+``GroupControl`` port (implemented over the Bot API in ``bot.moderation.telegram``) and record
 every action in the log, returning the entries for the handlers to render and post.
 """
 
@@ -19,7 +19,7 @@ from bot.config import Config
 from bot.durations import parse_duration
 from bot.errors import DomainError, NotAllowedError
 from bot.i18n import N_
-from bot.moderation_models import LogEntry, ModAction, Pending, Person, Warning
+from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
 from storage.moderation import ModerationStore
 
 

@@ -22,10 +22,10 @@ from functools import partial
 from telegram import Bot, Message
 from telegram.error import BadRequest, TelegramError
 
-from bot.announcements import Announcement, Delivered, Figures, Kind, Status
+from bot.announcements.service import Announcement, Delivered, Figures, Kind, Status
 from bot.clock import Clock
-from bot.delivery import Outbound, Outcome
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.telegram.delivery import Outbound, Outcome
 from storage.announcements import Announcements
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from html import escape
 
 from bot import callbacks
 from bot.i18n import N_, Translator
-from bot.intros import (
+from bot.intros.service import (
     MAX_BIO,
     MAX_NOTE,
     TOPIC_LABELS,

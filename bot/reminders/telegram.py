@@ -3,7 +3,7 @@
 One round (``Dispatcher.run``) is started by a periodic job and once at start. Personal
 reminders go claim → send → record, one claim batch at a time, so a crash leaves at most one
 batch in 'sending' (see ``ReminderStore.recover_in_flight`` for what happens to them). Sends are
-paced by the application's rate limiter (``bot.ratelimit``), shared with every other send.
+paced by the application's rate limiter (``bot.telegram.ratelimit``), shared with every other send.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 from telegram import Bot, Message
 
 from bot.config import Config
-from bot.delivery import Outbound, Outcome
 from bot.i18n import translator
-from bot.keyboards import keyboard
 from bot.reminders import render
 from bot.reminders.model import ClaimedNotice, State
 from bot.reminders.service import Decision, Reminders
+from bot.telegram.delivery import Outbound, Outcome
+from bot.telegram.keyboards import keyboard
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 An announcement is composed as a draft (a default body in HTML, optional per-language bodies,
 an audience, an optional send time), confirmed by an organiser, and then delivered from a
-durable per-recipient outbox (see ``bot.broadcast``). This module holds the data objects and
-the service that enforces who may do what and when; it never touches Telegram.
+durable per-recipient outbox (see ``bot.announcements.telegram``). This module holds the data
+objects and the service that enforces who may do what and when; it never touches Telegram.
 """
 
 from __future__ import annotations

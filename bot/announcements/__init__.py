@@ -1,0 +1,1 @@
+"""Organiser announcements: drafts, audiences, scheduling and the paced outbox."""

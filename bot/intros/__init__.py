@@ -1,0 +1,1 @@
+"""Introductions: profiles, the directory, double opt-in requests, /meet and self-introductions."""

@@ -1,0 +1,1 @@
+"""Moderation of the community group: verified joins, warnings, mutes, bans, reports, log."""

@@ -1,0 +1,1 @@
+"""Participants: who has talked to the bot, their language, zone and consents."""
