@@ -32,7 +32,7 @@ from bot.runtime import Runtime
 from bot.telegram.context import BotData, ForumContext
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import MessageRateLimiter
-from handlers import announcements, core, intros, moderation, reminders, schedule
+from handlers import announcements, awaiting, core, intros, moderation, reminders, schedule
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -87,38 +87,57 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data.runtime = Runtime.create(config, clock)
+    application.bot_data.runtime = Runtime.create(config, clock, application.bot)
     _add_handlers(application)
+    _schedule_jobs(application)
     return application
 
 
 def _add_handlers(application: ForumApplication) -> None:
+    runtime = runtime_of(application)
     # Order matters: group -1 records the user and picks their language before anything else.
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    # schedule.deep_links() (/start s_<id>) must come before the core /start. Announcements
-    # before schedule's free text: its input handler matches only organisers who were just
-    # asked to type something, and must see that message first.
+    # schedule.deep_links() (/start s_<id>) must come before the core /start. Answers to a
+    # feature's prompt (awaited input) before the features' own commands and uploads, so an
+    # organiser's document sent as an announcement body is not taken for a schedule file.
+    conversations = [announcements.conversation(), intros.conversation()]
     for module_handlers in (
         schedule.deep_links(),
         core.handlers(),
-        announcements.handlers(runtime_of(application).announcements.awaiting),
+        [awaiting.answers(runtime.inputs, conversations)],
+        announcements.handlers(),
         moderation.handlers(),
         schedule.handlers(),
-        intros.handlers(runtime_of(application).intros.conversing),
+        intros.handlers(runtime.inputs),
         reminders.handlers(),
-        # Last in group 0: only what no feature took (unknown commands, stickers, voice).
+        # Last in group 0: only what no feature took (unknown commands, stickers, voice,
+        # button presses no feature knows).
         core.fallbacks(),
     ):
         application.add_handlers(module_handlers)
     # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
     application.add_handlers(moderation.watchers(), group=1)
-    moderation.schedule_jobs(application)
-    intros.schedule_jobs(application)
-    reminders.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     application.add_error_handler(on_error)
+
+
+def _schedule_jobs(application: ForumApplication) -> None:
+    """Register every periodic job, all here; without a job queue the bot does not start."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("forum-bot needs python-telegram-bot's job-queue extra")
+    config = runtime_of(application).config
+    for job in (
+        *moderation.jobs(),
+        *intros.jobs(),
+        *reminders.jobs(config),
+        *announcements.jobs(config),
+    ):
+        job_queue.run_repeating(
+            job.callback, interval=job.interval, first=job.first, name=job.name
+        )
 
 
 def runtime_of(application: ForumApplication) -> Runtime:
@@ -132,7 +151,6 @@ def runtime_of(application: ForumApplication) -> Runtime:
 async def _post_init(application: ForumApplication) -> None:
     runtime = runtime_of(application)
     await runtime.open()
-    await announcements.startup(application)
     if runtime.config.telegram.set_commands:
         await _set_command_menus(application, runtime.config)
 

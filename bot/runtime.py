@@ -5,19 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram import Bot
+
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
+from bot.awaiting import AwaitedInputs
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
+from bot.notify import Notifier
+from bot.participants.service import ParticipantService
 from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.telegram.notifier import TelegramNotifier
 from storage.announcements import Announcements
+from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
 from storage.moderation import ModerationStore
@@ -33,7 +40,9 @@ class Runtime:
     config: Config
     db: Database
     clock: Clock
-    participants: Participants
+    participants: ParticipantService
+    notifier: Notifier
+    inputs: AwaitedInputs
     flood_guard: FloodGuard
     outbound: Outbound
     moderation: Moderation
@@ -48,10 +57,16 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, config: Config, clock: Clock) -> Runtime:
+    def create(cls, config: Config, clock: Clock, bot: Bot) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
-        participants = Participants(db)
+        participant_store = Participants(db)
+        participants = ParticipantService(
+            participant_store,
+            clock,
+            default_language=config.event.default_language,
+            event_zone=config.event.timezone,
+        )
         listeners: list[ProgrammeListener] = []
         announcement_store = Announcements(db, config.event.default_language)
         schedule = ScheduleService(
@@ -62,36 +77,52 @@ class Runtime:
             listeners=listeners,
         )
         reminders = Reminders(
-            ReminderStore(db),
+            ReminderStore(db, config.event.default_language),
             LiveProgramme(schedule),
             config.reminders,
             clock,
             event_zone=config.event.timezone,
         )
         listeners.append(reminders.programme_listener)
+        inputs = AwaitedInputs(AwaitedInputStore(db), clock)
+        notifier = TelegramNotifier(bot, participants, config)
+        outbound = Outbound(participants.mark_blocked)
+        broadcast = Broadcaster(
+            announcement_store,
+            bot,
+            outbound,
+            participants,
+            clock,
+            concurrency=config.announcements.concurrency,
+            progress_seconds=config.announcements.progress_seconds,
+        )
         return cls(
             config=config,
             db=db,
             clock=clock,
             participants=participants,
+            notifier=notifier,
+            inputs=inputs,
             flood_guard=FloodGuard(clock),
-            outbound=Outbound(participants.mark_blocked),
-            moderation=Moderation(ModerationStore(db), config, clock),
+            outbound=outbound,
+            moderation=Moderation(ModerationStore(db), config, clock, notifier),
             schedule=schedule,
             on_programme_changed=listeners,
             intros=Introductions(
-                IntroStorage(db, participants.invalidate),
+                IntroStorage(db, participant_store.invalidate),
+                inputs,
                 config.introductions,
                 clock,
                 moderators=config.roles.moderators,
+                notifier=notifier,
+                contacts=participants,
+                community=config.chats.community,
+                event_name=config.event.name,
             ),
-            announcements=AnnouncementService(announcement_store, config, clock),
-            broadcast=Broadcaster(
-                announcement_store,
-                clock,
-                concurrency=config.announcements.concurrency,
-                progress_seconds=config.announcements.progress_seconds,
+            announcements=AnnouncementService(
+                announcement_store, inputs, broadcast, config, clock
             ),
+            broadcast=broadcast,
             reminders=reminders,
             # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
             reminder_dispatch=Dispatcher(
@@ -100,11 +131,13 @@ class Runtime:
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations) and load the programme."""
+        """Open the database (applying migrations), load the programme and what is awaited,
+        and resume what a stop interrupted."""
         await self.db.open()
         await self.schedule.open()
-        await self.intros.load()
+        await self.inputs.load()
         await self.reminders.open()
+        await self.announcements.resume()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""

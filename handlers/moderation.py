@@ -9,26 +9,23 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
-from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, Message, MessageEntity, Update, User
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from bot import callbacks
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError
 from bot.i18n import N_, Translator, resolve_language, translator
 from bot.moderation.model import LogEntry, ModAction, Person
 from bot.moderation.render import (
     DEFAULT_RULES,
+    AgreePress,
     mention,
     render_entry,
     render_log,
@@ -38,7 +35,16 @@ from bot.moderation.render import (
 from bot.moderation.service import Moderation
 from bot.moderation.telegram import TelegramGroupControl
 from bot.telegram.context import ForumContext
-from handlers.common import PRIVATE, Handler, escape, keyboard, reply
+from handlers.common import (
+    PRIVATE,
+    Handler,
+    Periodic,
+    answer_stale,
+    escape,
+    keyboard,
+    on_press,
+    reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,10 +85,15 @@ def _log_tr(context: ForumContext) -> Translator:
     return translator(config.moderation.group_language or config.event.default_language)
 
 
-async def _language_of(context: ForumContext, user_id: int, telegram_code: str | None) -> str:
-    participant = await context.runtime.participants.get(user_id)
-    chosen = participant.language if participant else None
-    return resolve_language(chosen, telegram_code)
+async def _translator_of(context: ForumContext, user: User) -> Translator:
+    """Return the translator for a group member, who may never have written to the bot."""
+    participants = context.runtime.participants
+    participant = await participants.get(user.id)
+    if participant is None:
+        return translator(
+            resolve_language(None, user.language_code, participants.default_language)
+        )
+    return participants.translator_of(participant)
 
 
 async def post_to_modlog(context: ForumContext, entries: list[LogEntry]) -> None:
@@ -160,7 +171,7 @@ async def _welcome(context: ForumContext, chat_id: int, user: User) -> None:
     pending = await moderation.start_verification(control, chat_id, _person(user))
     if pending is None:
         return
-    tr = translator(await _language_of(context, user.id, user.language_code))
+    tr = await _translator_of(context, user)
     rules = await moderation.rules(chat_id)
     minutes = context.runtime.config.moderation.welcome_timeout_minutes
     text = tr(
@@ -171,7 +182,7 @@ async def _welcome(context: ForumContext, chat_id: int, user: User) -> None:
         minutes=minutes,
         rules=escape(rules) if rules else escape(tr(DEFAULT_RULES)),
     )
-    markup = keyboard([[(tr("I agree"), callbacks.encode("modok", user.id))]])
+    markup = keyboard([[(tr("I agree"), AgreePress(user=user.id).encode())]])
     sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
     await moderation.store.set_welcome_message(chat_id, user.id, sent.message_id)
 
@@ -206,16 +217,13 @@ async def member_changed(update: Update, context: ForumContext) -> None:
         await _welcome(context, chat_id, new.user)
 
 
-async def agreed(update: Update, context: ForumContext) -> None:
+async def agreed(update: Update, context: ForumContext, press: AgreePress) -> None:
     """Lift the newcomer's restriction when they press “I agree” under their welcome."""
     query = update.callback_query
     chat_id = _community(update, context)
-    if query is None:
-        return
-    action = callbacks.parse(query.data)
-    user_id = action.int_arg(0) if action else None
-    if chat_id is None or user_id is None:
-        await query.answer(context.tr("This button is no longer valid."))
+    user_id = press.user
+    if query is None or chat_id is None:
+        await answer_stale(update, context)
         return
     if query.from_user.id != user_id:
         await query.answer(context.tr("This button is for the newcomer it welcomes."))
@@ -285,7 +293,7 @@ async def watch(update: Update, context: ForumContext) -> None:
     if _has_link_or_forward(message) and await moderation.breaks_link_rule(chat_id, user.id):
         entry = await moderation.delete_newcomer_link(control, chat_id, member, message.message_id)
         hours = context.runtime.config.moderation.newcomer_no_links_hours
-        tr = translator(await _language_of(context, user.id, user.language_code))
+        tr = await _translator_of(context, user)
         text = tr("{name}, new members can share links and forwards after {hours} hours.")
         await context.bot.send_message(chat_id, text.format(name=mention(member), hours=hours))
         await post_to_modlog(context, [entry])
@@ -506,28 +514,8 @@ async def report(update: Update, context: ForumContext) -> None:
         raise DomainError(N_("Reply to the message you want to report with /report."))
     target = _person(replied.from_user) if replied.from_user else None
     reason = _reason(list(context.args or []))
-    moderation = _moderation(context)
-    entry = await moderation.report(chat_id, reporter, target, reason, replied.link)
-    for moderator_id in await moderation.moderator_ids(chat_id):
-        await _tell_moderator(context, moderator_id, entry)
-    await post_to_modlog(context, [entry])
+    await _moderation(context).report(chat_id, reporter, target, reason, replied.link)
     await reply(update, context.tr("Thank you, the moderators have been told."))
-
-
-async def _tell_moderator(context: ForumContext, moderator_id: int, entry: LogEntry) -> None:
-    participant = await context.runtime.participants.get(moderator_id)
-    language = (
-        resolve_language(participant.language, participant.telegram_language)
-        if participant
-        else None
-    )
-    tr = translator(language or context.runtime.config.event.default_language)
-    text = render_entry(tr, entry, context.runtime.config.tz)
-    try:
-        await context.bot.send_message(moderator_id, text)
-    except (Forbidden, BadRequest) as error:
-        # A moderator who never started the bot cannot be written to; the modlog still has it.
-        logger.info("could not tell moderator %s of a report: %s", moderator_id, error.message)
 
 
 def handlers() -> list[Handler]:
@@ -548,7 +536,7 @@ def handlers() -> list[Handler]:
         CommandHandler("modlog", show_modlog, filters=PRIVATE),
         MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, members_joined),
         ChatMemberHandler(member_changed, ChatMemberHandler.CHAT_MEMBER),
-        CallbackQueryHandler(agreed, pattern=r"^modok:"),
+        on_press(AgreePress, agreed),
     ]
 
 
@@ -557,12 +545,9 @@ def watchers() -> list[Handler]:
     return [MessageHandler(_GROUPS & ~filters.StatusUpdate.ALL, watch)]
 
 
-def schedule_jobs(application: Application[Any, ForumContext, Any, Any, Any, Any]) -> None:
-    """Run the verification sweep and the administrators' sync periodically."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        raise RuntimeError("moderation needs python-telegram-bot's job-queue extra")
-    job_queue.run_repeating(
-        sweep_unverified, interval=SWEEP_INTERVAL, first=SWEEP_INTERVAL, name=SWEEP_JOB
-    )
-    job_queue.run_repeating(sync_admins, interval=ADMIN_SYNC_INTERVAL, first=1, name=ADMINS_JOB)
+def jobs() -> list[Periodic]:
+    """Return the verification sweep and the administrators' sync."""
+    return [
+        Periodic(SWEEP_JOB, sweep_unverified, SWEEP_INTERVAL, first=SWEEP_INTERVAL),
+        Periodic(ADMINS_JOB, sync_admins, ADMIN_SYNC_INTERVAL, first=timedelta(seconds=1)),
+    ]

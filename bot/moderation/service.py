@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from bot.clock import Clock
@@ -20,6 +21,8 @@ from bot.durations import parse_duration
 from bot.errors import DomainError, NotAllowedError
 from bot.i18n import N_
 from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
+from bot.moderation.render import render_entry
+from bot.notify import Notice, Notifier, Silent
 from storage.moderation import ModerationStore
 
 
@@ -125,8 +128,15 @@ class MissingRightError(DomainError):
 class Moderation:
     """The moderation rules of the community group, over its storage and the injected clock."""
 
-    def __init__(self, store: ModerationStore, config: Config, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: ModerationStore,
+        config: Config,
+        clock: Clock,
+        notifier: Notifier | None = None,
+    ) -> None:
         self.store = store
+        self._notifier: Notifier = notifier or Silent()
         self._config = config
         self._settings = config.moderation
         self._clock = clock
@@ -389,8 +399,14 @@ class Moderation:
         reason: str | None,
         link: str | None,
     ) -> LogEntry:
-        """Record a member's report of a message; any member may report."""
-        return await self._log(chat_id, ModAction.REPORT, reporter, target, reason, link=link)
+        """Record a member's report of a message (any member may report) and tell the
+        moderators privately, and the modlog chat; the modlog (or the group) stands in for a
+        moderator who cannot be reached."""
+        entry = await self._log(chat_id, ModAction.REPORT, reporter, target, reason, link=link)
+        notice = Notice(partial(render_entry, entry=entry, tz=self._config.tz))
+        staff = await self.moderator_ids(chat_id)
+        await self._notifier.tell_staff(staff, notice, log=True, public_fallback=True)
+        return entry
 
     async def rules(self, chat_id: int) -> str | None:
         """Return the rules a moderator set, else the configured ones (None: use the default)."""

@@ -17,11 +17,11 @@ from bot.clock import Clock
 from bot.config import RemindersConfig
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.participants.model import Recipient
 from bot.reminders.model import (
     DIGEST_HOURS,
     LEAD_CHOICES,
     Claimed,
-    Recipient,
     ReminderSettings,
     State,
 )

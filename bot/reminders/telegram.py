@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message
 
+from bot.callbacks import Rows
 from bot.config import Config
 from bot.i18n import translator
 from bot.reminders import render
@@ -60,9 +61,7 @@ class Dispatcher:
             await self._digests(bot, report)
             return report
 
-    async def _send(
-        self, bot: Bot, chat_id: int, text: str, rows: render.Rows | None = None
-    ) -> Message:
+    async def _send(self, bot: Bot, chat_id: int, text: str, rows: Rows | None = None) -> Message:
         return await bot.send_message(
             chat_id=chat_id, text=text, reply_markup=keyboard(rows or [])
         )
