@@ -32,7 +32,7 @@ from bot.runtime import Runtime
 from bot.telegram.context import BotData, ForumContext
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import MessageRateLimiter
-from handlers import announcements, core, intros, moderation, reminders, schedule
+from handlers import announcements, backup, core, intros, moderation, reminders, schedule
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ def _add_handlers(application: ForumApplication) -> None:
     moderation.schedule_jobs(application)
     intros.schedule_jobs(application)
     reminders.schedule_jobs(application)
+    backup.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     application.add_error_handler(on_error)
