@@ -160,6 +160,8 @@ def _forum(application: AnyApplication) -> ForumApplication:
 async def _post_init(any_application: AnyApplication) -> None:
     application = _forum(any_application)
     runtime = runtime_of(application)
+    # initialize() has just reached the Bot API (getMe): Telegram was heard from.
+    runtime.liveness.reached_telegram()
     await runtime.open()
     await announcements.startup(application)
     if runtime.config.telegram.set_commands:
