@@ -22,6 +22,7 @@ import aiohttp
 import pytest
 
 from bot.schedule.model import Session
+from bot.schedule.query import fold
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import BotHarness, TestClock, at
 from tests.fakeapi import SimUser
@@ -317,3 +318,86 @@ def contrast(foreground: str, background: str) -> float:
 
     high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+async def test_search_as_you_type_folds_accents_like_the_bot(
+    make_bot: MakeBot, clock: TestClock, browser: Any
+) -> None:
+    bot = await web_bot(make_bot, clock)
+    _, tg_user = await german_in_sao_paulo(bot)
+    app = await open_app(browser, bot, init_data=signed(bot, tg_user), user=tg_user)
+    # The page folds the query as bot.schedule.query.fold folds the programme.
+    samples = [
+        "Eröffnung",
+        "ÉCONOMIE circulaire",
+        "Straße",
+        "São Paulo",
+        "ﬁnance",
+        "e-procurement",
+    ]
+    folded = await app.page.evaluate("(samples) => samples.map(window.forumFold)", samples)
+    assert folded == [fold(sample) for sample in samples]
+    plenary = session_titled(bot, "Opening plenary")
+    await app.page.fill("#q", "eroffnungsplenum")  # no umlaut typed
+    cards = app.page.locator("main article.card")
+    assert await cards.count() == 1
+    assert await cards.first.get_attribute("data-id") == plenary.id
+    await app.page.fill("#q", "zzzz-nothing")
+    assert await cards.count() == 0
+    assert await app.page.locator("main p.hint").is_visible()
+    app.assert_clean()
+
+
+async def test_filters_details_and_keyboard(
+    make_bot: MakeBot, clock: TestClock, browser: Any
+) -> None:
+    bot = await web_bot(make_bot, clock)
+    app = await open_app(browser, bot)  # a plain web page: the public programme
+    programme = bot.runtime.schedule.programme
+    assert programme is not None
+    day_one = programme.on_day(programme.days[0])
+    workshops = [s.id for s in day_one if s.type == "workshop"]
+    await app.page.select_option("#f-type", "workshop")
+    ids = await app.page.locator("main article.card").evaluate_all(
+        "cards => cards.map(c => c.dataset.id)"
+    )
+    assert ids == workshops and ids
+    # Keyboard only: focus a card, open its details with Enter, close them with Escape.
+    first = app.page.locator("main article.card button.open").first
+    await first.focus()
+    await app.page.keyboard.press("Enter")
+    dialog = app.page.locator("dialog#details")
+    assert await dialog.is_visible()
+    session = next(s for s in day_one if s.id == workshops[0])
+    assert await app.page.locator("#d-title").inner_text() == session.title
+    assert session.room in await app.page.locator("#d-room").inner_text()
+    await app.page.keyboard.press("Escape")
+    assert not await dialog.is_visible()
+    assert await first.evaluate("node => node === document.activeElement")
+    # Read-only: no stars, and a note saying how to get an agenda.
+    assert await app.page.locator("button.star").count() == 0
+    assert await app.page.locator("#view-agenda").is_hidden()
+    assert "Telegram" in await app.page.locator("#notice").inner_text()
+    # Every control has a name a screen reader can announce.
+    unnamed = await app.page.evaluate(
+        """() => [...document.querySelectorAll('button, select, input')]
+            .filter(n => !n.closest('[hidden]') && !(n.labels && n.labels.length)
+                         && !n.getAttribute('aria-label') && !n.textContent.trim())
+            .map(n => n.outerHTML)"""
+    )
+    assert unnamed == []
+    app.assert_clean()
+
+
+async def test_a_link_opens_the_page_at_a_session(
+    make_bot: MakeBot, clock: TestClock, browser: Any
+) -> None:
+    bot = await web_bot(make_bot, clock)
+    session = session_titled(bot, "Regional exchange: Europe")
+    app = await open_app(browser, bot, query=f"?session={session.id}", viewport=WIDE)
+    assert await app.page.locator("dialog#details").is_visible()
+    assert await app.page.locator("#d-title").inner_text() == session.title
+    # The wide layout: rooms side by side and the line at the current time.
+    await app.page.keyboard.press("Escape")
+    assert await app.page.locator("main .grid .now").count() == 1
+    app.assert_clean()

@@ -7,6 +7,7 @@ header, retried until a 2xx answer); the bot's web server is reached over real H
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 from collections.abc import Callable
@@ -351,3 +352,23 @@ async def test_the_page_is_public_with_a_policy_and_compressed(make_bot: MakeBot
     assert (await http("GET", base(bot) + "/api/me"))[0] == 401
     assert (await http("GET", base(bot) + "/i18n/xx.json"))[0] == 404
     assert (await http("GET", base(bot) + "/static/secret.py"))[0] == 404
+
+
+async def test_the_first_view_weighs_under_100_kb_compressed(make_bot: MakeBot) -> None:
+    bot = await make_bot(settings=web_settings(free_port()))
+    total = 0
+    async with aiohttp.ClientSession(auto_decompress=False) as client:
+        async with client.get(base(bot) + "/", headers={"Accept-Encoding": "gzip"}) as page:
+            html = (await page.read()).decode("latin-1")
+            total += len(html)
+        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', gzip_text(html))
+        assert len(assets) == 2
+        for path in [*assets, "/programme.json", "/i18n/de.json"]:
+            async with client.get(base(bot) + path, headers={"Accept-Encoding": "gzip"}) as got:
+                assert got.headers["Content-Encoding"] == "gzip"
+                total += len(await got.read())
+    assert total < 100_000, total
+
+
+def gzip_text(body: str) -> str:
+    return gzip.decompress(body.encode("latin-1")).decode()
