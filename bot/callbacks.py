@@ -23,7 +23,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Self, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+
+from bot.numbers import MAX_ID
 
 MAX_BYTES = 64
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
@@ -43,6 +45,8 @@ def _flag(value: object) -> bool:
 
 # A yes/no field, packed as 1 or 0; nothing else parses ("yes", "true" are forgeries).
 Flag = Annotated[bool, PlainValidator(_flag)]
+# A row or Telegram id: never negative, never past what SQLite and Telegram hold.
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 def _pack(name: str, value: object) -> str:

@@ -7,9 +7,11 @@ from typing import Any
 
 from telegram import Bot
 
+from bot import metrics
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
 from bot.awaiting import AwaitedInputs
+from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
@@ -23,14 +25,18 @@ from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
 from bot.telegram.notifier import TelegramNotifier
+from bot.web.health import Liveness
+from bot.web.service import WebService
 from storage.announcements import Announcements
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
+from storage.lock import RunLock
 from storage.moderation import ModerationStore
 from storage.participants import Participants
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
+from storage.web import WebStore
 
 
 @dataclass
@@ -54,12 +60,23 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
+    # When Telegram was last heard from (the health check reads it).
+    liveness: Liveness
+    # The Mini App's service; None when there is no [web] section.
+    web: WebService | None
+    # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
+    run_lock: RunLock | None = None
+    # Scheduled backups into storage.backups; None for an in-memory database.
+    backups: ScheduledBackups | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, config: Config, clock: Clock, bot: Bot) -> Runtime:
+    def create(
+        cls, config: Config, clock: Clock, bot: Bot, *, liveness: Liveness | None = None
+    ) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
+        db.write_observers.append(metrics.observe_write)
         participant_store = Participants(db)
         participants = ParticipantService(
             participant_store,
@@ -96,10 +113,22 @@ class Runtime:
             concurrency=config.announcements.concurrency,
             progress_seconds=config.announcements.progress_seconds,
         )
+        database = config.storage.database
+        web = (
+            WebService(config, schedule, reminders, participant_store, WebStore(db), clock)
+            if config.web is not None
+            else None
+        )
         return cls(
             config=config,
             db=db,
             clock=clock,
+            run_lock=None if str(database) == ":memory:" else RunLock(database),
+            backups=None
+            if str(database) == ":memory:"
+            else ScheduledBackups(
+                database, config.storage.backups, config.storage.backup_keep, clock
+            ),
             participants=participants,
             notifier=notifier,
             inputs=inputs,
@@ -128,18 +157,31 @@ class Runtime:
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, concurrency=4), config
             ),
+            liveness=liveness or Liveness(clock),
+            web=web,
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations), load the programme and what is awaited,
-        and resume what a stop interrupted."""
-        await self.db.open()
+        """Take the database's lock, open it (applying migrations), load the programme and what
+        is awaited, and resume what a stop interrupted."""
+        if self.run_lock is not None:
+            self.run_lock.acquire()
+        try:
+            await self.db.open()
+        except BaseException:
+            if self.run_lock is not None:
+                self.run_lock.release()
+            raise
         await self.schedule.open()
         await self.inputs.load()
         await self.reminders.open()
+        if self.web is not None:
+            await self.web.open()
         await self.announcements.resume()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
         await self.broadcast.stop()
         await self.db.close()
+        if self.run_lock is not None:
+            self.run_lock.release()

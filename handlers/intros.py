@@ -34,6 +34,7 @@ from bot.intros.render import (
     TopicsDonePress,
 )
 from bot.intros.service import FEATURE, StepResult
+from bot.numbers import parse_int
 from bot.regions import REGION_NAMES, find_country, find_language, find_region
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation, awaiting
@@ -248,8 +249,8 @@ async def _show_page(
 
 async def intro_command(update: Update, context: ForumContext) -> None:
     """Start a request to the profile with the number given, or explain how."""
-    number = context.args[0].lstrip("#") if context.args else ""
-    if not number.isdigit():
+    number = parse_int(context.args[0].lstrip("#")) if context.args else None
+    if number is None:
         await reply(
             update,
             context.tr(
@@ -258,7 +259,7 @@ async def intro_command(update: Update, context: ForumContext) -> None:
             ),
         )
         return
-    await _start_request(update, context, int(number))
+    await _start_request(update, context, number)
 
 
 async def intro_pressed(update: Update, context: ForumContext, press: IntroducePress) -> None:

@@ -9,6 +9,7 @@ from telegram.ext import CommandHandler
 
 from bot.callbacks import Rows
 from bot.config import Config
+from bot.numbers import parse_int
 from bot.reminders import render
 from bot.reminders.render import RemindPress, SettingsPress, ShowPress, UnremindPress
 from bot.telegram.context import ForumContext
@@ -23,6 +24,7 @@ from handlers.common import (
     on_press,
     reply,
 )
+from handlers.web import keep_web_app_rows
 
 
 def _zone(context: ForumContext) -> str:
@@ -101,7 +103,9 @@ async def _replace_buttons(update: Update, rows: Rows) -> None:
     query = update.callback_query
     if query is None or not isinstance(query.message, Message) or query.message.text is None:
         return
-    await edit_or_reply(update, query.message.text_html, keyboard(rows))
+    # Rows that open the Mini App belong to the card, not to this toggle: they stay.
+    kept = keep_web_app_rows(query.message.reply_markup, keyboard(rows))
+    await edit_or_reply(update, query.message.text_html, kept)
 
 
 async def show_session(update: Update, context: ForumContext, press: ShowPress) -> None:
@@ -174,7 +178,7 @@ async def settings_pressed(update: Update, context: ForumContext, press: Setting
     if query is None or user is None:
         return
     reminders = context.runtime.reminders
-    value = int(press.value) if press.value.isdigit() else None
+    value = parse_int(press.value, high=999)
     if press.what == "lead" and value is not None:
         await reminders.set_lead(user.id, value)
     elif press.what == "plen" and value in (0, 1):

@@ -30,6 +30,7 @@ from telegram.ext import (
 )
 
 from bot.errors import DomainError
+from bot.numbers import parse_int
 from bot.schedule import render
 from bot.schedule.importers import ScheduleError
 from bot.schedule.model import Programme, Session
@@ -47,11 +48,13 @@ from handlers.common import (
     on_press,
     reply,
 )
+from handlers.web import with_programme_button
 
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 2_000_000
 INLINE_PAGE = 50
+MAX_INLINE_OFFSET = 100_000
 FREE_TEXT_GROUP = 10  # after every feature's conversations in group 0, so those win
 
 
@@ -92,7 +95,8 @@ def _words(context: ForumContext) -> str:
 
 async def _card(update: Update, context: ForumContext, session: Session) -> None:
     text = render.session_card(session, _programme(context), _view(context))
-    await reply(update, text, keyboard(render.card_buttons(session, context.tr)))
+    markup = keyboard(render.card_buttons(session, context.tr))
+    await reply(update, text, with_programme_button(update, context, markup, session=session.id))
 
 
 # --- days ------------------------------------------------------------------------------------
@@ -106,7 +110,8 @@ async def _send_day(update: Update, context: ForumContext, day: date, page: int 
         await reply(update, text, keyboard(render.day_picker(programme, view.language)))
         return
     text, page, pages = render.day_page(programme, day, page, view, _per_page(context))
-    await reply(update, text, keyboard(render.day_buttons(day, page, pages, context.tr)))
+    markup = keyboard(render.day_buttons(day, page, pages, context.tr))
+    await reply(update, text, with_programme_button(update, context, markup, day=day.isoformat()))
 
 
 async def show_today(update: Update, context: ForumContext) -> None:
@@ -140,6 +145,7 @@ async def day_pressed(update: Update, context: ForumContext, press: DayPress) ->
     view = _view(context)
     text, page, pages = render.day_page(programme, day, press.page, view, _per_page(context))
     markup = keyboard(render.day_buttons(day, page, pages, context.tr))
+    markup = with_programme_button(update, context, markup, day=day.isoformat())
     message = query.message
     if isinstance(message, Message) and message.from_user and message.from_user.is_bot:
         await edit(message, text, markup)
@@ -385,7 +391,9 @@ async def inline_search(update: Update, context: ForumContext) -> None:
     if programme is None:
         await inline.answer([], cache_time=10, is_personal=True)
         return
-    offset = int(inline.offset) if inline.offset.isdigit() else 0
+    # The offset comes back from the client as typed: anything but one we could have sent
+    # (a multiple of the page below the programme's size) starts from the top.
+    offset = parse_int(inline.offset, high=MAX_INLINE_OFFSET) or 0
     words = inline.query.strip()[:200]
     if words:
         found = await context.runtime.schedule.search(words, limit=offset + INLINE_PAGE + 1)

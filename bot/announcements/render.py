@@ -22,7 +22,7 @@ from bot.announcements.model import (
     Figures,
     Status,
 )
-from bot.callbacks import CallbackData, Rows
+from bot.callbacks import CallbackData, Id, Rows
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 
 Verb = Literal[
@@ -44,7 +44,7 @@ class AnnouncementPress(CallbackData, prefix="ann"):
     """A button of an announcement draft or of the list: what to do, to which announcement."""
 
     verb: Verb
-    id: int
+    id: Id
     arg: str = ""  # version: the language; set: the audience kind
     value: str = ""  # set: the audience value (a language, a region)
 

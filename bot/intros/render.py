@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.callbacks import CallbackData, Flag, Rows
+from bot.callbacks import CallbackData, Flag, Id, Rows
 from bot.i18n import N_, Translator
 from bot.intros.model import (
     MAX_BIO,
@@ -91,14 +91,14 @@ class PagePress(CallbackData, prefix="ppl"):
 class IntroducePress(CallbackData, prefix="itr"):
     """Ask to be introduced to the owner of a profile."""
 
-    profile: int
+    profile: Id
 
 
 class DecisionPress(CallbackData, prefix="ird"):
     """The target's answer to a request: accept, decline, or block and report."""
 
     decision: Literal["a", "d", "b"]
-    request: int
+    request: Id
 
 
 class MeetPress(CallbackData, prefix="mto"):
@@ -115,7 +115,7 @@ class ReviewPress(CallbackData, prefix="sia"):
     """A moderator's decision on a self-introduction."""
 
     approve: Literal["y", "n"]
-    intro: int
+    intro: Id
 
 
 class ForgetPress(CallbackData, prefix="fgt"):

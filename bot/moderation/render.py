@@ -7,7 +7,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, Id
 from bot.i18n import N_, Translator
 from bot.moderation.model import LogEntry, ModAction, Person, Warning
 
@@ -17,7 +17,7 @@ MAX_MESSAGE = 4096
 class AgreePress(CallbackData, prefix="modok"):
     """A newcomer agrees to the rules (only the newcomer the welcome names)."""
 
-    user: int
+    user: Id
 
 
 ACTION_LABELS: dict[ModAction, str] = {
