@@ -44,6 +44,10 @@ class Notifier(Protocol):
         """Post to a group or channel in the forum's language; False if it failed."""
         ...
 
+    async def log(self, notice: Notice) -> bool:
+        """Post to the staff's log chat (``chats.modlog``); False if there is none or it failed."""
+        ...
+
 
 def notice_of(render: Callable[[Translator], tuple[str, Rows]]) -> Notice:
     """Make a notice of a renderer that returns text and buttons together."""
@@ -66,3 +70,7 @@ class Silent:
     async def post(self, chat_id: int, notice: Notice) -> bool:
         """Post nothing; report success."""
         return True
+
+    async def log(self, notice: Notice) -> bool:
+        """Log nothing; report that there is no log chat."""
+        return False

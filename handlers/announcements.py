@@ -12,7 +12,6 @@ import re
 from datetime import timedelta
 
 from telegram import Message, Update
-from telegram.ext import CommandHandler
 
 from bot.announcements import render
 from bot.announcements.model import Announcement, Audience, AudienceKind, Content, Kind, Status
@@ -26,7 +25,16 @@ from bot.errors import DomainError
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, N_
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation
-from handlers.common import PRIVATE, Handler, Periodic, edit_or_reply, keyboard, on_press, reply
+from handlers.common import (
+    PRIVATE,
+    Handler,
+    Periodic,
+    commands,
+    edit_or_reply,
+    keyboard,
+    on_press,
+    reply,
+)
 
 _COMMAND = re.compile(r"^/\S+\s*")
 
@@ -247,7 +255,6 @@ def conversation() -> Conversation:
 def handlers() -> list[Handler]:
     """Return the announcement handlers (answers to its prompts come via ``conversation``)."""
     return [
-        CommandHandler("announce", announce, filters=PRIVATE),
-        CommandHandler("announcements", list_recent, filters=PRIVATE),
+        *commands(PRIVATE, {"announce": announce, "announcements": list_recent}),
         on_press(AnnouncementPress, pressed),
     ]

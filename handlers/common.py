@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
@@ -14,7 +14,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.ext import BaseHandler, CallbackQueryHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData, Rows
 from bot.errors import STALE_BUTTON
@@ -32,6 +32,7 @@ __all__ = [
     "Periodic",
     "Rows",
     "answer_stale",
+    "commands",
     "edit",
     "edit_or_reply",
     "escape",
@@ -129,6 +130,14 @@ def on_press(
         await callback(update, context, parsed)
 
     return CallbackQueryHandler(route, pattern=press.pattern())
+
+
+Callback: TypeAlias = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]
+
+
+def commands(only: filters.BaseFilter | None, table: Mapping[str, Callback]) -> list[Handler]:
+    """Return a CommandHandler per (command, callback) of the table, all behind one filter."""
+    return [CommandHandler(name, callback, filters=only) for name, callback in table.items()]
 
 
 async def answer_expired(update: Update, context: ForumContext) -> None:

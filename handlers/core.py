@@ -8,7 +8,6 @@ from telegram import ChatMemberUpdated, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     ChatMemberHandler,
-    CommandHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -26,6 +25,7 @@ from handlers.common import (
     Handler,
     answer_stale,
     any_press,
+    commands,
     keyboard,
     on_press,
     reply,
@@ -206,11 +206,10 @@ def middleware() -> list[Handler]:
 def handlers() -> list[Handler]:
     """Return the first-contact handlers."""
     return [
-        CommandHandler("start", start, filters=PRIVATE),
-        CommandHandler("help", show_help, filters=ADDRESSED),
-        CommandHandler("language", choose_language, filters=ADDRESSED),
-        CommandHandler("timezone", set_timezone, filters=PRIVATE),
-        CommandHandler("privacy", show_privacy, filters=ADDRESSED),
+        *commands(PRIVATE, {"start": start, "timezone": set_timezone}),
+        *commands(
+            ADDRESSED, {"help": show_help, "language": choose_language, "privacy": show_privacy}
+        ),
         on_press(LanguagePress, language_pressed),
         on_press(ZonePress, timezone_pressed),
         ChatMemberHandler(track_block, ChatMemberHandler.MY_CHAT_MEMBER),

@@ -43,6 +43,7 @@ from handlers.common import (
     Handler,
     Periodic,
     answer_stale,
+    commands,
     edit_or_reply,
     escape,
     keyboard,
@@ -493,12 +494,17 @@ def conversation() -> Conversation:
 def handlers(inputs: AwaitedInputs) -> list[Handler]:
     """Return the introductions handlers (answers to its questions come via ``conversation``)."""
     return [
-        CommandHandler("profile", show_profile, filters=PRIVATE),
-        CommandHandler("people", people, filters=PRIVATE),
-        CommandHandler("intro", intro_command, filters=PRIVATE),
-        CommandHandler("meet", meet, filters=PRIVATE),
-        CommandHandler("mydata", my_data, filters=PRIVATE),
-        CommandHandler("forget", forget, filters=PRIVATE),
+        *commands(
+            PRIVATE,
+            {
+                "profile": show_profile,
+                "people": people,
+                "intro": intro_command,
+                "meet": meet,
+                "mydata": my_data,
+                "forget": forget,
+            },
+        ),
         CommandHandler("cancel", cancel, filters=PRIVATE & awaiting(FEATURE, inputs)),
         on_press(EditPress, edit_pressed),
         on_press(TopicPress, topic_pressed),

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, Message, MessageEntity, Update, User
 from telegram.error import TelegramError
@@ -27,7 +30,6 @@ from bot.moderation.render import (
     DEFAULT_RULES,
     AgreePress,
     mention,
-    render_entry,
     render_log,
     render_warnings,
     when,
@@ -41,6 +43,7 @@ from handlers.common import (
     Handler,
     Periodic,
     answer_stale,
+    commands,
     escape,
     keyboard,
     on_press,
@@ -81,11 +84,6 @@ def _group_tr(context: ForumContext) -> Translator:
     return translator(language) if language else context.tr
 
 
-def _log_tr(context: ForumContext) -> Translator:
-    config = context.runtime.config
-    return translator(config.moderation.group_language or config.event.default_language)
-
-
 async def _translator_of(context: ForumContext, user: User) -> Translator:
     """Return the translator for a group member, who may never have written to the bot."""
     participants = context.runtime.participants
@@ -95,19 +93,6 @@ async def _translator_of(context: ForumContext, user: User) -> Translator:
             resolve_language(None, user.language_code, participants.default_language)
         )
     return participants.translator_of(participant)
-
-
-async def post_to_modlog(context: ForumContext, entries: list[LogEntry]) -> None:
-    """Post entries to the modlog chat; the action stands even if the post fails."""
-    chat_id = context.runtime.config.chats.modlog
-    if chat_id is None:
-        return
-    tr, tz = _log_tr(context), context.runtime.config.tz
-    for entry in entries:
-        try:
-            await context.bot.send_message(chat_id, render_entry(tr, entry, tz))
-        except TelegramError:
-            logger.warning("could not post to the modlog chat", exc_info=True)
 
 
 async def _target(update: Update, context: ForumContext) -> tuple[Person, list[str]]:
@@ -157,10 +142,6 @@ def _reason(words: list[str]) -> str | None:
 def _actor(update: Update) -> Person | None:
     user = update.effective_user
     return _person(user) if user is not None else None
-
-
-async def _tell_group(update: Update, context: ForumContext, text: str) -> None:
-    await reply(update, text)
 
 
 # -- joins ---------------------------------------------------------------------------------
@@ -238,8 +219,7 @@ async def agreed(update: Update, context: ForumContext, press: AgreePress) -> No
 
 async def sweep_unverified(context: ForumContext) -> None:
     """Remove newcomers whose time to agree has run out (a periodic job; survives restarts)."""
-    entries = await _moderation(context).expire_unverified(TelegramGroupControl(context.bot))
-    await post_to_modlog(context, entries)
+    await _moderation(context).expire_unverified(TelegramGroupControl(context.bot))
 
 
 async def sync_admins(context: ForumContext) -> None:
@@ -286,18 +266,14 @@ async def watch(update: Update, context: ForumContext) -> None:
             tr = _group_tr(context)
             text = tr("{name} was muted for {duration} for flooding the group.")
             duration = format_duration(entry.until - entry.created_at) if entry.until else "∞"
-            await _tell_group(
-                update, context, text.format(name=mention(member), duration=duration)
-            )
-            await post_to_modlog(context, [entry])
+            await reply(update, text.format(name=mention(member), duration=duration))
         return
     if _has_link_or_forward(message) and await moderation.breaks_link_rule(chat_id, user.id):
-        entry = await moderation.delete_newcomer_link(control, chat_id, member, message.message_id)
+        await moderation.delete_newcomer_link(control, chat_id, member, message.message_id)
         hours = context.runtime.config.moderation.newcomer_no_links_hours
         tr = await _translator_of(context, user)
         text = tr("{name}, new members can share links and forwards after {hours} hours.")
         await context.bot.send_message(chat_id, text.format(name=mention(member), hours=hours))
-        await post_to_modlog(context, [entry])
 
 
 # -- moderator commands --------------------------------------------------------------------
@@ -331,7 +307,6 @@ async def warn(update: Update, context: ForumContext) -> None:
     if outcome.step is not None:
         text += "\n" + _step_text(tr, outcome.entries[-1], context)
     await reply(update, text)
-    await post_to_modlog(context, outcome.entries)
 
 
 def _step_text(tr: Translator, entry: LogEntry, context: ForumContext) -> str:
@@ -358,11 +333,9 @@ async def unwarn(update: Update, context: ForumContext) -> None:
         return
     chat_id, actor = found
     target, _ = await _target(update, context)
-    left, entry = await _moderation(context).unwarn(chat_id, actor, target)
-    tr = _group_tr(context)
-    text = tr("One warning of {name} withdrawn; {count} left.")
+    left, _entry = await _moderation(context).unwarn(chat_id, actor, target)
+    text = _group_tr(context)("One warning of {name} withdrawn; {count} left.")
     await reply(update, text.format(name=mention(target), count=left))
-    await post_to_modlog(context, [entry])
 
 
 async def warns(update: Update, context: ForumContext) -> None:
@@ -376,73 +349,52 @@ async def warns(update: Update, context: ForumContext) -> None:
     await reply(update, render_warnings(_group_tr(context), target, found_warnings, tz))
 
 
-async def mute(update: Update, context: ForumContext) -> None:
-    """Mute a member: /mute [duration] [reason] by reply, or naming them first."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, rest = await _target(update, context)
-    duration = parse_duration(rest[0]) if rest else None
-    if duration is not None:
-        rest = rest[1:]
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).mute(
-        control, chat_id, actor, target, duration, _reason(rest)
-    )
-    await reply(update, _step_text(_group_tr(context), entry, context))
-    await post_to_modlog(context, [entry])
+@dataclass(frozen=True)
+class Measure:
+    """A moderator's command that applies a measure to one member."""
+
+    command: str
+    action: ModAction
+    takes_duration: bool = False  # /mute 2h …
+    takes_reason: bool = True
+    done: str | None = None  # what the group is told (None: the measure as the log says it)
 
 
-async def unmute(update: Update, context: ForumContext) -> None:
-    """Let a muted member write again."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, _ = await _target(update, context)
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).unmute(control, chat_id, actor, target)
-    tr = _group_tr(context)
-    text = tr("{name} can write again.").format(name=mention(target))
-    await reply(update, text)
-    await post_to_modlog(context, [entry])
+# /mute [duration] [reason], /unmute, /kick [reason], /ban [reason], /unban: by reply, or
+# naming the member first.
+MEASURES = (
+    Measure("mute", ModAction.MUTE, takes_duration=True),
+    Measure("unmute", ModAction.UNMUTE, takes_reason=False, done=N_("{name} can write again.")),
+    Measure("kick", ModAction.KICK),
+    Measure("ban", ModAction.BAN),
+    Measure(
+        "unban", ModAction.UNBAN, takes_reason=False, done=N_("{name} may join the group again.")
+    ),
+)
 
 
-async def kick(update: Update, context: ForumContext) -> None:
-    """Remove a member from the group; they may rejoin."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, rest = await _target(update, context)
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).kick(control, chat_id, actor, target, _reason(rest))
-    await reply(update, _step_text(_group_tr(context), entry, context))
-    await post_to_modlog(context, [entry])
+def _measure(measure: Measure) -> Callable[[Update, ForumContext], Coroutine[Any, Any, None]]:
+    async def apply(update: Update, context: ForumContext) -> None:
+        """Apply the command's measure to the member it names."""
+        if (found := await _require(update, context)) is None:
+            return
+        chat_id, actor = found
+        target, rest = await _target(update, context)
+        duration = parse_duration(rest[0]) if measure.takes_duration and rest else None
+        if duration is not None:
+            rest = rest[1:]
+        reason = _reason(rest) if measure.takes_reason else None
+        control = TelegramGroupControl(context.bot)
+        entry = await _moderation(context).act(
+            control, chat_id, actor, target, measure.action, duration=duration, reason=reason
+        )
+        tr = _group_tr(context)
+        if measure.done is not None:
+            await reply(update, tr(measure.done).format(name=mention(target)))
+        else:
+            await reply(update, _step_text(tr, entry, context))
 
-
-async def ban(update: Update, context: ForumContext) -> None:
-    """Ban a member from the group for good."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, rest = await _target(update, context)
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).ban(control, chat_id, actor, target, _reason(rest))
-    await reply(update, _step_text(_group_tr(context), entry, context))
-    await post_to_modlog(context, [entry])
-
-
-async def unban(update: Update, context: ForumContext) -> None:
-    """Let a banned user join the group again."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, _ = await _target(update, context)
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).unban(control, chat_id, actor, target)
-    tr = _group_tr(context)
-    text = tr("{name} may join the group again.").format(name=mention(target))
-    await reply(update, text)
-    await post_to_modlog(context, [entry])
+    return apply
 
 
 async def delete(update: Update, context: ForumContext) -> None:
@@ -457,8 +409,7 @@ async def delete(update: Update, context: ForumContext) -> None:
     author = _person(replied.from_user) if replied.from_user else None
     ids = [replied.message_id, message.message_id]
     control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).delete(control, chat_id, actor, ids, author)
-    await post_to_modlog(context, [entry])
+    await _moderation(context).delete(control, chat_id, actor, ids, author)
 
 
 async def set_rules(update: Update, context: ForumContext) -> None:
@@ -473,10 +424,8 @@ async def set_rules(update: Update, context: ForumContext) -> None:
             N_("Write the rules after the command: /setrules and up to {limit} characters."),
             limit=_RULES_LIMIT,
         )
-    entry = await _moderation(context).set_rules(chat_id, actor, text[1].strip())
-    tr = _group_tr(context)
-    await reply(update, tr("The group's rules are updated."))
-    await post_to_modlog(context, [entry])
+    await _moderation(context).set_rules(chat_id, actor, text[1].strip())
+    await reply(update, _group_tr(context)("The group's rules are updated."))
 
 
 async def show_rules(update: Update, context: ForumContext) -> None:
@@ -522,17 +471,18 @@ async def report(update: Update, context: ForumContext) -> None:
 def handlers() -> list[Handler]:
     """Return the moderation commands, join and button handlers."""
     return [
-        CommandHandler("warn", warn, filters=_GROUPS),
-        CommandHandler("unwarn", unwarn, filters=_GROUPS),
-        CommandHandler("warns", warns, filters=_GROUPS),
-        CommandHandler("mute", mute, filters=_GROUPS),
-        CommandHandler("unmute", unmute, filters=_GROUPS),
-        CommandHandler("kick", kick, filters=_GROUPS),
-        CommandHandler("ban", ban, filters=_GROUPS),
-        CommandHandler("unban", unban, filters=_GROUPS),
-        CommandHandler("del", delete, filters=_GROUPS),
-        CommandHandler("setrules", set_rules, filters=_GROUPS),
-        CommandHandler("report", report, filters=_GROUPS),
+        *commands(
+            _GROUPS,
+            {
+                "warn": warn,
+                "unwarn": unwarn,
+                "warns": warns,
+                **{measure.command: _measure(measure) for measure in MEASURES},
+                "del": delete,
+                "setrules": set_rules,
+                "report": report,
+            },
+        ),
         CommandHandler("rules", show_rules),
         CommandHandler("modlog", show_modlog, filters=PRIVATE),
         MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, members_joined),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import InputFile, Message, Update
-from telegram.ext import CommandHandler
 
 from bot.callbacks import Rows
 from bot.config import Config
@@ -18,6 +17,7 @@ from handlers.common import (
     Handler,
     Periodic,
     answer_stale,
+    commands,
     edit_or_reply,
     escape,
     keyboard,
@@ -207,11 +207,16 @@ async def dispatch_tick(context: ForumContext) -> None:
 def handlers() -> list[Handler]:
     """Return the agenda and reminder handlers."""
     return [
-        CommandHandler("remind", remind, filters=PRIVATE),
-        CommandHandler("unremind", unremind, filters=PRIVATE),
-        CommandHandler("agenda", agenda, filters=PRIVATE),
-        CommandHandler("calendar", calendar, filters=PRIVATE),
-        CommandHandler("settings", settings, filters=PRIVATE),
+        *commands(
+            PRIVATE,
+            {
+                "remind": remind,
+                "unremind": unremind,
+                "agenda": agenda,
+                "calendar": calendar,
+                "settings": settings,
+            },
+        ),
         on_press(RemindPress, toggle_pressed),
         on_press(UnremindPress, toggle_pressed),
         on_press(ShowPress, show_session),

@@ -59,7 +59,7 @@ class TelegramNotifier:
             fallback = self._config.chats.community
         posted = None
         if log and modlog is not None:
-            posted = modlog if await self.post(modlog, notice) else None
+            posted = modlog if await self.log(notice) else None
         elif missed and fallback is not None:
             posted = fallback if await self.post(fallback, notice) else None
         for user_id in missed:
@@ -69,6 +69,11 @@ class TelegramNotifier:
     async def post(self, chat_id: int, notice: Notice) -> bool:
         """Post to a group or channel in the group's language; False if it failed."""
         return await self._send(chat_id, notice, self.group_translator, private=False)
+
+    async def log(self, notice: Notice) -> bool:
+        """Post to the modlog chat, if the forum has one."""
+        modlog = self._config.chats.modlog
+        return modlog is not None and await self.post(modlog, notice)
 
     async def _send(self, chat_id: int, notice: Notice, tr: Translator, *, private: bool) -> bool:
         rows = notice.rows(tr) if notice.rows else []
