@@ -19,7 +19,6 @@ from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
 from bot.notify import Notifier
 from bot.participants.service import ParticipantService
-from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
@@ -95,10 +94,12 @@ class Runtime:
         )
         reminders = Reminders(
             ReminderStore(db, config.event.default_language),
-            LiveProgramme(schedule),
+            schedule,
             config.reminders,
             clock,
             event_zone=config.event.timezone,
+            community=config.chats.community,
+            default_language=config.event.default_language,
         )
         listeners.append(reminders.programme_listener)
         inputs = AwaitedInputs(AwaitedInputStore(db), clock)
