@@ -32,7 +32,16 @@ from bot.runtime import Runtime
 from bot.telegram.context import BotData, ForumContext
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import MessageRateLimiter
-from handlers import announcements, backup, core, intros, moderation, reminders, schedule
+from handlers import (
+    announcements,
+    backup,
+    core,
+    insight,
+    intros,
+    moderation,
+    reminders,
+    schedule,
+)
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -93,7 +102,9 @@ def build_application(
 
 
 def _add_handlers(application: ForumApplication) -> None:
-    # Order matters: group -1 records the user and picks their language before anything else.
+    # Order matters: the community group's message counter sees every group message first;
+    # group -1 records the user and picks their language before anything else.
+    application.add_handlers(insight.counters(), group=insight.COUNTER_GROUP)
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
     # schedule.deep_links() (/start s_<id>) must come before the core /start. Announcements
@@ -107,6 +118,7 @@ def _add_handlers(application: ForumApplication) -> None:
         schedule.handlers(),
         intros.handlers(runtime_of(application).intros.conversing),
         reminders.handlers(),
+        insight.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice).
         core.fallbacks(),
     ):

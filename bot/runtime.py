@@ -11,6 +11,7 @@ from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
+from bot.insight.service import InsightService
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
 from bot.reminders.programme import LiveProgramme
@@ -20,6 +21,7 @@ from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
 from storage.announcements import Announcements
 from storage.database import Database
+from storage.insight import InsightStore
 from storage.intros import IntroStorage
 from storage.lock import RunLock
 from storage.moderation import ModerationStore
@@ -47,6 +49,7 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
+    insight: InsightService
     # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
     run_lock: RunLock | None = None
     # Scheduled backups into storage.backups; None for an in-memory database.
@@ -107,6 +110,7 @@ class Runtime:
             ),
             reminders=reminders,
             # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
+            insight=InsightService(InsightStore(db), config, clock),
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, concurrency=4), config
             ),
