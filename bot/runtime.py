@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import metrics
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
 from bot.backup.service import ScheduledBackups
@@ -19,6 +20,8 @@ from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.web.health import Liveness
+from bot.web.service import WebService
 from storage.announcements import Announcements
 from storage.database import Database
 from storage.insight import InsightStore
@@ -28,6 +31,7 @@ from storage.moderation import ModerationStore
 from storage.participants import Participants
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
+from storage.web import WebStore
 
 
 @dataclass
@@ -50,6 +54,10 @@ class Runtime:
     reminders: Reminders
     reminder_dispatch: Dispatcher
     insight: InsightService
+    # When Telegram was last heard from (the health check reads it).
+    liveness: Liveness
+    # The Mini App's service; None when there is no [web] section.
+    web: WebService | None
     # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
     run_lock: RunLock | None = None
     # Scheduled backups into storage.backups; None for an in-memory database.
@@ -60,6 +68,7 @@ class Runtime:
     def create(cls, config: Config, clock: Clock) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
+        db.write_observers.append(metrics.observe_write)
         participants = Participants(db)
         listeners: list[ProgrammeListener] = []
         announcement_store = Announcements(db, config.event.default_language)
@@ -79,6 +88,11 @@ class Runtime:
         )
         listeners.append(reminders.programme_listener)
         database = config.storage.database
+        web = (
+            WebService(config, schedule, reminders, participants, WebStore(db), clock)
+            if config.web is not None
+            else None
+        )
         return cls(
             config=config,
             db=db,
@@ -114,6 +128,8 @@ class Runtime:
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, concurrency=4), config
             ),
+            liveness=Liveness(clock),
+            web=web,
         )
 
     async def open(self) -> None:
@@ -129,6 +145,8 @@ class Runtime:
         await self.schedule.open()
         await self.intros.load()
         await self.reminders.open()
+        if self.web is not None:
+            await self.web.open()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
