@@ -193,8 +193,10 @@ async def test_an_update_interrupted_by_a_crash_is_processed_at_the_next_start(
 async def test_switching_back_to_polling_deletes_the_webhook(
     make_bot: MakeBot, fake: FakeTelegram
 ) -> None:
-    await webhook_bot(make_bot)
+    webhook = await webhook_bot(make_bot)
     assert fake.webhook
+    # A switch is a restart with another configuration: one bot runs on a database at a time.
+    await webhook.stop()
     polling = await make_bot()
     assert fake.webhook == {}
     assert fake.calls_to("deleteWebhook")
