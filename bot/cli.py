@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -352,6 +353,13 @@ async def _restore(config: Config, path: Path) -> int:
         return EXIT_TOO_NEW
     except NotABackupError as error:
         print(f"forum-bot: restore refused: {error}; nothing was changed", file=sys.stderr)
+        return EXIT_NOT_A_BACKUP
+    except sqlite3.Error as error:
+        print(
+            f"forum-bot: restore failed: {path} cannot be brought up to this version's schema "
+            f"({error}); the previous database was put back, nothing was changed",
+            file=sys.stderr,
+        )
         return EXIT_NOT_A_BACKUP
     except (BackupError, OSError) as error:
         print(f"forum-bot: restore failed: {error}; nothing was changed", file=sys.stderr)
