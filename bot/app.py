@@ -41,6 +41,7 @@ from handlers import (
     awaiting,
     backup,
     core,
+    insight,
     intros,
     moderation,
     reminders,
@@ -126,7 +127,9 @@ def build_application(
 
 def _add_handlers(application: ForumApplication) -> None:
     runtime = runtime_of(application)
-    # Order matters: group -1 records the user and picks their language before anything else.
+    # Order matters: the community group's message counter sees every group message first;
+    # group -1 records the user and picks their language before anything else.
+    application.add_handlers(insight.counters(), group=insight.COUNTER_GROUP)
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
     # schedule.deep_links() (/start s_<id>) must come before the core /start. Answers to a
@@ -142,6 +145,7 @@ def _add_handlers(application: ForumApplication) -> None:
         schedule.handlers(),
         intros.handlers(runtime.inputs),
         reminders.handlers(),
+        insight.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice,
         # button presses no feature knows).
         core.fallbacks(),

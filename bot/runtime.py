@@ -15,6 +15,7 @@ from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
+from bot.insight.service import InsightService
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
 from bot.notify import Notifier
@@ -29,6 +30,7 @@ from bot.web.service import WebService
 from storage.announcements import Announcements
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
+from storage.insight import InsightStore
 from storage.intros import IntroStorage
 from storage.lock import RunLock
 from storage.moderation import ModerationStore
@@ -59,6 +61,7 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
+    insight: InsightService
     # When Telegram was last heard from (the health check reads it).
     liveness: Liveness
     # The Mini App's service; None when there is no [web] section.
@@ -155,6 +158,7 @@ class Runtime:
             broadcast=broadcast,
             reminders=reminders,
             # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
+            insight=InsightService(InsightStore(db), config, clock),
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, concurrency=4), config
             ),
