@@ -10,7 +10,7 @@ from telegram import Bot
 from bot import metrics
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
-from bot.awaiting import AwaitedInputs
+from bot.awaiting.service import AwaitedInputs
 from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config

@@ -13,7 +13,8 @@ from datetime import timedelta
 from telegram import InputFile, Message, Update
 from telegram.ext import CommandHandler
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.i18n import N_, Translator
 from bot.intros import render as texts
 from bot.intros.model import TOPIC_LABELS, DirectoryFilter, RequestStatus

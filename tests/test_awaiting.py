@@ -6,7 +6,8 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database, migrations
 from tests.intros_support import add_participant, db

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.awaiting import AwaitedInputs
+from bot.awaiting.service import AwaitedInputs
 from bot.config import IntroductionsConfig
 from bot.errors import DomainError
 from bot.intros.model import DirectoryFilter, ProfileDraft

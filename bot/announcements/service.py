@@ -29,7 +29,8 @@ from bot.announcements.model import (
     Kind,
     Status,
 )
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import DomainError, NotAllowedError

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.clock import Clock
 from bot.config import IntroductionsConfig
 from bot.errors import DomainError
