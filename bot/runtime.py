@@ -17,6 +17,7 @@ from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.telegram.ratelimit import Priority
 from storage.announcements import Announcements
 from storage.database import Database
 from storage.intros import IntroStorage
@@ -93,9 +94,9 @@ class Runtime:
                 progress_seconds=config.announcements.progress_seconds,
             ),
             reminders=reminders,
-            # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
+            # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(
-                reminders, Outbound(participants.mark_blocked, concurrency=4), config
+                reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
             ),
         )
 
