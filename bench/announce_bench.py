@@ -52,7 +52,7 @@ async def run(recipients: int, rate: float, folder: Path) -> dict[str, float]:
         user = fake.add_user(f"P{i}", language_code=("en", "de", "fr", "es", "pt")[i % 5])
         user.started = True
         rows.append((user.id, user.first_name, user.language_code, now, now))
-    await runtime.db.conn.executemany(
+    await runtime.db.executemany(
         "INSERT INTO participants (user_id, first_name, telegram_language, first_seen, last_seen)"
         " VALUES (?, ?, ?, ?, ?)",
         rows,

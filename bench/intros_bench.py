@@ -42,30 +42,29 @@ async def _populate(db: Database, store: IntroStorage, count: int, rng: random.R
         (user_id, f"P{user_id}", NOW.isoformat(), NOW.isoformat())
         for user_id in range(1, count + 1)
     ]
-    await db.conn.executemany(
+    await db.executemany(
         "INSERT INTO participants (user_id, first_name, first_seen, last_seen) VALUES (?,?,?,?)",
         rows,
     )
     # The repository's save_profile writes one profile per transaction; one transaction for
     # all of them keeps the set-up short and times nothing that is measured.
-    await db.conn.execute("BEGIN")
-    for user_id in range(1, count + 1):
-        draft = ProfileDraft(
-            display_name=f"Person {user_id}",
-            organisation="Agency",
-            city="City",
-            country=rng.choice(countries),
-            role="Officer",
-            topics=tuple(rng.sample(topics, rng.randint(1, 3))),
-            languages=tuple(rng.sample(LANGUAGES, rng.randint(1, 3))),
-            bio="A short bio. " * 10,
-            listed=rng.random() < 0.8,
-            accepts_intros=rng.random() < 0.8,
-        )
-        await store.insert_profile_rows(db.conn, user_id, draft, NOW)
-    await db.conn.execute("COMMIT")
-    await db.conn.execute("UPDATE profiles SET meet_opt_in = (user_id % 3 <> 0)")
-    await db.conn.execute("ANALYZE")
+    async with db.transaction() as tx:
+        for user_id in range(1, count + 1):
+            draft = ProfileDraft(
+                display_name=f"Person {user_id}",
+                organisation="Agency",
+                city="City",
+                country=rng.choice(countries),
+                role="Officer",
+                topics=tuple(rng.sample(topics, rng.randint(1, 3))),
+                languages=tuple(rng.sample(LANGUAGES, rng.randint(1, 3))),
+                bio="A short bio. " * 10,
+                listed=rng.random() < 0.8,
+                accepts_intros=rng.random() < 0.8,
+            )
+            await store.insert_profile_rows(tx, user_id, draft, NOW)
+    await db.execute("UPDATE profiles SET meet_opt_in = (user_id % 3 <> 0)")
+    await db.execute("ANALYZE")
 
 
 async def _time(runs: int, make: Callable[[int], Awaitable[Any]]) -> tuple[float, float, float]:

@@ -33,17 +33,20 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.errors import DomainError
+from bot.numbers import parse_int
 from bot.schedule import render
 from bot.schedule.importers import ScheduleError
 from bot.schedule.model import Programme, Session
 from bot.schedule.service import NO_PROGRAMME, digest
 from bot.telegram.context import ForumContext
 from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
+from handlers.web import with_programme_button
 
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 2_000_000
 INLINE_PAGE = 50
+MAX_INLINE_OFFSET = 100_000
 FREE_TEXT_GROUP = 10  # after every feature's conversations in group 0, so those win
 
 
@@ -93,7 +96,8 @@ def _parse_day(code: str | None) -> date | None:
 
 async def _card(update: Update, context: ForumContext, session: Session) -> None:
     text = render.session_card(session, _programme(context), _view(context))
-    await reply(update, text, keyboard(render.card_buttons(session, context.tr)))
+    markup = keyboard(render.card_buttons(session, context.tr))
+    await reply(update, text, with_programme_button(update, context, markup, session=session.id))
 
 
 async def _stale(update: Update, context: ForumContext) -> None:
@@ -113,7 +117,8 @@ async def _send_day(update: Update, context: ForumContext, day: date, page: int 
         await reply(update, text, keyboard(render.day_picker(programme, view.language)))
         return
     text, page, pages = render.day_page(programme, day, page, view, _per_page(context))
-    await reply(update, text, keyboard(render.day_buttons(day, page, pages, context.tr)))
+    markup = keyboard(render.day_buttons(day, page, pages, context.tr))
+    await reply(update, text, with_programme_button(update, context, markup, day=day.isoformat()))
 
 
 async def show_today(update: Update, context: ForumContext) -> None:
@@ -152,6 +157,7 @@ async def day_pressed(update: Update, context: ForumContext) -> None:
     view = _view(context)
     text, page, pages = render.day_page(programme, day, page, view, _per_page(context))
     markup = keyboard(render.day_buttons(day, page, pages, context.tr))
+    markup = with_programme_button(update, context, markup, day=day.isoformat())
     message = query.message
     if isinstance(message, Message) and message.from_user and message.from_user.is_bot:
         await _edit(message, text, markup)
@@ -408,7 +414,9 @@ async def inline_search(update: Update, context: ForumContext) -> None:
     if programme is None:
         await inline.answer([], cache_time=10, is_personal=True)
         return
-    offset = int(inline.offset) if inline.offset.isdigit() else 0
+    # The offset comes back from the client as typed: anything but one we could have sent
+    # (a multiple of the page below the programme's size) starts from the top.
+    offset = parse_int(inline.offset, high=MAX_INLINE_OFFSET) or 0
     words = inline.query.strip()[:200]
     if words:
         found = await context.runtime.schedule.search(words, limit=offset + INLINE_PAGE + 1)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.announcements.service import (
     DEFAULT_VERSION,
     Announcement,
@@ -21,7 +19,7 @@ from bot.announcements.service import (
     Kind,
     Status,
 )
-from storage.database import Database
+from storage.database import Database, Row
 
 
 def _time(value: str | None) -> datetime | None:
@@ -37,15 +35,15 @@ class Announcements:
 
     async def create(self, author_id: int, content: Content, now: datetime) -> int:
         """Insert a draft with its default body; return its id."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
                 "INSERT INTO announcements (author_id, kind, file_id, created_at)"
                 " VALUES (?, ?, ?, ?)",
                 (author_id, content.kind.value, content.file_id, now.isoformat()),
             )
             announcement_id = cursor.lastrowid
             assert announcement_id is not None  # an INSERT always sets it
-            await conn.execute(
+            await tx.execute(
                 "INSERT INTO announcement_versions (announcement_id, language, body)"
                 " VALUES (?, ?, ?)",
                 (announcement_id, DEFAULT_VERSION, content.body),
@@ -54,18 +52,17 @@ class Announcements:
 
     async def get(self, announcement_id: int) -> Announcement | None:
         """Return the announcement with its versions, if it exists."""
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             "SELECT * FROM announcements WHERE id = ?", (announcement_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return await self._to_announcement(row) if row else None
 
-    async def _to_announcement(self, row: aiosqlite.Row) -> Announcement:
-        async with self._db.conn.execute(
+    async def _to_announcement(self, row: Row) -> Announcement:
+        rows = await self._db.fetchall(
             "SELECT language, body FROM announcement_versions WHERE announcement_id = ?",
             (row["id"],),
-        ) as cursor:
-            versions = {language: body async for language, body in cursor}
+        )
+        versions = {language: body for language, body in rows}
         return Announcement(
             id=row["id"],
             author_id=row["author_id"],
@@ -84,12 +81,12 @@ class Announcements:
 
     async def set_content(self, announcement_id: int, content: Content) -> None:
         """Replace the default body, the kind and the file of a draft."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 "UPDATE announcements SET kind = ?, file_id = ? WHERE id = ?",
                 (content.kind.value, content.file_id, announcement_id),
             )
-            await conn.execute(
+            await tx.execute(
                 "UPDATE announcement_versions SET body = ? WHERE announcement_id = ?"
                 " AND language = ?",
                 (content.body, announcement_id, DEFAULT_VERSION),
@@ -97,7 +94,7 @@ class Announcements:
 
     async def set_version(self, announcement_id: int, language: str, body: str) -> None:
         """Add or replace the body of one language."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "INSERT INTO announcement_versions (announcement_id, language, body) VALUES (?, ?, ?)"
             " ON CONFLICT (announcement_id, language) DO UPDATE SET body = excluded.body",
             (announcement_id, language, body),
@@ -105,14 +102,14 @@ class Announcements:
 
     async def set_audience(self, announcement_id: int, audience: Audience) -> None:
         """Store who the announcement goes to."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE announcements SET audience = ?, audience_value = ? WHERE id = ?",
             (audience.kind.value, audience.value, announcement_id),
         )
 
     async def set_send_at(self, announcement_id: int, send_at: datetime | None) -> None:
         """Store when the announcement goes out (None: when confirmed)."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE announcements SET send_at = ? WHERE id = ?",
             (send_at.isoformat() if send_at else None, announcement_id),
         )
@@ -120,7 +117,7 @@ class Announcements:
     async def set_status(self, announcement_id: int, status: Status, now: datetime) -> None:
         """Move the announcement to a new state; done and cancelled record the time."""
         finished = now.isoformat() if status in (Status.DONE, Status.CANCELLED) else None
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE announcements SET status = ?, finished_at = COALESCE(?, finished_at)"
             " WHERE id = ?",
             (status.value, finished, announcement_id),
@@ -130,7 +127,7 @@ class Announcements:
         self, announcement_id: int, chat_id: int, message_id: int
     ) -> None:
         """Remember the organiser's progress message, to keep editing it after a restart."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE announcements SET progress_chat_id = ?, progress_message_id = ? WHERE id = ?",
             (chat_id, message_id, announcement_id),
         )
@@ -144,16 +141,15 @@ class Announcements:
         audience from the participants. Idempotent: an announcement already started is left
         alone. Returns the number of recipients written.
         """
-        async with self._db.transaction() as conn:
-            async with conn.execute(
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
                 "SELECT status, audience, audience_value FROM announcements WHERE id = ?",
                 (announcement_id,),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None or row["status"] not in (Status.DRAFT, Status.SCHEDULED):
                 return 0
             if chats is not None:
-                await conn.executemany(
+                await tx.executemany(
                     "INSERT OR IGNORE INTO announcement_outbox"
                     " (announcement_id, chat_id, language)"
                     " VALUES (?, ?, ?)",
@@ -162,22 +158,21 @@ class Announcements:
             else:
                 audience = Audience(AudienceKind(row["audience"]), row["audience_value"])
                 where, params = await self._audience_filter(audience)
-                await conn.execute(
+                await tx.execute(
                     "INSERT OR IGNORE INTO announcement_outbox"
                     " (announcement_id, chat_id, language)"
                     " SELECT ?, p.user_id, COALESCE(p.language, p.telegram_language, ?)"
                     " FROM participants AS p WHERE p.status = 'active'" + where,
                     (announcement_id, self._default_language, *params),
                 )
-            await conn.execute(
+            await tx.execute(
                 "UPDATE announcements SET status = 'sending', started_at = ? WHERE id = ?",
                 (now.isoformat(), announcement_id),
             )
-            async with conn.execute(
+            counted = await tx.fetchone(
                 "SELECT COUNT(*) FROM announcement_outbox WHERE announcement_id = ?",
                 (announcement_id,),
-            ) as cursor:
-                counted = await cursor.fetchone()
+            )
         return int(counted[0]) if counted else 0
 
     async def _audience_filter(self, audience: Audience) -> tuple[str, tuple[str, ...]]:
@@ -206,10 +201,9 @@ class Announcements:
     async def audience_size(self, audience: Audience) -> int:
         """Count the reachable participants the audience has right now."""
         where, params = await self._audience_filter(audience)
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             "SELECT COUNT(*) FROM participants AS p WHERE p.status = 'active'" + where, params
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def audience_kinds(self) -> set[AudienceKind]:
@@ -218,25 +212,23 @@ class Announcements:
 
     async def regions(self) -> list[str]:
         """Return the regions participants' profiles name."""
-        async with self._db.conn.execute(
-            "SELECT DISTINCT region FROM profiles ORDER BY region"
-        ) as cursor:
-            return [row[0] async for row in cursor]
+        rows = await self._db.fetchall("SELECT DISTINCT region FROM profiles ORDER BY region")
+        return [row[0] for row in rows]
 
     async def pending(self, announcement_id: int) -> list[tuple[int, str]]:
         """Return the recipients still to send to, as (chat id, language), in a stable order."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT chat_id, language FROM announcement_outbox"
             " WHERE announcement_id = ? AND status = 'pending' ORDER BY chat_id",
             (announcement_id,),
-        ) as cursor:
-            return [(row[0], row[1]) async for row in cursor]
+        )
+        return [(row[0], row[1]) for row in rows]
 
     async def mark(
         self, announcement_id: int, chat_id: int, status: Delivered, error: str | None = None
     ) -> None:
         """Record what became of one recipient's send."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE announcement_outbox SET status = ?, error = ?"
             " WHERE announcement_id = ? AND chat_id = ?",
             (status.value, error, announcement_id, chat_id),
@@ -246,15 +238,15 @@ class Announcements:
         """Count the outbox by state, overall and per language."""
         totals = dict.fromkeys(Delivered, 0)
         by_language: dict[str, dict[Delivered, int]] = {}
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT language, status, COUNT(*) FROM announcement_outbox"
             " WHERE announcement_id = ? GROUP BY language, status ORDER BY language",
             (announcement_id,),
-        ) as cursor:
-            async for language, status, count in cursor:
-                state = Delivered(status)
-                totals[state] += count
-                by_language.setdefault(language, dict.fromkeys(Delivered, 0))[state] = count
+        )
+        for language, status, count in rows:
+            state = Delivered(status)
+            totals[state] += count
+            by_language.setdefault(language, dict.fromkeys(Delivered, 0))[state] = count
         return Figures(
             pending=totals[Delivered.PENDING],
             sent=totals[Delivered.SENT],
@@ -267,7 +259,7 @@ class Announcements:
         self, user_id: int, announcement_id: int, what: str, now: datetime
     ) -> None:
         """Remember what the organiser's next message is for, replacing any earlier prompt."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "INSERT INTO announcement_inputs (user_id, announcement_id, what, set_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
             " announcement_id = excluded.announcement_id, what = excluded.what,"
@@ -277,41 +269,38 @@ class Announcements:
 
     async def take_input(self, user_id: int) -> tuple[int, str] | None:
         """Forget what the organiser was about to type; return it as (announcement id, what)."""
-        async with self._db.conn.execute(
+        written = await self._db.execute(
             "DELETE FROM announcement_inputs WHERE user_id = ? RETURNING announcement_id, what",
             (user_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = written.rows[0] if written.rows else None
         return (int(row[0]), str(row[1])) if row else None
 
     async def input_users(self) -> list[int]:
         """Return the organisers whose next message is awaited."""
-        async with self._db.conn.execute(
-            "SELECT user_id FROM announcement_inputs ORDER BY user_id"
-        ) as cursor:
-            return [row[0] async for row in cursor]
+        rows = await self._db.fetchall("SELECT user_id FROM announcement_inputs ORDER BY user_id")
+        return [row[0] for row in rows]
 
     async def due(self, now: datetime) -> list[int]:
         """Return the scheduled announcements whose send time has come, oldest first."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT id FROM announcements WHERE status = 'scheduled' AND send_at <= ?"
             " ORDER BY send_at, id",
             (now.isoformat(),),
-        ) as cursor:
-            return [row[0] async for row in cursor]
+        )
+        return [row[0] for row in rows]
 
     async def in_progress(self) -> list[int]:
         """Return the announcements being sent (to resume after a restart)."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT id FROM announcements WHERE status = 'sending' ORDER BY id"
-        ) as cursor:
-            return [row[0] async for row in cursor]
+        )
+        return [row[0] for row in rows]
 
     async def recent(self, limit: int) -> list[Announcement]:
         """Return the latest announcements that are not drafts, newest first."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT * FROM announcements WHERE status != 'draft' ORDER BY id DESC LIMIT ?",
             (limit,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [await self._to_announcement(row) for row in rows]

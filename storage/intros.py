@@ -7,8 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.intros.service import (
     Conversation,
     DirectoryFilter,
@@ -19,7 +17,7 @@ from bot.intros.service import (
     SelfIntro,
 )
 from bot.regions import region_of
-from storage.database import Database
+from storage.database import Database, Queries, Row
 
 _MEET_WINDOW = 200
 _PROFILE_COLUMNS = (
@@ -36,7 +34,7 @@ def _pack(items: tuple[str, ...]) -> str:
     return "," + "".join(f"{item}," for item in items)
 
 
-def _to_profile(row: aiosqlite.Row) -> Profile:
+def _to_profile(row: Row) -> Profile:
     return Profile(
         profile_id=row["profile_id"],
         user_id=row["user_id"],
@@ -57,7 +55,7 @@ def _to_profile(row: aiosqlite.Row) -> Profile:
     )
 
 
-def _to_request(row: aiosqlite.Row) -> IntroRequest:
+def _to_request(row: Row) -> IntroRequest:
     decided = row["decided_at"]
     return IntroRequest(
         request_id=row["request_id"],
@@ -81,9 +79,8 @@ class IntroStorage:
         # repository caches rows, so it is told which ones changed.
         self._participant_changed = participant_changed
 
-    async def _one(self, sql: str, params: tuple[Any, ...]) -> aiosqlite.Row | None:
-        async with self._db.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> Row | None:
+        return await self._db.fetchone(sql, params)
 
     # ---- profiles ----
 
@@ -103,18 +100,18 @@ class IntroStorage:
 
     async def save_profile(self, user_id: int, draft: ProfileDraft, now: datetime) -> Profile:
         """Create or replace the user's profile, its topic and language rows and consents."""
-        async with self._db.transaction() as conn:
-            await self.insert_profile_rows(conn, user_id, draft, now)
+        async with self._db.transaction() as tx:
+            await self.insert_profile_rows(tx, user_id, draft, now)
         self._participant_changed(user_id)
         found = await self.get_profile(user_id)
         assert found is not None
         return found
 
     async def insert_profile_rows(
-        self, conn: aiosqlite.Connection, user_id: int, draft: ProfileDraft, now: datetime
+        self, tx: Queries, user_id: int, draft: ProfileDraft, now: datetime
     ) -> None:
         """Write a profile's rows inside the caller's transaction."""
-        await conn.execute(
+        await tx.execute(
             """
             INSERT INTO profiles
                 (user_id, display_name, organisation, city, country, region, role, topics,
@@ -151,33 +148,30 @@ class IntroStorage:
                 now.isoformat(),
             ),
         )
-        async with conn.execute(
-            "SELECT profile_id FROM profiles WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await tx.fetchone("SELECT profile_id FROM profiles WHERE user_id = ?", (user_id,))
         assert row is not None  # just written in this transaction
         profile_id = int(row[0])
-        await conn.execute("DELETE FROM profile_topics WHERE profile_id = ?", (profile_id,))
-        await conn.execute("DELETE FROM profile_languages WHERE profile_id = ?", (profile_id,))
-        await conn.executemany(
+        await tx.execute("DELETE FROM profile_topics WHERE profile_id = ?", (profile_id,))
+        await tx.execute("DELETE FROM profile_languages WHERE profile_id = ?", (profile_id,))
+        await tx.executemany(
             "INSERT INTO profile_topics (profile_id, topic) VALUES (?, ?)",
             [(profile_id, topic) for topic in draft.topics],
         )
-        await conn.executemany(
+        await tx.executemany(
             "INSERT INTO profile_languages (profile_id, language) VALUES (?, ?)",
             [(profile_id, language) for language in draft.languages],
         )
         # The core's consent columns mirror the profile, for features that read them.
-        await conn.execute(
+        await tx.execute(
             "UPDATE participants SET consent_directory = ?, consent_intros = ? WHERE user_id = ?",
             (int(draft.listed), int(draft.accepts_intros), user_id),
         )
 
     async def delete_profile(self, user_id: int) -> bool:
         """Delete the user's profile; tell whether there was one."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM profiles WHERE user_id = ?", (user_id,))
-            await conn.execute(
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute("DELETE FROM profiles WHERE user_id = ?", (user_id,))
+            await tx.execute(
                 "UPDATE participants SET consent_directory = 0, consent_intros = 0 "
                 "WHERE user_id = ?",
                 (user_id,),
@@ -187,7 +181,7 @@ class IntroStorage:
 
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None:
         """Record whether the user takes part in /meet."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE profiles SET meet_opt_in = ? WHERE user_id = ?", (int(opt_in), user_id)
         )
 
@@ -202,7 +196,7 @@ class IntroStorage:
 
     async def set_conversation(self, conversation: Conversation, now: datetime) -> None:
         """Store where the user is in a conversation."""
-        await self._db.conn.execute(
+        await self._db.execute(
             """
             INSERT INTO intro_conversations (user_id, step, data, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (user_id) DO UPDATE SET
@@ -218,14 +212,12 @@ class IntroStorage:
 
     async def clear_conversation(self, user_id: int) -> None:
         """Forget the user's open conversation."""
-        await self._db.conn.execute(
-            "DELETE FROM intro_conversations WHERE user_id = ?", (user_id,)
-        )
+        await self._db.execute("DELETE FROM intro_conversations WHERE user_id = ?", (user_id,))
 
     async def conversation_users(self) -> set[int]:
         """Return everyone mid-conversation."""
-        async with self._db.conn.execute("SELECT user_id FROM intro_conversations") as cursor:
-            return {row[0] async for row in cursor}
+        rows = await self._db.fetchall("SELECT user_id FROM intro_conversations")
+        return {row[0] for row in rows}
 
     # ---- directory ----
 
@@ -256,8 +248,8 @@ class IntroStorage:
                 "ORDER BY p.profile_id LIMIT ? OFFSET ?"
             )
             params = (limit, offset)
-        async with self._db.conn.execute(sql, params) as cursor:
-            return [_to_profile(row) async for row in cursor]
+        rows = await self._db.fetchall(sql, params)
+        return [_to_profile(row) for row in rows]
 
     # ---- requests ----
 
@@ -303,8 +295,8 @@ class IntroStorage:
         self, requester_id: int, target_id: int, note: str, now: datetime
     ) -> IntroRequest:
         """Store a new pending request."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
                 "INSERT INTO intro_requests (requester_id, target_id, note, created_at) "
                 "VALUES (?, ?, ?, ?)",
                 (requester_id, target_id, note, now.isoformat()),
@@ -321,7 +313,7 @@ class IntroStorage:
 
     async def decide_request(self, request_id: int, status: RequestStatus, now: datetime) -> bool:
         """Move a pending request to its answer; False if it was no longer pending."""
-        cursor = await self._db.conn.execute(
+        cursor = await self._db.execute(
             "UPDATE intro_requests SET status = ?, decided_at = ? "
             "WHERE request_id = ? AND status = 'pending'",
             (status, now.isoformat(), request_id),
@@ -330,7 +322,7 @@ class IntroStorage:
 
     async def add_block(self, blocker_id: int, blocked_id: int, now: datetime) -> None:
         """Record that one person blocked another."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "INSERT OR IGNORE INTO intro_blocks (blocker_id, blocked_id, created_at) "
             "VALUES (?, ?, ?)",
             (blocker_id, blocked_id, now.isoformat()),
@@ -390,7 +382,7 @@ class IntroStorage:
 
     async def record_suggestion(self, user_id: int, suggested_id: int, now: datetime) -> None:
         """Remember a /meet suggestion so that it is not repeated."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "INSERT OR IGNORE INTO meet_suggestions (user_id, suggested_id, created_at) "
             "VALUES (?, ?, ?)",
             (user_id, suggested_id, now.isoformat()),
@@ -400,7 +392,7 @@ class IntroStorage:
 
     async def add_self_intro(self, user_id: int, status: str, now: datetime) -> SelfIntro:
         """Store a self-introduction (pending approval, or posted)."""
-        cursor = await self._db.conn.execute(
+        cursor = await self._db.execute(
             "INSERT INTO self_intros (user_id, status, created_at) VALUES (?, ?, ?)",
             (user_id, status, now.isoformat()),
         )
@@ -425,7 +417,7 @@ class IntroStorage:
 
     async def decide_self_intro(self, intro_id: int, status: str, now: datetime) -> bool:
         """Approve (posted) or reject a pending self-introduction; False if not pending."""
-        cursor = await self._db.conn.execute(
+        cursor = await self._db.execute(
             "UPDATE self_intros SET status = ?, decided_at = ? "
             "WHERE intro_id = ? AND status = 'pending'",
             (status, now.isoformat(), intro_id),
@@ -438,31 +430,33 @@ class IntroStorage:
         """Return every row about the user in the tables that reference participants."""
         found: dict[str, Any] = {}
         for table, column in await self._personal_columns():
-            async with self._db.conn.execute(
-                f'SELECT * FROM "{table}" WHERE "{column}" = ?', (user_id,)
-            ) as cursor:
-                rows = [dict(row) async for row in cursor]
+            rows = [
+                dict(row)
+                for row in await self._db.fetchall(
+                    f'SELECT * FROM "{table}" WHERE "{column}" = ?', (user_id,)
+                )
+            ]
             if rows:
                 found.setdefault(table, []).extend(rows)
         return found
 
     async def forget(self, user_id: int) -> None:
         """Delete the user's participant row and every row that references it."""
-        async with self._db.transaction() as conn:
+        async with self._db.transaction() as tx:
             # Other features' tables may reference participants without ON DELETE CASCADE;
             # delete their rows explicitly so the participant row can go.
             for table, column in await self._personal_columns():
                 if table != "participants":
-                    await conn.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (user_id,))
-            await conn.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
+                    await tx.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (user_id,))
+            await tx.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
         self._participant_changed(user_id)
 
     async def purge_seen_before(self, cutoff: datetime) -> int:
         """Forget everyone last seen before the cutoff; return how many."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT user_id FROM participants WHERE last_seen < ?", (cutoff.isoformat(),)
-        ) as cursor:
-            ids = [row[0] async for row in cursor]
+        )
+        ids = [row[0] for row in rows]
         for user_id in ids:
             await self.forget(user_id)
         return len(ids)
@@ -470,18 +464,17 @@ class IntroStorage:
     async def _personal_columns(self) -> list[tuple[str, str]]:
         """Return (table, column) for participants and every column referencing a user id."""
         found = [("participants", "user_id")]
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
             "ORDER BY name"
-        ) as cursor:
-            tables = [row[0] async for row in cursor]
+        )
+        tables = [row[0] for row in rows]
         for table in tables:
-            async with self._db.conn.execute(
+            for row in await self._db.fetchall(
                 "SELECT * FROM pragma_foreign_key_list(?)", (table,)
-            ) as cursor:
-                async for row in cursor:
-                    if row["table"] == "participants" and row["to"] in (None, "user_id"):
-                        found.append((table, row["from"]))
+            ):
+                if row["table"] == "participants" and row["to"] in (None, "user_id"):
+                    found.append((table, row["from"]))
         # The blocker's own record of whom they blocked is theirs; the blocked person's id in
         # it is kept so that the block holds even if they forget and come back.
         return found

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
-from storage.database import Database
+from storage.database import Database, Queries, Row
 
 
 def _time(value: str | None) -> datetime | None:
@@ -18,7 +16,7 @@ def _person(user_id: int | None, name: str | None) -> Person | None:
     return Person(user_id, name or str(user_id)) if user_id is not None else None
 
 
-def _to_pending(row: aiosqlite.Row) -> Pending:
+def _to_pending(row: Row) -> Pending:
     return Pending(
         chat_id=row["chat_id"],
         user_id=row["user_id"],
@@ -29,7 +27,7 @@ def _to_pending(row: aiosqlite.Row) -> Pending:
     )
 
 
-def _to_entry(row: aiosqlite.Row) -> LogEntry:
+def _to_entry(row: Row) -> LogEntry:
     return LogEntry(
         id=row["id"],
         chat_id=row["chat_id"],
@@ -57,36 +55,38 @@ class ModerationStore:
             sql = "INSERT OR IGNORE INTO mod_admins (chat_id, user_id) VALUES (?, ?)"
         else:
             sql = "DELETE FROM mod_admins WHERE chat_id = ? AND user_id = ?"
-        await self._db.conn.execute(sql, (chat_id, user_id))
+        await self._db.execute(sql, (chat_id, user_id))
 
     async def replace_admins(self, chat_id: int, user_ids: list[int]) -> None:
         """Replace the chat's administrators with the list Telegram gave."""
-        async with self._db.transaction() as conn:
-            await conn.execute("DELETE FROM mod_admins WHERE chat_id = ?", (chat_id,))
-            await conn.executemany(
+        async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM mod_admins WHERE chat_id = ?", (chat_id,))
+            await tx.executemany(
                 "INSERT OR IGNORE INTO mod_admins (chat_id, user_id) VALUES (?, ?)",
                 [(chat_id, user_id) for user_id in user_ids],
             )
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
         """Tell whether the user is a recorded administrator of the chat."""
-        async with self._db.conn.execute(
-            "SELECT 1 FROM mod_admins WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        return (
+            await self._db.fetchone(
+                "SELECT 1 FROM mod_admins WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+            )
+            is not None
+        )
 
     async def admin_ids(self, chat_id: int) -> list[int]:
         """Return the recorded administrators of the chat."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT user_id FROM mod_admins WHERE chat_id = ? ORDER BY user_id", (chat_id,)
-        ) as cursor:
-            return [row[0] async for row in cursor]
+        )
+        return [row[0] for row in rows]
 
     # -- verification ----------------------------------------------------------------------
 
     async def add_pending(self, pending: Pending) -> bool:
         """Record a newcomer awaiting verification; False if they already were."""
-        cursor = await self._db.conn.execute(
+        cursor = await self._db.execute(
             """
             INSERT OR IGNORE INTO mod_pending
                 (chat_id, user_id, first_name, welcome_message_id, joined_at, deadline)
@@ -105,54 +105,51 @@ class ModerationStore:
 
     async def set_welcome_message(self, chat_id: int, user_id: int, message_id: int) -> None:
         """Remember which message welcomed the newcomer, to delete it later."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE mod_pending SET welcome_message_id = ? WHERE chat_id = ? AND user_id = ?",
             (message_id, chat_id, user_id),
         )
 
     async def get_pending(self, chat_id: int, user_id: int) -> Pending | None:
         """Return the newcomer's pending verification, if any."""
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             "SELECT * FROM mod_pending WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _to_pending(row) if row else None
 
     async def take_pending(self, chat_id: int, user_id: int) -> Pending | None:
         """Remove and return the newcomer's pending verification (None if already gone)."""
-        async with self._db.transaction() as conn:
-            async with conn.execute(
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
                 "SELECT * FROM mod_pending WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return None
-            await conn.execute(
+            await tx.execute(
                 "DELETE FROM mod_pending WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
             )
         return _to_pending(row)
 
     async def due_pending(self, now: datetime) -> list[Pending]:
         """Return the verifications whose deadline has passed, oldest first."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT * FROM mod_pending WHERE deadline <= ? ORDER BY deadline", (now.isoformat(),)
-        ) as cursor:
-            return [_to_pending(row) async for row in cursor]
+        )
+        return [_to_pending(row) for row in rows]
 
     async def add_newcomer(self, chat_id: int, user_id: int, joined_at: datetime) -> None:
         """Record when a member joined (for the first-hours link rule)."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "INSERT OR REPLACE INTO mod_newcomers (chat_id, user_id, joined_at) VALUES (?, ?, ?)",
             (chat_id, user_id, joined_at.isoformat()),
         )
 
     async def joined_at(self, chat_id: int, user_id: int) -> datetime | None:
         """Return when the member joined, if the bot saw it."""
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             "SELECT joined_at FROM mod_newcomers WHERE chat_id = ? AND user_id = ?",
             (chat_id, user_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return datetime.fromisoformat(row[0]) if row else None
 
     # -- warnings --------------------------------------------------------------------------
@@ -161,20 +158,20 @@ class ModerationStore:
         self, chat_id: int, user_id: int, given_by: int, reason: str | None, now: datetime
     ) -> int:
         """Record a warning and return how many active warnings the member now has."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 """
                 INSERT INTO mod_warnings (chat_id, user_id, given_by, reason, given_at)
                 VALUES (?, ?, ?, ?, ?)
                 """,
                 (chat_id, user_id, given_by, reason, now.isoformat()),
             )
-            return await self._count(conn, chat_id, user_id)
+            return await self._count(tx, chat_id, user_id)
 
     async def revoke_warning(self, chat_id: int, user_id: int, now: datetime) -> int | None:
         """Revoke the member's latest warning; return the count left, None if there was none."""
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
                 """
                 UPDATE mod_warnings SET revoked_at = ?
                 WHERE id = (SELECT id FROM mod_warnings
@@ -185,70 +182,65 @@ class ModerationStore:
             )
             if cursor.rowcount == 0:
                 return None
-            return await self._count(conn, chat_id, user_id)
+            return await self._count(tx, chat_id, user_id)
 
     async def warnings(self, chat_id: int, user_id: int) -> list[Warning]:
         """Return the member's active warnings, oldest first."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             """
             SELECT * FROM mod_warnings
             WHERE chat_id = ? AND user_id = ? AND revoked_at IS NULL ORDER BY id
             """,
             (chat_id, user_id),
-        ) as cursor:
-            return [
-                Warning(
-                    id=row["id"],
-                    chat_id=row["chat_id"],
-                    user_id=row["user_id"],
-                    given_by=row["given_by"],
-                    reason=row["reason"],
-                    given_at=datetime.fromisoformat(row["given_at"]),
-                )
-                async for row in cursor
-            ]
+        )
+        return [
+            Warning(
+                id=row["id"],
+                chat_id=row["chat_id"],
+                user_id=row["user_id"],
+                given_by=row["given_by"],
+                reason=row["reason"],
+                given_at=datetime.fromisoformat(row["given_at"]),
+            )
+            for row in rows
+        ]
 
     @staticmethod
-    async def _count(conn: aiosqlite.Connection, chat_id: int, user_id: int) -> int:
-        async with conn.execute(
+    async def _count(tx: Queries, chat_id: int, user_id: int) -> int:
+        row = await tx.fetchone(
             """
             SELECT COUNT(*) FROM mod_warnings
             WHERE chat_id = ? AND user_id = ? AND revoked_at IS NULL
             """,
             (chat_id, user_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0
 
     # -- rules -----------------------------------------------------------------------------
 
     async def set_rules(self, chat_id: int, text: str, set_by: int, now: datetime) -> None:
         """Store the chat's rules text."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "INSERT OR REPLACE INTO mod_rules (chat_id, text, set_by, set_at) VALUES (?, ?, ?, ?)",
             (chat_id, text, set_by, now.isoformat()),
         )
 
     async def rules(self, chat_id: int) -> str | None:
         """Return the chat's rules text, if a moderator set one."""
-        async with self._db.conn.execute(
-            "SELECT text FROM mod_rules WHERE chat_id = ?", (chat_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone("SELECT text FROM mod_rules WHERE chat_id = ?", (chat_id,))
         return str(row[0]) if row else None
 
     # -- people ----------------------------------------------------------------------------
 
     async def find_by_username(self, username: str) -> Person | None:
         """Return the participant with this @username (as last seen), if the bot knows them."""
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             """
             SELECT user_id, first_name, last_name FROM participants
             WHERE username = ? COLLATE NOCASE ORDER BY last_seen DESC LIMIT 1
             """,
             (username.lstrip("@"),),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         name = f"{row[1]} {row[2]}" if row[2] else row[1]
@@ -256,10 +248,9 @@ class ModerationStore:
 
     async def find_by_id(self, user_id: int) -> Person | None:
         """Return the participant with this id, if the bot knows them."""
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             "SELECT first_name, last_name FROM participants WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         return Person(user_id, f"{row[0]} {row[1]}" if row[1] else row[0])
@@ -279,7 +270,7 @@ class ModerationStore:
         link: str | None = None,
     ) -> LogEntry:
         """Record one moderation action and return it."""
-        cursor = await self._db.conn.execute(
+        cursor = await self._db.execute(
             """
             INSERT INTO mod_log (chat_id, action, actor_id, actor_name, target_id,
                                  target_name, reason, until, link, created_at)
@@ -304,7 +295,5 @@ class ModerationStore:
 
     async def recent_log(self, limit: int = 20) -> list[LogEntry]:
         """Return the latest log entries, newest first."""
-        async with self._db.conn.execute(
-            "SELECT * FROM mod_log ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cursor:
-            return [_to_entry(row) async for row in cursor]
+        rows = await self._db.fetchall("SELECT * FROM mod_log ORDER BY id DESC LIMIT ?", (limit,))
+        return [_to_entry(row) for row in rows]

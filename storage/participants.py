@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.participants.model import Participant, UserSeen
-from storage.database import Database
+from storage.database import Database, Row
 
 
-def _to_participant(row: aiosqlite.Row) -> Participant:
+def _to_participant(row: Row) -> Participant:
     return Participant(
         user_id=row["user_id"],
         first_name=row["first_name"],
@@ -59,7 +57,7 @@ class Participants:
             and now - cached.last_seen < SEEN_RESOLUTION
         ):
             return cached
-        async with self._db.conn.execute(
+        written = await self._db.execute(
             """
             INSERT INTO participants
                 (user_id, first_name, last_name, username, telegram_language,
@@ -82,8 +80,8 @@ class Participants:
                 now.isoformat(),
                 now.isoformat(),
             ),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = written.rows[0] if written.rows else None
         if row is None:  # pragma: no cover - RETURNING always yields the upserted row
             raise RuntimeError(f"participant {user.user_id} was not stored")
         participant = _to_participant(row)
@@ -94,10 +92,7 @@ class Participants:
         """Return the participant with this Telegram id, if known."""
         if user_id in self._cache:
             return self._cache[user_id]
-        async with self._db.conn.execute(
-            "SELECT * FROM participants WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone("SELECT * FROM participants WHERE user_id = ?", (user_id,))
         if row is None:
             return None
         participant = self._cache[user_id] = _to_participant(row)
@@ -105,28 +100,28 @@ class Participants:
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Store the user's chosen interface language."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE participants SET language = ? WHERE user_id = ?", (language, user_id)
         )
         self.invalidate(user_id)
 
     async def set_timezone(self, user_id: int, timezone: str) -> None:
         """Store the user's IANA time zone."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE participants SET timezone = ? WHERE user_id = ?", (timezone, user_id)
         )
         self.invalidate(user_id)
 
     async def mark_blocked(self, user_id: int) -> None:
         """Remember that the user blocked the bot: skip them until they come back."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE participants SET status = 'blocked' WHERE user_id = ?", (user_id,)
         )
         self.invalidate(user_id)
 
     async def mark_active(self, user_id: int) -> None:
         """Remember that the user can be reached again."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE participants SET status = 'active' WHERE user_id = ?", (user_id,)
         )
         self.invalidate(user_id)
@@ -138,5 +133,5 @@ class Participants:
         if language is not None:
             sql += " AND COALESCE(language, telegram_language, 'en') = ?"
             params = (language,)
-        async with self._db.conn.execute(sql + " ORDER BY user_id", params) as cursor:
-            return [row[0] async for row in cursor]
+        rows = await self._db.fetchall(sql + " ORDER BY user_id", params)
+        return [row[0] for row in rows]

@@ -45,19 +45,18 @@ class ReminderStore:
 
     async def settings(self, user_id: int) -> ReminderSettings:
         """Return the user's reminder settings (defaults when never set)."""
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             "SELECT lead_minutes, all_plenaries, digest_hour FROM reminder_settings "
             "WHERE user_id = ?",
             (user_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return ReminderSettings()
         return ReminderSettings(row[0], bool(row[1]), row[2])
 
     async def _set(self, user_id: int, column: str, value: int | None) -> None:
         # column comes from the three literals below, never from input.
-        await self._db.conn.execute(
+        await self._db.execute(
             f"INSERT INTO reminder_settings (user_id, {column}) VALUES (?, ?) "
             f"ON CONFLICT (user_id) DO UPDATE SET {column} = excluded.{column}",
             (user_id, value),
@@ -73,13 +72,13 @@ class ReminderStore:
 
     async def set_lead(self, user_id: int, minutes: int, fire_at: dict[str, datetime]) -> None:
         """Store the lead time and move the user's pending reminders to ``fire_at``."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO reminder_settings (user_id, lead_minutes) VALUES (?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET lead_minutes = excluded.lead_minutes",
                 (user_id, minutes),
             )
-            await conn.executemany(
+            await tx.executemany(
                 "UPDATE reminders SET fire_at = ? "
                 "WHERE user_id = ? AND session_guid = ? AND state = 'pending'",
                 [(to_ts(at), user_id, guid) for guid, at in fire_at.items()],
@@ -87,37 +86,37 @@ class ReminderStore:
 
     async def plenary_users(self) -> list[int]:
         """Return the users who want a reminder for every plenary."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT user_id FROM reminder_settings WHERE all_plenaries = 1 ORDER BY user_id"
-        ) as cursor:
-            return [row[0] async for row in cursor]
+        )
+        return [row[0] for row in rows]
 
     async def digest_users(self) -> list[DigestUser]:
         """Return the reachable users who asked for a morning digest."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT s.user_id, s.digest_hour FROM reminder_settings s "
             "JOIN participants p USING (user_id) "
             "WHERE s.digest_hour IS NOT NULL AND p.status = 'active' ORDER BY s.user_id"
-        ) as cursor:
-            return [DigestUser(row[0], row[1]) async for row in cursor]
+        )
+        return [DigestUser(row[0], row[1]) for row in rows]
 
     async def recipients(self, user_ids: Sequence[int]) -> dict[int, Recipient]:
         """Return language, zone and reachability of these users."""
         found: dict[int, Recipient] = {}
         for chunk in _chunks(list(dict.fromkeys(user_ids))):
             marks = ",".join("?" * len(chunk))
-            async with self._db.conn.execute(
+            rows = await self._db.fetchall(
                 "SELECT user_id, language, telegram_language, timezone, status "
                 f"FROM participants WHERE user_id IN ({marks})",
                 tuple(chunk),
-            ) as cursor:
-                async for row in cursor:
-                    found[row[0]] = Recipient(
-                        user_id=row[0],
-                        language=resolve_language(row[1], row[2]),
-                        timezone=row[3],
-                        blocked=row[4] == "blocked",
-                    )
+            )
+            for row in rows:
+                found[row[0]] = Recipient(
+                    user_id=row[0],
+                    language=resolve_language(row[1], row[2]),
+                    timezone=row[3],
+                    blocked=row[4] == "blocked",
+                )
         return found
 
     # -- subscriptions ----------------------------------------------------------------------
@@ -126,7 +125,7 @@ class ReminderStore:
         self, user_id: int, guid: str, fire_at: datetime, *, origin: str = "chosen"
     ) -> bool:
         """Add a pending reminder; False when the user already has one for the session."""
-        cursor = await self._db.conn.execute(
+        cursor = await self._db.execute(
             "INSERT INTO reminders (user_id, session_guid, fire_at, origin) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (user_id, session_guid) DO NOTHING",
             (user_id, guid, to_ts(fire_at), origin),
@@ -135,60 +134,59 @@ class ReminderStore:
 
     async def subscribe_many(self, rows: Sequence[tuple[int, str, datetime]], origin: str) -> int:
         """Add pending reminders (user, guid, fire_at), keeping existing ones; return how many."""
-        async with self._db.transaction() as conn:
-            before = conn.total_changes
-            await conn.executemany(
-                "INSERT INTO reminders (user_id, session_guid, fire_at, origin) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (user_id, session_guid) DO NOTHING",
-                [(user, guid, to_ts(at), origin) for user, guid, at in rows],
-            )
-            return conn.total_changes - before
+        written = await self._db.executemany(
+            "INSERT INTO reminders (user_id, session_guid, fire_at, origin) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (user_id, session_guid) DO NOTHING",
+            [(user, guid, to_ts(at), origin) for user, guid, at in rows],
+        )
+        return written.rowcount
 
     async def unsubscribe(self, user_id: int, guid: str) -> bool:
         """Remove the user's reminder for a session; False when there was none."""
-        cursor = await self._db.conn.execute(
+        cursor = await self._db.execute(
             "DELETE FROM reminders WHERE user_id = ? AND session_guid = ?", (user_id, guid)
         )
         return cursor.rowcount == 1
 
     async def drop_plenary_reminders(self, user_id: int) -> None:
         """Remove the pending reminders that only the plenary opt-in created."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "DELETE FROM reminders WHERE user_id = ? AND origin = 'plenary' AND state = 'pending'",
             (user_id,),
         )
 
     async def guids_of(self, user_id: int) -> list[str]:
         """Return the sessions the user follows (every state but skipped)."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT session_guid FROM reminders WHERE user_id = ? AND state != 'skipped'",
             (user_id,),
-        ) as cursor:
-            return [row[0] async for row in cursor]
+        )
+        return [row[0] for row in rows]
 
     async def has(self, user_id: int, guid: str) -> bool:
         """Tell whether the user follows the session."""
-        async with self._db.conn.execute(
-            "SELECT 1 FROM reminders WHERE user_id = ? AND session_guid = ?", (user_id, guid)
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        return (
+            await self._db.fetchone(
+                "SELECT 1 FROM reminders WHERE user_id = ? AND session_guid = ?", (user_id, guid)
+            )
+            is not None
+        )
 
     async def subscribers(self, guid: str) -> list[Subscriber]:
         """Return everyone with a reminder for the session, with their lead time."""
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             "SELECT r.user_id, r.state, s.lead_minutes FROM reminders r "
             "LEFT JOIN reminder_settings s USING (user_id) WHERE r.session_guid = ?",
             (guid,),
-        ) as cursor:
-            return [Subscriber(row[0], State(row[1]), row[2]) async for row in cursor]
+        )
+        return [Subscriber(row[0], State(row[1]), row[2]) for row in rows]
 
     async def state_of(self, user_id: int, guid: str) -> tuple[State, datetime] | None:
         """Return the state and fire time of one reminder."""
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             "SELECT state, fire_at FROM reminders WHERE user_id = ? AND session_guid = ?",
             (user_id, guid),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return (State(row[0]), from_ts(row[1])) if row else None
 
     # -- dispatch ---------------------------------------------------------------------------
@@ -200,44 +198,41 @@ class ReminderStore:
         again can duplicate it, skipping it could lose it. Duplicates are bounded by the rows
         claimed but not yet recorded at the crash (at most one claim batch).
         """
-        async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
                 "UPDATE reminders SET state = 'pending' WHERE state = 'sending'"
             )
             count = cursor.rowcount
-            cursor = await conn.execute(
+            cursor = await tx.execute(
                 "UPDATE reminder_notices SET state = 'pending' WHERE state = 'sending'"
             )
             return count + cursor.rowcount
 
     async def claim_due(self, now: datetime, limit: int) -> list[Claimed]:
         """Move up to ``limit`` due pending reminders to 'sending' and return them."""
-        async with self._db.conn.execute(
+        written = await self._db.execute(
             "UPDATE reminders SET state = 'sending' WHERE rowid IN ("
             "  SELECT rowid FROM reminders WHERE state = 'pending' AND fire_at <= ? "
             "  ORDER BY fire_at LIMIT ?) "
             "RETURNING user_id, session_guid, fire_at",
             (to_ts(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [Claimed(row[0], row[1], from_ts(row[2])) for row in rows]
+        )
+        return [Claimed(row[0], row[1], from_ts(row[2])) for row in written.rows]
 
     async def finish(self, outcomes: Sequence[tuple[int, str, State, str | None]]) -> None:
         """Record what became of claimed reminders: (user, guid, state, note)."""
         if not outcomes:
             return
-        async with self._db.transaction() as conn:
-            await conn.executemany(
+        async with self._db.transaction() as tx:
+            await tx.executemany(
                 "UPDATE reminders SET state = ?, note = ? WHERE user_id = ? AND session_guid = ?",
                 [(state.value, note, user, guid) for user, guid, state, note in outcomes],
             )
 
     async def count_by_state(self) -> dict[str, int]:
         """Return how many reminders are in each state."""
-        async with self._db.conn.execute(
-            "SELECT state, COUNT(*) FROM reminders GROUP BY state"
-        ) as cursor:
-            return {row[0]: row[1] async for row in cursor}
+        rows = await self._db.fetchall("SELECT state, COUNT(*) FROM reminders GROUP BY state")
+        return {row[0]: row[1] for row in rows}
 
     # -- schedule changes -------------------------------------------------------------------
 
@@ -248,19 +243,19 @@ class ReminderStore:
         notices: Sequence[tuple[int, str, str, dict[str, Any]]],
     ) -> None:
         """Move reminders (user, guid, fire_at, re-arm), skip some, queue notices, at once."""
-        async with self._db.transaction() as conn:
-            await conn.executemany(
+        async with self._db.transaction() as tx:
+            await tx.executemany(
                 "UPDATE reminders SET fire_at = ?, "
                 "state = CASE WHEN ? THEN 'pending' ELSE state END, note = NULL "
                 "WHERE user_id = ? AND session_guid = ? AND state != 'sending'",
                 [(to_ts(at), int(rearm), user, guid) for user, guid, at, rearm in retime],
             )
-            await conn.executemany(
+            await tx.executemany(
                 "UPDATE reminders SET state = 'skipped', note = ? "
                 "WHERE user_id = ? AND session_guid = ? AND state = 'pending'",
                 [(note, user, guid) for user, guid, note in skip],
             )
-            await conn.executemany(
+            await tx.executemany(
                 "INSERT INTO reminder_notices (user_id, session_guid, version, payload) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
@@ -271,21 +266,20 @@ class ReminderStore:
 
     async def claim_notices(self, limit: int) -> list[ClaimedNotice]:
         """Move up to ``limit`` pending notices to 'sending' and return them."""
-        async with self._db.conn.execute(
+        written = await self._db.execute(
             "UPDATE reminder_notices SET state = 'sending' WHERE rowid IN ("
             "  SELECT rowid FROM reminder_notices WHERE state = 'pending' LIMIT ?) "
             "RETURNING user_id, session_guid, version, payload",
             (limit,),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [ClaimedNotice(row[0], row[1], row[2], json.loads(row[3])) for row in rows]
+        )
+        return [ClaimedNotice(row[0], row[1], row[2], json.loads(row[3])) for row in written.rows]
 
     async def finish_notices(self, outcomes: Sequence[tuple[int, str, str, State]]) -> None:
         """Record what became of claimed notices: (user, guid, version, state)."""
         if not outcomes:
             return
-        async with self._db.transaction() as conn:
-            await conn.executemany(
+        async with self._db.transaction() as tx:
+            await tx.executemany(
                 "UPDATE reminder_notices SET state = ? "
                 "WHERE user_id = ? AND session_guid = ? AND version = ?",
                 [(state.value, user, guid, version) for user, guid, version, state in outcomes],
@@ -295,7 +289,7 @@ class ReminderStore:
 
     async def claim_post(self, key: str, now: datetime) -> bool:
         """Claim a one-off post by key; False when it was claimed before (at most once)."""
-        cursor = await self._db.conn.execute(
+        cursor = await self._db.execute(
             "INSERT INTO reminder_posts (key, state, claimed_at) VALUES (?, 'sending', ?) "
             "ON CONFLICT (key) DO NOTHING",
             (key, to_ts(now)),
@@ -304,14 +298,14 @@ class ReminderStore:
 
     async def finish_post(self, key: str, sent: bool) -> None:
         """Record whether a claimed post went out."""
-        await self._db.conn.execute(
+        await self._db.execute(
             "UPDATE reminder_posts SET state = ? WHERE key = ?",
             ("sent" if sent else "failed", key),
         )
 
     async def has_post(self, key: str) -> bool:
         """Tell whether a post was claimed."""
-        async with self._db.conn.execute(
-            "SELECT 1 FROM reminder_posts WHERE key = ?", (key,)
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        return (
+            await self._db.fetchone("SELECT 1 FROM reminder_posts WHERE key = ?", (key,))
+            is not None
+        )

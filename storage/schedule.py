@@ -14,11 +14,9 @@ import sqlite3
 import unicodedata
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.schedule.diff import ScheduleDiff, diff
 from bot.schedule.model import Programme, Session
-from storage.database import Database
+from storage.database import Database, Queries, Row
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +54,7 @@ def _search_text(session: Session) -> str:
     return fold(" ".join(p for p in parts if p))
 
 
-def _to_session(row: aiosqlite.Row) -> Session:
+def _to_session(row: Row) -> Session:
     return Session(
         guid=row["guid"],
         id=row["id"],
@@ -91,19 +89,20 @@ class ScheduleStore:
 
     async def prepare(self) -> Programme | None:
         """Probe FTS5, create and fill the search index if needed, and load the programme."""
-        conn = self._db.conn
         try:
-            await conn.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
-            await conn.execute("DROP TABLE temp.fts5_probe")
+            await self._db.execute("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+            await self._db.execute("DROP TABLE temp.fts5_probe")
             self._has_fts = True
         except sqlite3.OperationalError:
             logger.warning("SQLite has no FTS5; schedule search falls back to LIKE")
             self._has_fts = False
         if self._has_fts:
-            async with conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = ?", (_FTS_TABLE,)
-            ) as cursor:
-                exists = await cursor.fetchone() is not None
+            exists = (
+                await self._db.fetchone(
+                    "SELECT 1 FROM sqlite_master WHERE name = ?", (_FTS_TABLE,)
+                )
+                is not None
+            )
             if not exists:
                 async with self._db.transaction() as tx:
                     await tx.execute(
@@ -115,9 +114,9 @@ class ScheduleStore:
         self.programme = await self.load_programme()
         return self.programme
 
-    async def _fill_index(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute(f"DELETE FROM {_FTS_TABLE}")
-        await conn.execute(
+    async def _fill_index(self, tx: Queries) -> None:
+        await tx.execute(f"DELETE FROM {_FTS_TABLE}")
+        await tx.execute(
             f"""
             INSERT INTO {_FTS_TABLE} (guid, title, titles, description, speakers, room, track)
             SELECT guid, title,
@@ -134,15 +133,14 @@ class ScheduleStore:
 
     async def load_programme(self) -> Programme | None:
         """Return the stored programme, or None before the first import."""
-        return await self._read(self._db.conn)
+        return await self._read(self._db)
 
-    async def _read(self, conn: aiosqlite.Connection) -> Programme | None:
-        async with conn.execute("SELECT * FROM schedule_programme WHERE singleton = 1") as cur:
-            meta = await cur.fetchone()
+    async def _read(self, tx: Queries) -> Programme | None:
+        meta = await tx.fetchone("SELECT * FROM schedule_programme WHERE singleton = 1")
         if meta is None:
             return None
-        async with conn.execute("SELECT * FROM schedule_sessions") as cursor:
-            sessions = [_to_session(row) async for row in cursor]
+        rows = await tx.fetchall("SELECT * FROM schedule_sessions")
+        sessions = [_to_session(row) for row in rows]
         return Programme.build(
             name=meta["name"],
             timezone=meta["timezone"],
@@ -153,29 +151,28 @@ class ScheduleStore:
 
     async def imported_at(self) -> datetime | None:
         """Return when the current programme was imported."""
-        async with self._db.conn.execute(
+        row = await self._db.fetchone(
             "SELECT imported_at FROM schedule_programme WHERE singleton = 1"
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return datetime.fromisoformat(row[0]) if row else None
 
     async def replace_programme(self, programme: Programme, now: datetime) -> ScheduleDiff:
         """Swap in a new programme atomically and count up the sequence of changed sessions."""
-        async with self._db.transaction() as conn:
-            old = await self._read(conn)
+        async with self._db.transaction() as tx:
+            old = await self._read(tx)
             changes = diff(old or _empty(programme), programme)
-            async with conn.execute("SELECT guid, sequence FROM schedule_sequences") as cursor:
-                known = {row[0]: int(row[1]) async for row in cursor}
+            rows = await tx.fetchall("SELECT guid, sequence FROM schedule_sequences")
+            known = {row[0]: int(row[1]) for row in rows}
             bump = changes.changed_guids() | {s.guid for s in changes.added if s.guid in known}
-            await conn.executemany(
+            await tx.executemany(
                 """
                 INSERT INTO schedule_sequences (guid, sequence) VALUES (?, 0)
                 ON CONFLICT (guid) DO UPDATE SET sequence = sequence + 1
                 """,
                 [(s.guid,) for s in programme.sessions if s.guid in bump or s.guid not in known],
             )
-            await conn.execute("DELETE FROM schedule_sessions")
-            await conn.executemany(
+            await tx.execute("DELETE FROM schedule_sessions")
+            await tx.executemany(
                 """
                 INSERT INTO schedule_sessions
                     (guid, id, title, description, start_utc, end_utc, day, room, track, type,
@@ -204,7 +201,7 @@ class ScheduleStore:
                     for s in programme.sessions
                 ],
             )
-            await conn.execute(
+            await tx.execute(
                 """
                 INSERT INTO schedule_programme
                     (singleton, name, timezone, version, days, imported_at)
@@ -223,14 +220,14 @@ class ScheduleStore:
                 ),
             )
             if self._has_fts:
-                await self._fill_index(conn)
+                await self._fill_index(tx)
         self.programme = programme
         return changes
 
     async def sequences(self) -> dict[str, int]:
         """Return the iCalendar SEQUENCE of every session ever imported, by guid."""
-        async with self._db.conn.execute("SELECT guid, sequence FROM schedule_sequences") as cur:
-            return {row[0]: int(row[1]) async for row in cur}
+        rows = await self._db.fetchall("SELECT guid, sequence FROM schedule_sequences")
+        return {row[0]: int(row[1]) for row in rows}
 
     async def search(self, words: str, limit: int = 10) -> list[tuple[str, float]]:
         """Return (guid, score) of sessions matching the words, best first; never raises."""
@@ -246,12 +243,12 @@ class ScheduleStore:
         return await self._like(tokens, limit)
 
     async def _fts(self, expression: str, limit: int) -> list[tuple[str, float]]:
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             f"SELECT guid, bm25({_FTS_TABLE}, 0, 10, 8, 1, 4, 2, 2) AS rank FROM {_FTS_TABLE} "
             f"WHERE {_FTS_TABLE} MATCH ? ORDER BY rank LIMIT ?",
             (expression, limit),
-        ) as cursor:
-            return [(row[0], -float(row[1])) async for row in cursor]
+        )
+        return [(row[0], -float(row[1])) for row in rows]
 
     async def _like(self, tokens: list[str], limit: int) -> list[tuple[str, float]]:
         folded = [fold(t) for term in tokens for t in term.split()]
@@ -260,11 +257,11 @@ class ScheduleStore:
             for t in folded
         ]
         where = " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in patterns)
-        async with self._db.conn.execute(
+        rows = await self._db.fetchall(
             f"SELECT guid FROM schedule_sessions WHERE {where} ORDER BY start_utc LIMIT ?",
             (*patterns, limit),
-        ) as cursor:
-            return [(row[0], 1.0) async for row in cursor]
+        )
+        return [(row[0], 1.0) for row in rows]
 
 
 def _empty(like: Programme) -> Programme:

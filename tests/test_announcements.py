@@ -48,7 +48,7 @@ async def test_outbox_is_written_once_and_counted_per_language(tmp_path: Path) -
     await db.open()
     try:
         now = NOW.isoformat()
-        await db.conn.executemany(
+        await db.executemany(
             "INSERT INTO participants (user_id, first_name, telegram_language, language, status,"
             " first_seen, last_seen) VALUES (?, 'P', ?, ?, ?, ?, ?)",
             [
@@ -89,7 +89,7 @@ async def test_awaited_input_is_kept_replaced_taken_once_and_dropped_with_its_dr
         assert await store.input_users() == [7, 9]
         assert await store.take_input(9) == (second, "version:de")
         assert await store.take_input(9) is None
-        await db.conn.execute("DELETE FROM announcements WHERE id = ?", (first,))
+        await db.execute("DELETE FROM announcements WHERE id = ?", (first,))
         assert await store.input_users() == []
     finally:
         await db.close()

@@ -150,8 +150,8 @@ async def test_full_conversation_saves_the_profile_and_mirrors_consents(db: Data
     )
     assert profile.listed and not profile.accepts_intros
     assert intros.conversing == set()
-    async with db.conn.execute("SELECT consent_directory, consent_intros FROM participants") as c:
-        assert tuple(await c.fetchone()) == (1, 0)  # type: ignore[arg-type]
+    row = await db.fetchone("SELECT consent_directory, consent_intros FROM participants")
+    assert row is not None and tuple(row) == (1, 0)
     await intros.begin(1, "edit:city")
     edited = await intros.answer_text(1, "Mombasa")
     assert edited.profile is not None and edited.profile.city == "Mombasa"
@@ -319,13 +319,11 @@ async def test_meet_needs_opt_in(db: Database) -> None:
 
 async def _personal_rows(db: Database, user_id: int) -> list[str]:
     found = []
-    async with db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as c:
-        tables = [row[0] for row in await c.fetchall()]
-    for table in tables:
-        async with db.conn.execute(f'SELECT * FROM "{table}"') as c:
-            for row in await c.fetchall():
-                if user_id in tuple(row) and not table.startswith("sqlite_"):
-                    found.append(table)
+    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    for table in [row[0] for row in rows]:
+        for row in await db.fetchall(f'SELECT * FROM "{table}"'):
+            if user_id in tuple(row) and not table.startswith("sqlite_"):
+                found.append(table)
     return found
 
 
@@ -362,10 +360,10 @@ async def test_forget_leaves_no_personal_row(db: Database) -> None:
 async def test_forget_also_clears_tables_without_cascade(db: Database) -> None:
     intros, _ = await service(db)
     await person(intros, db, FORGETFUL)
-    await db.conn.execute(
+    await db.execute(
         "CREATE TABLE later_feature (user_id INTEGER REFERENCES participants (user_id), x TEXT)"
     )
-    await db.conn.execute(f"INSERT INTO later_feature VALUES ({FORGETFUL}, 'subscription')")
+    await db.execute(f"INSERT INTO later_feature VALUES ({FORGETFUL}, 'subscription')")
     exported = await intros.export(FORGETFUL)
     assert exported["later_feature"] == [{"user_id": FORGETFUL, "x": "subscription"}]
     await intros.forget(FORGETFUL)

@@ -240,7 +240,7 @@ async def test_log_keeps_who_whom_what_why_when(db: Database) -> None:
 
 
 async def test_people_are_found_by_username_and_id(db: Database) -> None:
-    await db.conn.execute(
+    await db.execute(
         "INSERT INTO participants (user_id, first_name, last_name, username, first_seen, "
         "last_seen) VALUES (9, 'Max', 'M', 'Maxi', ?, ?)",
         (NOW.isoformat(), NOW.isoformat()),

@@ -20,12 +20,8 @@ async def test_migrations_apply_and_set_wal(tmp_path: Path) -> None:
     await db.open()
     try:
         assert await db.schema_version() == migrations()[-1][0]
-        async with db.conn.execute("PRAGMA journal_mode") as cursor:
-            row = await cursor.fetchone()
-        assert row is not None and row[0] == "wal"
-        async with db.conn.execute("PRAGMA foreign_keys") as cursor:
-            row = await cursor.fetchone()
-        assert row is not None and row[0] == 1
+        assert await db.fetchval("PRAGMA journal_mode") == "wal"
+        assert await db.fetchval("PRAGMA foreign_keys") == 1
     finally:
         await db.close()
         await db.close()  # idempotent

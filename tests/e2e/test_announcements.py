@@ -261,7 +261,7 @@ async def test_region_country_and_session_audiences_use_the_other_features_table
     make_world: WorldFactory,
 ) -> None:
     world = await make_world(languages=("en", "en", "en"))
-    db = world.bot.runtime.db.conn
+    db = world.bot.runtime.db
     # Profiles come from the introductions feature; subscriptions from the reminders feature.
     p0, p1, p2 = world.people
     await db.executemany(

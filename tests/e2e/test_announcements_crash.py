@@ -83,7 +83,7 @@ async def _participants(path: Path, users: list[SimUser]) -> None:
     db = Database(path)
     await db.open()
     now = datetime.now(UTC).isoformat()
-    await db.conn.executemany(
+    await db.executemany(
         "INSERT INTO participants (user_id, first_name, first_seen, last_seen)"
         " VALUES (?, ?, ?, ?)",
         [(u.id, u.first_name, now, now) for u in users],

@@ -51,8 +51,7 @@ class World:
         db = Database(self.bot.config.storage.database)
         await db.open()
         try:
-            async with db.conn.execute(sql, params) as cursor:
-                return [tuple(row) for row in await cursor.fetchall()]
+            return [tuple(row) for row in await db.fetchall(sql, params)]
         finally:
             await db.close()
 
@@ -183,12 +182,12 @@ async def test_directory_pages_with_buttons(world: World) -> None:
     await db.open()
     try:
         for n in range(7):
-            await db.conn.execute(
+            await db.execute(
                 "INSERT INTO participants (user_id, first_name, first_seen, last_seen) "
                 "VALUES (?, 'X', ?, ?)",
                 (900 + n, now, now),
             )
-            await db.conn.execute(
+            await db.execute(
                 "INSERT INTO profiles (user_id, display_name, country, region, listed, "
                 "created_at, updated_at) VALUES (?, ?, 'SN', 'africa', 1, ?, ?)",
                 (900 + n, f"Person {n}", now, now),
