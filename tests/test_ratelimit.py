@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
+from bot import metrics
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import (
     Limits,
@@ -221,10 +222,16 @@ async def test_a_send_still_waiting_at_its_deadline_is_dropped() -> None:
     with pytest.raises(SendExpiredError):
         late.result()
     assert "starting in 5 minutes" not in [text for *_, text in world.telegram.calls]
-    assert world.scheduler.stats()["expired"] == 1
+    assert world.scheduler.stats()["expired.urgent"] == 1
+
+
+def sample(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def test_a_429_pauses_then_resumes_at_the_pace() -> None:
+    floods = sample("forumbot_flood_waits_total")
+    sent = sample("forumbot_sends_total", priority="interactive", outcome="sent")
     world = World(Limits(messages_per_second=10))
     world.telegram.flood_once.add("m5")
     tasks = [world.send(chat, f"m{chat}") for chat in range(1, 41)]
@@ -234,6 +241,9 @@ async def test_a_429_pauses_then_resumes_at_the_pace() -> None:
     gap = max(b - a for a, b in itertools.pairwise(times))
     assert gap >= 5  # the pause was kept
     assert most_in_window(times, 1.0) <= 10  # and no burst after it
+    assert sample("forumbot_flood_waits_total") == floods + 1
+    assert sample("forumbot_sends_total", priority="interactive", outcome="sent") == sent + 40
+    assert sample("forumbot_outbound_queue_depth", priority="interactive") == 0
 
 
 async def test_edits_and_non_sends_do_not_wait_for_the_groups_minute() -> None:

@@ -44,6 +44,7 @@ from telegram._utils.types import JSONDict
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
+from bot import metrics
 from bot.telegram.processor import slot_lent
 
 logger = logging.getLogger(__name__)
@@ -249,6 +250,8 @@ class OutboundScheduler(BaseRateLimiter[int]):
         self.in_flight = 0
         self.waiting = 0
         self.counts: Counter[str] = Counter()
+        self._depth: Counter[Priority] = Counter()
+        self._counters: dict[tuple[str, str], Any] = {}
 
     # -- PTB's interface ------------------------------------------------------------------------
 
@@ -329,18 +332,18 @@ class OutboundScheduler(BaseRateLimiter[int]):
             except RetryAfter as error:
                 self._flooded(send.chat, _seconds(error.retry_after))
                 if attempt >= retries:
-                    self.counts["failed"] += 1
+                    self._count(send, "flood")
                     self._settle_followers(send, error=error)
                     raise
                 send.done = False
                 continue
             except BaseException as error:
-                self.counts["failed"] += 1
+                self._count(send, "failed")
                 self._settle_followers(send, error=error)
                 raise
             finally:
                 self.in_flight -= 1
-            self.counts[f"sent.{send.priority.name.lower()}"] += 1
+            self._count(send, "sent")
             self._settle_followers(send, result=result)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
@@ -355,7 +358,7 @@ class OutboundScheduler(BaseRateLimiter[int]):
             return
         send.go = asyncio.get_running_loop().create_future()
         heapq.heappush(send.chat.queue, (send.priority, send.seq, send))
-        self.waiting += 1
+        self._queued(send, 1)
         if send.deadline is not None:
             heapq.heappush(self._deadlines, (send.deadline, send.seq, send))
         self._place(send.chat, now)
@@ -365,7 +368,7 @@ class OutboundScheduler(BaseRateLimiter[int]):
         except asyncio.CancelledError:
             if not send.done:
                 send.done = True
-                self.waiting -= 1
+                self._queued(send, -1)
                 self._pump()
             elif not send.go.cancelled() and send.go.exception() is None:
                 self.in_flight -= 1  # released, then cancelled before it went out
@@ -373,7 +376,7 @@ class OutboundScheduler(BaseRateLimiter[int]):
 
     async def _follow(self, leader: _Send) -> bool | JSONDict | list[JSONDict]:
         """Wait for the identical send queued before this one and share its result."""
-        self.counts["coalesced"] += 1
+        self._count(leader, "coalesced")
         follower: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         leader.followers.append(follower)
         result: bool | JSONDict | list[JSONDict] = await follower
@@ -480,6 +483,7 @@ class OutboundScheduler(BaseRateLimiter[int]):
         """Pause after a 429: the group alone, or everything after a private chat's."""
         until = self.clock.now() + seconds
         self.counts["flood_waits"] += 1
+        metrics.FLOOD_WAITS.inc()
         logger.warning("Telegram asked to wait %.0f s (chat %s)", seconds, chat.key)
         chat.paused_until = max(chat.paused_until, until)
         if not chat.is_group:
@@ -507,7 +511,7 @@ class OutboundScheduler(BaseRateLimiter[int]):
 
     def _release(self, chat: _Chat, send: _Send, now: float) -> None:
         heapq.heappop(chat.queue)
-        self.waiting -= 1
+        self._queued(send, -1)
         self._take(send, now)
         assert send.go is not None
         send.go.set_result(None)
@@ -524,7 +528,7 @@ class OutboundScheduler(BaseRateLimiter[int]):
         while self._deadlines and self._deadlines[0][0] <= now:
             _, _, send = heapq.heappop(self._deadlines)
             if not send.done:
-                self.counts["expired"] += 1
+                self._count(send, "expired")
                 self._finish_waiting(send, SendExpiredError())
                 self._place(send.chat, now)
         while self._ready:
@@ -578,9 +582,25 @@ class OutboundScheduler(BaseRateLimiter[int]):
     def _finish_waiting(self, send: _Send, error: TelegramError) -> None:
         """Drop a waiting send: its caller gets ``error``."""
         send.done = True
-        self.waiting -= 1
+        self._queued(send, -1)
         if send.go is not None and not send.go.done():
             send.go.set_exception(error)
+
+    def _count(self, send: _Send, outcome: str) -> None:
+        """Count a send's outcome here and in the metrics."""
+        name = send.priority.name.lower()
+        self.counts[f"{outcome}.{name}"] += 1
+        counter = self._counters.get((name, outcome))
+        if counter is None:
+            counter = self._counters[name, outcome] = metrics.SENDS.labels(name, outcome)
+        counter.inc()
+
+    def _queued(self, send: _Send, delta: int) -> None:
+        """Track the sends waiting, by priority."""
+        self.waiting += delta
+        self._depth[send.priority] += delta
+        depth = self._depth[send.priority]
+        metrics.QUEUE_DEPTH.labels(priority=send.priority.name.lower()).set(depth)
 
     def stats(self) -> dict[str, int]:
         """Return the counters and queue depths (for metrics and benchmarks)."""
