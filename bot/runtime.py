@@ -25,6 +25,7 @@ from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
 from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.ratelimit import Priority
 from bot.web.health import Liveness
 from bot.web.service import WebService
 from storage.announcements import Announcements
@@ -157,10 +158,10 @@ class Runtime:
             ),
             broadcast=broadcast,
             reminders=reminders,
-            # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
             insight=InsightService(InsightStore(db), config, clock),
+            # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(
-                reminders, Outbound(participants.mark_blocked, concurrency=4), config
+                reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
             ),
             liveness=liveness or Liveness(clock),
             web=web,

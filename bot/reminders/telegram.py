@@ -3,8 +3,10 @@ and group posts. This module only renders and sends, and hands each outcome back
 
 One round (``Dispatcher.run``) is started by a periodic job and once at start. Personal
 reminders go claim → send → record, one claim batch at a time, so a crash leaves at most one
-batch in 'sending' (see ``ReminderStore.recover_in_flight`` for what happens to them). Sends go
-through the shared bulk ``Outbound`` and are paced by the application's rate limiter.
+batch in 'sending' (see ``ReminderStore.recover_in_flight`` for what happens to them). Sends
+go through the core scheduler (``bot.telegram.ratelimit``) with the dispatcher's ``Outbound``:
+reminders, change notices and "starting soon" posts as time-critical (a "starting soon" post
+still waiting when the session starts is dropped), morning posts and digests as bulk.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.reminders import render
 from bot.reminders.service import Decision, NoticeDue, Post, Reminders
 from bot.telegram.delivery import Outbound, Outcome
 from bot.telegram.keyboards import keyboard
+from bot.telegram.ratelimit import Priority
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +141,16 @@ class Dispatcher:
         if not await self.reminders.claim_post(post):
             return
         text = self._render(post)
+        priority, max_wait = Priority.BULK, None
+        if post.kind == "session":
+            # Useless once the session has started: dropped rather than sent late.
+            starts_in = (post.sessions[0].start - self.reminders.clock()).total_seconds()
+            priority, max_wait = Priority.URGENT, max(starts_in, 0.0)
         delivery = await self.outbound.deliver(
-            post.chat_id, lambda: self._send(bot, post.chat_id, text)
+            post.chat_id,
+            lambda: self._send(bot, post.chat_id, text),
+            priority=priority,
+            max_wait=max_wait,
         )
         await self.reminders.finish_post(post, sent=delivery.outcome is Outcome.SENT)
 
