@@ -114,7 +114,6 @@ class Runtime:
             bot,
             outbound,
             participants,
-            clock,
             concurrency=config.announcements.concurrency,
             progress_seconds=config.announcements.progress_seconds,
         )

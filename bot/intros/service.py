@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
@@ -240,33 +240,21 @@ class StepResult:
     profile: Profile | None = None
 
 
+@dataclass
 class Introductions:
     """The introduction rules over a store, a clock and the configuration."""
 
-    def __init__(
-        self,
-        store: IntroStore,
-        inputs: AwaitedInputs,
-        config: IntroductionsConfig,
-        clock: Clock,
-        moderators: Collection[int] = (),
-        *,
-        notifier: Notifier | None = None,
-        contacts: Contacts | None = None,
-        community: int | None = None,
-        event_name: str = "",
-    ) -> None:
-        self.store = store
-        # The profile questions and the note of a request are this feature's conversation.
-        self.inputs = inputs
-        self.config = config
-        self.clock = clock
-        self.moderators = frozenset(moderators)
-        # Who is told what: the other side of a request, the staff, the community group.
-        self.notifier: Notifier = notifier or Silent()
-        self.contacts = contacts
-        self.community = community
-        self.event_name = event_name
+    store: IntroStore
+    # The profile questions and the note of a request are this feature's conversation.
+    inputs: AwaitedInputs
+    config: IntroductionsConfig
+    clock: Clock
+    moderators: Collection[int] = ()
+    # Who is told what: the other side of a request, the staff, the community group.
+    notifier: Notifier = field(default_factory=Silent, kw_only=True)
+    contacts: Contacts | None = field(default=None, kw_only=True)
+    community: int | None = field(default=None, kw_only=True)
+    event_name: str = field(default="", kw_only=True)
 
     @property
     def conversing(self) -> set[int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -88,28 +88,19 @@ class Decision:
     late: bool
 
 
+@dataclass
 class Reminders:
     """Subscriptions, settings, due reminders and schedule changes."""
 
-    def __init__(
-        self,
-        store: ReminderStore,
-        source: ProgrammeSource,
-        config: RemindersConfig,
-        clock: Clock,
-        *,
-        event_zone: str,
-        community: int | None = None,
-        default_language: str = "en",
-    ) -> None:
-        self.store = store
-        self.source = source
-        self.config = config
-        self.clock = clock
-        self.event_zone = event_zone
-        self.community = community
-        self.default_language = default_language
-        self.dispatch_lock = asyncio.Lock()
+    store: ReminderStore
+    source: ProgrammeSource  # the schedule service's live programme
+    config: RemindersConfig
+    clock: Clock
+    event_zone: str = field(kw_only=True)
+    community: int | None = field(default=None, kw_only=True)  # where group posts go
+    default_language: str = field(default="en", kw_only=True)  # of group posts
+    # One dispatcher round at a time.
+    dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     # -- the programme ----------------------------------------------------------------------
 
