@@ -256,7 +256,6 @@ class ModerationStore:
 
     async def log(
         self,
-        *,
         chat_id: int,
         action: ModAction,
         actor: Person | None,

@@ -133,10 +133,22 @@ class AnnouncementService:
 
     async def draft(self, user_id: int, announcement_id: int) -> Announcement:
         """Return a draft an organiser may change, or say why not."""
+        return await self._in_state(
+            user_id,
+            announcement_id,
+            (Status.DRAFT,),
+            N_("This announcement can no longer be changed."),
+        )
+
+    async def _in_state(
+        self, user_id: int, announcement_id: int, states: tuple[Status, ...], refusal: str
+    ) -> Announcement:
+        """Return the announcement for an organiser if it is in one of ``states``, else say
+        ``refusal``."""
         self.require_organiser(user_id)
         announcement = await self.get(announcement_id)
-        if not announcement.is_open:
-            raise DomainError(N_("This announcement can no longer be changed."))
+        if announcement.status not in states:
+            raise DomainError(refusal)
         return announcement
 
     async def replace_body(
@@ -261,10 +273,12 @@ class AnnouncementService:
 
     async def cancel(self, user_id: int, announcement_id: int) -> Announcement:
         """Cancel a draft, a scheduled announcement, or the rest of one being sent."""
-        self.require_organiser(user_id)
-        announcement = await self.get(announcement_id)
-        if announcement.status not in (Status.DRAFT, Status.SCHEDULED, Status.SENDING):
-            raise DomainError(N_("This announcement can no longer be cancelled."))
+        await self._in_state(
+            user_id,
+            announcement_id,
+            (Status.DRAFT, Status.SCHEDULED, Status.SENDING),
+            N_("This announcement can no longer be cancelled."),
+        )
         await self.forget(user_id)
         await self.store.set_status(announcement_id, Status.CANCELLED, self.clock())
         self.sending.halt(announcement_id)

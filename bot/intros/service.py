@@ -379,11 +379,7 @@ class Introductions:
 
     async def check_request(self, requester_id: int, profile_id: int) -> Profile:
         """Return the target's profile if the requester may ask them now; else DomainError."""
-        mine = await self.store.get_profile(requester_id)
-        if mine is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
+        await self._own_profile(requester_id)
         target = await self.store.get_profile_by_id(profile_id)
         if target is None or not target.accepts_intros:
             raise DomainError(N_("This person does not take introduction requests."))
@@ -416,6 +412,15 @@ class Introductions:
                 limit=limit,
             )
         return target
+
+    async def _own_profile(self, user_id: int) -> Profile:
+        """Return the user's profile, or say that others are shown it, so it comes first."""
+        mine = await self.store.get_profile(user_id)
+        if mine is None:
+            raise DomainError(
+                N_("Please create your profile with /profile first: it is what I show them.")
+            )
+        return mine
 
     async def start_request(self, requester_id: int, profile_id: int) -> Profile:
         """Check the request and wait for the requester's note."""
@@ -499,19 +504,12 @@ class Introductions:
 
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None:
         """Record whether the user takes part in /meet."""
-        if await self.store.get_profile(user_id) is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
+        await self._own_profile(user_id)
         await self.store.set_meet_opt_in(user_id, opt_in)
 
     async def meet(self, user_id: int) -> Profile | None:
         """Suggest someone new from another region with a shared topic or language."""
-        mine = await self.store.get_profile(user_id)
-        if mine is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
+        mine = await self._own_profile(user_id)
         if not mine.meet_opt_in:
             raise DomainError(N_("Send /meet and agree to take part first."))
         found = await self.store.meet_candidate(mine)

@@ -196,6 +196,14 @@ class Reminders:
         session = self.session(session_id)
         return session, await self.store.unsubscribe(user_id, session.guid)
 
+    async def follow(
+        self, user_id: int, session_id: str, *, following: bool
+    ) -> tuple[Session, bool]:
+        """Follow a session or stop following it; return it and whether anything changed."""
+        if following:
+            return await self.remind(user_id, session_id)
+        return await self.unremind(user_id, session_id)
+
     async def is_following(self, user_id: int, session: Session) -> bool:
         """Tell whether the user has a reminder for the session."""
         return await self.store.has(user_id, session.guid)
