@@ -13,13 +13,12 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
-from bot.callbacks import CallbackData
+from bot.callbacks import CallbackData, Rows
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.insight.model import (
     SMALL,
@@ -50,16 +49,29 @@ TITLE_CHARS = 48
 # Characters of an announcement's text in the export.
 TEXT_CHARS = 200
 
+
+class ChartsPress(CallbackData, prefix="insc"):
+    """Send one /stats section's charts."""
+
+    section: str
+
+
+class ReportPress(CallbackData, prefix="insr"):
+    """Send the PDF report."""
+
+
+class ExportsPress(CallbackData, prefix="insx"):
+    """Show the exports menu."""
+
+
+class ExportPress(CallbackData, prefix="inse"):
+    """Send one export in one format."""
+
+    kind: str
+    format: str
+
+
 _TAG = re.compile(r"<[^>]+>")
-
-
-class InsightPress(CallbackData, prefix="ins"):
-    """A /stats button: a section's charts (c), the report (r), the export menu (x) or an
-    export (e) of a table in a format."""
-
-    what: Literal["c", "r", "x", "e"]
-    arg: str = ""  # c: the section's key; e: the table
-    format: str = ""  # e: csv or xlsx
 
 
 def count_text(count: int, tr: Translator) -> str:
@@ -617,9 +629,7 @@ EXPORT_LABELS = {
 }
 
 
-def stats_message(
-    sections: Sequence[Section], tr: Translator
-) -> tuple[str, list[list[tuple[str, str]]]]:
+def stats_message(sections: Sequence[Section], tr: Translator) -> tuple[str, Rows]:
     """Return /stats' text (every section's summary) and its buttons."""
     intro = tr(
         "<b>The forum in figures</b>\nCounts from 1 to 4 are shown as “&lt; 5”. "
@@ -633,21 +643,21 @@ def stats_message(
         parts[longest] = parts[longest].rsplit("\n", 1)[0]
         text = "\n\n".join(parts)
     chart_buttons = [
-        (f"📊 {section.title}", InsightPress(what="c", arg=section.key).encode())
+        (f"📊 {section.title}", ChartsPress(section=section.key).encode())
         for section in sections
         if section.charts
     ]
     rows = [chart_buttons[i : i + 2] for i in range(0, len(chart_buttons), 2)]
     rows.append(
         [
-            (tr("📄 PDF report"), InsightPress(what="r").encode()),
-            (tr("⬇️ Exports"), InsightPress(what="x").encode()),
+            (tr("📄 PDF report"), ReportPress().encode()),
+            (tr("⬇️ Exports"), ExportsPress().encode()),
         ]
     )
     return text, rows
 
 
-def export_menu(tr: Translator) -> tuple[str, list[list[tuple[str, str]]]]:
+def export_menu(tr: Translator) -> tuple[str, Rows]:
     """Return the export choices: each table as XLSX or CSV."""
     text = tr(
         "<b>Exports</b>\nChoose a table and a format. Nobody's personal data is in them, "
@@ -655,8 +665,8 @@ def export_menu(tr: Translator) -> tuple[str, list[list[tuple[str, str]]]]:
     )
     rows = [
         [
-            (f"{tr(label)} · XLSX", InsightPress(what="e", arg=kind, format="xlsx").encode()),
-            ("CSV", InsightPress(what="e", arg=kind, format="csv").encode()),
+            (f"{tr(label)} · XLSX", ExportPress(kind=kind, format="xlsx").encode()),
+            ("CSV", ExportPress(kind=kind, format="csv").encode()),
         ]
         for kind, label in EXPORT_LABELS.items()
     ]

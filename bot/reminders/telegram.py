@@ -141,11 +141,12 @@ class Dispatcher:
         if not await self.reminders.claim_post(post):
             return
         text = self._render(post)
-        priority, max_wait = Priority.BULK, None
         if post.kind == "session":
             # Useless once the session has started: dropped rather than sent late.
-            starts_in = (post.sessions[0].start - self.reminders.clock()).total_seconds()
-            priority, max_wait = Priority.URGENT, max(starts_in, 0.0)
+            until_start = (post.sessions[0].start - self.reminders.clock()).total_seconds()
+            priority, max_wait = Priority.URGENT, max(until_start, 0.0)
+        else:
+            priority, max_wait = Priority.BULK, None
         delivery = await self.outbound.deliver(
             post.chat_id,
             lambda: self._send(bot, post.chat_id, text),
