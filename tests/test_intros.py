@@ -16,9 +16,7 @@ from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, r
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
-from tests.intros_support import NOW, add_participant, db
-
-__all__ = ["db"]
+from tests.intros_support import NOW, add_participant
 
 
 class Clock:

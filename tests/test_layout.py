@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,19 @@ def is_under(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
 
 
+def assert_imports_none(
+    path: Path, *packages: str, unless: Callable[[str], bool] = lambda _: False
+) -> None:
+    """Fail, naming them, if the file imports anything inside ``packages`` (but ``unless``)."""
+    wrong = [
+        module
+        for module in imports(path)
+        if any(is_under(module, package) for package in packages) and not unless(module)
+    ]
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    assert wrong == [], f"{shown} imports {wrong}"
+
+
 def features() -> list[Path]:
     """Return the feature packages: every package directly under bot/ but the infrastructure."""
     return sorted(
@@ -61,18 +74,10 @@ def test_the_tree_has_what_the_rules_speak_of() -> None:
 
 @pytest.mark.parametrize("path", sources(ROOT / "storage"), ids=lambda p: p.name)
 def test_storage_imports_no_telegram_and_no_feature_logic(path: Path) -> None:
-    wrong = [
-        module
-        for module in imports(path)
-        if is_under(module, "telegram")
-        or is_under(module, "handlers")
-        or (
-            is_under(module, "bot")
-            and module not in STORAGE_MAY_USE
-            and not module.endswith(".model")
-        )
-    ]
-    assert wrong == [], f"{path.relative_to(ROOT)} imports {wrong}"
+    def is_logic(module: str) -> bool:
+        return module not in STORAGE_MAY_USE and not module.endswith(".model")
+
+    assert_imports_none(path, "telegram", "handlers", "bot", unless=lambda m: not is_logic(m))
 
 
 @pytest.mark.parametrize(
@@ -81,20 +86,12 @@ def test_storage_imports_no_telegram_and_no_feature_logic(path: Path) -> None:
     ids=lambda p: str(p.relative_to(ROOT / "bot")),
 )
 def test_features_import_telegram_only_in_their_adapter(path: Path) -> None:
-    wrong = [
-        module
-        for module in imports(path)
-        if is_under(module, "telegram")
-        or is_under(module, "bot.telegram")
-        or is_under(module, "handlers")
-    ]
-    assert wrong == [], f"{path.relative_to(ROOT)} imports {wrong}"
+    assert_imports_none(path, "telegram", "bot.telegram", "handlers")
 
 
 @pytest.mark.parametrize("path", sources(ROOT / "handlers"), ids=lambda p: p.name)
 def test_handlers_import_no_storage(path: Path) -> None:
-    wrong = [module for module in imports(path) if is_under(module, "storage")]
-    assert wrong == [], f"{path.relative_to(ROOT)} imports {wrong}"
+    assert_imports_none(path, "storage")
 
 
 @pytest.mark.parametrize("folder", features(), ids=lambda p: p.name)
@@ -111,3 +108,7 @@ def test_the_rules_catch_what_they_forbid(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert list(imports(bad)) == ["telegram", "bot.reminders.service", "storage.schedule"]
+    with pytest.raises(AssertionError, match=r"bot\.reminders\.service"):
+        assert_imports_none(bad, "bot", unless=lambda module: module.endswith(".model"))
+    with pytest.raises(AssertionError, match=r"storage\.schedule"):
+        assert_imports_none(bad, "storage")

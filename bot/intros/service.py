@@ -109,10 +109,8 @@ def _clean(text: str) -> str:
     return text.strip()
 
 
-def _one_line(text: str, limit: int) -> str:
-    value = " ".join(_clean(text).split())
-    if not value:
-        raise DomainError(N_("Please send your answer as text."))
+def _within(value: str, limit: int) -> str:
+    """Return the text if it fits ``limit`` characters; else say how long it is."""
     if len(value) > limit:
         raise DomainError(
             N_("That is {length} characters; please keep it to {limit}."),
@@ -120,6 +118,13 @@ def _one_line(text: str, limit: int) -> str:
             limit=limit,
         )
     return value
+
+
+def _one_line(text: str, limit: int) -> str:
+    value = " ".join(_clean(text).split())
+    if not value:
+        raise DomainError(N_("Please send your answer as text."))
+    return _within(value, limit)
 
 
 def parse_answer(step: str, text: str) -> Any:
@@ -150,14 +155,7 @@ def parse_answer(step: str, text: str) -> Any:
     if step == "languages":
         return list(parse_languages(text))
     if step == "bio":
-        value = _clean(text)
-        if len(value) > MAX_BIO:
-            raise DomainError(
-                N_("That is {length} characters; please keep it to {limit}."),
-                length=len(value),
-                limit=MAX_BIO,
-            )
-        return value
+        return _within(_clean(text), MAX_BIO)
     raise DomainError(N_("Please use the buttons for this question."))
 
 
@@ -190,13 +188,7 @@ def parse_note(text: str) -> str:
     value = _clean(text)
     if not value:
         raise DomainError(N_("Please write a short note as text."))
-    if len(value) > MAX_NOTE:
-        raise DomainError(
-            N_("That is {length} characters; please keep it to {limit}."),
-            length=len(value),
-            limit=MAX_NOTE,
-        )
-    return value
+    return _within(value, MAX_NOTE)
 
 
 def draft_from(data: dict[str, Any]) -> ProfileDraft:
