@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -27,6 +27,8 @@ from bot.reminders.model import (
     LEAD_CHOICES,
     Claimed,
     ClaimedNotice,
+    NoticeDue,
+    Post,
     ReminderSettings,
     State,
 )
@@ -53,28 +55,6 @@ class ProgrammeSource(Protocol):
     async def sequences(self) -> dict[str, int]:
         """Return the iCalendar SEQUENCE of each session, by guid."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeDue:
-    """A change notice to send: to whom, about which session (None: it is gone)."""
-
-    notice: ClaimedNotice
-    recipient: Recipient
-    session: Session | None
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """A group post or a digest that is due, claimed once by its key before it is sent."""
-
-    key: str
-    chat_id: int
-    kind: Literal["session", "morning", "digest"]
-    sessions: tuple[Session, ...]
-    day: date
-    language: str
-    zone: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,22 +190,14 @@ def _wall_clock(
     """Return the UTC instant of a wall-clock time in the event zone, flagging DST trouble."""
     local = datetime.combine(day, at, tzinfo=zone)
     back = local.astimezone(UTC).astimezone(zone)
+    trouble = None
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        trouble = N_("{date} {time} does not exist in {zone} (the clocks go forward).")
+    elif local.utcoffset() != local.replace(fold=1).utcoffset():
+        trouble = N_("{date} {time} happens twice in {zone} (the clocks go back); move it.")
+    if trouble is not None:
         problems.add(
-            location,
-            N_("{date} {time} does not exist in {zone} (the clocks go forward)."),
-            date=day.isoformat(),
-            time=at.strftime("%H:%M"),
-            zone=zone.key,
-        )
-        return None
-    if local.utcoffset() != local.replace(fold=1).utcoffset():
-        problems.add(
-            location,
-            N_("{date} {time} happens twice in {zone} (the clocks go back); move it."),
-            date=day.isoformat(),
-            time=at.strftime("%H:%M"),
-            zone=zone.key,
+            location, trouble, date=day.isoformat(), time=at.strftime("%H:%M"), zone=zone.key
         )
         return None
     return local.astimezone(UTC)

@@ -337,28 +337,21 @@ def _match_entity(
     room = process.extractOne(topic, index.room_keys, scorer=fuzz.WRatio, score_cutoff=ROOM_CUTOFF)
     titles = [item for item in index.match_titles(parsed.residual) if item[0] >= TITLE_CUTOFF][:40]
     best_title = titles[0][0] if titles else 0.0
-    if speaker is not None and speaker[1] >= best_title:
-        name = index.speakers[speaker[2]]
-        found = _on_day(programme.by_speaker(name), day)
-        return Answer(
-            Kind.SPEAKER,
-            sessions=found,
-            subject=name,
-            day=day,
-            intent=intent,
-            language=parsed.language,
-        )
-    if room is not None and room[1] >= best_title:
-        name = index.rooms[room[2]]
-        found = _on_day(programme.in_room(name), day)
-        return Answer(
-            Kind.ROOM,
-            sessions=found,
-            subject=name,
-            day=day,
-            intent=intent,
-            language=parsed.language,
-        )
+    for kind, match, names, of in (
+        (Kind.SPEAKER, speaker, index.speakers, programme.by_speaker),
+        (Kind.ROOM, room, index.rooms, programme.in_room),
+    ):
+        if match is not None and match[1] >= best_title:
+            name = names[match[2]]
+            found = _on_day(of(name), day)
+            return Answer(
+                kind,
+                sessions=found,
+                subject=name,
+                day=day,
+                intent=intent,
+                language=parsed.language,
+            )
 
     scored: dict[str, tuple[float, Session]] = {}
     for score, position in titles:
