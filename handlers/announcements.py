@@ -255,6 +255,6 @@ def conversation() -> Conversation:
 def handlers() -> list[Handler]:
     """Return the announcement handlers (answers to its prompts come via ``conversation``)."""
     return [
-        *commands(PRIVATE, {"announce": announce, "announcements": list_recent}),
+        *commands(PRIVATE, announce, announcements=list_recent),
         on_press(AnnouncementPress, pressed),
     ]

@@ -197,7 +197,7 @@ def counters() -> list[Handler]:
 def handlers() -> list[Handler]:
     """Return the organisers' insight handlers."""
     return [
-        *commands(PRIVATE, {"stats": stats, "export": export}),
+        *commands(PRIVATE, stats, export),
         on_press(ChartsPress, charts_pressed),
         on_press(ReportPress, report_pressed),
         on_press(ExportsPress, exports_pressed),

@@ -497,14 +497,12 @@ def handlers(inputs: AwaitedInputs) -> list[Handler]:
     return [
         *commands(
             PRIVATE,
-            {
-                "profile": show_profile,
-                "people": people,
-                "intro": intro_command,
-                "meet": meet,
-                "mydata": my_data,
-                "forget": forget,
-            },
+            people,
+            meet,
+            forget,
+            profile=show_profile,
+            intro=intro_command,
+            mydata=my_data,
         ),
         CommandHandler("cancel", cancel, filters=PRIVATE & awaiting(FEATURE, inputs)),
         on_press(EditPress, edit_pressed),

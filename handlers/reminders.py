@@ -193,16 +193,7 @@ async def dispatch_tick(context: ForumContext) -> None:
 def handlers() -> list[Handler]:
     """Return the agenda and reminder handlers."""
     return [
-        *commands(
-            PRIVATE,
-            {
-                "remind": remind,
-                "unremind": unremind,
-                "agenda": agenda,
-                "calendar": calendar,
-                "settings": settings,
-            },
-        ),
+        *commands(PRIVATE, remind, unremind, agenda, calendar, settings),
         on_press(RemindPress, toggle_pressed),
         on_press(UnremindPress, toggle_pressed),
         on_press(ShowPress, show_session),

@@ -207,6 +207,19 @@ def _split_speakers(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(";") if name.strip())
 
 
+def _details(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the optional details every format names alike: track, type, language, link and
+    the per-language titles and descriptions."""
+    return {
+        "track": _optional(raw.get("track")),
+        "type": _optional(raw.get("type")),
+        "language": _optional(raw.get("language")),
+        "url": _optional(raw.get("url")),
+        "titles": _localized(raw, "title"),
+        "descriptions": _localized(raw, "description"),
+    }
+
+
 def _localized(raw: Mapping[str, Any], base: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for lang in LANGUAGES:
@@ -329,14 +342,9 @@ def _build_row(
         end=end,
         room=str(raw["room"]).strip(),
         day=day - timedelta(days=1) if start_time < DAY_STARTS else day,
-        track=_optional(raw.get("track")),
-        type=_optional(raw.get("type")),
         speakers=speakers,
-        language=_optional(raw.get("language")),
-        url=_optional(raw.get("url")),
-        titles=_localized(raw, "title"),
-        descriptions=_localized(raw, "description"),
         capacity=capacity,
+        **_details(raw),
     )
 
 
@@ -685,14 +693,9 @@ def _json_event(
         end=start_utc + duration,
         room=room,
         day=day,
-        track=_optional(event.get("track")),
-        type=_optional(event.get("type")),
         speakers=speakers,
-        language=_optional(event.get("language")),
-        url=_optional(event.get("url")),
-        titles=_localized(event, "title"),
-        descriptions=_localized(event, "description"),
         capacity=capacity or seats.get(room),
+        **_details(event),
     )
 
 

@@ -440,6 +440,25 @@ def _next(now: datetime, programme: Programme, language: str) -> Answer:
     return Answer(Kind.SESSIONS, Intent.NEXT, sessions=following, language=language)
 
 
+def _sessions_between(
+    found: tuple[Session, ...],
+    start: datetime,
+    end: datetime,
+    intent: Intent,
+    parsed: Parsed,
+    day: date,
+) -> Answer:
+    """Answer with the sessions of a time window of one day."""
+    return Answer(
+        Kind.SESSIONS,
+        sessions=found,
+        window=(start, end),
+        intent=intent,
+        language=parsed.language,
+        day=day,
+    )
+
+
 def _window(
     parsed: Parsed, intent: Intent, day: date | None, now: datetime, programme: Programme
 ) -> Answer:
@@ -465,27 +484,13 @@ def _window(
         found = running + tuple(
             s for s in programme.starting_between(start, end) if s not in running
         )
-        return Answer(
-            Kind.SESSIONS,
-            sessions=found,
-            window=(start, end),
-            intent=intent,
-            language=parsed.language,
-            day=target,
-        )
+        return _sessions_between(found, start, end, intent, parsed, target)
     for part, (first, last) in PARTS_OF_DAY.items():
         if part in parsed.tags:
             start = datetime.combine(target, time(first), tzinfo=zone)
             end = datetime.combine(target, time(last), tzinfo=zone)
             found = tuple(s for s in programme.starting_between(start, end) if s.day == target)
-            return Answer(
-                Kind.SESSIONS,
-                sessions=found,
-                window=(start, end),
-                intent=intent,
-                language=parsed.language,
-                day=target,
-            )
+            return _sessions_between(found, start, end, intent, parsed, target)
     return Answer(
         Kind.SESSIONS,
         sessions=programme.on_day(target),
