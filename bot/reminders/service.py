@@ -29,7 +29,7 @@ from bot.reminders.programme import ProgrammeSource
 from bot.reminders.render import AgendaItem
 from bot.schedule.calendar import sessions_ics
 from bot.schedule.diff import ScheduleDiff
-from bot.schedule.model import Programme, Session
+from bot.schedule.model import Programme, Session, programme_day
 from storage.reminders import ReminderStore
 
 logger = logging.getLogger(__name__)
@@ -204,12 +204,12 @@ class Reminders:
         )
 
     async def day_of(self, user_id: int, day: date, zone: str) -> list[Session]:
-        """Return the user's sessions that start on ``day`` in ``zone``."""
+        """Return the user's sessions that start on programme day ``day`` in ``zone``."""
         tz = ZoneInfo(zone)
         return [
             item.session
             for item in await self.agenda(user_id)
-            if item.session.start.astimezone(tz).date() == day
+            if programme_day(item.session.start, tz) == day
         ]
 
     # -- dispatch ---------------------------------------------------------------------------

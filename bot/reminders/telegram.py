@@ -22,6 +22,7 @@ from bot.i18n import translator
 from bot.reminders import render
 from bot.reminders.model import ClaimedNotice, State
 from bot.reminders.service import Decision, Reminders
+from bot.schedule.model import programme_day
 from bot.telegram.delivery import Outbound, Outcome
 from bot.telegram.keyboards import keyboard
 from bot.telegram.ratelimit import Priority
@@ -199,10 +200,11 @@ class Dispatcher:
         hour = settings.group_morning_hour
         local = now.astimezone(ZoneInfo(zone))
         if hour >= 0 and hour <= local.hour < hour + 3:
-            today = programme.on_day(local.date())
-            key = f"morning:{local.date().isoformat()}"
+            day = programme.day_of(now)
+            today = programme.on_day(day)
+            key = f"morning:{day.isoformat()}"
             if today and not await self.reminders.store.has_post(key):
-                text = render.morning_programme_text(tr, today, day=local.date(), event_zone=zone)
+                text = render.morning_programme_text(tr, today, day=day, event_zone=zone)
                 await self._post_once(bot, key, chat_id, text)
                 report.posts.append(key)
 
@@ -221,13 +223,12 @@ class Dispatcher:
             local = now.astimezone(ZoneInfo(zone))
             if not user.hour <= local.hour < user.hour + 3:
                 continue
-            key = f"digest:{user.user_id}:{local.date().isoformat()}"
+            day = programme_day(now, ZoneInfo(zone))
+            key = f"digest:{user.user_id}:{day.isoformat()}"
             if await store.has_post(key):
                 continue
             sessions = [
-                s
-                for s in await self.reminders.day_of(user.user_id, local.date(), zone)
-                if s.start > now
+                s for s in await self.reminders.day_of(user.user_id, day, zone) if s.start > now
             ]
             if not sessions:
                 continue
