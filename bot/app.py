@@ -35,7 +35,17 @@ from bot.telegram.polling import PollingRequest
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import Limits, OutboundScheduler, PaceClock
 from bot.web.telegram import WebFrontend
-from handlers import announcements, backup, core, intros, moderation, reminders, schedule, web
+from handlers import (
+    announcements,
+    backup,
+    core,
+    insight,
+    intros,
+    moderation,
+    reminders,
+    schedule,
+    web,
+)
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -117,7 +127,9 @@ def build_application(
 
 
 def _add_handlers(application: ForumApplication) -> None:
-    # Order matters: group -1 records the user and picks their language before anything else.
+    # Order matters: the community group's message counter sees every group message first;
+    # group -1 records the user and picks their language before anything else.
+    application.add_handlers(insight.counters(), group=insight.COUNTER_GROUP)
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
     # schedule.deep_links() (/start s_<id>) must come before the core /start. Announcements
@@ -131,6 +143,7 @@ def _add_handlers(application: ForumApplication) -> None:
         schedule.handlers(),
         intros.handlers(runtime_of(application).intros.conversing),
         reminders.handlers(),
+        insight.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice).
         core.fallbacks(),
     ):

@@ -12,6 +12,7 @@ from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
+from bot.insight.service import InsightService
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
 from bot.reminders.programme import LiveProgramme
@@ -24,6 +25,7 @@ from bot.web.health import Liveness
 from bot.web.service import WebService
 from storage.announcements import Announcements
 from storage.database import Database
+from storage.insight import InsightStore
 from storage.intros import IntroStorage
 from storage.lock import RunLock
 from storage.moderation import ModerationStore
@@ -52,6 +54,7 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
+    insight: InsightService
     # When Telegram was last heard from (the health check reads it).
     liveness: Liveness
     # The Mini App's service; None when there is no [web] section.
@@ -121,6 +124,7 @@ class Runtime:
                 progress_seconds=config.announcements.progress_seconds,
             ),
             reminders=reminders,
+            insight=InsightService(InsightStore(db), config, clock),
             # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
