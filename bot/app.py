@@ -35,7 +35,16 @@ from bot.telegram.polling import PollingRequest
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import MessageRateLimiter
 from bot.web.telegram import WebFrontend
-from handlers import announcements, core, intros, moderation, reminders, schedule, web
+from handlers import (
+    announcements,
+    backup,
+    core,
+    intros,
+    moderation,
+    reminders,
+    schedule,
+    web,
+)
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -133,6 +142,7 @@ def _add_handlers(application: ForumApplication) -> None:
     moderation.schedule_jobs(application)
     intros.schedule_jobs(application)
     reminders.schedule_jobs(application)
+    backup.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     # After everything: the chat's Mini App menu button follows the user's language.

@@ -8,6 +8,7 @@ from typing import Any
 from bot import metrics
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
+from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
@@ -23,6 +24,7 @@ from bot.web.service import WebService
 from storage.announcements import Announcements
 from storage.database import Database
 from storage.intros import IntroStorage
+from storage.lock import RunLock
 from storage.moderation import ModerationStore
 from storage.participants import Participants
 from storage.reminders import ReminderStore
@@ -53,6 +55,10 @@ class Runtime:
     liveness: Liveness
     # The Mini App's service; None when there is no [web] section.
     web: WebService | None
+    # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
+    run_lock: RunLock | None = None
+    # Scheduled backups into storage.backups; None for an in-memory database.
+    backups: ScheduledBackups | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -83,10 +89,17 @@ class Runtime:
             if config.web is not None
             else None
         )
+        database = config.storage.database
         return cls(
             config=config,
             db=db,
             clock=clock,
+            run_lock=None if str(database) == ":memory:" else RunLock(database),
+            backups=None
+            if str(database) == ":memory:"
+            else ScheduledBackups(
+                database, config.storage.backups, config.storage.backup_keep, clock
+            ),
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
@@ -116,8 +129,15 @@ class Runtime:
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations) and load the programme."""
-        await self.db.open()
+        """Take the database's lock, open it (applying migrations) and load the programme."""
+        if self.run_lock is not None:
+            self.run_lock.acquire()
+        try:
+            await self.db.open()
+        except BaseException:
+            if self.run_lock is not None:
+                self.run_lock.release()
+            raise
         await self.schedule.open()
         await self.intros.load()
         await self.reminders.open()
@@ -128,3 +148,5 @@ class Runtime:
         """Close what ``open`` opened; harmless to call twice."""
         await self.broadcast.stop()
         await self.db.close()
+        if self.run_lock is not None:
+            self.run_lock.release()

@@ -63,7 +63,7 @@ class WebhookDelivery:
 
     def drop_answers(self, count: int = 1) -> None:
         """Lose the bot's next ``count`` answers after it got the update (so it is resent)."""
-        self._drop_answers += count
+        self._drop_answers = count
 
     def wake(self) -> None:
         """Tell the delivery loop that there is something to send."""
