@@ -33,12 +33,13 @@ from bot.telegram.application import ArrivalQueue, ForumApplication
 from bot.telegram.context import BotData, ForumContext
 from bot.telegram.polling import PollingRequest
 from bot.telegram.processor import PerUserUpdateProcessor
-from bot.telegram.ratelimit import MessageRateLimiter
+from bot.telegram.ratelimit import Limits, OutboundScheduler, PaceClock
 from bot.web.telegram import WebFrontend
 from handlers import (
     announcements,
     backup,
     core,
+    insight,
     intros,
     moderation,
     reminders,
@@ -52,11 +53,11 @@ logger = logging.getLogger(__name__)
 # Where the running web server is kept in ``Runtime.extras``.
 WEB = "web"
 
-# Updates processed at once (each user's in order) and HTTP connections to the Bot API.
-UPDATES_IN_FLIGHT = 4
+# HTTP connections to the Bot API: the outbound scheduler releases at most ~30 sends a second,
+# and each takes a few milliseconds.
 CONNECTIONS = 8
 
-__all__ = ["ForumApplication", "build_application", "processor_of", "runtime_of"]
+__all__ = ["ForumApplication", "build_application", "processor_of", "runtime_of", "scheduler_of"]
 
 
 def build_application(
@@ -64,8 +65,13 @@ def build_application(
     token: str,
     *,
     clock: Clock = system_clock,
+    pace: PaceClock | None = None,
 ) -> ForumApplication:
-    """Build the Application: services, rate limits and handlers, nothing opened yet."""
+    """Build the Application: services, rate limits and handlers, nothing opened yet.
+
+    ``pace`` is where the outbound scheduler takes its time and timers from (the event loop's
+    by default; the end-to-end tests drive a virtual one).
+    """
     protect_token(token)
     telegram = config.telegram
     runtime = Runtime.create(config, clock)
@@ -84,14 +90,16 @@ def build_application(
             )
         )
         .context_types(context_types)
-        .concurrent_updates(PerUserUpdateProcessor(UPDATES_IN_FLIGHT))
+        .concurrent_updates(PerUserUpdateProcessor())
         .rate_limiter(
-            MessageRateLimiter(
-                overall_max_rate=telegram.messages_per_second,
-                overall_time_period=1,
-                group_max_rate=telegram.group_messages_per_minute,
-                group_time_period=60,
-                max_retries=3,
+            OutboundScheduler(
+                Limits(
+                    messages_per_second=telegram.messages_per_second,
+                    chat_messages_per_second=telegram.chat_messages_per_second,
+                    chat_burst=telegram.chat_burst_messages,
+                    group_messages_per_minute=telegram.group_messages_per_minute,
+                ),
+                pace,
             )
         )
         .get_updates_request(
@@ -100,9 +108,9 @@ def build_application(
                 read_timeout=telegram.poll_timeout_seconds + 10,
             )
         )
-        # httpcore scans every pooled connection on each request: a pool sized to the real
-        # concurrency (updates in flight plus bulk sends) keeps that scan short; requests that
-        # find the pool full wait for a free connection instead of failing after PTB's 1 s.
+        # httpcore scans every pooled connection on each request: a small pool keeps that scan
+        # short; requests that find it full wait for a free connection instead of failing
+        # after PTB's 1 s.
         .connection_pool_size(CONNECTIONS)
         .pool_timeout(30.0)
         .post_init(_post_init)
@@ -119,7 +127,9 @@ def build_application(
 
 
 def _add_handlers(application: ForumApplication) -> None:
-    # Order matters: group -1 records the user and picks their language before anything else.
+    # Order matters: the community group's message counter sees every group message first;
+    # group -1 records the user and picks their language before anything else.
+    application.add_handlers(insight.counters(), group=insight.COUNTER_GROUP)
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
     # schedule.deep_links() (/start s_<id>) must come before the core /start. Announcements
@@ -133,6 +143,7 @@ def _add_handlers(application: ForumApplication) -> None:
         schedule.handlers(),
         intros.handlers(runtime_of(application).intros.conversing),
         reminders.handlers(),
+        insight.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice).
         core.fallbacks(),
     ):
@@ -240,3 +251,11 @@ def processor_of(application: Application[Any, Any, Any, Any, Any, Any]) -> PerU
     if not isinstance(processor, PerUserUpdateProcessor):
         raise TypeError("application was not built by build_application")
     return processor
+
+
+def scheduler_of(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboundScheduler:
+    """Return the application's outbound scheduler (tests drive time by it, benches read it)."""
+    limiter = application.bot.rate_limiter
+    if not isinstance(limiter, OutboundScheduler):
+        raise TypeError("application was not built by build_application")
+    return limiter

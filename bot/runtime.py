@@ -12,6 +12,7 @@ from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
+from bot.insight.service import InsightService
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
 from bot.reminders.programme import LiveProgramme
@@ -19,10 +20,12 @@ from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.telegram.ratelimit import Priority
 from bot.web.health import Liveness
 from bot.web.service import WebService
 from storage.announcements import Announcements
 from storage.database import Database
+from storage.insight import InsightStore
 from storage.intros import IntroStorage
 from storage.lock import RunLock
 from storage.moderation import ModerationStore
@@ -51,6 +54,7 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
+    insight: InsightService
     # When Telegram was last heard from (the health check reads it).
     liveness: Liveness
     # The Mini App's service; None when there is no [web] section.
@@ -84,12 +88,12 @@ class Runtime:
             event_zone=config.event.timezone,
         )
         listeners.append(reminders.programme_listener)
+        database = config.storage.database
         web = (
             WebService(config, schedule, reminders, participants, WebStore(db), clock)
             if config.web is not None
             else None
         )
-        database = config.storage.database
         return cls(
             config=config,
             db=db,
@@ -120,9 +124,10 @@ class Runtime:
                 progress_seconds=config.announcements.progress_seconds,
             ),
             reminders=reminders,
-            # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
+            insight=InsightService(InsightStore(db), config, clock),
+            # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(
-                reminders, Outbound(participants.mark_blocked, concurrency=4), config
+                reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
             ),
             liveness=Liveness(clock),
             web=web,

@@ -2,8 +2,10 @@
 
 One round (``Dispatcher.run``) is started by a periodic job and once at start. Personal
 reminders go claim → send → record, one claim batch at a time, so a crash leaves at most one
-batch in 'sending' (see ``ReminderStore.recover_in_flight`` for what happens to them). Sends are
-paced by the application's rate limiter (``bot.telegram.ratelimit``), shared with every other send.
+batch in 'sending' (see ``ReminderStore.recover_in_flight`` for what happens to them). Sends
+go through the core scheduler (``bot.telegram.ratelimit``) with the dispatcher's ``Outbound``:
+reminders, change notices and "starting soon" posts as time-critical (a "starting soon" post
+still waiting when the session starts is dropped), morning posts and digests as bulk.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.reminders.model import ClaimedNotice, State
 from bot.reminders.service import Decision, Reminders
 from bot.telegram.delivery import Outbound, Outcome
 from bot.telegram.keyboards import keyboard
+from bot.telegram.ratelimit import Priority
 
 logger = logging.getLogger(__name__)
 
@@ -150,11 +153,25 @@ class Dispatcher:
         await store.finish_notices(outcomes)
         return True
 
-    async def _post_once(self, bot: Bot, key: str, chat_id: int, text: str) -> None:
+    async def _post_once(
+        self,
+        bot: Bot,
+        key: str,
+        chat_id: int,
+        text: str,
+        *,
+        priority: Priority = Priority.BULK,
+        max_wait: float | None = None,
+    ) -> None:
         store = self.reminders.store
         if not await store.claim_post(key, self.reminders.clock()):
             return
-        delivery = await self.outbound.deliver(chat_id, lambda: self._send(bot, chat_id, text))
+        delivery = await self.outbound.deliver(
+            chat_id,
+            lambda: self._send(bot, chat_id, text),
+            priority=priority,
+            max_wait=max_wait,
+        )
         await store.finish_post(key, delivery.outcome is Outcome.SENT)
 
     async def _group_posts(self, bot: Bot, report: Report) -> None:
@@ -173,7 +190,11 @@ class Dispatcher:
                 continue
             key = f"group:{session.guid}:{int(session.start.timestamp())}"
             text = render.group_reminder_text(tr, session, now=now, event_zone=zone)
-            await self._post_once(bot, key, chat_id, text)
+            # Useless once the session has started: dropped rather than sent late.
+            late = (session.start - now).total_seconds()
+            await self._post_once(
+                bot, key, chat_id, text, priority=Priority.URGENT, max_wait=max(late, 0.0)
+            )
             report.posts.append(key)
         hour = settings.group_morning_hour
         local = now.astimezone(ZoneInfo(zone))
