@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram import Bot
+
 from bot import metrics
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
+from bot.awaiting import AwaitedInputs
 from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
@@ -15,15 +18,18 @@ from bot.floodguard import FloodGuard
 from bot.insight.service import InsightService
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
-from bot.reminders.programme import LiveProgramme
+from bot.notify import Notifier
+from bot.participants.service import ParticipantService
 from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.ratelimit import Priority
 from bot.web.health import Liveness
 from bot.web.service import WebService
 from storage.announcements import Announcements
+from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.insight import InsightStore
 from storage.intros import IntroStorage
@@ -42,7 +48,9 @@ class Runtime:
     config: Config
     db: Database
     clock: Clock
-    participants: Participants
+    participants: ParticipantService
+    notifier: Notifier
+    inputs: AwaitedInputs
     flood_guard: FloodGuard
     outbound: Outbound
     moderation: Moderation
@@ -66,11 +74,19 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, config: Config, clock: Clock) -> Runtime:
+    def create(
+        cls, config: Config, clock: Clock, bot: Bot, *, liveness: Liveness | None = None
+    ) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         db.write_observers.append(metrics.observe_write)
-        participants = Participants(db)
+        participant_store = Participants(db)
+        participants = ParticipantService(
+            participant_store,
+            clock,
+            default_language=config.event.default_language,
+            event_zone=config.event.timezone,
+        )
         listeners: list[ProgrammeListener] = []
         announcement_store = Announcements(db, config.event.default_language)
         schedule = ScheduleService(
@@ -81,16 +97,30 @@ class Runtime:
             listeners=listeners,
         )
         reminders = Reminders(
-            ReminderStore(db),
-            LiveProgramme(schedule),
+            ReminderStore(db, config.event.default_language),
+            schedule,
             config.reminders,
             clock,
             event_zone=config.event.timezone,
+            community=config.chats.community,
+            default_language=config.event.default_language,
         )
         listeners.append(reminders.programme_listener)
+        inputs = AwaitedInputs(AwaitedInputStore(db), clock)
+        notifier = TelegramNotifier(bot, participants, config)
+        outbound = Outbound(participants.mark_blocked)
+        broadcast = Broadcaster(
+            announcement_store,
+            bot,
+            outbound,
+            participants,
+            clock,
+            concurrency=config.announcements.concurrency,
+            progress_seconds=config.announcements.progress_seconds,
+        )
         database = config.storage.database
         web = (
-            WebService(config, schedule, reminders, participants, WebStore(db), clock)
+            WebService(config, schedule, reminders, participant_store, WebStore(db), clock)
             if config.web is not None
             else None
         )
@@ -105,36 +135,41 @@ class Runtime:
                 database, config.storage.backups, config.storage.backup_keep, clock
             ),
             participants=participants,
+            notifier=notifier,
+            inputs=inputs,
             flood_guard=FloodGuard(clock),
-            outbound=Outbound(participants.mark_blocked),
-            moderation=Moderation(ModerationStore(db), config, clock),
+            outbound=outbound,
+            moderation=Moderation(ModerationStore(db), config, clock, notifier),
             schedule=schedule,
             on_programme_changed=listeners,
             intros=Introductions(
-                IntroStorage(db, participants.invalidate),
+                IntroStorage(db, participant_store.invalidate),
+                inputs,
                 config.introductions,
                 clock,
                 moderators=config.roles.moderators,
+                notifier=notifier,
+                contacts=participants,
+                community=config.chats.community,
+                event_name=config.event.name,
             ),
-            announcements=AnnouncementService(announcement_store, config, clock),
-            broadcast=Broadcaster(
-                announcement_store,
-                clock,
-                concurrency=config.announcements.concurrency,
-                progress_seconds=config.announcements.progress_seconds,
+            announcements=AnnouncementService(
+                announcement_store, inputs, broadcast, config, clock
             ),
+            broadcast=broadcast,
             reminders=reminders,
             insight=InsightService(InsightStore(db), config, clock),
             # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
             ),
-            liveness=Liveness(clock),
+            liveness=liveness or Liveness(clock),
             web=web,
         )
 
     async def open(self) -> None:
-        """Take the database's lock, open it (applying migrations) and load the programme."""
+        """Take the database's lock, open it (applying migrations), load the programme and what
+        is awaited, and resume what a stop interrupted."""
         if self.run_lock is not None:
             self.run_lock.acquire()
         try:
@@ -144,10 +179,11 @@ class Runtime:
                 self.run_lock.release()
             raise
         await self.schedule.open()
-        await self.intros.load()
+        await self.inputs.load()
         await self.reminders.open()
         if self.web is not None:
             await self.web.open()
+        await self.announcements.resume()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
