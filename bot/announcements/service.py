@@ -36,6 +36,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.errors import DomainError, NotAllowedError
 from bot.i18n import LANGUAGES, N_
+from bot.schedule.model import on_programme_day, programme_day
 
 FEATURE = "announcements"  # this feature's name in the awaited-input engine
 
@@ -317,12 +318,13 @@ def parse_send_time(typed: str, now: datetime, zone: ZoneInfo) -> datetime:
     words = typed.strip().lower().split()
     local_now = now.astimezone(zone)
     day: date | None = None
+    named = False  # "today" and "tomorrow" are programme days (04:00 to 04:00)
     clock: time | None = None
     for word in words:
         if word in ("today", "heute", "hoy", "aujourd'hui", "hoje"):
-            day = local_now.date()
+            day, named = programme_day(now, zone), True
         elif word in ("tomorrow", "morgen", "mañana", "demain", "amanhã"):
-            day = local_now.date() + timedelta(days=1)
+            day, named = programme_day(now, zone) + timedelta(days=1), True
         elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
             try:
                 day = date.fromisoformat(word)
@@ -341,7 +343,8 @@ def parse_send_time(typed: str, now: datetime, zone: ZoneInfo) -> datetime:
         day = local_now.date()
         if datetime.combine(day, clock, zone) <= local_now:
             day += timedelta(days=1)
-    when = datetime.combine(day, clock, zone).astimezone(now.tzinfo)
+    local = on_programme_day(day, clock, zone) if named else datetime.combine(day, clock, zone)
+    when = local.astimezone(now.tzinfo)
     if when <= now:
         raise DomainError(N_("That time has already passed."))
     return when

@@ -19,7 +19,7 @@ from babel.dates import format_skeleton, format_time
 from bot.callbacks import CallbackData, Rows
 from bot.i18n import Translator
 from bot.reminders.model import DIGEST_HOURS, LEAD_CHOICES, ReminderSettings
-from bot.schedule.model import Session
+from bot.schedule.model import Session, programme_day
 
 MAX_TEXT = 4096
 
@@ -196,7 +196,7 @@ def agenda_text(
     current: date | None = None
     for item in items:
         session = item.session
-        day = session.start.astimezone(tz).date()
+        day = programme_day(session.start, tz)
         if day != current:
             current = day
             lines.append("")

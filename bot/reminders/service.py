@@ -35,7 +35,7 @@ from bot.reminders.model import (
 from bot.reminders.render import AgendaItem
 from bot.schedule.calendar import sessions_ics
 from bot.schedule.diff import ScheduleDiff
-from bot.schedule.model import Programme, Session
+from bot.schedule.model import Programme, Session, programme_day
 from storage.reminders import ReminderStore
 
 logger = logging.getLogger(__name__)
@@ -226,12 +226,12 @@ class Reminders:
         )
 
     async def day_of(self, user_id: int, day: date, zone: str) -> list[Session]:
-        """Return the user's sessions that start on ``day`` in ``zone``."""
+        """Return the user's sessions that start on programme day ``day`` in ``zone``."""
         tz = ZoneInfo(zone)
         return [
             item.session
             for item in await self.agenda(user_id)
-            if item.session.start.astimezone(tz).date() == day
+            if programme_day(item.session.start, tz) == day
         ]
 
     # -- dispatch ---------------------------------------------------------------------------
@@ -335,10 +335,10 @@ class Reminders:
         hour = settings.group_morning_hour
         local = now.astimezone(ZoneInfo(zone))
         if hour >= 0 and hour <= local.hour < hour + 3:
-            today = programme.on_day(local.date())
+            day = programme.day_of(now)
+            today = programme.on_day(day)
             if today:
-                key = f"morning:{local.date().isoformat()}"
-                day = local.date()
+                key = f"morning:{day.isoformat()}"
                 posts.append(Post(key, chat_id, "morning", tuple(today), day, language, zone))
         return posts
 
@@ -357,22 +357,15 @@ class Reminders:
             local = now.astimezone(ZoneInfo(zone))
             if not user.hour <= local.hour < user.hour + 3:
                 continue
-            key = f"digest:{user.user_id}:{local.date().isoformat()}"
+            day = programme_day(now, ZoneInfo(zone))
+            key = f"digest:{user.user_id}:{day.isoformat()}"
             if await self.store.has_post(key):
                 continue
-            today = await self.day_of(user.user_id, local.date(), zone)
+            today = await self.day_of(user.user_id, day, zone)
             sessions = tuple(s for s in today if s.start > now)
             if sessions:
                 posts.append(
-                    Post(
-                        key,
-                        user.user_id,
-                        "digest",
-                        sessions,
-                        local.date(),
-                        recipient.language,
-                        zone,
-                    )
+                    Post(key, user.user_id, "digest", sessions, day, recipient.language, zone)
                 )
         return posts
 

@@ -45,13 +45,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import LANGUAGES, N_
-from bot.schedule.model import Programme, Session
+from bot.schedule.model import DAY_STARTS, Programme, Session
 
 GUID_NAMESPACE = uuid.UUID("6f1c2d3e-9b7a-5c4d-8e2f-0a1b2c3d4e5f")
 
 REQUIRED_FIELDS = ("id", "date", "start", "title", "room")
 # Like pretalx, an event day runs 04:00-03:59: a 01:30 session belongs to the night before.
-DAY_STARTS = time(4, 0)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 
 from bot.i18n import LANGUAGES, N_
 from bot.schedule.lexicon import LEXICONS, STOPWORDS
-from bot.schedule.model import Programme, Session
+from bot.schedule.model import Programme, Session, on_programme_day
 
 MAX_QUESTION_CHARS = 300
 TITLE_CUTOFF = 85.0
@@ -297,7 +297,7 @@ def understand(
 
 
 def _resolve_day(tags: frozenset[str], now: datetime, programme: Programme) -> date | None:
-    today = programme.local_date(now)
+    today = programme.day_of(now)
     if "after_tomorrow" in tags:
         return today + timedelta(days=2)
     if "tomorrow" in tags:
@@ -462,8 +462,7 @@ def _sessions_between(
 def _window(
     parsed: Parsed, intent: Intent, day: date | None, now: datetime, programme: Programme
 ) -> Answer:
-    today = programme.local_date(now)
-    target = day or today
+    target = day or programme.day_of(now)
     if not programme.days or target < programme.days[0]:
         return _before(programme, parsed.language, intent)
     if target > programme.days[-1]:
@@ -478,7 +477,7 @@ def _window(
         )
     zone = programme.tz
     if parsed.at is not None:
-        start = datetime.combine(target, parsed.at, tzinfo=zone)
+        start = on_programme_day(target, parsed.at, zone)
         end = start + timedelta(hours=1)
         running = programme.running_at(start)
         found = running + tuple(
