@@ -5,23 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.afterforum.service import AfterForum
+from bot.afterforum.telegram import AfterForumSender
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
 from bot.clock import Clock
 from bot.config import Config
+from bot.dialogue_input import AwaitedInputs
+from bot.feedback import render as feedback_render
+from bot.feedback.service import Feedback, Survey
+from bot.feedback.telegram import FeedbackDispatcher
 from bot.floodguard import FloodGuard
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
+from bot.questions import render as questions_render
+from bot.questions.service import Questions
+from bot.questions.telegram import QuestionsTelegram
 from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
+from bot.schedule.render import SessionButtons
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from storage.afterforum import AfterForumStore
 from storage.announcements import Announcements
 from storage.database import Database
+from storage.dialogue_inputs import DialogueInputStore
+from storage.feedback import FeedbackStore
 from storage.intros import IntroStorage
 from storage.moderation import ModerationStore
 from storage.participants import Participants
+from storage.questions import QuestionStore
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
 
@@ -45,6 +59,17 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
+    # What the questions and feedback features wait for people to type.
+    dialogue_inputs: AwaitedInputs
+    questions: Questions
+    questions_telegram: QuestionsTelegram
+    feedback: Feedback
+    survey: Survey
+    feedback_dispatch: FeedbackDispatcher
+    after_forum: AfterForum
+    after_forum_sender: AfterForumSender
+    # Features' buttons under session cards and the "now running" list.
+    session_buttons: list[SessionButtons]
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -69,6 +94,51 @@ class Runtime:
             event_zone=config.event.timezone,
         )
         listeners.append(reminders.programme_listener)
+        intros = Introductions(
+            IntroStorage(db, participants.invalidate),
+            config.introductions,
+            clock,
+            moderators=config.roles.moderators,
+        )
+        language = config.event.default_language
+        # Bulk sends of these features (prompts, survey, after-forum messages, group posts).
+        bulk = Outbound(participants.mark_blocked, concurrency=8)
+        question_store = QuestionStore(db)
+        questions = Questions(
+            question_store,
+            schedule,
+            config.questions,
+            clock,
+            organisers=config.roles.organisers,
+            moderators=config.roles.moderators,
+            default_language=language,
+        )
+        questions_telegram = QuestionsTelegram(
+            questions,
+            question_store,
+            bulk,
+            community=config.chats.community,
+            group_language=config.moderation.group_language or language,
+        )
+        questions.notifier = questions_telegram
+        feedback_store = FeedbackStore(db, language)
+        feedback = Feedback(
+            feedback_store,
+            schedule,
+            config.feedback,
+            clock,
+            event_zone=config.event.timezone,
+            organisers=config.roles.organisers,
+        )
+        survey = Survey(feedback_store, config.survey, clock)
+        after_forum = AfterForum(
+            AfterForumStore(db, language),
+            schedule,
+            config.after_forum,
+            clock,
+            event_zone=config.event.timezone,
+            meet=intros,
+        )
         return cls(
             config=config,
             db=db,
@@ -79,12 +149,7 @@ class Runtime:
             moderation=Moderation(ModerationStore(db), config, clock),
             schedule=schedule,
             on_programme_changed=listeners,
-            intros=Introductions(
-                IntroStorage(db, participants.invalidate),
-                config.introductions,
-                clock,
-                moderators=config.roles.moderators,
-            ),
+            intros=intros,
             announcements=AnnouncementService(announcement_store, config, clock),
             broadcast=Broadcaster(
                 announcement_store,
@@ -97,6 +162,25 @@ class Runtime:
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, concurrency=4), config
             ),
+            dialogue_inputs=AwaitedInputs(DialogueInputStore(db), clock),
+            questions=questions,
+            questions_telegram=questions_telegram,
+            feedback=feedback,
+            survey=survey,
+            feedback_dispatch=FeedbackDispatcher(feedback, survey, bulk),
+            after_forum=after_forum,
+            after_forum_sender=AfterForumSender(
+                after_forum,
+                survey,
+                intros,
+                bulk,
+                event=config.event.name,
+                purge_days=config.introductions.purge_after_days,
+            ),
+            session_buttons=[
+                questions_render.QuestionButtons(questions.is_open),
+                feedback_render.RateButton(feedback.can_rate_now),
+            ],
         )
 
     async def open(self) -> None:
@@ -105,8 +189,12 @@ class Runtime:
         await self.schedule.open()
         await self.intros.load()
         await self.reminders.open()
+        await self.dialogue_inputs.load()
+        await self.feedback.store.recover_in_flight()
+        await self.after_forum.store.recover_in_flight()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
         await self.broadcast.stop()
+        await self.questions_telegram.close()
         await self.db.close()
