@@ -32,7 +32,17 @@ from bot.runtime import Runtime
 from bot.telegram.context import BotData, ForumContext
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import MessageRateLimiter
-from handlers import announcements, core, intros, moderation, reminders, schedule
+from handlers import (
+    afterforum,
+    announcements,
+    core,
+    feedback,
+    intros,
+    moderation,
+    questions,
+    reminders,
+    schedule,
+)
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -106,6 +116,11 @@ def _add_handlers(application: ForumApplication) -> None:
         moderation.handlers(),
         schedule.handlers(),
         intros.handlers(runtime_of(application).intros.conversing),
+        # Questions and feedback: their awaited texts and replies to the "now running" message
+        # must come before the schedule's free-text answers (a later group).
+        questions.handlers(runtime_of(application).dialogue_inputs.expecting),
+        feedback.handlers(runtime_of(application).dialogue_inputs.expecting),
+        afterforum.handlers(),
         reminders.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice).
         core.fallbacks(),
@@ -116,6 +131,7 @@ def _add_handlers(application: ForumApplication) -> None:
     moderation.schedule_jobs(application)
     intros.schedule_jobs(application)
     reminders.schedule_jobs(application)
+    feedback.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     application.add_error_handler(on_error)
@@ -133,6 +149,7 @@ async def _post_init(application: ForumApplication) -> None:
     runtime = runtime_of(application)
     await runtime.open()
     await announcements.startup(application)
+    runtime.questions_telegram.bind(application.bot)
     if runtime.config.telegram.set_commands:
         await _set_command_menus(application, runtime.config)
 

@@ -77,3 +77,18 @@ async def edit_or_reply(
 def mention(user: User) -> str:
     """Return an HTML mention of a Telegram user, escaped."""
     return f'<a href="tg://user?id={user.id}">{escape(user.full_name)}</a>'
+
+
+class Awaiting(filters.MessageFilter):
+    """Messages from people a feature is waiting for, for one of ``kinds`` of text."""
+
+    __slots__ = ("_expecting", "_kinds")
+
+    def __init__(self, expecting: dict[int, str], *kinds: str) -> None:
+        super().__init__(name=f"awaiting_{'_'.join(kinds)}")
+        self._expecting = expecting  # the service's live map, kept in step with the database
+        self._kinds = frozenset(kinds)
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        return bool(user and self._expecting.get(user.id) in self._kinds)

@@ -52,7 +52,7 @@ class DialogueInputStore:
             )
         return written.rowcount == 1
 
-    async def waiting(self) -> set[int]:
-        """Return everyone the features are waiting for."""
-        rows = await self._db.fetchall("SELECT user_id FROM dialogue_inputs")
-        return {int(row[0]) for row in rows}
+    async def waiting(self) -> dict[int, str]:
+        """Return everyone the features are waiting for, with what for."""
+        rows = await self._db.fetchall("SELECT user_id, kind FROM dialogue_inputs")
+        return {int(row[0]): str(row[1]) for row in rows}

@@ -59,11 +59,12 @@ class QuestionStore:
     ) -> Question:
         """Store a new question (a draft, or already signed by ``add``'s caller)."""
         written = await self._db.execute(
-            "INSERT INTO questions (session_guid, asker_id, region, language, text, status,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING question_id",
+            "INSERT INTO questions (session_guid, asker_id, signature, region, language, text,"
+            " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING question_id",
             (
                 session_guid,
                 asker.user_id,
+                asker.display_name,
                 asker.region,
                 asker.language,
                 text,

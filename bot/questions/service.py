@@ -162,6 +162,11 @@ class Questions:
         programme = self.source.programme
         return programme.session_by_guid(session_guid) if programme else None
 
+    def by_guid_or_id(self, session_id: str) -> Session | None:
+        """Return the session users know by this number, or None."""
+        programme = self.source.programme
+        return programme.session_by_id(session_id) if programme and session_id else None
+
     def takes_questions(self, session: Session) -> bool:
         """Tell whether the session's type takes questions at all."""
         skip = {kind.casefold() for kind in self.config.skip_types}
@@ -182,7 +187,8 @@ class Questions:
             session
         )
 
-    def _check_open(self, session: Session) -> None:
+    def check_open(self, session: Session) -> None:
+        """Raise DomainError (saying why) unless the session takes questions now."""
         if not self.takes_questions(session):
             raise DomainError(N_("This session takes no questions."))
         now = self.clock()
@@ -212,7 +218,7 @@ class Questions:
 
     async def draft(self, user_id: int, session: Session, text: str) -> Question:
         """Keep a question until its asker chooses to sign it or stay anonymous."""
-        self._check_open(session)
+        self.check_open(session)
         cleaned = clean_question(text)
         asker = await self._asker(user_id)
         return await self.store.add(session.guid, asker, cleaned, Status.DRAFT, self.clock())
@@ -225,7 +231,7 @@ class Questions:
         session = self.by_guid(question.session_guid)
         if session is None:
             raise DomainError(N_("This button is no longer valid."))
-        self._check_open(session)
+        self.check_open(session)
         asker = await self._asker(user_id)
         status = Status.PENDING if self.config.premoderation else Status.OPEN
         if not await self.store.sign(question_id, user_id, anonymous, asker.display_name, status):

@@ -11,7 +11,7 @@ CREATE TABLE questions (
     session_guid TEXT    NOT NULL,
     asker_id     INTEGER NOT NULL REFERENCES participants (user_id) ON DELETE CASCADE,
     anonymous    INTEGER NOT NULL DEFAULT 1,
-    signature    TEXT    NOT NULL DEFAULT '',        -- the display name signed; '' if anonymous
+    signature    TEXT    NOT NULL DEFAULT '',        -- the name signed; '' if anonymous
     region       TEXT    NOT NULL DEFAULT 'other',   -- the asker's region, shown when anonymous
     language     TEXT    NOT NULL,                   -- the asker's interface language
     text         TEXT    NOT NULL,
