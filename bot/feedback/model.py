@@ -151,5 +151,6 @@ def result_of(session_guid: str, ratings: list[Rating]) -> SessionResult:
         tally(ratings),
         breakdown(ratings, "region"),
         breakdown(ratings, "language"),
-        tuple(r for r in ratings if r.comment),
+        # Comments, and the ratings of those who chose to be named (with or without one).
+        tuple(r for r in ratings if r.comment or r.named_as),
     )
