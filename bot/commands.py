@@ -76,7 +76,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("host", N_("Assign a session's hosts: /host 12 @name"), Role.ORGANISER, True),
     Command(
         "feedback",
-        N_("Feedback results and chart: /feedback [session|survey|export]"),
+        N_("Feedback results and chart: /feedback [session|survey|export]; /questions export"),
         Role.ORGANISER,
     ),
 )
