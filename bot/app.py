@@ -35,6 +35,7 @@ from bot.telegram.ratelimit import MessageRateLimiter
 from handlers import (
     afterforum,
     announcements,
+    backup,
     core,
     feedback,
     intros,
@@ -132,6 +133,7 @@ def _add_handlers(application: ForumApplication) -> None:
     intros.schedule_jobs(application)
     reminders.schedule_jobs(application)
     feedback.schedule_jobs(application)
+    backup.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     application.add_error_handler(on_error)

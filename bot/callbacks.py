@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.numbers import MAX_ID, parse_int
+
 MAX_BYTES = 64
 _ACTION = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _ARG = re.compile(r"^[A-Za-z0-9_.+\-=]{0,48}$")
@@ -25,12 +27,9 @@ class Action:
         """Return argument ``index`` or None when the press carried fewer."""
         return self.args[index] if index < len(self.args) else None
 
-    def int_arg(self, index: int) -> int | None:
-        """Return argument ``index`` as an integer, or None when absent or not a number."""
-        value = self.arg(index)
-        if value is None or not re.fullmatch(r"-?\d{1,19}", value):
-            return None
-        return int(value)
+    def int_arg(self, index: int, *, low: int = 0, high: int = MAX_ID) -> int | None:
+        """Return argument ``index`` as an integer in ``[low, high]``, else None."""
+        return parse_int(self.arg(index), low=low, high=high)
 
 
 def encode(name: str, *args: str | int) -> str:

@@ -126,6 +126,16 @@ class StorageConfig(Section):
     """Where the bot keeps its state."""
 
     database: Path = Path("forum-bot.sqlite3")
+    # Scheduled backups by the running bot: every N hours (0: none), the newest N kept, into
+    # this folder (default: "backups" beside the database).
+    backup_every_hours: float = Field(default=0, ge=0, le=24 * 31)
+    backup_keep: int = Field(default=14, ge=1, le=10_000)
+    backup_folder: Path | None = None
+
+    @property
+    def backups(self) -> Path:
+        """Return the folder scheduled backups go to."""
+        return self.backup_folder or self.database.parent / "backups"
 
 
 class RemindersConfig(Section):
@@ -402,6 +412,8 @@ class LoggingConfig(Section):
     """What the bot logs."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": one JSON object per line, for log collectors (journald, Loki, Elasticsearch).
+    format: Literal["text", "json"] = "text"
 
 
 class Config(BaseSettings):
@@ -586,6 +598,8 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     storage = config.storage
     if str(database) != ":memory:":
         storage = storage.model_copy(update={"database": resolve(database)})
+    if storage.backup_folder is not None:
+        storage = storage.model_copy(update={"backup_folder": resolve(storage.backup_folder)})
     return config.model_copy(update={"event": event, "storage": storage})
 
 

@@ -9,6 +9,7 @@ from bot.afterforum.service import AfterForum
 from bot.afterforum.telegram import AfterForumSender
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
+from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.dialogue_input import AwaitedInputs
@@ -33,6 +34,7 @@ from storage.database import Database
 from storage.dialogue_inputs import DialogueInputStore
 from storage.feedback import FeedbackStore
 from storage.intros import IntroStorage
+from storage.lock import RunLock
 from storage.moderation import ModerationStore
 from storage.participants import Participants
 from storage.questions import QuestionStore
@@ -70,6 +72,10 @@ class Runtime:
     after_forum_sender: AfterForumSender
     # Features' buttons under session cards and the "now running" list.
     session_buttons: list[SessionButtons]
+    # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
+    run_lock: RunLock | None = None
+    # Scheduled backups into storage.backups; None for an in-memory database.
+    backups: ScheduledBackups | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -139,10 +145,17 @@ class Runtime:
             event_zone=config.event.timezone,
             meet=intros,
         )
+        database = config.storage.database
         return cls(
             config=config,
             db=db,
             clock=clock,
+            run_lock=None if str(database) == ":memory:" else RunLock(database),
+            backups=None
+            if str(database) == ":memory:"
+            else ScheduledBackups(
+                database, config.storage.backups, config.storage.backup_keep, clock
+            ),
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
@@ -184,8 +197,15 @@ class Runtime:
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations) and load the programme."""
-        await self.db.open()
+        """Take the database's lock, open it (applying migrations) and load the programme."""
+        if self.run_lock is not None:
+            self.run_lock.acquire()
+        try:
+            await self.db.open()
+        except BaseException:
+            if self.run_lock is not None:
+                self.run_lock.release()
+            raise
         await self.schedule.open()
         await self.intros.load()
         await self.reminders.open()
@@ -198,3 +218,5 @@ class Runtime:
         await self.broadcast.stop()
         await self.questions_telegram.close()
         await self.db.close()
+        if self.run_lock is not None:
+            self.run_lock.release()

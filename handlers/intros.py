@@ -22,6 +22,7 @@ from bot.errors import DomainError
 from bot.i18n import N_, Translator, resolve_language, translator
 from bot.intros import render as texts
 from bot.intros.service import TOPIC_LABELS, DirectoryFilter, FilterKind, Profile, StepResult
+from bot.numbers import parse_int
 from bot.regions import REGION_NAMES, find_country, find_language, find_region
 from bot.telegram.context import ForumContext
 from handlers.common import PRIVATE, Handler, edit_or_reply, escape, keyboard, reply
@@ -280,8 +281,8 @@ async def _show_page(
 
 async def intro_command(update: Update, context: ForumContext) -> None:
     """Start a request to the profile with the number given, or explain how."""
-    number = context.args[0].lstrip("#") if context.args else ""
-    if not number.isdigit():
+    number = parse_int(context.args[0].lstrip("#")) if context.args else None
+    if number is None:
         await reply(
             update,
             context.tr(
@@ -290,7 +291,7 @@ async def intro_command(update: Update, context: ForumContext) -> None:
             ),
         )
         return
-    await _start_request(update, context, int(number))
+    await _start_request(update, context, number)
 
 
 async def intro_pressed(update: Update, context: ForumContext) -> None:

@@ -37,6 +37,7 @@ from bot.moderation.render import (
 )
 from bot.moderation.service import Moderation
 from bot.moderation.telegram import TelegramGroupControl
+from bot.numbers import parse_int
 from bot.telegram.context import ForumContext
 from handlers.common import PRIVATE, Handler, escape, keyboard, reply
 
@@ -122,8 +123,8 @@ async def _target(update: Update, context: ForumContext) -> tuple[Person, list[s
                     name=first[:64],
                 )
             return found, args[1:]
-        if first.isdigit():
-            user_id = int(first)
+        user_id = parse_int(first)
+        if user_id is not None:
             return await store.find_by_id(user_id) or Person(user_id, first), args[1:]
     raise DomainError(
         N_("Reply to a message of the member, or name them by @username or numeric id.")

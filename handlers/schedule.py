@@ -33,6 +33,7 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.errors import DomainError
+from bot.numbers import parse_int
 from bot.schedule import render
 from bot.schedule.importers import ScheduleError
 from bot.schedule.model import Programme, Session
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 2_000_000
 INLINE_PAGE = 50
+MAX_INLINE_OFFSET = 100_000
 FREE_TEXT_GROUP = 10  # after every feature's conversations in group 0, so those win
 
 
@@ -422,7 +424,9 @@ async def inline_search(update: Update, context: ForumContext) -> None:
     if programme is None:
         await inline.answer([], cache_time=10, is_personal=True)
         return
-    offset = int(inline.offset) if inline.offset.isdigit() else 0
+    # The offset comes back from the client as typed: anything but one we could have sent
+    # (a multiple of the page below the programme's size) starts from the top.
+    offset = parse_int(inline.offset, high=MAX_INLINE_OFFSET) or 0
     words = inline.query.strip()[:200]
     if words:
         found = await context.runtime.schedule.search(words, limit=offset + INLINE_PAGE + 1)

@@ -13,6 +13,8 @@ import pytest
 from bot.commands import COMMANDS
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import TestClock
+from tests.fakeapi import FakeTelegram
+from tests.fakeapi.world import Member
 
 HOSTILE_ARGS = [
     "",
@@ -102,3 +104,35 @@ async def test_forged_button_presses_change_nothing_and_are_answered(
     assert (
         participant is not None and participant.language is None and participant.timezone is None
     )
+
+
+HUGE = "9" * 20  # beyond SQLite's 64-bit integers
+
+
+async def test_out_of_range_numbers_are_answered_without_a_traceback(
+    fake: FakeTelegram, make_bot: MakeBot, caplog: pytest.LogCaptureFixture, clock: TestClock
+) -> None:
+    """A forged page, an inline offset and typed ids past 2**63 get a plain answer."""
+    group = fake.add_group("Community")
+    fake.set_bot_admin(group, can_restrict_members=True, can_delete_messages=True)
+    mod = fake.add_user("Mona", user_id=5151)
+    group.members[mod.id] = Member("member")
+    bot = await make_bot(moderators=[mod.id], chats={"community": group.id})
+    guest = bot.user("Guest")
+    anchor = await bot.ask(guest, "/start")
+    for data in ("ppl:a::9999999999999999999", f"ppl:a::{HUGE}", "itr:9999999999999999999"):
+        callback = await guest.click_data(anchor, data)
+        await bot.settle()
+        clock.advance(seconds=1)
+        assert callback.answered, data
+    await guest.send(f"/intro {HUGE}")
+    await bot.settle()
+    assert "/intro 42" in (guest.last_message.text or "")
+    inline = await guest.inline_query("", offset=HUGE)
+    await bot.settle()
+    assert inline.answered and inline.results
+    await mod.send(f"/warn {HUGE} spam", chat=group)
+    await bot.settle()
+    assert "numeric id" in (group.bot_messages[-1].text or "")
+    assert [c.method for c in bot.fake.calls if c.status >= 400] == []
+    assert unhandled(caplog.records) == []
