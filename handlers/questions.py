@@ -10,7 +10,10 @@ public already. Hosts (and organisers and moderators) open the live host view wi
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from telegram import InputFile, Message, MessageOriginUser, Update
+from telegram.error import RetryAfter
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -329,7 +332,10 @@ async def vote_pressed(update: Update, context: ForumContext) -> None:
     up = action.arg(1) == "1"
     session = await context.runtime.questions.vote(_user_id(update), question_id, up=up)
     await _answer(update, context.tr("Your vote counts.") if up else context.tr("Vote withdrawn."))
-    await _show_list(update, context, session, action.int_arg(2) or 0, edit=True)
+    chat = update.effective_chat
+    if chat is not None and context.runtime.questions_telegram.may_edit_list(chat.id):
+        with suppress(RetryAfter):  # the press is answered; the next one shows the ranking
+            await _show_list(update, context, session, action.int_arg(2) or 0, edit=True)
 
 
 # ---- hosting ---------------------------------------------------------------------------------

@@ -101,9 +101,11 @@ class QuestionStore:
         marks = ", ".join("?" for _ in only_from)
         answered = _seconds(now) if status is Status.ANSWERED else None
         written = await self._db.execute(
-            f"UPDATE questions SET status = ?, answered_at = COALESCE(?, answered_at)"
+            # An answered question leaves the pinned place for the next one.
+            f"UPDATE questions SET status = ?, answered_at = COALESCE(?, answered_at),"
+            f" pinned = CASE WHEN ? IS NULL THEN pinned ELSE 0 END"
             f" WHERE question_id = ? AND status IN ({marks})",
-            (status.value, answered, question_id, *(s.value for s in only_from)),
+            (status.value, answered, answered, question_id, *(s.value for s in only_from)),
         )
         return written.rowcount == 1
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 
 from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.i18n import Translator, resolve_language, translator
 from bot.questions import render
@@ -33,6 +34,7 @@ from storage.questions import QuestionStore
 logger = logging.getLogger(__name__)
 
 TranslatorFor = Callable[[int], Awaitable[Translator]]
+LIST_EDIT_SECONDS = 1.0
 
 
 class QuestionsTelegram:
@@ -59,6 +61,7 @@ class QuestionsTelegram:
         self._last: dict[str, float] = {}
         self._dirty: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._list_edits: dict[int, float] = {}
 
     def bind(self, bot: Bot) -> None:
         """Use this bot from now on (set once the application is initialised)."""
@@ -107,6 +110,22 @@ class QuestionsTelegram:
             user_id, lambda: bot.send_message(user_id, text, reply_markup=keyboard(rows))
         )
 
+    def may_edit_list(self, chat_id: int) -> bool:
+        """Tell whether a participant's list may be edited now (at most once a second a chat).
+
+        Telegram allows about one message a second per chat; a voter pressing faster gets the
+        press answered ("your vote counts") and sees the new ranking with their next press.
+        """
+        now = time.monotonic()
+        if now - self._list_edits.get(chat_id, -math.inf) < LIST_EDIT_SECONDS:
+            return False
+        if len(self._list_edits) > 10_000:
+            self._list_edits = {
+                c: t for c, t in self._list_edits.items() if now - t < LIST_EDIT_SECONDS
+            }
+        self._list_edits[chat_id] = now
+        return True
+
     # ---- host views ----
 
     async def open_view(self, message: Message, session: Session, text: str) -> None:
@@ -151,14 +170,24 @@ class QuestionsTelegram:
             key = (chat_id, message_id)
             if self._shown.get(key) == text:
                 continue
-            await self._edit(bot, key, text, rows)
+            await self._edit(bot, session_guid, key, text, rows)
 
-    async def _edit(self, bot: Bot, key: tuple[int, int], text: str, rows: render.Rows) -> None:
+    async def _edit(
+        self, bot: Bot, session_guid: str, key: tuple[int, int], text: str, rows: render.Rows
+    ) -> None:
         chat_id, message_id = key
         try:
             await bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(rows)
             )
+        except RetryAfter as error:
+            # Over the chat's budget: try again once the pause is over, so the final ranking
+            # is still shown.
+            pause = error.retry_after
+            seconds = pause.total_seconds() if isinstance(pause, timedelta) else float(pause)
+            self._last[session_guid] = asyncio.get_running_loop().time() + seconds
+            self._dirty.add(session_guid)
+            return
         except BadRequest as error:
             if "not modified" in error.message.lower():
                 self._shown[key] = text
