@@ -237,10 +237,16 @@ def _run(config: Config, log_format: Literal["text", "json"]) -> int:
     configure_logging(config.logging.level, token, log_format)
     application = build_application(config, token)
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            timeout=config.telegram.poll_timeout_seconds,
-        )
+        if config.telegram.mode == "webhook":
+            from bot.web.telegram import run_webhook
+
+            asyncio.run(run_webhook(application))
+        else:
+            # Polling deletes a webhook left from an earlier run in webhook mode first.
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                timeout=config.telegram.poll_timeout_seconds,
+            )
     except InvalidToken:
         print(
             f"forum-bot: the Bot API at {config.telegram.api_base_url} refused the token; "

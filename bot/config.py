@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -62,6 +63,10 @@ class TelegramConfig(Section):
     group_messages_per_minute: int = Field(default=20, gt=0, le=60)
     chat_messages_per_second: float = Field(default=1.0, gt=0, le=30)
     set_commands: bool = True
+    # How updates arrive: long polling, or Telegram posting them to [web] public_url.
+    mode: Literal["polling", "webhook"] = "polling"
+    # Webhook connections Telegram may open at once (1-100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     @property
     def file_url(self) -> str:
@@ -408,6 +413,49 @@ class AfterForumConfig(Section):
     monthly_meet_hour: int = Field(default=10, ge=0, le=23)
 
 
+class WebConfig(Section):
+    """The bot's web server: webhook, health, metrics and the programme's Mini App."""
+
+    listen: str = "127.0.0.1:8080"
+    public_url: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _is_address(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r} is not host:port, e.g. '127.0.0.1:8080'")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _is_public_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError(
+                f"{value!r} must be an https:// address (Telegram reaches webhooks and Mini "
+                "Apps only over HTTPS); plain http is accepted for 127.0.0.1 when testing"
+            )
+        if parts.query or parts.fragment or not parts.hostname:
+            raise ValueError(
+                f"{value!r} must be a plain address such as https://forum.example.org"
+            )
+        return value.rstrip("/")
+
+    @property
+    def host(self) -> str:
+        """Return the address to listen on."""
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        """Return the port to listen on."""
+        return int(self.listen.rpartition(":")[2])
+
+
 class LoggingConfig(Section):
     """What the bot logs."""
 
@@ -441,6 +489,17 @@ class Config(BaseSettings):
     survey: SurveyConfig = SurveyConfig()
     after_forum: AfterForumConfig = AfterForumConfig()
     logging: LoggingConfig = LoggingConfig()
+    # Absent: nothing listens (no webhook, health, metrics or Mini App).
+    web: WebConfig | None = None
+
+    @model_validator(mode="after")
+    def _webhook_needs_web(self) -> Config:
+        if self.telegram.mode == "webhook" and (self.web is None or not self.web.public_url):
+            raise ValueError(
+                "telegram.mode = 'webhook' needs a [web] section with public_url, the HTTPS "
+                "address Telegram posts updates to"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

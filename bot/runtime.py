@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import metrics
 from bot.afterforum.service import AfterForum
 from bot.afterforum.telegram import AfterForumSender
 from bot.announcements.service import AnnouncementService
@@ -28,6 +29,8 @@ from bot.reminders.telegram import Dispatcher
 from bot.schedule.render import SessionButtons
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.web.health import Liveness
+from bot.web.service import WebService
 from storage.afterforum import AfterForumStore
 from storage.announcements import Announcements
 from storage.database import Database
@@ -40,6 +43,7 @@ from storage.participants import Participants
 from storage.questions import QuestionStore
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
+from storage.web import WebStore
 
 
 @dataclass
@@ -72,6 +76,10 @@ class Runtime:
     after_forum_sender: AfterForumSender
     # Features' buttons under session cards and the "now running" list.
     session_buttons: list[SessionButtons]
+    # When Telegram was last heard from (the health check reads it).
+    liveness: Liveness
+    # The Mini App's service; None when there is no [web] section.
+    web: WebService | None
     # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
     run_lock: RunLock | None = None
     # Scheduled backups into storage.backups; None for an in-memory database.
@@ -82,6 +90,7 @@ class Runtime:
     def create(cls, config: Config, clock: Clock) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
+        db.write_observers.append(metrics.observe_write)
         participants = Participants(db)
         listeners: list[ProgrammeListener] = []
         announcement_store = Announcements(db, config.event.default_language)
@@ -146,6 +155,11 @@ class Runtime:
             meet=intros,
         )
         database = config.storage.database
+        web = (
+            WebService(config, schedule, reminders, participants, WebStore(db), clock)
+            if config.web is not None
+            else None
+        )
         return cls(
             config=config,
             db=db,
@@ -194,6 +208,8 @@ class Runtime:
                 questions_render.QuestionButtons(questions.is_open),
                 feedback_render.RateButton(feedback.can_rate_now),
             ],
+            liveness=Liveness(clock),
+            web=web,
         )
 
     async def open(self) -> None:
@@ -212,6 +228,8 @@ class Runtime:
         await self.dialogue_inputs.load()
         await self.feedback.store.recover_in_flight()
         await self.after_forum.store.recover_in_flight()
+        if self.web is not None:
+            await self.web.open()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
