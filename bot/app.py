@@ -152,6 +152,8 @@ def _add_handlers(application: ForumApplication) -> None:
     reminders.schedule_jobs(application)
     feedback.schedule_jobs(application)
     backup.schedule_jobs(application)
+    # Questions replied to the "now running" message in the group, after moderation saw them.
+    application.add_handlers(questions.group_replies(), group=questions.GROUP_REPLIES)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     # After everything: the chat's Mini App menu button follows the user's language.

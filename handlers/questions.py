@@ -501,6 +501,22 @@ async def _export(update: Update, context: ForumContext) -> None:
 
 # ---- registration ----------------------------------------------------------------------------
 
+# Replies in the community group are taken after moderation's watchers (group 1) have seen
+# them, and before the schedule's free-text answers (group 10).
+GROUP_REPLIES = 5
+
+
+def group_replies() -> list[Handler]:
+    """Return the handler of questions replied in groups (group ``GROUP_REPLIES``)."""
+    text = filters.TEXT & ~filters.COMMAND
+    return [
+        MessageHandler(
+            filters.ChatType.GROUPS & text & _RepliesToAsk(name="replies_to_ask"),
+            reply_question,
+        )
+    ]
+
+
 
 def handlers(expecting: dict[int, str]) -> list[Handler]:
     """Return the questions handlers; ``expecting`` is ``runtime.dialogue_inputs.expecting``."""
@@ -518,7 +534,7 @@ def handlers(expecting: dict[int, str]) -> list[Handler]:
         MessageHandler(
             PRIVATE & (text | filters.FORWARDED) & Awaiting(expecting, "host"), awaited_text
         ),
-        MessageHandler(text & _RepliesToAsk(name="replies_to_ask"), reply_question),
+        MessageHandler(PRIVATE & text & _RepliesToAsk(name="replies_to_ask"), reply_question),
         CallbackQueryHandler(ask_pressed, pattern=r"^qa:"),
         CallbackQueryHandler(list_pressed, pattern=r"^ql:"),
         CallbackQueryHandler(vote_pressed, pattern=r"^qv:"),
