@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -56,8 +57,15 @@ def _action(update: Update) -> callbacks.Action:
 
 
 async def _answer(update: Update, text: str | None = None) -> None:
-    if update.callback_query is not None:
+    """Answer the press; one too old to answer (the work is done anyway) is only logged."""
+    if update.callback_query is None:
+        return
+    try:
         await update.callback_query.answer(text)
+    except BadRequest as error:
+        if "too old" not in error.message.lower() and "invalid" not in error.message.lower():
+            raise
+        logger.info("a press was answered too late: %s", error.message)
 
 
 def _private(update: Update) -> bool:

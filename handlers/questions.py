@@ -10,10 +10,11 @@ public already. Hosts (and organisers and moderators) open the live host view wi
 
 from __future__ import annotations
 
+import logging
 from contextlib import suppress
 
 from telegram import InputFile, Message, MessageOriginUser, Update
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -40,6 +41,8 @@ from handlers.common import (
     reply,
 )
 
+logger = logging.getLogger(__name__)
+
 _TOASTS = {
     HostAction.ANSWERED: N_("Marked as answered."),
     HostAction.HIDE: N_("Hidden for everyone."),
@@ -65,8 +68,15 @@ def _action(update: Update) -> callbacks.Action:
 
 
 async def _answer(update: Update, text: str | None = None) -> None:
-    if update.callback_query is not None:
+    """Answer the press; one too old to answer (the work is done anyway) is only logged."""
+    if update.callback_query is None:
+        return
+    try:
         await update.callback_query.answer(text)
+    except BadRequest as error:
+        if "too old" not in error.message.lower() and "invalid" not in error.message.lower():
+            raise
+        logger.info("a press was answered too late: %s", error.message)
 
 
 def _rest_of_command(message: Message | None, words: int) -> str:
@@ -515,7 +525,6 @@ def group_replies() -> list[Handler]:
             reply_question,
         )
     ]
-
 
 
 def handlers(expecting: dict[int, str]) -> list[Handler]:
