@@ -122,7 +122,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
     end = (DAY + timedelta(days=1)).replace(hour=12).astimezone(UTC)
     while clock.now <= end:
         started = time.monotonic()
-        report = await runtime.feedback_dispatch.run(app.bot)
+        report = await runtime.feedback_dispatch.run()
         if report is not None:
             planned += report.planned
             if report.prompts:

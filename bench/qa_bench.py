@@ -32,7 +32,6 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot import app as app_module
 from bot.app import build_application
 from bot.config import QuestionsConfig, load_config
 from bot.i18n import translator
@@ -112,8 +111,6 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, float]:
         [(u.id, u.first_name, u.language_code, seen, seen) for u in [host, *users]],
     )
     env = {**os.environ, "FORUMBOT_TOKEN": TEST_TOKEN, "QA_BENCH_NOW": NOW.isoformat()}
-    if args.in_flight:
-        env["QA_BENCH_IN_FLIGHT"] = str(args.in_flight)
     bot = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.qa_bench", "--bot", str(config), env=env, cwd=ROOT
     )
@@ -246,10 +243,6 @@ class _Source:
 def serve_bot(config_path: str) -> None:
     """Run the bot (the child process) until SIGTERM, its clock fixed in the session."""
     now = datetime.fromisoformat(os.environ["QA_BENCH_NOW"])
-    if "QA_BENCH_IN_FLIGHT" in os.environ:
-        # Issue 10 lifts the core's limit of updates processed at once; this shows the feature
-        # without that limit (the default measures the core as it is).
-        app_module.UPDATES_IN_FLIGHT = int(os.environ["QA_BENCH_IN_FLIGHT"])
     application = build_application(
         load_config(config_path), os.environ["FORUMBOT_TOKEN"], clock=lambda: now
     )
@@ -278,9 +271,6 @@ def main() -> int:
     parser.add_argument("--votes", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait at the end")
-    parser.add_argument(
-        "--in-flight", type=int, default=0, help="updates processed at once (default: the core's)"
-    )
     parser.add_argument("--bot", help="run the bot with this configuration (the child process)")
     args = parser.parse_args()
     if args.bot:

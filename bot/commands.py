@@ -79,6 +79,12 @@ COMMANDS: tuple[Command, ...] = (
         N_("Feedback results and chart: /feedback [session|survey|export]; /questions export"),
         Role.ORGANISER,
     ),
+    Command(
+        "stats", N_("The forum in figures and charts; /stats report for the PDF"), Role.ORGANISER
+    ),
+    Command(
+        "export", N_("Download the programme, announcements and more as a table"), Role.ORGANISER
+    ),
 )
 
 

@@ -5,37 +5,44 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram import Bot
+
 from bot import metrics
 from bot.afterforum.service import AfterForum
 from bot.afterforum.telegram import AfterForumSender
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
+from bot.awaiting import AwaitedInputs
 from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
-from bot.dialogue_input import AwaitedInputs
 from bot.feedback import render as feedback_render
 from bot.feedback.service import Feedback, Survey
 from bot.feedback.telegram import FeedbackDispatcher
 from bot.floodguard import FloodGuard
+from bot.insight.service import InsightService
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
+from bot.notify import Notifier
+from bot.participants.service import ParticipantService
 from bot.questions import render as questions_render
 from bot.questions.service import Questions
 from bot.questions.telegram import QuestionsTelegram
-from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.render import SessionButtons
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.ratelimit import Priority
 from bot.web.health import Liveness
 from bot.web.service import WebService
 from storage.afterforum import AfterForumStore
 from storage.announcements import Announcements
+from storage.awaiting import AwaitedInputStore
 from storage.database import Database
-from storage.dialogue_inputs import DialogueInputStore
 from storage.feedback import FeedbackStore
+from storage.insight import InsightStore
 from storage.intros import IntroStorage
 from storage.lock import RunLock
 from storage.moderation import ModerationStore
@@ -53,7 +60,9 @@ class Runtime:
     config: Config
     db: Database
     clock: Clock
-    participants: Participants
+    participants: ParticipantService
+    notifier: Notifier
+    inputs: AwaitedInputs
     flood_guard: FloodGuard
     outbound: Outbound
     moderation: Moderation
@@ -65,8 +74,11 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
-    # What the questions and feedback features wait for people to type.
-    dialogue_inputs: AwaitedInputs
+    insight: InsightService
+    # When Telegram was last heard from (the health check reads it).
+    liveness: Liveness
+    # The Mini App's service; None when there is no [web] section.
+    web: WebService | None
     questions: Questions
     questions_telegram: QuestionsTelegram
     feedback: Feedback
@@ -76,10 +88,6 @@ class Runtime:
     after_forum_sender: AfterForumSender
     # Features' buttons under session cards and the "now running" list.
     session_buttons: list[SessionButtons]
-    # When Telegram was last heard from (the health check reads it).
-    liveness: Liveness
-    # The Mini App's service; None when there is no [web] section.
-    web: WebService | None
     # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
     run_lock: RunLock | None = None
     # Scheduled backups into storage.backups; None for an in-memory database.
@@ -87,11 +95,19 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, config: Config, clock: Clock) -> Runtime:
+    def create(
+        cls, config: Config, clock: Clock, bot: Bot, *, liveness: Liveness | None = None
+    ) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         db.write_observers.append(metrics.observe_write)
-        participants = Participants(db)
+        participant_store = Participants(db)
+        participants = ParticipantService(
+            participant_store,
+            clock,
+            default_language=config.event.default_language,
+            event_zone=config.event.timezone,
+        )
         listeners: list[ProgrammeListener] = []
         announcement_store = Announcements(db, config.event.default_language)
         schedule = ScheduleService(
@@ -102,21 +118,41 @@ class Runtime:
             listeners=listeners,
         )
         reminders = Reminders(
-            ReminderStore(db),
-            LiveProgramme(schedule),
+            ReminderStore(db, config.event.default_language),
+            schedule,
             config.reminders,
             clock,
             event_zone=config.event.timezone,
+            community=config.chats.community,
+            default_language=config.event.default_language,
         )
         listeners.append(reminders.programme_listener)
+        inputs = AwaitedInputs(AwaitedInputStore(db), clock)
+        notifier = TelegramNotifier(bot, participants, config)
+        outbound = Outbound(participants.mark_blocked)
+        broadcast = Broadcaster(
+            announcement_store,
+            bot,
+            outbound,
+            participants,
+            clock,
+            concurrency=config.announcements.concurrency,
+            progress_seconds=config.announcements.progress_seconds,
+        )
         intros = Introductions(
-            IntroStorage(db, participants.invalidate),
+            IntroStorage(db, participant_store.invalidate),
+            inputs,
             config.introductions,
             clock,
             moderators=config.roles.moderators,
+            notifier=notifier,
+            contacts=participants,
+            community=config.chats.community,
+            event_name=config.event.name,
         )
         language = config.event.default_language
-        # Bulk sends of these features (prompts, survey, after-forum messages, group posts).
+        # Bulk sends of the dialogue features: prompts, the survey's reminder, after-forum
+        # messages, a session's top questions in the group.
         bulk = Outbound(participants.mark_blocked, concurrency=8)
         question_store = QuestionStore(db)
         questions = Questions(
@@ -132,6 +168,9 @@ class Runtime:
             questions,
             question_store,
             bulk,
+            bot,
+            participants,
+            notifier,
             community=config.chats.community,
             group_language=config.moderation.group_language or language,
         )
@@ -156,7 +195,7 @@ class Runtime:
         )
         database = config.storage.database
         web = (
-            WebService(config, schedule, reminders, participants, WebStore(db), clock)
+            WebService(config, schedule, reminders, participant_store, WebStore(db), clock)
             if config.web is not None
             else None
         )
@@ -171,36 +210,38 @@ class Runtime:
                 database, config.storage.backups, config.storage.backup_keep, clock
             ),
             participants=participants,
+            notifier=notifier,
+            inputs=inputs,
             flood_guard=FloodGuard(clock),
-            outbound=Outbound(participants.mark_blocked),
-            moderation=Moderation(ModerationStore(db), config, clock),
+            outbound=outbound,
+            moderation=Moderation(ModerationStore(db), config, clock, notifier),
             schedule=schedule,
             on_programme_changed=listeners,
             intros=intros,
-            announcements=AnnouncementService(announcement_store, config, clock),
-            broadcast=Broadcaster(
-                announcement_store,
-                clock,
-                concurrency=config.announcements.concurrency,
-                progress_seconds=config.announcements.progress_seconds,
+            announcements=AnnouncementService(
+                announcement_store, inputs, broadcast, config, clock
             ),
+            broadcast=broadcast,
             reminders=reminders,
-            # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
+            insight=InsightService(InsightStore(db), config, clock),
+            # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(
-                reminders, Outbound(participants.mark_blocked, concurrency=4), config
+                reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
             ),
-            dialogue_inputs=AwaitedInputs(DialogueInputStore(db), clock),
+            liveness=liveness or Liveness(clock),
+            web=web,
             questions=questions,
             questions_telegram=questions_telegram,
             feedback=feedback,
             survey=survey,
-            feedback_dispatch=FeedbackDispatcher(feedback, survey, bulk),
+            feedback_dispatch=FeedbackDispatcher(feedback, survey, bulk, bot),
             after_forum=after_forum,
             after_forum_sender=AfterForumSender(
                 after_forum,
                 survey,
                 intros,
                 bulk,
+                bot,
                 event=config.event.name,
                 purge_days=config.introductions.purge_after_days,
             ),
@@ -208,12 +249,11 @@ class Runtime:
                 questions_render.QuestionButtons(questions.is_open),
                 feedback_render.RateButton(feedback.can_rate_now),
             ],
-            liveness=Liveness(clock),
-            web=web,
         )
 
     async def open(self) -> None:
-        """Take the database's lock, open it (applying migrations) and load the programme."""
+        """Take the database's lock, open it (applying migrations), load the programme and what
+        is awaited, and resume what a stop interrupted."""
         if self.run_lock is not None:
             self.run_lock.acquire()
         try:
@@ -223,13 +263,13 @@ class Runtime:
                 self.run_lock.release()
             raise
         await self.schedule.open()
-        await self.intros.load()
+        await self.inputs.load()
         await self.reminders.open()
-        await self.dialogue_inputs.load()
         await self.feedback.store.recover_in_flight()
         await self.after_forum.store.recover_in_flight()
         if self.web is not None:
             await self.web.open()
+        await self.announcements.resume()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""

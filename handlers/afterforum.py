@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CommandHandler
 
-from bot import callbacks
 from bot.afterforum import render
-from bot.errors import DomainError
-from bot.i18n import N_
+from bot.afterforum.render import MonthlyPress, StayPress
 from bot.telegram.context import ForumContext
-from handlers.common import PRIVATE, Handler, edit_or_reply, keyboard, reply
+from handlers.common import PRIVATE, Handler, edit_or_reply, keyboard, on_press, reply
 
 
 def _user_id(update: Update) -> int:
@@ -20,14 +18,6 @@ def _user_id(update: Update) -> int:
     return user.id
 
 
-def _choice(update: Update) -> bool:
-    query = update.callback_query
-    action = callbacks.parse(query.data if query else None)
-    if action is None or action.arg(0) not in ("0", "1"):
-        raise DomainError(N_("This button is no longer valid."))
-    return action.arg(0) == "1"
-
-
 async def stay_command(update: Update, context: ForumContext) -> None:
     """Show whether the person stays in the community, with the buttons to change it."""
     stay = await context.runtime.after_forum.status(_user_id(update))
@@ -35,18 +25,18 @@ async def stay_command(update: Update, context: ForumContext) -> None:
     await reply(update, text, keyboard(rows))
 
 
-async def stay_pressed(update: Update, context: ForumContext) -> None:
+async def stay_pressed(update: Update, context: ForumContext, press: StayPress) -> None:
     """Record the choice to stay in the community (or to leave it)."""
-    stay = await context.runtime.after_forum.choose(_user_id(update), _choice(update))
+    stay = await context.runtime.after_forum.choose(_user_id(update), press.yes)
     if update.callback_query is not None:
         await update.callback_query.answer()
     text, rows = render.stayed(stay, context.tr)
     await edit_or_reply(update, text, keyboard(rows))
 
 
-async def monthly_pressed(update: Update, context: ForumContext) -> None:
+async def monthly_pressed(update: Update, context: ForumContext, press: MonthlyPress) -> None:
     """Switch the monthly /meet suggestion."""
-    stay = await context.runtime.after_forum.set_monthly(_user_id(update), _choice(update))
+    stay = await context.runtime.after_forum.set_monthly(_user_id(update), press.on)
     if update.callback_query is not None:
         await update.callback_query.answer()
     text, rows = render.stay_status(stay, context.tr)
@@ -57,6 +47,6 @@ def handlers() -> list[Handler]:
     """Return the after-the-forum handlers."""
     return [
         CommandHandler("stay", stay_command, filters=PRIVATE),
-        CallbackQueryHandler(stay_pressed, pattern=r"^stay:"),
-        CallbackQueryHandler(monthly_pressed, pattern=r"^stm:"),
+        on_press(StayPress, stay_pressed),
+        on_press(MonthlyPress, monthly_pressed),
     ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from html import escape
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -11,15 +14,45 @@ from telegram import (
     Update,
     User,
 )
-from telegram.error import BadRequest
-from telegram.ext import BaseHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.callbacks import CallbackData, Rows
+from bot.errors import STALE_BUTTON
+from bot.i18n import N_
 from bot.telegram.context import ForumContext
-from bot.telegram.keyboards import Buttons, keyboard
+from bot.telegram.edits import unchanged_is_fine
+from bot.telegram.keyboards import keyboard
 
 Handler: TypeAlias = BaseHandler[Any, ForumContext, Any]
+Press = TypeVar("Press", bound=CallbackData)
 
-__all__ = ["PRIVATE", "Buttons", "Handler", "edit_or_reply", "escape", "keyboard", "reply"]
+__all__ = [
+    "PRIVATE",
+    "Handler",
+    "Periodic",
+    "Rows",
+    "answer_stale",
+    "commands",
+    "edit",
+    "edit_or_reply",
+    "escape",
+    "keyboard",
+    "on_press",
+    "reply",
+]
+
+EXPIRED_BUTTON = N_("This button has expired.")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job a feature runs every ``interval`` (registered with the others in ``bot.app``)."""
+
+    name: str
+    callback: Callable[[ForumContext], Coroutine[Any, Any, None]]
+    interval: timedelta
+    first: timedelta = timedelta(0)
+
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -65,30 +98,59 @@ async def edit_or_reply(
     """Edit the message whose button was pressed, or reply when there is none."""
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-        except BadRequest as error:
-            if "not modified" not in error.message.lower():
-                raise
+        await edit(query.message, text, markup)
         return
     await reply(update, text, markup)
+
+
+async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Replace a message's text and buttons (unchanged is fine)."""
+    async with unchanged_is_fine():
+        await message.edit_text(text, reply_markup=markup)
+
+
+async def answer_stale(update: Update, context: ForumContext) -> None:
+    """Answer a press this bot no longer acts on: forged, outdated, or not the presser's."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(context.tr(STALE_BUTTON))
+
+
+def on_press(
+    press: type[Press],
+    callback: Callable[[Update, ForumContext, Press], Awaitable[None]],
+) -> Handler:
+    """Route a kind of button to its callback with the parsed press; stale ones are answered."""
+
+    async def route(update: Update, context: ForumContext) -> None:
+        query = update.callback_query
+        parsed = press.parse(query.data if query else None)
+        if parsed is None:
+            await answer_stale(update, context)
+            return
+        await callback(update, context, parsed)
+
+    return CallbackQueryHandler(route, pattern=press.pattern())
+
+
+Callback: TypeAlias = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]
+
+
+def commands(only: filters.BaseFilter | None, table: Mapping[str, Callback]) -> list[Handler]:
+    """Return a CommandHandler per (command, callback) of the table, all behind one filter."""
+    return [CommandHandler(name, callback, filters=only) for name, callback in table.items()]
+
+
+async def answer_expired(update: Update, context: ForumContext) -> None:
+    """Answer a press no feature knows (an old bot's button, or forged): an alert, nothing else."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(context.tr(EXPIRED_BUTTON), show_alert=True)
+
+
+def any_press() -> Handler:
+    """Return the catch-all for presses no feature took (registered last in group 0)."""
+    return CallbackQueryHandler(answer_expired)
 
 
 def mention(user: User) -> str:
     """Return an HTML mention of a Telegram user, escaped."""
     return f'<a href="tg://user?id={user.id}">{escape(user.full_name)}</a>'
-
-
-class Awaiting(filters.MessageFilter):
-    """Messages from people a feature is waiting for, for one of ``kinds`` of text."""
-
-    __slots__ = ("_expecting", "_kinds")
-
-    def __init__(self, expecting: dict[int, str], *kinds: str) -> None:
-        super().__init__(name=f"awaiting_{'_'.join(kinds)}")
-        self._expecting = expecting  # the service's live map, kept in step with the database
-        self._kinds = frozenset(kinds)
-
-    def filter(self, message: Message) -> bool:
-        user = message.from_user
-        return bool(user and self._expecting.get(user.id) in self._kinds)

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.errors import DomainError
-from bot.i18n import Translator, resolve_language, translator
+from bot.i18n import Translator
 from bot.telegram.context import ForumContext
 
 logger = logging.getLogger(__name__)
@@ -40,10 +40,9 @@ async def on_error(update: object, context: ForumContext) -> None:
 async def _translator(update: object, context: ForumContext) -> Translator:
     """Return the user's translator: an error handler gets a fresh context without one."""
     user = update.effective_user if isinstance(update, Update) else None
-    participant = await context.runtime.participants.get(user.id) if user else None
-    if participant is None:
+    if user is None:
         return context.tr
-    return translator(resolve_language(participant.language, participant.telegram_language))
+    return await context.runtime.participants.translator_for(user.id)
 
 
 async def _tell_user(update: object, context: ForumContext, text: str) -> None:

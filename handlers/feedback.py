@@ -12,27 +12,43 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Any
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
-    filters,
 )
 
-from bot import callbacks
-from bot.errors import DomainError
+from bot.awaiting import Awaited
+from bot.config import Config
+from bot.errors import STALE_BUTTON, DomainError
 from bot.feedback import render
 from bot.feedback.model import Results, SessionResult
+from bot.feedback.render import (
+    NamedPress,
+    OpenPress,
+    RatePress,
+    SkipPress,
+    SurveyPress,
+    SurveySkipPress,
+)
 from bot.feedback.service import SurveyStep
 from bot.i18n import N_
 from bot.telegram.context import ForumContext
-from handlers.common import PRIVATE, Awaiting, Handler, edit_or_reply, keyboard, reply
+from handlers.awaiting import Conversation
+from handlers.common import (
+    PRIVATE,
+    Handler,
+    Periodic,
+    edit_or_reply,
+    keyboard,
+    on_press,
+    reply,
+)
+
+# This feature's name in the awaited-input engine (bot.awaiting), and its steps.
+FEATURE = "feedback"
+COMMENT, SURVEY = "comment", "survey"
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +62,6 @@ def _user_id(update: Update) -> int:
     if user is None:
         raise RuntimeError("update without a user")  # the filters only route users' updates
     return user.id
-
-
-def _action(update: Update) -> callbacks.Action:
-    query = update.callback_query
-    action = callbacks.parse(query.data if query else None)
-    if action is None:
-        raise DomainError(N_("This button is no longer valid."))
-    return action
 
 
 async def _answer(update: Update, text: str | None = None) -> None:
@@ -101,55 +109,52 @@ async def rate_command(update: Update, context: ForumContext) -> None:
     rows = [
         [(tr("⭐ Rate: {title}").format(title=s.title_in(tr.language))[:60], data)]
         for s in reversed(started)
-        if (data := render.button(render.OPEN, s.id))
+        if (data := render.button(OpenPress(session=s.id)))
     ]
     await reply(update, tr("Which session would you like to rate?"), keyboard(rows))
 
 
-async def open_pressed(update: Update, context: ForumContext) -> None:
+async def open_pressed(update: Update, context: ForumContext, press: OpenPress) -> None:
     """Show the 1-5 buttons of a session (from a card or a prompt with several sessions)."""
     feedback = context.runtime.feedback
     if not _private(update):
         await _answer(update, context.tr("Rate sessions in a private chat with me: send /rate."))
         return
-    session = feedback.session(_action(update).arg(0) or "")
+    session = feedback.session(press.session)
     await feedback.open_rating(_user_id(update), session)
     await _answer(update)
     text, rows = render.rate_card(session, context.tr)
     await reply(update, text, keyboard(rows))
 
 
-async def rate_pressed(update: Update, context: ForumContext) -> None:
+async def rate_pressed(update: Update, context: ForumContext, press: RatePress) -> None:
     """Record the stars and ask for the optional comment."""
-    action = _action(update)
     feedback = context.runtime.feedback
-    session = feedback.session(action.arg(0) or "")
-    stars = action.int_arg(1)
-    if stars is None:
-        raise DomainError(N_("This button is no longer valid."))
-    draft = await feedback.rate(_user_id(update), session, stars)
-    await context.runtime.dialogue_inputs.expect(_user_id(update), "comment", session=session.id)
+    session = feedback.session(press.session)
+    draft = await feedback.rate(_user_id(update), session, press.stars)
+    await context.runtime.inputs.expect(
+        _user_id(update), FEATURE, COMMENT, {"session": session.id}
+    )
     await _answer(update)
     text, rows = render.comment_step(session, draft.rating, draft.named, context.tr)
     await edit_or_reply(update, text, keyboard(rows))
 
 
-async def named_pressed(update: Update, context: ForumContext) -> None:
+async def named_pressed(update: Update, context: ForumContext, press: NamedPress) -> None:
     """Show (or stop showing) the person's name to the organisers with this rating."""
-    action = _action(update)
     feedback = context.runtime.feedback
-    session = feedback.session(action.arg(0) or "")
-    draft = await feedback.set_named(_user_id(update), session, action.arg(1) == "1")
+    session = feedback.session(press.session)
+    draft = await feedback.set_named(_user_id(update), session, press.named)
     await _answer(update)
     text, rows = render.comment_step(session, draft.rating, draft.named, context.tr)
     await edit_or_reply(update, text, keyboard(rows))
 
 
-async def skip_pressed(update: Update, context: ForumContext) -> None:
+async def skip_pressed(update: Update, context: ForumContext, press: SkipPress) -> None:
     """Submit the rating without a comment."""
     feedback = context.runtime.feedback
-    session = feedback.session(_action(update).arg(0) or "")
-    await context.runtime.dialogue_inputs.drop(_user_id(update), "comment")
+    session = feedback.session(press.session)
+    await context.runtime.inputs.clear(_user_id(update), FEATURE)
     submitted = await feedback.submit(_user_id(update), session)
     await _answer(update)
     await edit_or_reply(update, render.thanks(session, submitted.rating, context.tr))
@@ -158,15 +163,9 @@ async def skip_pressed(update: Update, context: ForumContext) -> None:
 async def _comment(update: Update, context: ForumContext, session_id: str, text: str) -> None:
     feedback = context.runtime.feedback
     session = feedback.session(session_id)
-    try:
-        submitted = await feedback.submit(_user_id(update), session, text)
-    except DomainError:
-        if await feedback.store.draft(_user_id(update), session.guid) is not None:
-            # Too long: the rating still waits for its comment.
-            await context.runtime.dialogue_inputs.expect(
-                _user_id(update), "comment", session=session.id
-            )
-        raise
+    # Too long: the prompt stays and the rating still waits for its comment.
+    submitted = await feedback.submit(_user_id(update), session, text)
+    await context.runtime.inputs.clear(_user_id(update), FEATURE)
     await reply(update, render.thanks(session, submitted.rating, context.tr))
 
 
@@ -184,17 +183,17 @@ async def survey_command(update: Update, context: ForumContext) -> None:
 async def _show_step(
     update: Update, context: ForumContext, step: SurveyStep, *, edit: bool
 ) -> None:
-    inputs = context.runtime.dialogue_inputs
+    inputs = context.runtime.inputs
     user_id = _user_id(update)
     if step.question is None:
-        await inputs.drop(user_id, "survey")
+        await inputs.clear(user_id, FEATURE)
         text = render.survey_done(context.tr)
         await (edit_or_reply(update, text) if edit else reply(update, text))
         return
     if step.question.kind == "text":
-        await inputs.expect(user_id, "survey", index=step.index)
+        await inputs.expect(user_id, FEATURE, SURVEY, {"index": step.index})
     else:
-        await inputs.drop(user_id, "survey")
+        await inputs.clear(user_id, FEATURE)
     text, rows = render.survey_question(step.question, step.index, step.total, context.tr)
     if edit:
         await edit_or_reply(update, text, keyboard(rows))
@@ -202,57 +201,47 @@ async def _show_step(
         await reply(update, text, keyboard(rows))
 
 
-async def survey_pressed(update: Update, context: ForumContext) -> None:
+async def survey_pressed(update: Update, context: ForumContext, press: SurveyPress) -> None:
     """Start the survey, or answer a rating or choice question."""
-    action = _action(update)
     survey = context.runtime.survey
     user_id = _user_id(update)
-    if action.arg(0) == "start":
+    if press.index < 0:
         step = await survey.next_step(user_id)
         await _answer(update)
         await _show_step(update, context, step, edit=False)
         return
-    index = action.int_arg(0)
-    if index is None or action.arg(1) is None:
-        raise DomainError(N_("This button is no longer valid."))
-    step = await survey.answer(user_id, index, action.arg(1))
+    if not press.value:
+        raise DomainError(STALE_BUTTON)
+    step = await survey.answer(user_id, press.index, press.value)
     await _answer(update)
     await _show_step(update, context, step, edit=True)
 
 
-async def survey_skip_pressed(update: Update, context: ForumContext) -> None:
+async def survey_skip_pressed(
+    update: Update, context: ForumContext, press: SurveySkipPress
+) -> None:
     """Skip an optional survey question."""
-    index = _action(update).int_arg(0)
-    if index is None:
-        raise DomainError(N_("This button is no longer valid."))
-    step = await context.runtime.survey.answer(_user_id(update), index, None)
+    step = await context.runtime.survey.answer(_user_id(update), press.index, None)
     await _answer(update)
     await _show_step(update, context, step, edit=True)
 
 
-async def _survey_text(update: Update, context: ForumContext, index: int, text: str) -> None:
-    try:
-        step = await context.runtime.survey.answer(_user_id(update), index, text)
-    except DomainError:
-        await context.runtime.dialogue_inputs.expect(_user_id(update), "survey", index=index)
-        raise
-    await _show_step(update, context, step, edit=False)
-
-
-async def awaited_text(update: Update, context: ForumContext) -> None:
-    """Take a typed comment or survey answer; no later group sees the text."""
+async def comment_answer(update: Update, context: ForumContext, awaited: Awaited) -> None:
+    """Take a typed comment on a rating."""
     message = update.effective_message
-    awaited = await context.runtime.dialogue_inputs.take(_user_id(update))
-    try:
-        if message is not None and message.text and awaited is not None:
-            kind, payload = awaited
-            if kind == "comment":
-                await _comment(update, context, str(payload.get("session", "")), message.text)
-            else:
-                await _survey_text(update, context, int(payload.get("index", -1)), message.text)
-    except DomainError as error:
-        await reply(update, error.render(context.tr))
-    raise ApplicationHandlerStop
+    text = message.text if message and message.text else ""
+    await _comment(update, context, str(awaited.data.get("session", "")), text)
+
+
+async def survey_answer(update: Update, context: ForumContext, awaited: Awaited) -> None:
+    """Take a typed survey answer (the prompt stays until one is accepted)."""
+    message = update.effective_message
+    text = message.text if message and message.text else ""
+    index = awaited.data.get("index", -1)
+    step = await context.runtime.survey.answer(
+        _user_id(update), index if isinstance(index, int) else -1, text
+    )
+    await _show_step(update, context, step, edit=False)
 
 
 # ---- results for organisers ------------------------------------------------------------------
@@ -321,37 +310,36 @@ async def _document(update: Update, data: bytes, filename: str, caption: str) ->
 async def dispatch_job(context: ForumContext) -> None:
     """Send due feedback prompts, survey reminders, after-forum messages and group posts."""
     runtime = context.runtime
-    await runtime.feedback_dispatch.run(context.bot)
-    await runtime.after_forum_sender.run(context.bot)
+    await runtime.feedback_dispatch.run()
+    await runtime.after_forum_sender.run()
     await runtime.questions_telegram.post_top_questions()
     await runtime.questions_telegram.tidy()
 
 
-def schedule_jobs(application: Application[Any, ForumContext, Any, Any, Any, Any]) -> None:
-    """Run the dispatch periodically (and shortly after start)."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        raise RuntimeError("feedback needs python-telegram-bot's job-queue extra")
-    runtime = application.bot_data.runtime
-    interval = runtime.config.feedback.dispatch_interval_seconds if runtime else 30.0
-    job_queue.run_repeating(dispatch_job, interval=interval, first=5, name="dialogues")
+def jobs(config: Config) -> list[Periodic]:
+    """Return the dialogue features' periodic dispatch (the first shortly after start)."""
+    interval = timedelta(seconds=config.feedback.dispatch_interval_seconds)
+    return [Periodic("dialogues", dispatch_job, interval, first=timedelta(seconds=5))]
 
 
 # ---- registration ----------------------------------------------------------------------------
 
 
-def handlers(expecting: dict[int, str]) -> list[Handler]:
-    """Return the feedback handlers; ``expecting`` is ``runtime.dialogue_inputs.expecting``."""
-    text = filters.TEXT & ~filters.COMMAND
+def conversation() -> Conversation:
+    """Return the rating's comment and the survey's typed answers as one conversation."""
+    return Conversation(FEATURE, {COMMENT: comment_answer, SURVEY: survey_answer})
+
+
+def handlers() -> list[Handler]:
+    """Return the feedback handlers (typed answers come via ``conversation``)."""
     return [
         CommandHandler("rate", rate_command, filters=PRIVATE),
         CommandHandler("survey", survey_command, filters=PRIVATE),
         CommandHandler("feedback", feedback_command, filters=PRIVATE),
-        MessageHandler(PRIVATE & text & Awaiting(expecting, "comment", "survey"), awaited_text),
-        CallbackQueryHandler(open_pressed, pattern=r"^fbo:"),
-        CallbackQueryHandler(rate_pressed, pattern=r"^fbr:"),
-        CallbackQueryHandler(named_pressed, pattern=r"^fbn:"),
-        CallbackQueryHandler(skip_pressed, pattern=r"^fbs:"),
-        CallbackQueryHandler(survey_pressed, pattern=r"^sv:"),
-        CallbackQueryHandler(survey_skip_pressed, pattern=r"^svs:"),
+        on_press(OpenPress, open_pressed),
+        on_press(RatePress, rate_pressed),
+        on_press(NamedPress, named_pressed),
+        on_press(SkipPress, skip_pressed),
+        on_press(SurveyPress, survey_pressed),
+        on_press(SurveySkipPress, survey_skip_pressed),
     ]

@@ -17,29 +17,44 @@ from telegram import InputFile, Message, MessageOriginUser, Update
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import (
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from bot import callbacks
-from bot.errors import DomainError
+from bot.awaiting import Awaited, AwaitedInputs
+from bot.errors import STALE_BUTTON, DomainError
 from bot.i18n import N_
 from bot.questions import render
 from bot.questions.model import HostAction, Status
+from bot.questions.render import (
+    AskPress,
+    HostPress,
+    HostViewPress,
+    ListPress,
+    PickPress,
+    SignPress,
+    UnhostPress,
+    VotePress,
+)
 from bot.schedule.model import Session
 from bot.telegram.context import ForumContext
+from handlers.awaiting import Conversation, awaiting
 from handlers.common import (
     ADDRESSED,
     PRIVATE,
-    Awaiting,
     Handler,
     edit_or_reply,
     escape,
     keyboard,
+    on_press,
     reply,
 )
+
+_TEXT = filters.TEXT & ~filters.COMMAND
+# This feature's name in the awaited-input engine (bot.awaiting), and its steps.
+FEATURE = "questions"
+QUESTION, HOST, PICK = "question", "host", "pick"
 
 logger = logging.getLogger(__name__)
 
@@ -57,14 +72,6 @@ def _user_id(update: Update) -> int:
     if user is None:
         raise RuntimeError("update without a user")  # the filters only route users' updates
     return user.id
-
-
-def _action(update: Update) -> callbacks.Action:
-    query = update.callback_query
-    action = callbacks.parse(query.data if query else None)
-    if action is None:
-        raise DomainError(N_("This button is no longer valid."))
-    return action
 
 
 async def _answer(update: Update, text: str | None = None) -> None:
@@ -118,7 +125,9 @@ async def _offer_open(update: Update, context: ForumContext) -> None:
 
 async def _prompt(update: Update, context: ForumContext, session: Session) -> None:
     context.runtime.questions.check_open(session)
-    await context.runtime.dialogue_inputs.expect(_user_id(update), "question", session=session.id)
+    await context.runtime.inputs.expect(
+        _user_id(update), FEATURE, QUESTION, {"session": session.id}
+    )
     await reply(update, render.ask_prompt(session, context.tr))
 
 
@@ -128,9 +137,9 @@ async def _draft(update: Update, context: ForumContext, session: Session, text: 
     await reply(update, body, keyboard(rows))
 
 
-async def ask_pressed(update: Update, context: ForumContext) -> None:
+async def ask_pressed(update: Update, context: ForumContext, press: AskPress) -> None:
     """Start a question from a card's "Ask a question" button."""
-    session = context.runtime.questions.session(_action(update).arg(0) or "")
+    session = context.runtime.questions.session(press.session)
     if update.effective_chat is not None and update.effective_chat.type != "private":
         # A private flow: continue it in the private chat rather than in the group.
         await _answer(
@@ -144,40 +153,33 @@ async def ask_pressed(update: Update, context: ForumContext) -> None:
     await _answer(update)
 
 
-async def awaited_text(update: Update, context: ForumContext) -> None:
-    """Take the text a question or a host's name was asked for (kept for a retry on error)."""
+async def question_answer(update: Update, context: ForumContext, awaited: Awaited) -> None:
+    """Take the typed text of a question the person was asked for."""
     message = update.effective_message
-    inputs = context.runtime.dialogue_inputs
-    user_id = _user_id(update)
-    awaited = await inputs.take(user_id)
-    if message is None or awaited is None:
-        raise ApplicationHandlerStop
-    kind, payload = awaited
-    session_id = str(payload.get("session", ""))
-    try:
-        if kind == "question":
-            session = context.runtime.questions.session(session_id)
-            await _draft(update, context, session, message.text or "")
-        else:
-            await _host_from(update, context, session_id, message)
-    except DomainError as error:
-        # Answered here: the update must stop in this group either way, or the schedule's
-        # free-text search answers it as if it were about the programme.
-        found = context.runtime.questions.by_guid_or_id(session_id)
-        if found is not None and (kind == "host" or context.runtime.questions.is_open(found)):
-            await inputs.expect(user_id, kind, **payload)
-        await reply(update, error.render(context.tr))
-    raise ApplicationHandlerStop
-
-
-async def sign_pressed(update: Update, context: ForumContext) -> None:
-    """Publish a draft signed or anonymous, as its asker chose."""
-    action = _action(update)
-    question_id = action.int_arg(0)
-    if question_id is None or action.arg(1) not in ("n", "a"):
-        raise DomainError(N_("This button is no longer valid."))
     questions = context.runtime.questions
-    question = await questions.sign(_user_id(update), question_id, anonymous=action.arg(1) == "a")
+    session = questions.session(str(awaited.data.get("session", "")))
+    try:
+        await _draft(update, context, session, message.text or "" if message else "")
+    except DomainError:
+        if not questions.is_open(session):
+            await context.runtime.inputs.clear(awaited.user_id, FEATURE)
+        raise  # answered by the engine; the prompt stays for another try while it is open
+    await context.runtime.inputs.clear(awaited.user_id, FEATURE)
+
+
+async def host_answer(update: Update, context: ForumContext, awaited: Awaited) -> None:
+    """Take the host an organiser named: @username, a profile number, or a forwarded message."""
+    message = update.effective_message
+    if message is None:
+        return
+    await _host_from(update, context, str(awaited.data.get("session", "")), message)
+    await context.runtime.inputs.clear(awaited.user_id, FEATURE)
+
+
+async def sign_pressed(update: Update, context: ForumContext, press: SignPress) -> None:
+    """Publish a draft signed or anonymous, as its asker chose."""
+    questions = context.runtime.questions
+    question = await questions.sign(_user_id(update), press.question, anonymous=press.anonymous)
     session = questions.by_guid(question.session_guid)
     await _answer(update)
     if session is not None:
@@ -194,13 +196,9 @@ def _ask_sessions(message: Message | None, context: ForumContext) -> list[Sessio
     questions = context.runtime.questions
     for row in markup.inline_keyboard:
         for button in row:
-            action = callbacks.parse(
-                button.callback_data if isinstance(button.callback_data, str) else None
-            )
-            if action is None or action.name != render.ASK:
-                continue
-            programme = questions.source.programme
-            session = programme.session_by_id(action.arg(0) or "") if programme else None
+            data = button.callback_data
+            press = AskPress.parse(data if isinstance(data, str) else None)
+            session = questions.by_guid_or_id(press.session) if press else None
             if session is not None:
                 found[session.id] = session
     return list(found.values())
@@ -221,7 +219,7 @@ class _RepliesToAsk(filters.MessageFilter):
             return False
         markup = replied.reply_markup
         return markup is not None and any(
-            isinstance(b.callback_data, str) and b.callback_data.startswith(render.ASK + ":")
+            isinstance(b.callback_data, str) and b.callback_data.startswith(AskPress.prefix + ":")
             for row in markup.inline_keyboard
             for b in row
         )
@@ -236,8 +234,8 @@ async def reply_question(update: Update, context: ForumContext) -> None:
         sessions = _ask_sessions(message.reply_to_message, context)
         in_group = message.chat.type != "private"
         if len(sessions) > 1:
-            await context.runtime.dialogue_inputs.expect(
-                _user_id(update), "pick", text=message.text[:1000]
+            await context.runtime.inputs.expect(
+                _user_id(update), FEATURE, PICK, {"text": message.text[:1000]}
             )
             text, rows = render.pick_session(sessions, context.tr)
             await reply(update, text, keyboard(rows))
@@ -254,15 +252,16 @@ async def reply_question(update: Update, context: ForumContext) -> None:
     raise ApplicationHandlerStop
 
 
-async def pick_pressed(update: Update, context: ForumContext) -> None:
+async def pick_pressed(update: Update, context: ForumContext, press: PickPress) -> None:
     """Send a replied question to the session chosen among several running ones."""
     questions = context.runtime.questions
-    session = questions.session(_action(update).arg(0) or "")
+    session = questions.session(press.session)
     user_id = _user_id(update)
-    awaited = await context.runtime.dialogue_inputs.take(user_id)
-    if awaited is None or awaited[0] != "pick":
-        raise DomainError(N_("This button is no longer valid."))
-    text = str(awaited[1].get("text", ""))
+    awaited = await context.runtime.inputs.current(user_id, FEATURE)
+    if awaited is None or awaited.step != PICK:
+        raise DomainError(STALE_BUTTON)
+    await context.runtime.inputs.clear(user_id, FEATURE)
+    text = str(awaited.data.get("text", ""))
     await _answer(update)
     chat = update.effective_chat
     if chat is not None and chat.type != "private":
@@ -309,7 +308,7 @@ async def _offer_lists(update: Update, context: ForumContext) -> None:
     rows = [
         [(tr("💬 {title}").format(title=s.title_in(tr.language))[:60], data)]
         for s in sessions[:10]
-        if (data := render.button(render.LIST, s.id, 0))
+        if (data := render.button(ListPress(session=s.id)))
     ]
     await reply(update, tr("Which session's questions?"), keyboard(rows))
 
@@ -325,27 +324,22 @@ async def _show_list(
         await reply(update, text, keyboard(rows))
 
 
-async def list_pressed(update: Update, context: ForumContext) -> None:
+async def list_pressed(update: Update, context: ForumContext, press: ListPress) -> None:
     """Show a page of a session's questions (or refresh it)."""
-    action = _action(update)
-    session = context.runtime.questions.session(action.arg(0) or "")
+    session = context.runtime.questions.session(press.session)
     await _answer(update)
-    await _show_list(update, context, session, action.int_arg(1) or 0, edit=True)
+    await _show_list(update, context, session, press.page, edit=True)
 
 
-async def vote_pressed(update: Update, context: ForumContext) -> None:
+async def vote_pressed(update: Update, context: ForumContext, press: VotePress) -> None:
     """Count a "+1" (or withdraw it) and show the presser the new ranking."""
-    action = _action(update)
-    question_id = action.int_arg(0)
-    if question_id is None or action.arg(1) not in ("0", "1"):
-        raise DomainError(N_("This button is no longer valid."))
-    up = action.arg(1) == "1"
-    session = await context.runtime.questions.vote(_user_id(update), question_id, up=up)
+    up = press.up
+    session = await context.runtime.questions.vote(_user_id(update), press.question, up=up)
     await _answer(update, context.tr("Your vote counts.") if up else context.tr("Vote withdrawn."))
     chat = update.effective_chat
     if chat is not None and context.runtime.questions_telegram.may_edit_list(chat.id):
         with suppress(RetryAfter):  # the press is answered; the next one shows the ranking
-            await _show_list(update, context, session, action.int_arg(2) or 0, edit=True)
+            await _show_list(update, context, session, press.page, edit=True)
 
 
 # ---- hosting ---------------------------------------------------------------------------------
@@ -362,36 +356,27 @@ async def _send_host_view(update: Update, context: ForumContext, session: Sessio
     await runtime.questions_telegram.open_view(sent, session, text)
 
 
-async def host_view_pressed(update: Update, context: ForumContext) -> None:
+async def host_view_pressed(update: Update, context: ForumContext, press: HostViewPress) -> None:
     """Open the live host view of a session (hosts only)."""
     questions = context.runtime.questions
-    session = questions.session(_action(update).arg(0) or "")
+    session = questions.session(press.session)
     if not await questions.is_host(_user_id(update), session):
-        await _answer(update, context.tr("This button is no longer valid."))
+        await _answer(update, context.tr(STALE_BUTTON))
         return
     await _answer(update)
     await _send_host_view(update, context, session)
 
 
-async def host_pressed(update: Update, context: ForumContext) -> None:
+async def host_pressed(update: Update, context: ForumContext, press: HostPress) -> None:
     """Apply Answered / Hide / Pin / Approve; a press by anyone but a host changes nothing."""
-    action = _action(update)
-    question_id = action.int_arg(0)
-    kind = action.arg(1) or ""
-    try:
-        host_action = HostAction(kind)
-    except ValueError:
-        host_action = None
-    updated = None
-    if question_id is not None and host_action is not None:
-        updated = await context.runtime.questions.act(_user_id(update), question_id, host_action)
-    if updated is None or host_action is None:
-        await _answer(update, context.tr("This button is no longer valid."))
+    updated = await context.runtime.questions.act(_user_id(update), press.question, press.action)
+    if updated is None:
+        await _answer(update, context.tr(STALE_BUTTON))
         return
-    if updated.status is Status.HIDDEN and host_action is not HostAction.HIDE:
+    if updated.status is Status.HIDDEN and press.action is not HostAction.HIDE:
         await _answer(update, context.tr("This question is no longer available."))
         return
-    await _answer(update, context.tr(_TOASTS[host_action]))
+    await _answer(update, context.tr(_TOASTS[press.action]))
 
 
 async def host_command(update: Update, context: ForumContext) -> None:
@@ -425,7 +410,7 @@ async def _show_hosts(
 ) -> None:
     runtime = context.runtime
     if update.effective_chat is not None and update.effective_chat.type == "private":
-        await runtime.dialogue_inputs.expect(_user_id(update), "host", session=session.id)
+        await runtime.inputs.expect(_user_id(update), FEATURE, HOST, {"session": session.id})
     text, rows = render.hosts_text(session, await runtime.questions.hosts(session), context.tr)
     if edit:
         await edit_or_reply(update, text, keyboard(rows))
@@ -474,22 +459,20 @@ async def _host_from(
     await _assign(update, context, session, found)
 
 
-async def unhost_pressed(update: Update, context: ForumContext) -> None:
+async def unhost_pressed(update: Update, context: ForumContext, press: UnhostPress) -> None:
     """Remove a host (organisers only)."""
-    action = _action(update)
     questions = context.runtime.questions
-    session = questions.session(action.arg(0) or "")
-    host_id = action.int_arg(1)
-    if host_id is None:
-        raise DomainError(N_("This button is no longer valid."))
-    await questions.remove_host(_user_id(update), session, host_id)
+    session = questions.session(press.session)
+    await questions.remove_host(_user_id(update), session, press.user)
     await _answer(update)
     await _show_hosts(update, context, session, edit=True)
 
 
 async def cancel(update: Update, context: ForumContext) -> None:
     """Stop waiting for a question, comment, survey answer or host's name."""
-    await context.runtime.dialogue_inputs.drop(_user_id(update))
+    user_id = _user_id(update)
+    for feature in (FEATURE, "feedback"):
+        await context.runtime.inputs.clear(user_id, feature)
     await reply(update, context.tr("Stopped. Nothing was changed."))
 
 
@@ -518,38 +501,41 @@ GROUP_REPLIES = 5
 
 def group_replies() -> list[Handler]:
     """Return the handler of questions replied in groups (group ``GROUP_REPLIES``)."""
-    text = filters.TEXT & ~filters.COMMAND
     return [
         MessageHandler(
-            filters.ChatType.GROUPS & text & _RepliesToAsk(name="replies_to_ask"),
+            filters.ChatType.GROUPS & _TEXT & _RepliesToAsk(name="replies_to_ask"),
             reply_question,
         )
     ]
 
 
-def handlers(expecting: dict[int, str]) -> list[Handler]:
-    """Return the questions handlers; ``expecting`` is ``runtime.dialogue_inputs.expecting``."""
-    text = filters.TEXT & ~filters.COMMAND
+def conversation() -> Conversation:
+    """Return the question text and the host's name as one awaited-input conversation."""
+    return Conversation(FEATURE, {QUESTION: question_answer, HOST: host_answer})
+
+
+def handlers() -> list[Handler]:
+    """Return the questions handlers (typed answers come via ``conversation``)."""
     return [
         CommandHandler("ask", ask_command, filters=PRIVATE),
         CommandHandler("questions", questions_command, filters=PRIVATE),
         CommandHandler("host", host_command, filters=ADDRESSED),
-        CommandHandler(
-            "cancel",
-            cancel,
-            filters=PRIVATE & Awaiting(expecting, "question", "host", "pick", "comment", "survey"),
-        ),
-        MessageHandler(PRIVATE & text & Awaiting(expecting, "question"), awaited_text),
-        MessageHandler(
-            PRIVATE & (text | filters.FORWARDED) & Awaiting(expecting, "host"), awaited_text
-        ),
-        MessageHandler(PRIVATE & text & _RepliesToAsk(name="replies_to_ask"), reply_question),
-        CallbackQueryHandler(ask_pressed, pattern=r"^qa:"),
-        CallbackQueryHandler(list_pressed, pattern=r"^ql:"),
-        CallbackQueryHandler(vote_pressed, pattern=r"^qv:"),
-        CallbackQueryHandler(sign_pressed, pattern=r"^qs:"),
-        CallbackQueryHandler(host_pressed, pattern=r"^qh:"),
-        CallbackQueryHandler(host_view_pressed, pattern=r"^qhv:"),
-        CallbackQueryHandler(unhost_pressed, pattern=r"^qhx:"),
-        CallbackQueryHandler(pick_pressed, pattern=r"^qp:"),
+        MessageHandler(PRIVATE & _TEXT & _RepliesToAsk(name="replies_to_ask"), reply_question),
+        on_press(AskPress, ask_pressed),
+        on_press(ListPress, list_pressed),
+        on_press(VotePress, vote_pressed),
+        on_press(SignPress, sign_pressed),
+        on_press(HostPress, host_pressed),
+        on_press(HostViewPress, host_view_pressed),
+        on_press(UnhostPress, unhost_pressed),
+        on_press(PickPress, pick_pressed),
     ]
+
+
+def cancel_handler(inputs: AwaitedInputs) -> Handler:
+    """Return /cancel for people these features are waiting for."""
+    return CommandHandler(
+        "cancel",
+        cancel,
+        filters=PRIVATE & (awaiting(FEATURE, inputs) | awaiting("feedback", inputs)),
+    )

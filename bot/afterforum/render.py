@@ -5,19 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot import callbacks
 from bot.afterforum.model import Contact, Stay
+from bot.callbacks import CallbackData, Flag, Rows
 from bot.i18n import Translator
 from bot.intros.render import contact_link
-
-Rows = list[list[tuple[str, str]]]
 
 MAX_TEXT = 4096
 CONTACTS_BUDGET = 2600
 
-# Callback actions of this feature.
-STAY = "stay"  # stay:<1|0>          stay in the community, or not
-MONTHLY = "stm"  # stm:<1|0>         the monthly /meet suggestion on or off
+
+class StayPress(CallbackData, prefix="stay"):
+    """Stay in the community for the next forum, or not."""
+
+    yes: Flag
+
+
+class MonthlyPress(CallbackData, prefix="stm"):
+    """The monthly /meet suggestion on or off."""
+
+    on: Flag
 
 
 def _contacts(contacts: Sequence[Contact], tr: Translator) -> list[str]:
@@ -46,8 +52,8 @@ def _contacts(contacts: Sequence[Contact], tr: Translator) -> list[str]:
 def stay_rows(tr: Translator) -> Rows:
     """Return the buttons of the choice to stay."""
     return [
-        [(tr("🤝 Yes, keep me in the community"), callbacks.encode(STAY, 1))],
-        [(tr("No, thanks"), callbacks.encode(STAY, 0))],
+        [(tr("🤝 Yes, keep me in the community"), StayPress(yes=True).encode())],
+        [(tr("No, thanks"), StayPress(yes=False).encode())],
     ]
 
 
@@ -91,7 +97,7 @@ def stay_status(stay: Stay | None, tr: Translator) -> tuple[str, Rows]:
             "You have not chosen to stay in the community. If you stay, I keep your profile "
             "past the deletion after the forum and tell you the next forum's dates."
         )
-        return text, [[(tr("🤝 Yes, keep me in the community"), callbacks.encode(STAY, 1))]]
+        return text, [[(tr("🤝 Yes, keep me in the community"), StayPress(yes=True).encode())]]
     text = tr(
         "🤝 You stay in the community for the next forum (since {date}). "
         "Monthly /meet suggestion: {monthly}."
@@ -100,11 +106,11 @@ def stay_status(stay: Stay | None, tr: Translator) -> tuple[str, Rows]:
         monthly=tr("on") if stay.monthly_meet else tr("off"),
     )
     monthly = (
-        (tr("Stop the monthly suggestion"), callbacks.encode(MONTHLY, 0))
+        (tr("Stop the monthly suggestion"), MonthlyPress(on=False).encode())
         if stay.monthly_meet
-        else (tr("🗓 Suggest someone to meet each month"), callbacks.encode(MONTHLY, 1))
+        else (tr("🗓 Suggest someone to meet each month"), MonthlyPress(on=True).encode())
     )
-    return text, [[monthly], [(tr("Leave the community"), callbacks.encode(STAY, 0))]]
+    return text, [[monthly], [(tr("Leave the community"), StayPress(yes=False).encode())]]
 
 
 def stayed(stay: Stay, tr: Translator) -> tuple[str, Rows]:
@@ -123,8 +129,8 @@ def stayed(stay: Stay, tr: Translator) -> tuple[str, Rows]:
         "once a month?"
     )
     return text, [
-        [(tr("🗓 Suggest someone to meet each month"), callbacks.encode(MONTHLY, 1))],
-        [(tr("Leave the community"), callbacks.encode(STAY, 0))],
+        [(tr("🗓 Suggest someone to meet each month"), MonthlyPress(on=True).encode())],
+        [(tr("Leave the community"), StayPress(yes=False).encode())],
     ]
 
 

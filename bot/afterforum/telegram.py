@@ -45,6 +45,7 @@ class AfterForumSender:
         survey: Survey,
         intros: Introductions,
         outbound: Outbound,
+        bot: Bot,
         *,
         event: str,
         purge_days: int,
@@ -53,16 +54,18 @@ class AfterForumSender:
         self.survey = survey
         self.intros = intros
         self.outbound = outbound
+        self.bot = bot
         self.event = event
         self.purge_days = purge_days
         self._lock = asyncio.Lock()
 
-    async def run(self, bot: Bot) -> Sent | None:
+    async def run(self) -> Sent | None:
         """Send what is due now; None when a round is already running."""
         if self._lock.locked():
             return None
         async with self._lock:
             report = Sent()
+            bot = self.bot
             while recipients := await self.after.claim(BATCH):
                 await self._after_forum(bot, recipients, report)
             while recipients := await self.after.claim_monthly(BATCH):

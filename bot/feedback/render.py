@@ -16,26 +16,56 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from html import escape
 
-from bot import callbacks
+from bot.callbacks import CallbackData, Flag, Rows
 from bot.config import SurveyQuestion
 from bot.feedback.model import Rating, Results, SessionResult, SurveyAnswer, Tally
 from bot.i18n import N_, Translator
 from bot.schedule.model import Programme, Session
-
-Rows = list[list[tuple[str, str]]]
 
 MAX_TEXT = 4096
 BUDGET = 3800
 CHART_KEY = "forum-bot-chart"
 CHART_SESSIONS = 15
 
-# Callback actions of this feature.
-OPEN = "fbo"  # fbo:<session id>               show the 1-5 buttons for a session
-RATE = "fbr"  # fbr:<session id>:<1-5>          the stars pressed
-SKIP = "fbs"  # fbs:<session id>                submit without a comment
-NAMED = "fbn"  # fbn:<session id>:<1|0>          show my name to the organisers, or not
-SURVEY = "sv"  # sv:start | sv:<index>:<value>   start, or answer a survey question
-SURVEY_SKIP = "svs"  # svs:<index>                skip an optional survey question
+
+class OpenPress(CallbackData, prefix="fbo"):
+    """Show the 1-5 buttons of a session."""
+
+    session: str
+
+
+class RatePress(CallbackData, prefix="fbr"):
+    """The stars pressed for a session."""
+
+    session: str
+    stars: int
+
+
+class SkipPress(CallbackData, prefix="fbs"):
+    """Submit the rating without a comment."""
+
+    session: str
+
+
+class NamedPress(CallbackData, prefix="fbn"):
+    """Show the person's name to the organisers with the rating, or not."""
+
+    session: str
+    named: Flag
+
+
+class SurveyPress(CallbackData, prefix="sv"):
+    """Start the survey (no index), or answer question ``index`` with ``value``."""
+
+    index: int = -1
+    value: str = ""
+
+
+class SurveySkipPress(CallbackData, prefix="svs"):
+    """Skip an optional survey question."""
+
+    index: int
+
 
 REGION_NAMES = {
     "europe": N_("Europe"),
@@ -46,10 +76,10 @@ REGION_NAMES = {
 STARS = ("1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐")
 
 
-def button(action: str, *args: str | int) -> str | None:
-    """Return callback data, or None when an argument (an odd session id) does not fit."""
+def button(press: CallbackData) -> str | None:
+    """Return callback data, or None when a field (an odd session id) does not fit."""
     try:
-        return callbacks.encode(action, *args)
+        return press.encode()
     except ValueError:
         return None
 
@@ -78,7 +108,12 @@ def stars(rating: int) -> str:
 
 def rating_buttons(session: Session) -> Rows:
     """Return the 1-5 buttons for a session."""
-    return _rows([(label, button(RATE, session.id, n)) for n, label in enumerate(STARS, 1)])
+    return _rows(
+        [
+            (label, button(RatePress(session=session.id, stars=n)))
+            for n, label in enumerate(STARS, 1)
+        ]
+    )
 
 
 def prompt(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
@@ -100,7 +135,7 @@ def prompt(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
             [
                 (
                     tr("⭐ Rate: {title}").format(title=s.title_in(tr.language))[:60],
-                    button(OPEN, s.id),
+                    button(OpenPress(session=s.id)),
                 )
             ]
             for s in sessions
@@ -129,8 +164,8 @@ def comment_step(session: Session, rating: int, named: bool, tr: Translator) -> 
         tr("👤 Named: show my name · change") if named else tr("🕶 Anonymous · show my name")
     )
     rows = _rows(
-        [(tr("Skip"), button(SKIP, session.id))],
-        [(named_label, button(NAMED, session.id, 0 if named else 1))],
+        [(tr("Skip"), button(SkipPress(session=session.id)))],
+        [(named_label, button(NamedPress(session=session.id, named=not named)))],
     )
     return text, rows
 
@@ -147,7 +182,7 @@ def thanks(session: Session, rating: Rating, tr: Translator) -> str:
 
 def card_rows(session: Session, tr: Translator) -> Rows:
     """Return "Rate this session" for a session card."""
-    return _rows([(tr("⭐ Rate this session"), button(OPEN, session.id))])
+    return _rows([(tr("⭐ Rate this session"), button(OpenPress(session=session.id)))])
 
 
 # ---- the survey ----
@@ -167,18 +202,28 @@ def survey_question(
     rows: Rows = []
     if question.kind == "rating":
         text += "\n" + tr("1 = not at all, 5 = very much.")
-        rows = _rows([(label, button(SURVEY, index, n)) for n, label in enumerate(STARS, 1)])
+        rows = _rows(
+            [
+                (label, button(SurveyPress(index=index, value=str(n))))
+                for n, label in enumerate(STARS, 1)
+            ]
+        )
     elif question.kind == "choice":
         rows = _rows(
             *[
-                [((choice.get(tr.language) or choice["en"])[:60], button(SURVEY, index, n))]
+                [
+                    (
+                        (choice.get(tr.language) or choice["en"])[:60],
+                        button(SurveyPress(index=index, value=str(n))),
+                    )
+                ]
                 for n, choice in enumerate(question.choices)
             ]
         )
     else:
         text += "\n" + tr("Type your answer (up to 1,000 characters).")
     if question.optional:
-        rows += _rows([(tr("Skip"), button(SURVEY_SKIP, index))])
+        rows += _rows([(tr("Skip"), button(SurveySkipPress(index=index)))])
     return text, rows
 
 
@@ -186,7 +231,7 @@ def survey_invite(tr: Translator) -> tuple[str, Rows]:
     """Return the button that starts the survey."""
     return (
         tr("📝 A short survey about the forum helps the organisers plan the next one."),
-        _rows([(tr("📝 Take the survey"), button(SURVEY, "start"))]),
+        _rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
     )
 
 
@@ -197,7 +242,7 @@ def survey_reminder(tr: Translator) -> tuple[str, Rows]:
             "📝 A reminder: the forum's survey takes two minutes, and your answers help the "
             "organisers plan the next forum. They are anonymous."
         ),
-        _rows([(tr("📝 Take the survey"), button(SURVEY, "start"))]),
+        _rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
     )
 
 

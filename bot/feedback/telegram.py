@@ -40,13 +40,14 @@ class Round:
 class FeedbackDispatcher:
     """Send what the feedback feature has due."""
 
-    def __init__(self, feedback: Feedback, survey: Survey, outbound: Outbound) -> None:
+    def __init__(self, feedback: Feedback, survey: Survey, outbound: Outbound, bot: Bot) -> None:
         self.feedback = feedback
         self.survey = survey
         self.outbound = outbound
+        self.bot = bot
         self._lock = asyncio.Lock()
 
-    async def run(self, bot: Bot) -> Round | None:
+    async def run(self) -> Round | None:
         """Send the prompts and reminders due now; None when a round is already running."""
         if self._lock.locked():
             return None
@@ -58,8 +59,8 @@ class FeedbackDispatcher:
                 batches = await self.feedback.claim_due()
                 if not batches:
                     break
-                await self._prompts(bot, batches, report)
-            await self._survey_reminders(bot, report)
+                await self._prompts(self.bot, batches, report)
+            await self._survey_reminders(self.bot, report)
             return report
 
     async def _prompts(self, bot: Bot, batches: list[PromptBatch], report: Round) -> None:
@@ -69,7 +70,7 @@ class FeedbackDispatcher:
             text, rows = render.prompt(sessions, tr)
             return await bot.send_message(batch.user_id, text, reply_markup=keyboard(rows))
 
-        # Bulk: prompts yield to interactive replies (issue 10's scheduler marks them so).
+        # Bulk (this Outbound's priority): prompts yield to interactive replies.
         async for batch, delivery in self.outbound.deliver_all(batches, lambda b: b.user_id, send):
             if delivery.outcome is Outcome.SENT:
                 report.prompts += 1

@@ -12,12 +12,10 @@ import io
 from collections.abc import Callable, Sequence
 from html import escape
 
-from bot import callbacks
+from bot.callbacks import CallbackData, Flag, Id, Rows
 from bot.i18n import N_, Translator
 from bot.questions.model import HostAction, Question, Queue, Status
 from bot.schedule.model import Programme, Session
-
-Rows = list[list[tuple[str, str]]]
 
 MAX_TEXT = 4096
 BUDGET = 3700
@@ -25,15 +23,61 @@ PAGE_SIZE = 5
 HOST_BUTTONS = 8
 PENDING_BUTTONS = 4
 
-# Callback actions of this feature.
-ASK = "qa"  # qa:<session id>                 write a question to a session
-LIST = "ql"  # ql:<session id>:<page>          the participants' ranked list
-VOTE = "qv"  # qv:<question>:<1|0>:<page>      +1, or withdraw it
-SIGN = "qs"  # qs:<question>:<n|a>             sign with the name, or anonymously
-HOST = "qh"  # qh:<question>:<action>          Answered / Hide / Pin / Unpin / Approve
-HOST_VIEW = "qhv"  # qhv:<session id>          open the live host view
-UNHOST = "qhx"  # qhx:<session id>:<user id>   an organiser removes a host
-PICK = "qp"  # qp:<session id>                 which session a replied question is for
+
+class AskPress(CallbackData, prefix="qa"):
+    """Write a question to a session."""
+
+    session: str
+
+
+class ListPress(CallbackData, prefix="ql"):
+    """Show a page of a session's ranked questions."""
+
+    session: str
+    page: int = 0
+
+
+class VotePress(CallbackData, prefix="qv"):
+    """Give a question "+1" (up) or take it back; the desired state, so a double tap counts
+    once."""
+
+    question: Id
+    up: Flag
+    page: int = 0
+
+
+class SignPress(CallbackData, prefix="qs"):
+    """Publish a draft signed with the asker's name, or anonymously."""
+
+    question: Id
+    anonymous: Flag
+
+
+class HostPress(CallbackData, prefix="qh"):
+    """A host's Answered / Hide / Pin / Unpin / Approve."""
+
+    question: Id
+    action: HostAction
+
+
+class HostViewPress(CallbackData, prefix="qhv"):
+    """Open the live host view of a session."""
+
+    session: str
+
+
+class UnhostPress(CallbackData, prefix="qhx"):
+    """An organiser removes a host."""
+
+    session: str
+    user: Id
+
+
+class PickPress(CallbackData, prefix="qp"):
+    """Which session a question written as a reply to several running ones is for."""
+
+    session: str
+
 
 ANONYMOUS_BY_REGION = {
     "europe": N_("a participant from Europe"),
@@ -43,10 +87,10 @@ ANONYMOUS_BY_REGION = {
 ANONYMOUS = N_("a participant")
 
 
-def button(action: str, *args: str | int) -> str | None:
-    """Return callback data, or None when an argument (an odd session id) does not fit."""
+def button(press: CallbackData) -> str | None:
+    """Return callback data, or None when a field (an odd session id) does not fit."""
     try:
-        return callbacks.encode(action, *args)
+        return press.encode()
     except ValueError:
         return None
 
@@ -98,11 +142,16 @@ def sign_choice(
     ).format(title=title(session, tr), question=escape(question.text))
     anonymous = anonymous_label(question.region, tr)
     rows = _rows(
-        [(tr("✍️ As {name}").format(name=name[:40]), button(SIGN, question.question_id, "n"))],
+        [
+            (
+                tr("✍️ As {name}").format(name=name[:40]),
+                button(SignPress(question=question.question_id, anonymous=False)),
+            )
+        ],
         [
             (
                 tr("🕶 Anonymously ({who})").format(who=anonymous),
-                button(SIGN, question.question_id, "a"),
+                button(SignPress(question=question.question_id, anonymous=True)),
             )
         ],
     )
@@ -119,13 +168,16 @@ def asked(session: Session, question: Question, tr: Translator) -> tuple[str, Ro
         text = tr("Thank you! Your question is in the queue of <b>{title}</b>.")
     text = text.format(title=title(session, tr))
     text += "\n" + tr("Signed: {who}").format(who=signature(question, tr))
-    return text, _rows([(tr("💬 See the questions"), button(LIST, session.id, 0))])
+    return text, _rows([(tr("💬 See the questions"), button(ListPress(session=session.id)))])
 
 
 def pick_session(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
     """Ask which session a question written as a reply is for."""
     rows = _rows(
-        *[[(session.title_in(tr.language)[:60], button(PICK, session.id))] for session in sessions]
+        *[
+            [(session.title_in(tr.language)[:60], button(PickPress(session=session.id)))]
+            for session in sessions
+        ]
     )
     return tr("Which session is your question for?"), rows
 
@@ -182,18 +234,18 @@ def queue_page(session: Session, queue: Queue, page: int, tr: Translator) -> tup
                 if voted
                 else tr("👍 +1 · #{number}").format(number=question.question_id)
             )
-            data = button(VOTE, question.question_id, 0 if voted else 1, page)
+            data = button(VotePress(question=question.question_id, up=not voted, page=page))
             if data:
                 rows.append([(label, data)])
     nav: list[tuple[str, str | None]] = []
     if page > 0:
-        nav.append(("◀️", button(LIST, session.id, page - 1)))
-    nav.append((tr("🔄 Refresh"), button(LIST, session.id, page)))
+        nav.append(("◀️", button(ListPress(session=session.id, page=page - 1))))
+    nav.append((tr("🔄 Refresh"), button(ListPress(session=session.id, page=page))))
     if page < pages - 1:
-        nav.append(("▶️", button(LIST, session.id, page + 1)))
+        nav.append(("▶️", button(ListPress(session=session.id, page=page + 1))))
     rows += _rows(nav)
     if queue.is_open:
-        rows += _rows([(tr("❓ Ask a question"), button(ASK, session.id))])
+        rows += _rows([(tr("❓ Ask a question"), button(AskPress(session=session.id)))])
     return _clip("\n".join(lines)), rows, page
 
 
@@ -245,15 +297,15 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
     for question in open_[:HOST_BUTTONS]:
         number = question.question_id
         pin = (
-            (f"📍 #{number}", button(HOST, number, HostAction.UNPIN.value))
+            (f"📍 #{number}", button(HostPress(question=number, action=HostAction.UNPIN)))
             if question.pinned
-            else (f"📌 #{number}", button(HOST, number, HostAction.PIN.value))
+            else (f"📌 #{number}", button(HostPress(question=number, action=HostAction.PIN)))
         )
         rows += _rows(
             [
-                (f"✅ #{number}", button(HOST, number, HostAction.ANSWERED.value)),
+                (f"✅ #{number}", button(HostPress(question=number, action=HostAction.ANSWERED))),
                 pin,
-                (f"🙈 #{number}", button(HOST, number, HostAction.HIDE.value)),
+                (f"🙈 #{number}", button(HostPress(question=number, action=HostAction.HIDE))),
             ]
         )
     for question in pending[:PENDING_BUTTONS]:
@@ -262,9 +314,9 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
             [
                 (
                     tr("👍 Approve #{number}").format(number=number),
-                    button(HOST, number, HostAction.APPROVE.value),
+                    button(HostPress(question=number, action=HostAction.APPROVE)),
                 ),
-                (f"🙈 #{number}", button(HOST, number, HostAction.HIDE.value)),
+                (f"🙈 #{number}", button(HostPress(question=number, action=HostAction.HIDE))),
             ]
         )
     return _clip(text), rows
@@ -276,7 +328,7 @@ def host_assigned(session: Session, tr: Translator) -> tuple[str, Rows]:
         "🎤 You host the questions to <b>{title}</b>. Open the live host view to mark "
         "questions answered, pin them or hide them."
     ).format(title=title(session, tr))
-    return text, _rows([(tr("🎤 Host view"), button(HOST_VIEW, session.id))])
+    return text, _rows([(tr("🎤 Host view"), button(HostViewPress(session=session.id)))])
 
 
 def hosts_text(
@@ -292,7 +344,12 @@ def hosts_text(
     ).format(title=title(session, tr), names=names)
     rows = _rows(
         *[
-            [(tr("✖️ Remove {name}").format(name=name[:30]), button(UNHOST, session.id, user_id))]
+            [
+                (
+                    tr("✖️ Remove {name}").format(name=name[:30]),
+                    button(UnhostPress(session=session.id, user=user_id)),
+                )
+            ]
             for user_id, name in hosts[:10]
         ]
     )
@@ -322,11 +379,11 @@ def card_rows(session: Session, tr: Translator, *, compact: bool) -> Rows:
     """Return the questions' buttons under a session card (or one per session in a list)."""
     if compact:
         label = tr("❓ Ask: {title}").format(title=session.title_in(tr.language))
-        return _rows([(label[:60], button(ASK, session.id))])
+        return _rows([(label[:60], button(AskPress(session=session.id)))])
     return _rows(
         [
-            (tr("❓ Ask a question"), button(ASK, session.id)),
-            (tr("💬 Questions"), button(LIST, session.id, 0)),
+            (tr("❓ Ask a question"), button(AskPress(session=session.id))),
+            (tr("💬 Questions"), button(ListPress(session=session.id))),
         ]
     )
 

@@ -1,6 +1,8 @@
 """Questions over the Bot API: live host views, the asker's and hosts' notices, group posts.
 
-``QuestionsTelegram`` implements the service's ``QuestionNotifier``. A change to a session's
+``QuestionsTelegram`` implements the service's ``QuestionNotifier``; what is told to one
+person (the asker, a new host) goes through the shared ``bot.notify.Notifier``, which writes
+only to people who can be reached, in their language. A change to a session's
 queue marks its host views dirty; each session is re-rendered and edited in place at most once
 every ``host_view_seconds`` however many votes arrive (the first change after a quiet spell
 goes out at once, later ones are coalesced into one edit at the end of the interval). Each
@@ -15,14 +17,16 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.i18n import Translator, resolve_language, translator
+from bot.callbacks import Rows
+from bot.i18n import translator
+from bot.notify import Notice, Notifier, notice_of
+from bot.participants.service import ParticipantService
 from bot.questions import render
 from bot.questions.model import Question
 from bot.questions.service import Questions
@@ -33,7 +37,6 @@ from storage.questions import QuestionStore
 
 logger = logging.getLogger(__name__)
 
-TranslatorFor = Callable[[int], Awaitable[Translator]]
 LIST_EDIT_SECONDS = 1.0
 
 
@@ -45,6 +48,9 @@ class QuestionsTelegram:
         questions: Questions,
         store: QuestionStore,
         outbound: Outbound,
+        bot: Bot,
+        participants: ParticipantService,
+        notifier: Notifier,
         *,
         community: int | None,
         group_language: str,
@@ -52,10 +58,12 @@ class QuestionsTelegram:
         self.questions = questions
         self.store = store
         self.outbound = outbound
+        self.bot = bot
+        self.participants = participants
+        self.notifier = notifier
         self.community = community
         self.group_language = group_language
         self.interval = questions.config.host_view_seconds
-        self.bot: Bot | None = None
         self.edits = 0  # host-view edits sent (the benchmark reads it)
         self._shown: dict[tuple[int, int], str] = {}
         self._last: dict[str, float] = {}
@@ -63,22 +71,12 @@ class QuestionsTelegram:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._list_edits: dict[int, float] = {}
 
-    def bind(self, bot: Bot) -> None:
-        """Use this bot from now on (set once the application is initialised)."""
-        self.bot = bot
-
-    async def translator_for(self, user_id: int) -> Translator:
-        """Return a participant's translator, in the language they chose."""
-        asker = await self.store.asker(user_id, self.questions.default_language)
-        language = asker.language if asker else self.questions.default_language
-        return translator(resolve_language(language, None))
-
     # ---- the notifier port ----
 
     async def queue_changed(self, session_guid: str) -> None:
         """Refresh the session's host views, at most once per interval."""
         self._dirty.add(session_guid)
-        if session_guid in self._tasks or self.bot is None:
+        if session_guid in self._tasks:
             return
         task = asyncio.get_running_loop().create_task(self._refresher(session_guid))
         self._tasks[session_guid] = task
@@ -86,29 +84,13 @@ class QuestionsTelegram:
 
     async def answered(self, question: Question, session: Session) -> None:
         """Tell the asker, in their language, that their question was answered."""
-        bot = self.bot
-        if bot is None:
-            return
-        tr = await self.translator_for(question.asker_id)
-        text = render.answered_notice(session, question, tr)
-        delivery = await self.outbound.deliver(
-            question.asker_id, lambda: bot.send_message(question.asker_id, text)
-        )
-        if delivery.outcome is not Outcome.SENT:
-            logger.info(
-                "could not tell asker of question %d: %s", question.question_id, delivery.error
-            )
+        notice = Notice(lambda tr: render.answered_notice(session, question, tr))
+        if not await self.notifier.tell(question.asker_id, notice):
+            logger.info("the asker of question %d cannot be reached", question.question_id)
 
     async def host_assigned(self, user_id: int, session: Session) -> None:
         """Tell a new host, with a button to their host view."""
-        bot = self.bot
-        if bot is None:
-            return
-        tr = await self.translator_for(user_id)
-        text, rows = render.host_assigned(session, tr)
-        await self.outbound.deliver(
-            user_id, lambda: bot.send_message(user_id, text, reply_markup=keyboard(rows))
-        )
+        await self.notifier.tell(user_id, notice_of(lambda tr: render.host_assigned(session, tr)))
 
     def may_edit_list(self, chat_id: int) -> bool:
         """Tell whether a participant's list may be edited now (at most once a second a chat).
@@ -158,12 +140,12 @@ class QuestionsTelegram:
         bot = self.bot
         session = self.questions.by_guid(session_guid)
         views = await self.store.views(session_guid)
-        if bot is None or session is None or not views:
+        if session is None or not views:
             return
         queue = await self.questions.host_queue(session)
-        rendered: dict[str, tuple[str, render.Rows]] = {}
+        rendered: dict[str, tuple[str, Rows]] = {}
         for chat_id, message_id in views:
-            tr = await self.translator_for(chat_id)
+            tr = await self.participants.translator_for(chat_id)
             if tr.language not in rendered:
                 rendered[tr.language] = render.host_view(session, queue, tr)
             text, rows = rendered[tr.language]
@@ -173,7 +155,7 @@ class QuestionsTelegram:
             await self._edit(bot, session_guid, key, text, rows)
 
     async def _edit(
-        self, bot: Bot, session_guid: str, key: tuple[int, int], text: str, rows: render.Rows
+        self, bot: Bot, session_guid: str, key: tuple[int, int], text: str, rows: Rows
     ) -> None:
         chat_id, message_id = key
         try:
@@ -227,7 +209,7 @@ class QuestionsTelegram:
     async def post_top_questions(self) -> int:
         """Post the top questions of sessions that just ended to the community group."""
         bot, chat_id = self.bot, self.community
-        if bot is None or chat_id is None:
+        if chat_id is None:
             return 0
         postings = await self.questions.due_postings()
         tr = translator(self.group_language)

@@ -56,8 +56,8 @@ class World:
     async def dispatch(self) -> Any:
         """Run the periodic dispatch once, as the job would, and settle."""
         runtime = self.bot.runtime
-        report = await runtime.feedback_dispatch.run(self.bot.application.bot)
-        await runtime.after_forum_sender.run(self.bot.application.bot)
+        report = await runtime.feedback_dispatch.run()
+        await runtime.after_forum_sender.run()
         await self.bot.settle()
         return report
 

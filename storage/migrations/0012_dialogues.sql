@@ -58,15 +58,6 @@ CREATE TABLE question_posts (
     claimed_at   INTEGER NOT NULL
 );
 
--- What a person is about to type for these features (a question, a comment, a survey answer,
--- a host's name); survives a restart.
-CREATE TABLE dialogue_inputs (
-    user_id    INTEGER PRIMARY KEY REFERENCES participants (user_id) ON DELETE CASCADE,
-    kind       TEXT    NOT NULL,
-    payload    TEXT    NOT NULL DEFAULT '{}',         -- JSON
-    created_at INTEGER NOT NULL
-);
-
 -- Sessions whose feedback prompts have been planned (once each).
 CREATE TABLE feedback_sessions (
     session_guid TEXT PRIMARY KEY,
