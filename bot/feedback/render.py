@@ -26,6 +26,8 @@ MAX_TEXT = 4096
 BUDGET = 3800
 CHART_KEY = "forum-bot-chart"
 CHART_SESSIONS = 15
+# Groups (a region, a language) with fewer ratings than this show no mean.
+SMALL_GROUP = 5
 
 
 class OpenPress(CallbackData, prefix="fbo"):
@@ -266,7 +268,9 @@ def _breakdown(
     parts = []
     for key, group in groups.items():
         name = tr(REGION_NAMES[key]) if regions and key in REGION_NAMES else key
-        parts.append(f"{escape(name)} {_tally_line(group)}")
+        # Fewer than five ratings in a group: no mean, which would point at a person.
+        figure = _tally_line(group) if group.count >= SMALL_GROUP else "(n<5)"
+        parts.append(f"{escape(name)} {figure}")
     return [f"<b>{heading}</b> " + " · ".join(parts)]
 
 
@@ -397,12 +401,13 @@ def chart_data(
         session = programme.session_by_guid(result.session_guid) if programme else None
         name = session.title_in(tr.language) if session else result.session_guid
         labels.append(name if len(name) <= 40 else name[:39] + "…")
-    regions = [tr(REGION_NAMES.get(key, key)) for key in results.by_region]
+    # Regions with fewer than five ratings are left out: their mean would point at a person.
+    shown = {k: t for k, t in results.by_region.items() if t.count >= SMALL_GROUP}
     return ChartData(
         sessions=labels,
         distribution=[list(r.tally.distribution) for r in chosen],
-        regions=regions,
-        region_means=[round(t.mean, 2) for t in results.by_region.values()],
+        regions=[tr(REGION_NAMES.get(key, key)) for key in shown],
+        region_means=[round(t.mean, 2) for t in shown.values()],
         title=heading,
     )
 
