@@ -31,20 +31,24 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bot.app import build_application, runtime_of
+from bot.config import Config
 from storage.database import Database
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
 from tests.fakeapi import TEST_TOKEN, FakeTelegram
-from tests.reminders_support import (
-    OPENING,
-    T0,
-    SettableClock,
-    make_config,
-    programme,
-    session,
-)
+from tests.reminders_support import OPENING, T0, SettableClock, programme, session
 
 DUE = OPENING.start - timedelta(minutes=10)
+
+
+def make_config(fake: FakeTelegram, database: Path) -> Config:
+    """Return a configuration pointing at the fake, without start-up menus or morning posts."""
+    return Config(
+        event={"name": "Bench forum", "timezone": "Europe/Berlin"},
+        telegram={"api_base_url": fake.base_url, "set_commands": False},
+        storage={"database": database},
+        reminders={"dispatch_interval_seconds": 60, "group_morning_hour": -1},
+    )
 
 
 async def _fill(database: Path, user_ids: list[int], sessions_per_user: int) -> None:

@@ -31,6 +31,7 @@ from bot.logs import protect_token
 from bot.runtime import Runtime
 from bot.telegram.application import ArrivalQueue, ForumApplication
 from bot.telegram.context import BotData, ForumContext
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.polling import PollingRequest
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import Limits, OutboundScheduler, PaceClock
@@ -114,11 +115,9 @@ def build_application(
                 read_timeout=telegram.poll_timeout_seconds + 10,
             )
         )
-        # httpcore scans every pooled connection on each request: a small pool keeps that scan
-        # short; requests that find it full wait for a free connection instead of failing
-        # after PTB's 1 s.
-        .connection_pool_size(CONNECTIONS)
-        .pool_timeout(30.0)
+        # Requests that find every connection busy wait for one (up to 30 s) instead of
+        # failing after PTB's 1 s.
+        .request(AiohttpRequest(CONNECTIONS, pool_timeout=30.0))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -12,7 +12,7 @@ from bot.afterforum.service import AfterForum
 from bot.afterforum.telegram import AfterForumSender
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
-from bot.awaiting import AwaitedInputs
+from bot.awaiting.service import AwaitedInputs
 from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
@@ -135,7 +135,6 @@ class Runtime:
             bot,
             outbound,
             participants,
-            clock,
             concurrency=config.announcements.concurrency,
             progress_seconds=config.announcements.progress_seconds,
         )

@@ -19,7 +19,7 @@ from telegram.ext import (
     CommandHandler,
 )
 
-from bot.awaiting import Awaited
+from bot.awaiting.model import Awaited
 from bot.config import Config
 from bot.errors import STALE_BUTTON, DomainError
 from bot.feedback import render

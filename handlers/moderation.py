@@ -473,15 +473,13 @@ def handlers() -> list[Handler]:
     return [
         *commands(
             _GROUPS,
-            {
-                "warn": warn,
-                "unwarn": unwarn,
-                "warns": warns,
-                **{measure.command: _measure(measure) for measure in MEASURES},
-                "del": delete,
-                "setrules": set_rules,
-                "report": report,
-            },
+            warn,
+            unwarn,
+            warns,
+            report,
+            setrules=set_rules,
+            **{"del": delete},
+            **{measure.command: _measure(measure) for measure in MEASURES},
         ),
         CommandHandler("rules", show_rules),
         CommandHandler("modlog", show_modlog, filters=PRIVATE),

@@ -22,7 +22,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.errors import STALE_BUTTON, DomainError
 from bot.i18n import N_
 from bot.questions import render

@@ -247,48 +247,25 @@ async def _search_reply(update: Update, context: ForumContext, words: str) -> No
 
 async def show_speaker(update: Update, context: ForumContext) -> None:
     """Show a speaker's sessions: /speaker Souza; without a name, list the speakers."""
-    programme = _programme(context)
-    tr = context.tr
-    name = _words(context)
-    speaker = context.runtime.schedule.find_speaker(name) if name else None
-    if speaker is None:
-        intro = (
-            tr("I know no speaker called <b>{name}</b>.").format(name=escape(name)) + "\n"
-            if name
-            else ""
-        )
-        names = [escape(s) for s in programme.speakers]
-        lines = [intro + tr("<b>Speakers</b> (send <code>/speaker name</code>):"), *names]
-        await reply(update, render.clip_lines(lines))
-        return
-    heading = tr("<b>Sessions with {name}</b>").format(name=escape(speaker))
-    text = render.session_list(
-        heading, programme.by_speaker(speaker), programme, _view(context), _per_page(context)
-    )
-    await reply(update, text)
+    await _show_named(update, context, "speaker")
 
 
 async def show_room(update: Update, context: ForumContext) -> None:
     """Show a room's sessions: /room Rhein; without a name, list the rooms."""
-    programme = _programme(context)
-    tr = context.tr
+    await _show_named(update, context, "room")
+
+
+async def _show_named(update: Update, context: ForumContext, kind: render.Named) -> None:
+    programme, schedule = _programme(context), context.runtime.schedule
     name = _words(context)
-    room = context.runtime.schedule.find_room(name) if name else None
-    if room is None:
-        intro = (
-            tr("I know no room called <b>{name}</b>.").format(name=escape(name)) + "\n"
-            if name
-            else ""
-        )
-        lines = [intro + tr("<b>Rooms</b> (send <code>/room name</code>):")]
-        lines += [escape(r) for r in programme.rooms]
-        await reply(update, render.clip_lines(lines))
+    found = (schedule.find_speaker if kind == "speaker" else schedule.find_room)(name)
+    if found is None or not name:
+        await reply(update, render.named_choices(context.tr, kind, name, programme))
         return
-    heading = tr("<b>Sessions in {room}</b>").format(room=escape(room))
-    text = render.session_list(
-        heading, programme.in_room(room), programme, _view(context), _per_page(context)
-    )
-    await reply(update, text)
+    sessions = programme.by_speaker(found) if kind == "speaker" else programme.in_room(found)
+    heading = render.named_heading(context.tr, kind, found)
+    view, per_page = _view(context), _per_page(context)
+    await reply(update, render.session_list(heading, sessions, programme, view, per_page))
 
 
 # --- calendar files --------------------------------------------------------------------------
@@ -563,18 +540,16 @@ def handlers() -> list[Handler]:
     return [
         *commands(
             ADDRESSED,
-            {
-                "today": show_today,
-                "tomorrow": show_tomorrow,
-                "schedule": show_day_picker,
-                "now": show_now,
-                "next": show_next,
-                "session": show_session,
-                "search": search,
-                "speaker": show_speaker,
-                "room": show_room,
-                "ics": offer_calendars,
-            },
+            search,
+            today=show_today,
+            tomorrow=show_tomorrow,
+            schedule=show_day_picker,
+            now=show_now,
+            next=show_next,
+            session=show_session,
+            speaker=show_speaker,
+            room=show_room,
+            ics=offer_calendars,
         ),
         on_press(DayPress, day_pressed),
         on_press(SessionPress, session_pressed),

@@ -234,7 +234,7 @@ async def test_results_are_for_organisers_ranked_and_broken_down(db: Database) -
     data = render.chart_data(results, Source.programme, tr, heading="x")
     assert data.distribution == [[0, 0, 1, 0, 1], [0, 1, 0, 0, 0]]
     assert data.regions == [] and data.region_means == []  # under five ratings each
-    assert "(n<5)" in text
+    assert "(n&lt;5)" in text
 
 
 def test_long_comment_lists_stay_under_the_limit() -> None:

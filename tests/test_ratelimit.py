@@ -16,7 +16,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot import metrics
-from bot.telegram.processor import PerUserUpdateProcessor
+from bot.telegram.processor import PerUserUpdateProcessor, Slots
 from bot.telegram.ratelimit import (
     Limits,
     OutboundScheduler,
@@ -281,3 +281,23 @@ async def test_an_update_waiting_on_a_send_holds_no_processing_slot() -> None:
     assert done == ["private"]
     await world.run([waiting, answered])
     assert done == ["private", "group"] and processor.finished == 2
+
+
+async def test_slots_are_handed_out_in_order_and_a_cancelled_waiter_passes_its_turn_on() -> None:
+    slots = Slots(1)
+    order: list[str] = []
+
+    async def take(name: str) -> None:
+        async with slots:
+            order.append(name)
+            await asyncio.sleep(0)
+
+    await slots.acquire()
+    waiters = [asyncio.ensure_future(take(name)) for name in "abc"]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    waiters[0].cancel()
+    slots.release()
+    await asyncio.gather(*waiters, return_exceptions=True)
+    assert order == ["b", "c"]
+    await asyncio.wait_for(slots.acquire(), 1)  # the slot came back

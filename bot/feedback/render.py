@@ -269,7 +269,7 @@ def _breakdown(
     for key, group in groups.items():
         name = tr(REGION_NAMES[key]) if regions and key in REGION_NAMES else key
         # Fewer than five ratings in a group: no mean, which would point at a person.
-        figure = _tally_line(group) if group.count >= SMALL_GROUP else "(n<5)"
+        figure = _tally_line(group) if group.count >= SMALL_GROUP else "(n&lt;5)"
         parts.append(f"{escape(name)} {figure}")
     return [f"<b>{heading}</b> " + " · ".join(parts)]
 

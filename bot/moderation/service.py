@@ -382,14 +382,7 @@ class Moderation:
         """Record an action in the log and post it to the modlog chat (the action stands even
         if the post fails)."""
         entry = await self.store.log(
-            chat_id=chat_id,
-            action=action,
-            actor=actor,
-            target=target,
-            reason=reason,
-            now=self._clock(),
-            until=until,
-            link=link,
+            chat_id, action, actor, target, reason, self._clock(), until=until, link=link
         )
         if post:
             await self._notifier.log(self._notice(entry))

@@ -19,7 +19,7 @@ from babel.dates import format_skeleton, format_time
 from bot.callbacks import CallbackData, Rows
 from bot.i18n import Translator
 from bot.reminders.model import DIGEST_HOURS, LEAD_CHOICES, ReminderSettings
-from bot.schedule.model import Session
+from bot.schedule.model import Session, programme_day
 
 MAX_TEXT = 4096
 
@@ -157,6 +157,23 @@ def session_text(
     )
 
 
+def follow_answer(tr: Translator, title: str, following: bool, changed: bool) -> str:
+    """Say what /remind, /unremind or their buttons did (or that nothing needed doing)."""
+    if following:
+        text = (
+            tr("Done: I will remind you of <b>{title}</b>.")
+            if changed
+            else tr("You already have a reminder for <b>{title}</b>.")
+        )
+    else:
+        text = (
+            tr("I will not remind you of <b>{title}</b>.")
+            if changed
+            else tr("You had no reminder for <b>{title}</b>.")
+        )
+    return text.format(title=escape(title))
+
+
 def toggle_buttons(tr: Translator, session: Session, following: bool) -> Rows:
     """Return the remind / stop reminding button for a session."""
     if following:
@@ -179,7 +196,7 @@ def agenda_text(
     current: date | None = None
     for item in items:
         session = item.session
-        day = session.start.astimezone(tz).date()
+        day = programme_day(session.start, tz)
         if day != current:
             current = day
             lines.append("")

@@ -524,3 +524,31 @@ def diff_text(changes: ScheduleDiff, new: Programme, view: View) -> str:
         room = max(room - len(entries), 0)
     question = "\n\n" + tr("Apply this programme now?")
     return clip_lines(lines, MAX_TEXT - 100 - len(question)) + question
+
+
+Named = Literal["speaker", "room"]
+_NAMED_TEXTS: dict[Named, tuple[str, str, str]] = {
+    "speaker": (
+        N_("I know no speaker called <b>{name}</b>."),
+        N_("<b>Speakers</b> (send <code>/speaker name</code>):"),
+        N_("<b>Sessions with {name}</b>"),
+    ),
+    "room": (
+        N_("I know no room called <b>{name}</b>."),
+        N_("<b>Rooms</b> (send <code>/room name</code>):"),
+        N_("<b>Sessions in {room}</b>"),
+    ),
+}
+
+
+def named_choices(tr: Translator, kind: Named, typed: str, programme: Programme) -> str:
+    """List the speakers or rooms, after saying that the one typed is unknown."""
+    unknown, listing, _ = _NAMED_TEXTS[kind]
+    intro = tr(unknown).format(name=escape(typed)) + "\n" if typed else ""
+    names = programme.speakers if kind == "speaker" else programme.rooms
+    return clip_lines([intro + tr(listing), *(escape(name) for name in names)])
+
+
+def named_heading(tr: Translator, kind: Named, name: str) -> str:
+    """Head the list of a speaker's or a room's sessions."""
+    return tr(_NAMED_TEXTS[kind][2]).format(name=escape(name), room=escape(name))

@@ -45,7 +45,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 from bot import metrics
-from bot.telegram.processor import slot_lent
+from bot.telegram.processor import Slots, slot_lent
 
 logger = logging.getLogger(__name__)
 
@@ -226,8 +226,13 @@ class OutboundScheduler(BaseRateLimiter[int]):
         clock: PaceClock | None = None,
         *,
         max_flood_retries: int = 5,
+        connections: int = 8,
     ) -> None:
         self.limits = limits
+        # Requests on the wire at once: no more than the HTTP pool has connections. httpcore
+        # scans its waiting requests on every hand-over, so hundreds of updates queueing in
+        # the pool at once would cost more CPU than their replies; they queue here instead.
+        self._wire = Slots(connections)
         self.clock: PaceClock = clock or LoopPaceClock()
         self._interval = 1.0 / limits.messages_per_second
         self._per_second = max(1, int(limits.messages_per_second))
@@ -289,9 +294,11 @@ class OutboundScheduler(BaseRateLimiter[int]):
         is_send = method in SEND_METHODS
         chat_id = data.get("chat_id")
         if (not is_send and method not in EDIT_METHODS) or chat_id is None:
-            return await callback(*args, **kwargs)
+            async with self._wire:
+                return await callback(*args, **kwargs)
         if data.get("allow_paid_broadcast"):
-            return await callback(*args, **kwargs)
+            async with self._wire:
+                return await callback(*args, **kwargs)
         options = _OPTIONS.get() or INTERACTIVE
         chat = self._chat(chat_id)
         coalesce = self._coalescing_key(chat, method, options, data)
@@ -328,7 +335,8 @@ class OutboundScheduler(BaseRateLimiter[int]):
                 self._settle_followers(send, error=error)
                 raise
             try:
-                result = await callback(*args, **kwargs)
+                async with self._wire:
+                    result = await callback(*args, **kwargs)
             except RetryAfter as error:
                 self._flooded(send.chat, _seconds(error.retry_after))
                 if attempt >= retries:

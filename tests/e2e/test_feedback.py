@@ -61,6 +61,12 @@ class World:
         await self.bot.settle()
         return report
 
+    async def replies(self, user: SimUser, text: str, count: int) -> list[SimMessage]:
+        """Send text and wait for the bot's next ``count`` messages to the user."""
+        before = len(user.inbox)
+        await user.send(text)
+        return [await user.chat.wait_bot_message(before + n, 15) for n in range(count)]
+
     async def value(self, sql: str, *params: Any) -> Any:
         """Read one value from the bot's database."""
         return await self.bot.runtime.db.fetchval(sql, params)
@@ -152,17 +158,14 @@ async def test_named_rating_from_a_card_and_organiser_results_chart_and_csv(
     await world.press(ana, "2 ⭐", ana.last_message)
     await world.send(ana, "Zu kurz — mehr Zeit für Fragen, bitte.")
     # The organiser's results: text, then the chart.
-    await olga.send("/feedback")
-    await world.bot.settle()
-    text, photo = olga.inbox[-2], olga.inbox[-1]
+    text, photo = await world.replies(olga, "/feedback", 2)
     assert "2 ratings of 1 sessions" in (text.text or "")
     assert photo.media.get("photo")
     png = world.fake.calls_to("sendPhoto")[-1].files["photo"]
     data = chart_data(png)
     assert data["distribution"] == [[0, 1, 0, 0, 1]]
     assert data["sessions"][0].startswith("Workshop: E-procurement")
-    await world.send(olga, "/feedback 4")
-    one = olga.inbox[-2].text or ""
+    one = (await world.replies(olga, "/feedback 4", 2))[0].text or ""
     assert "[de]" in one and "Zu kurz" in one and "Bruno" in one
     # The CSV: UTF-8 with a BOM, one row per answer, no names.
     await world.send(olga, "/feedback export")
