@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,35 +26,12 @@ from telegram import Update
 
 from bot.app import ForumApplication, build_application, processor_of, runtime_of, scheduler_of
 from bot.config import Config, load_config
+from bot.i18n import translator
 from bot.runtime import Runtime
-from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimChat, SimUser
-from tests.virtualtime import VirtualPaceClock
+from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimCallback, SimChat, SimMessage, SimUser
+from tests.virtualtime import TestClock, VirtualPaceClock
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-class TestClock:
-    """A clock the test sets and advances; tz-aware UTC for the bot, unix seconds for the fake."""
-
-    __test__ = False
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def timestamp(self) -> float:
-        """Return the current time as unix seconds (for the fake server)."""
-        return self.now.timestamp()
-
-    def advance(self, **delta: float) -> None:
-        """Move time forward by a timedelta's keyword arguments."""
-        self.now += timedelta(**delta)
-
-    def set(self, moment: datetime) -> None:
-        """Jump to a moment."""
-        self.now = moment
 
 
 def toml_value(value: Any) -> str:
@@ -252,6 +229,47 @@ class BotHarness:
         """Send a message and return the bot's next message to that user."""
         await user.send(text, **kwargs)
         return await user.next_message()
+
+
+class Story:
+    """Steps of a user story: each acts as a simulated user, then waits for the bot to finish.
+
+    A test's own world (its bot and its people) subclasses this and declares ``bot``; the steps
+    read as the story: ``await world.send(ana, "/start")``, ``await world.click(ana, "Done")``.
+    """
+
+    bot: BotHarness
+
+    async def send(self, user: SimUser, text: str, **kwargs: Any) -> SimMessage:
+        """Send text as the user, settle, and return the bot's newest message to them."""
+        await user.send(text, **kwargs)
+        await self.bot.settle()
+        return user.last_message
+
+    async def click(
+        self, user: SimUser, label: str, message: SimMessage | None = None
+    ) -> SimCallback:
+        """Press a button by its English label as the user sees it, and settle."""
+        return await self.press(user, seen_as(user, label), message)
+
+    async def press(
+        self, user: SimUser, label: str, message: SimMessage | None = None
+    ) -> SimCallback:
+        """Press a button by its exact label, and settle."""
+        callback = await user.click(label, message)
+        await self.bot.settle()
+        return callback
+
+    async def click_data(self, user: SimUser, message: SimMessage, data: str) -> SimCallback:
+        """Press a (possibly forged) button payload, and settle."""
+        callback = await user.click_data(message, data)
+        await self.bot.settle()
+        return callback
+
+
+def seen_as(user: SimUser, english: str) -> str:
+    """Return an English label as the bot shows it to this user, in their language."""
+    return translator(user.language_code or "en")(english)
 
 
 HarnessFactory = Callable[..., Any]

@@ -9,15 +9,14 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import translator
 from storage.database import Database
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import BotHarness
-from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
+from tests.e2e.harness import BotHarness, Story, seen_as
+from tests.fakeapi import FakeTelegram, SimChat, SimUser
 
 
 @dataclass
-class World:
+class World(Story):
     """The fake server, the running bot, and the people and chats of a test."""
 
     fake: FakeTelegram
@@ -28,23 +27,6 @@ class World:
     mod: SimUser
     community: SimChat
     modlog: SimChat
-
-    async def send(self, user: SimUser, text: str) -> None:
-        """Send text as the user and wait until the bot has handled it."""
-        await user.send(text)
-        await self.bot.settle()
-
-    async def click(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
-        """Press a button (its English label, shown in the user's language) and settle."""
-        callback = await user.click(seen_as(user, label), message)
-        await self.bot.settle()
-        return callback
-
-    async def click_data(self, user: SimUser, message: SimMessage, data: str) -> Any:
-        """Press a (possibly forged) button payload and wait until it is handled."""
-        callback = await user.click_data(message, data)
-        await self.bot.settle()
-        return callback
 
     async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Read the bot's database directly."""
@@ -72,11 +54,6 @@ async def world(fake: FakeTelegram, make_bot: MakeBot) -> World:
     world = World(fake, bot, ana, bruno, carla, mod, community, modlog)
     await world.send(mod, "/start")
     return world
-
-
-def seen_as(user: SimUser, english: str) -> str:
-    """Return an English label as the bot shows it to this user (Bruno speaks Portuguese)."""
-    return translator(user.language_code or "en")(english)
 
 
 def no_errors(fake: FakeTelegram, *, restarted: bool = False) -> None:
