@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
@@ -135,8 +135,12 @@ def on_press(
 Callback: TypeAlias = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]
 
 
-def commands(only: filters.BaseFilter | None, table: Mapping[str, Callback]) -> list[Handler]:
-    """Return a CommandHandler per (command, callback) of the table, all behind one filter."""
+def commands(
+    only: filters.BaseFilter | None, *callbacks: Callback, **named: Callback
+) -> list[Handler]:
+    """Return a CommandHandler per callback, all behind one filter: each positional callback
+    answers the command of its own name, each keyword one the command named by the keyword."""
+    table = {callback.__name__: callback for callback in callbacks} | named
     return [CommandHandler(name, callback, filters=only) for name, callback in table.items()]
 
 

@@ -206,10 +206,8 @@ def middleware() -> list[Handler]:
 def handlers() -> list[Handler]:
     """Return the first-contact handlers."""
     return [
-        *commands(PRIVATE, {"start": start, "timezone": set_timezone}),
-        *commands(
-            ADDRESSED, {"help": show_help, "language": choose_language, "privacy": show_privacy}
-        ),
+        *commands(PRIVATE, start, timezone=set_timezone),
+        *commands(ADDRESSED, help=show_help, language=choose_language, privacy=show_privacy),
         on_press(LanguagePress, language_pressed),
         on_press(ZonePress, timezone_pressed),
         ChatMemberHandler(track_block, ChatMemberHandler.MY_CHAT_MEMBER),

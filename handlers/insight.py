@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from telegram import InputMediaPhoto, Update
 from telegram.constants import ChatAction
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from bot.insight import render
 from bot.insight.render import ChartsPress, ExportPress, ExportsPress, ReportPress
 from bot.insight.service import Document, DrawnChart, ExportFormat, ExportKind
 from bot.telegram.context import ForumContext
-from handlers.common import PRIVATE, Handler, answer_stale, escape, keyboard, on_press, reply
+from handlers.common import (
+    PRIVATE,
+    Handler,
+    answer_stale,
+    commands,
+    escape,
+    keyboard,
+    on_press,
+    reply,
+)
 
 # Runs before the core's middleware (-1), so every group message is counted.
 COUNTER_GROUP = -2
@@ -188,8 +197,7 @@ def counters() -> list[Handler]:
 def handlers() -> list[Handler]:
     """Return the organisers' insight handlers."""
     return [
-        CommandHandler("stats", stats, filters=PRIVATE),
-        CommandHandler("export", export, filters=PRIVATE),
+        *commands(PRIVATE, stats, export),
         on_press(ChartsPress, charts_pressed),
         on_press(ReportPress, report_pressed),
         on_press(ExportsPress, exports_pressed),

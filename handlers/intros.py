@@ -13,7 +13,8 @@ from datetime import timedelta
 from telegram import InputFile, Message, Update
 from telegram.ext import CommandHandler
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.i18n import N_, Translator
 from bot.intros import render as texts
 from bot.intros.model import TOPIC_LABELS, DirectoryFilter, RequestStatus
@@ -496,14 +497,12 @@ def handlers(inputs: AwaitedInputs) -> list[Handler]:
     return [
         *commands(
             PRIVATE,
-            {
-                "profile": show_profile,
-                "people": people,
-                "intro": intro_command,
-                "meet": meet,
-                "mydata": my_data,
-                "forget": forget,
-            },
+            people,
+            meet,
+            forget,
+            profile=show_profile,
+            intro=intro_command,
+            mydata=my_data,
         ),
         CommandHandler("cancel", cancel, filters=PRIVATE & awaiting(FEATURE, inputs)),
         on_press(EditPress, edit_pressed),

@@ -16,6 +16,7 @@ from bot.intros.model import (
 )
 from bot.regions import region_of
 from storage.database import Database, Queries, Row
+from storage.rows import from_row
 
 _MEET_WINDOW = 200
 _PROFILE_COLUMNS = (
@@ -33,37 +34,11 @@ def _pack(items: tuple[str, ...]) -> str:
 
 
 def _to_profile(row: Row) -> Profile:
-    return Profile(
-        profile_id=row["profile_id"],
-        user_id=row["user_id"],
-        display_name=row["display_name"],
-        organisation=row["organisation"],
-        city=row["city"],
-        country=row["country"],
-        region=row["region"],
-        role=row["role"],
-        topics=_split(row["topics"]),
-        languages=_split(row["languages"]),
-        bio=row["bio"],
-        listed=bool(row["listed"]),
-        accepts_intros=bool(row["accepts_intros"]),
-        meet_opt_in=bool(row["meet_opt_in"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-    )
+    return from_row(Profile, row, topics=_split(row["topics"]), languages=_split(row["languages"]))
 
 
 def _to_request(row: Row) -> IntroRequest:
-    decided = row["decided_at"]
-    return IntroRequest(
-        request_id=row["request_id"],
-        requester_id=row["requester_id"],
-        target_id=row["target_id"],
-        note=row["note"],
-        status=row["status"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        decided_at=datetime.fromisoformat(decided) if decided else None,
-    )
+    return from_row(IntroRequest, row)
 
 
 class IntroStorage:
@@ -417,8 +392,11 @@ class IntroStorage:
 
     async def purge_seen_before(self, cutoff: datetime) -> int:
         """Forget everyone last seen before the cutoff; return how many."""
+        # Those who chose to stay in the community for the next forum keep their data.
         rows = await self._db.fetchall(
-            "SELECT user_id FROM participants WHERE last_seen < ?", (cutoff.isoformat(),)
+            "SELECT user_id FROM participants WHERE last_seen < ?"
+            " AND user_id NOT IN (SELECT user_id FROM community_stay WHERE staying = 1)",
+            (cutoff.isoformat(),),
         )
         ids = [row[0] for row in rows]
         for user_id in ids:

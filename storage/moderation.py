@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
 from storage.database import Database, Queries, Row
+from storage.rows import from_row
 
 
 def _time(value: str | None) -> datetime | None:
@@ -17,27 +18,16 @@ def _person(user_id: int | None, name: str | None) -> Person | None:
 
 
 def _to_pending(row: Row) -> Pending:
-    return Pending(
-        chat_id=row["chat_id"],
-        user_id=row["user_id"],
-        first_name=row["first_name"],
-        welcome_message_id=row["welcome_message_id"],
-        joined_at=datetime.fromisoformat(row["joined_at"]),
-        deadline=datetime.fromisoformat(row["deadline"]),
-    )
+    return from_row(Pending, row)
 
 
 def _to_entry(row: Row) -> LogEntry:
-    return LogEntry(
-        id=row["id"],
-        chat_id=row["chat_id"],
+    return from_row(
+        LogEntry,
+        row,
         action=ModAction(row["action"]),
         actor=_person(row["actor_id"], row["actor_name"]),
         target=_person(row["target_id"], row["target_name"]),
-        reason=row["reason"],
-        until=_time(row["until"]),
-        link=row["link"],
-        created_at=datetime.fromisoformat(row["created_at"]),
     )
 
 
@@ -266,7 +256,6 @@ class ModerationStore:
 
     async def log(
         self,
-        *,
         chat_id: int,
         action: ModAction,
         actor: Person | None,

@@ -6,22 +6,14 @@ from datetime import datetime, timedelta
 
 from bot.participants.model import MissedNotice, Participant, UserSeen
 from storage.database import Database, Row
+from storage.rows import from_row
 
 
 def _to_participant(row: Row) -> Participant:
-    return Participant(
-        user_id=row["user_id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        username=row["username"],
-        telegram_language=row["telegram_language"],
-        language=row["language"],
-        timezone=row["timezone"],
-        consent_directory=bool(row["consent_directory"]),
-        consent_intros=bool(row["consent_intros"]),
+    return from_row(
+        Participant,
+        row,
         is_blocked=row["status"] == "blocked",
-        first_seen=datetime.fromisoformat(row["first_seen"]),
-        last_seen=datetime.fromisoformat(row["last_seen"]),
         started=row["started_at"] is not None,
     )
 

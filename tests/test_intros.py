@@ -7,18 +7,16 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.awaiting import AwaitedInputs
+from bot.awaiting.service import AwaitedInputs
 from bot.config import IntroductionsConfig
 from bot.errors import DomainError
-from bot.intros.model import DirectoryFilter, ProfileDraft
+from bot.intros.model import DirectoryFilter, ProfileDraft, RequestStatus
 from bot.intros.service import Introductions, parse_answer, parse_languages
 from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
-from tests.intros_support import NOW, add_participant, db
-
-__all__ = ["db"]
+from tests.intros_support import NOW, add_participant
 
 
 class Clock:
@@ -247,13 +245,22 @@ async def test_only_the_target_can_decide_and_only_once(db: Database) -> None:
         await intros.start_request(1, target)
 
 
-async def test_decline_starts_a_cooldown(db: Database) -> None:
-    intros, clock = await service(db, decline_cooldown_days=10)
+async def _decided(
+    db: Database, status: RequestStatus, **config: object
+) -> tuple[Introductions, Clock, int]:
+    """Have participant 1 ask participant 2, who answers ``status``; return the target's
+    profile number."""
+    intros, clock = await service(db, **config)
     await person(intros, db, 1)
     target = await person(intros, db, 2)
     await intros.start_request(1, target)
     request, _ = await intros.submit_note(1, "Hello")
-    await intros.decide(request.request_id, 2, "declined")
+    await intros.decide(request.request_id, 2, status)
+    return intros, clock, target
+
+
+async def test_decline_starts_a_cooldown(db: Database) -> None:
+    intros, clock, target = await _decided(db, "declined", decline_cooldown_days=10)
     clock.now = NOW + timedelta(days=9)
     with pytest.raises(DomainError, match="ask again after 2027-03-26"):
         await intros.start_request(1, target)
@@ -262,12 +269,7 @@ async def test_decline_starts_a_cooldown(db: Database) -> None:
 
 
 async def test_blocked_requester_cannot_ask_again_and_is_not_told(db: Database) -> None:
-    intros, clock = await service(db, decline_cooldown_days=0)
-    await person(intros, db, 1)
-    target = await person(intros, db, 2)
-    await intros.start_request(1, target)
-    request, _ = await intros.submit_note(1, "spam")
-    await intros.decide(request.request_id, 2, "blocked")
+    intros, clock, target = await _decided(db, "blocked", decline_cooldown_days=0)
     clock.now = NOW + timedelta(days=400)
     with pytest.raises(DomainError, match="does not take introduction requests"):
         await intros.start_request(1, target)

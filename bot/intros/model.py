@@ -30,28 +30,6 @@ RequestStatus = Literal["pending", "accepted", "declined", "blocked"]
 
 
 @dataclass(frozen=True, slots=True)
-class Profile:
-    """What a participant tells others about themselves."""
-
-    profile_id: int
-    user_id: int
-    display_name: str
-    organisation: str
-    city: str
-    country: str
-    region: str
-    role: str
-    topics: tuple[str, ...]
-    languages: tuple[str, ...]
-    bio: str
-    listed: bool
-    accepts_intros: bool
-    meet_opt_in: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class ProfileDraft:
     """A profile's fields before they are saved (no id yet)."""
 
@@ -65,6 +43,18 @@ class ProfileDraft:
     bio: str
     listed: bool
     accepts_intros: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Profile(ProfileDraft):
+    """What a participant tells others about themselves, as saved."""
+
+    profile_id: int
+    user_id: int
+    region: str
+    meet_opt_in: bool
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

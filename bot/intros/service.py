@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.clock import Clock
 from bot.config import IntroductionsConfig
-from bot.errors import DomainError
+from bot.errors import DomainError, StaleButtonError
 from bot.i18n import N_
 from bot.intros import render
 from bot.intros.model import (
@@ -108,10 +109,8 @@ def _clean(text: str) -> str:
     return text.strip()
 
 
-def _one_line(text: str, limit: int) -> str:
-    value = " ".join(_clean(text).split())
-    if not value:
-        raise DomainError(N_("Please send your answer as text."))
+def _within(value: str, limit: int) -> str:
+    """Return the text if it fits ``limit`` characters; else say how long it is."""
     if len(value) > limit:
         raise DomainError(
             N_("That is {length} characters; please keep it to {limit}."),
@@ -119,6 +118,13 @@ def _one_line(text: str, limit: int) -> str:
             limit=limit,
         )
     return value
+
+
+def _one_line(text: str, limit: int) -> str:
+    value = " ".join(_clean(text).split())
+    if not value:
+        raise DomainError(N_("Please send your answer as text."))
+    return _within(value, limit)
 
 
 def parse_answer(step: str, text: str) -> Any:
@@ -149,14 +155,7 @@ def parse_answer(step: str, text: str) -> Any:
     if step == "languages":
         return list(parse_languages(text))
     if step == "bio":
-        value = _clean(text)
-        if len(value) > MAX_BIO:
-            raise DomainError(
-                N_("That is {length} characters; please keep it to {limit}."),
-                length=len(value),
-                limit=MAX_BIO,
-            )
-        return value
+        return _within(_clean(text), MAX_BIO)
     raise DomainError(N_("Please use the buttons for this question."))
 
 
@@ -189,13 +188,7 @@ def parse_note(text: str) -> str:
     value = _clean(text)
     if not value:
         raise DomainError(N_("Please write a short note as text."))
-    if len(value) > MAX_NOTE:
-        raise DomainError(
-            N_("That is {length} characters; please keep it to {limit}."),
-            length=len(value),
-            limit=MAX_NOTE,
-        )
-    return value
+    return _within(value, MAX_NOTE)
 
 
 def draft_from(data: dict[str, Any]) -> ProfileDraft:
@@ -239,33 +232,21 @@ class StepResult:
     profile: Profile | None = None
 
 
+@dataclass
 class Introductions:
     """The introduction rules over a store, a clock and the configuration."""
 
-    def __init__(
-        self,
-        store: IntroStore,
-        inputs: AwaitedInputs,
-        config: IntroductionsConfig,
-        clock: Clock,
-        moderators: Collection[int] = (),
-        *,
-        notifier: Notifier | None = None,
-        contacts: Contacts | None = None,
-        community: int | None = None,
-        event_name: str = "",
-    ) -> None:
-        self.store = store
-        # The profile questions and the note of a request are this feature's conversation.
-        self.inputs = inputs
-        self.config = config
-        self.clock = clock
-        self.moderators = frozenset(moderators)
-        # Who is told what: the other side of a request, the staff, the community group.
-        self.notifier: Notifier = notifier or Silent()
-        self.contacts = contacts
-        self.community = community
-        self.event_name = event_name
+    store: IntroStore
+    # The profile questions and the note of a request are this feature's conversation.
+    inputs: AwaitedInputs
+    config: IntroductionsConfig
+    clock: Clock
+    moderators: Collection[int] = ()
+    # Who is told what: the other side of a request, the staff, the community group.
+    notifier: Notifier = field(default_factory=Silent, kw_only=True)
+    contacts: Contacts | None = field(default=None, kw_only=True)
+    community: int | None = field(default=None, kw_only=True)
+    event_name: str = field(default="", kw_only=True)
 
     @property
     def conversing(self) -> set[int]:
@@ -282,7 +263,7 @@ class Introductions:
             if profile is None:
                 raise DomainError(N_("You have no profile yet; send /profile to create one."))
             if step.removeprefix("edit:") not in STEPS:
-                raise DomainError(N_("This button is no longer valid."))
+                raise StaleButtonError()
             data = data_from(profile)
         return await self._store_step(user_id, step, data)
 
@@ -333,16 +314,16 @@ class Introductions:
             or step not in OPTIONAL_STEPS
             or current.step.removeprefix("edit:") != step
         ):
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         return await self.answer(user_id, "")
 
     async def toggle_topic(self, user_id: int, index: int) -> Awaited:
         """Select or unselect a topic (by its position in the configured list)."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != "topics":
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         if not 0 <= index < len(self.config.topics):
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         topic = self.config.topics[index]
         chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
         chosen = [t for t in chosen if t != topic] if topic in chosen else [*chosen, topic]
@@ -353,7 +334,7 @@ class Introductions:
         """Close the topic choice (at least one topic)."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != "topics":
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
         if not chosen:
             raise DomainError(N_("Please choose at least one topic."))
@@ -363,7 +344,7 @@ class Introductions:
         """Record a yes/no consent pressed for the step it was asked in."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != step:
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         return await self.answer(user_id, yes)
 
     async def _store_step(self, user_id: int, step: str, data: dict[str, Any]) -> Awaited:
@@ -390,11 +371,7 @@ class Introductions:
 
     async def check_request(self, requester_id: int, profile_id: int) -> Profile:
         """Return the target's profile if the requester may ask them now; else DomainError."""
-        mine = await self.store.get_profile(requester_id)
-        if mine is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
+        await self._own_profile(requester_id)
         target = await self.store.get_profile_by_id(profile_id)
         if target is None or not target.accepts_intros:
             raise DomainError(N_("This person does not take introduction requests."))
@@ -427,6 +404,15 @@ class Introductions:
                 limit=limit,
             )
         return target
+
+    async def _own_profile(self, user_id: int) -> Profile:
+        """Return the user's profile, or say that others are shown it, so it comes first."""
+        mine = await self.store.get_profile(user_id)
+        if mine is None:
+            raise DomainError(
+                N_("Please create your profile with /profile first: it is what I show them.")
+            )
+        return mine
 
     async def start_request(self, requester_id: int, profile_id: int) -> Profile:
         """Check the request and wait for the requester's note."""
@@ -510,19 +496,12 @@ class Introductions:
 
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None:
         """Record whether the user takes part in /meet."""
-        if await self.store.get_profile(user_id) is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
+        await self._own_profile(user_id)
         await self.store.set_meet_opt_in(user_id, opt_in)
 
     async def meet(self, user_id: int) -> Profile | None:
         """Suggest someone new from another region with a shared topic or language."""
-        mine = await self.store.get_profile(user_id)
-        if mine is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
+        mine = await self._own_profile(user_id)
         if not mine.meet_opt_in:
             raise DomainError(N_("Send /meet and agree to take part first."))
         found = await self.store.meet_candidate(mine)

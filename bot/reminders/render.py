@@ -157,6 +157,23 @@ def session_text(
     )
 
 
+def follow_answer(tr: Translator, title: str, following: bool, changed: bool) -> str:
+    """Say what /remind, /unremind or their buttons did (or that nothing needed doing)."""
+    if following:
+        text = (
+            tr("Done: I will remind you of <b>{title}</b>.")
+            if changed
+            else tr("You already have a reminder for <b>{title}</b>.")
+        )
+    else:
+        text = (
+            tr("I will not remind you of <b>{title}</b>.")
+            if changed
+            else tr("You had no reminder for <b>{title}</b>.")
+        )
+    return text.format(title=escape(title))
+
+
 def toggle_buttons(tr: Translator, session: Session, following: bool) -> Rows:
     """Return the remind / stop reminding button for a session."""
     if following:

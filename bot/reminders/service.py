@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -27,6 +27,8 @@ from bot.reminders.model import (
     LEAD_CHOICES,
     Claimed,
     ClaimedNotice,
+    NoticeDue,
+    Post,
     ReminderSettings,
     State,
 )
@@ -56,28 +58,6 @@ class ProgrammeSource(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class NoticeDue:
-    """A change notice to send: to whom, about which session (None: it is gone)."""
-
-    notice: ClaimedNotice
-    recipient: Recipient
-    session: Session | None
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """A group post or a digest that is due, claimed once by its key before it is sent."""
-
-    key: str
-    chat_id: int
-    kind: Literal["session", "morning", "digest"]
-    sessions: tuple[Session, ...]
-    day: date
-    language: str
-    zone: str
-
-
-@dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one claimed reminder: send it (late or not), or skip it."""
 
@@ -88,28 +68,19 @@ class Decision:
     late: bool
 
 
+@dataclass
 class Reminders:
     """Subscriptions, settings, due reminders and schedule changes."""
 
-    def __init__(
-        self,
-        store: ReminderStore,
-        source: ProgrammeSource,
-        config: RemindersConfig,
-        clock: Clock,
-        *,
-        event_zone: str,
-        community: int | None = None,
-        default_language: str = "en",
-    ) -> None:
-        self.store = store
-        self.source = source
-        self.config = config
-        self.clock = clock
-        self.event_zone = event_zone
-        self.community = community
-        self.default_language = default_language
-        self.dispatch_lock = asyncio.Lock()
+    store: ReminderStore
+    source: ProgrammeSource  # the schedule service's live programme
+    config: RemindersConfig
+    clock: Clock
+    event_zone: str = field(kw_only=True)
+    community: int | None = field(default=None, kw_only=True)  # where group posts go
+    default_language: str = field(default="en", kw_only=True)  # of group posts
+    # One dispatcher round at a time.
+    dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     # -- the programme ----------------------------------------------------------------------
 
@@ -204,6 +175,14 @@ class Reminders:
         """Stop following a session; return it and whether there was a reminder."""
         session = self.session(session_id)
         return session, await self.store.unsubscribe(user_id, session.guid)
+
+    async def follow(
+        self, user_id: int, session_id: str, *, following: bool
+    ) -> tuple[Session, bool]:
+        """Follow a session or stop following it; return it and whether anything changed."""
+        if following:
+            return await self.remind(user_id, session_id)
+        return await self.unremind(user_id, session_id)
 
     async def is_following(self, user_id: int, session: Session) -> bool:
         """Tell whether the user has a reminder for the session."""

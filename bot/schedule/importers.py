@@ -189,22 +189,14 @@ def _wall_clock(
     """Return the UTC instant of a wall-clock time in the event zone, flagging DST trouble."""
     local = datetime.combine(day, at, tzinfo=zone)
     back = local.astimezone(UTC).astimezone(zone)
+    trouble = None
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        trouble = N_("{date} {time} does not exist in {zone} (the clocks go forward).")
+    elif local.utcoffset() != local.replace(fold=1).utcoffset():
+        trouble = N_("{date} {time} happens twice in {zone} (the clocks go back); move it.")
+    if trouble is not None:
         problems.add(
-            location,
-            N_("{date} {time} does not exist in {zone} (the clocks go forward)."),
-            date=day.isoformat(),
-            time=at.strftime("%H:%M"),
-            zone=zone.key,
-        )
-        return None
-    if local.utcoffset() != local.replace(fold=1).utcoffset():
-        problems.add(
-            location,
-            N_("{date} {time} happens twice in {zone} (the clocks go back); move it."),
-            date=day.isoformat(),
-            time=at.strftime("%H:%M"),
-            zone=zone.key,
+            location, trouble, date=day.isoformat(), time=at.strftime("%H:%M"), zone=zone.key
         )
         return None
     return local.astimezone(UTC)
@@ -212,6 +204,19 @@ def _wall_clock(
 
 def _split_speakers(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(";") if name.strip())
+
+
+def _details(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the optional details every format names alike: track, type, language, link and
+    the per-language titles and descriptions."""
+    return {
+        "track": _optional(raw.get("track")),
+        "type": _optional(raw.get("type")),
+        "language": _optional(raw.get("language")),
+        "url": _optional(raw.get("url")),
+        "titles": _localized(raw, "title"),
+        "descriptions": _localized(raw, "description"),
+    }
 
 
 def _localized(raw: Mapping[str, Any], base: str) -> dict[str, str]:
@@ -336,14 +341,9 @@ def _build_row(
         end=end,
         room=str(raw["room"]).strip(),
         day=day - timedelta(days=1) if start_time < DAY_STARTS else day,
-        track=_optional(raw.get("track")),
-        type=_optional(raw.get("type")),
         speakers=speakers,
-        language=_optional(raw.get("language")),
-        url=_optional(raw.get("url")),
-        titles=_localized(raw, "title"),
-        descriptions=_localized(raw, "description"),
         capacity=capacity,
+        **_details(raw),
     )
 
 
@@ -692,14 +692,9 @@ def _json_event(
         end=start_utc + duration,
         room=room,
         day=day,
-        track=_optional(event.get("track")),
-        type=_optional(event.get("type")),
         speakers=speakers,
-        language=_optional(event.get("language")),
-        url=_optional(event.get("url")),
-        titles=_localized(event, "title"),
-        descriptions=_localized(event, "description"),
         capacity=capacity or seats.get(room),
+        **_details(event),
     )
 
 

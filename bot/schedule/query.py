@@ -337,28 +337,21 @@ def _match_entity(
     room = process.extractOne(topic, index.room_keys, scorer=fuzz.WRatio, score_cutoff=ROOM_CUTOFF)
     titles = [item for item in index.match_titles(parsed.residual) if item[0] >= TITLE_CUTOFF][:40]
     best_title = titles[0][0] if titles else 0.0
-    if speaker is not None and speaker[1] >= best_title:
-        name = index.speakers[speaker[2]]
-        found = _on_day(programme.by_speaker(name), day)
-        return Answer(
-            Kind.SPEAKER,
-            sessions=found,
-            subject=name,
-            day=day,
-            intent=intent,
-            language=parsed.language,
-        )
-    if room is not None and room[1] >= best_title:
-        name = index.rooms[room[2]]
-        found = _on_day(programme.in_room(name), day)
-        return Answer(
-            Kind.ROOM,
-            sessions=found,
-            subject=name,
-            day=day,
-            intent=intent,
-            language=parsed.language,
-        )
+    for kind, match, names, of in (
+        (Kind.SPEAKER, speaker, index.speakers, programme.by_speaker),
+        (Kind.ROOM, room, index.rooms, programme.in_room),
+    ):
+        if match is not None and match[1] >= best_title:
+            name = names[match[2]]
+            found = _on_day(of(name), day)
+            return Answer(
+                kind,
+                sessions=found,
+                subject=name,
+                day=day,
+                intent=intent,
+                language=parsed.language,
+            )
 
     scored: dict[str, tuple[float, Session]] = {}
     for score, position in titles:
@@ -447,6 +440,25 @@ def _next(now: datetime, programme: Programme, language: str) -> Answer:
     return Answer(Kind.SESSIONS, Intent.NEXT, sessions=following, language=language)
 
 
+def _sessions_between(
+    found: tuple[Session, ...],
+    start: datetime,
+    end: datetime,
+    intent: Intent,
+    parsed: Parsed,
+    day: date,
+) -> Answer:
+    """Answer with the sessions of a time window of one day."""
+    return Answer(
+        Kind.SESSIONS,
+        sessions=found,
+        window=(start, end),
+        intent=intent,
+        language=parsed.language,
+        day=day,
+    )
+
+
 def _window(
     parsed: Parsed, intent: Intent, day: date | None, now: datetime, programme: Programme
 ) -> Answer:
@@ -471,27 +483,13 @@ def _window(
         found = running + tuple(
             s for s in programme.starting_between(start, end) if s not in running
         )
-        return Answer(
-            Kind.SESSIONS,
-            sessions=found,
-            window=(start, end),
-            intent=intent,
-            language=parsed.language,
-            day=target,
-        )
+        return _sessions_between(found, start, end, intent, parsed, target)
     for part, (first, last) in PARTS_OF_DAY.items():
         if part in parsed.tags:
             start = datetime.combine(target, time(first), tzinfo=zone)
             end = datetime.combine(target, time(last), tzinfo=zone)
             found = tuple(s for s in programme.starting_between(start, end) if s.day == target)
-            return Answer(
-                Kind.SESSIONS,
-                sessions=found,
-                window=(start, end),
-                intent=intent,
-                language=parsed.language,
-                day=target,
-            )
+            return _sessions_between(found, start, end, intent, parsed, target)
     return Answer(
         Kind.SESSIONS,
         sessions=programme.on_day(target),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -46,24 +46,17 @@ class Preview:
     base: str
 
 
+@dataclass
 class ScheduleService:
     """The live programme and everything the bot does with it."""
 
-    def __init__(
-        self,
-        store: ScheduleStore,
-        *,
-        timezone: str,
-        source: Path | None,
-        clock: Clock,
-        listeners: list[ProgrammeListener],
-    ) -> None:
-        self.store = store
-        self.timezone = timezone
-        self.source = source
-        self.clock = clock
-        self.listeners = listeners
-        self._programme: Programme | None = None
+    store: ScheduleStore
+    timezone: str = field(kw_only=True)
+    source: Path | None = field(kw_only=True)  # the configured file, loaded at start if newer
+    clock: Clock = field(kw_only=True)
+    # Told what changed after every swap (reminders move and tell subscribers).
+    listeners: list[ProgrammeListener] = field(kw_only=True)
+    _programme: Programme | None = field(default=None, init=False)
 
     @property
     def programme(self) -> Programme | None:

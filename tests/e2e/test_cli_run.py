@@ -18,6 +18,7 @@ from pathlib import Path
 from tests.e2e.harness import ROOT
 from tests.fakeapi import TEST_TOKEN
 from tests.fakeapi.client import FakeTelegramClient
+from tests.web_support import free_port
 
 
 async def test_forum_bot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
@@ -85,3 +86,34 @@ async def test_forum_bot_run_with_a_refused_token_exits_2_with_a_clear_message(
     assert bot.returncode == 2
     assert "refused the token; check FORUMBOT_TOKEN" in text
     assert wrong not in text
+
+
+async def test_forum_bot_run_in_webhook_mode_answers_through_the_webhook(tmp_path: Path) -> None:
+    async with FakeTelegramClient.spawn(tmp_path / "fake.port") as fake:
+        port = free_port()
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[telegram]\napi_base_url = "{fake.base_url}"\nmode = "webhook"\n'
+            f'[event]\nname = "Forum"\n'
+            f'[web]\nlisten = "127.0.0.1:{port}"\npublic_url = "http://127.0.0.1:{port}"\n',
+            encoding="utf-8",
+        )
+        bot = await asyncio.create_subprocess_exec(
+            *[sys.executable, "-m", "bot", "run", "--config", str(config)],
+            cwd=tmp_path,
+            env={**os.environ, "FORUMBOT_TOKEN": TEST_TOKEN},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            user = await fake.add_user("Ada", language_code="en")
+            await fake.send(user, "/start")
+            welcome = await fake.wait_bot_message(user, 0, timeout=30)
+            assert "Welcome" in welcome["text"]
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(bot.communicate(), 30)
+        methods = [c["method"] for c in await fake.calls()]
+    assert bot.returncode == 0, output.decode(errors="replace")
+    assert "setWebhook" in methods and "getUpdates" not in methods
+    assert TEST_TOKEN not in output.decode(errors="replace")
