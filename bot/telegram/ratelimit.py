@@ -240,6 +240,7 @@ class OutboundScheduler(BaseRateLimiter[int]):
         self._slack = min(SLACK, self._interval / 4)
         self._max_flood_retries = max_flood_retries
         self._last = float("-inf")
+        self._departed = float("-inf")
         self._second: deque[float] = deque()
         self._paused_until = 0.0
         self._chats: dict[int | str, _Chat] = {}
@@ -337,7 +338,7 @@ class OutboundScheduler(BaseRateLimiter[int]):
                 raise
             try:
                 async with self._wire:
-                    self._went(send)
+                    await self._depart(send)
                     result = await callback(*args, **kwargs)
             except RetryAfter as error:
                 self._flooded(send.chat, _seconds(error.retry_after))
@@ -490,12 +491,21 @@ class OutboundScheduler(BaseRateLimiter[int]):
         send.released = now
         self.in_flight += 1
 
-    def _went(self, send: _Send) -> None:
-        """Move a send's marks to when it really left, if it waited for the wire or the loop.
+    async def _depart(self, send: _Send) -> None:
+        """Let a released send onto the wire, never closer than the pace to the previous one.
 
-        A send released at its slot but delayed (a busy event loop, every connection in use)
-        would otherwise reach Telegram closer to the next one than the pace allows.
+        Sends released at their slots but held up (every connection in use, a busy loop) would
+        otherwise leave together and reach Telegram as a burst.
         """
+        if send.counts_globally:
+            gap = self._departed + self._interval - self._slack - self.clock.now()
+            if gap > EPSILON:
+                await self.clock.sleep(gap)
+            self._departed = self.clock.now()
+        self._went(send)
+
+    def _went(self, send: _Send) -> None:
+        """Move a send's marks to when it really left, if it waited for the wire or the loop."""
         now = self.clock.now()
         released = send.released
         if now - released <= self._slack:
