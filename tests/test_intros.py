@@ -56,10 +56,11 @@ async def service(
     return intros, clock
 
 
-async def person(intros: Introductions, db: Database, user_id: int, **changes: object) -> int:
+async def person(intros: Introductions, db: Database, user_id: int, **changes: object) -> str:
+    """Give the participant a profile; return its code (what others address it by)."""
     await add_participant(db, user_id, f"P{user_id}")
     profile = await intros.store.save_profile(user_id, draft(**changes), NOW)  # type: ignore[arg-type]
-    return profile.profile_id
+    return profile.token
 
 
 # ---- answers and regions ----
@@ -207,7 +208,7 @@ async def test_request_needs_own_profile_and_target_consent(db: Database) -> Non
         await intros.start_request(1, closed)
     mine = await intros.store.get_profile(1)
     with pytest.raises(DomainError, match="your own profile"):
-        await intros.start_request(1, mine.profile_id)  # type: ignore[union-attr]
+        await intros.start_request(1, mine.token)  # type: ignore[union-attr]
 
 
 async def test_one_request_per_pair_and_pending_quota(db: Database) -> None:
@@ -221,7 +222,7 @@ async def test_one_request_per_pair_and_pending_quota(db: Database) -> None:
         await intros.start_request(1, targets[0])
     mine = await intros.store.get_profile(1)
     with pytest.raises(DomainError, match="already a request"):  # the other way round too
-        await intros.start_request(2, mine.profile_id)  # type: ignore[union-attr]
+        await intros.start_request(2, mine.token)  # type: ignore[union-attr]
     await intros.start_request(1, targets[1])
     await intros.submit_note(1, "Hi")
     with pytest.raises(DomainError, match="2 requests waiting"):
@@ -247,9 +248,9 @@ async def test_only_the_target_can_decide_and_only_once(db: Database) -> None:
 
 async def _decided(
     db: Database, status: RequestStatus, **config: object
-) -> tuple[Introductions, Clock, int]:
+) -> tuple[Introductions, Clock, str]:
     """Have participant 1 ask participant 2, who answers ``status``; return the target's
-    profile number."""
+    code."""
     intros, clock = await service(db, **config)
     await person(intros, db, 1)
     target = await person(intros, db, 2)
@@ -340,7 +341,7 @@ async def test_forget_leaves_no_personal_row(db: Database) -> None:
     assert await intros.meet(FORGETFUL) is not None
     await intros.start_request(FORGETFUL, target)
     await intros.submit_note(FORGETFUL, "Hello")
-    await intros.start_request(3, (await intros.store.get_profile(FORGETFUL)).profile_id)  # type: ignore[union-attr]
+    await intros.start_request(3, (await intros.store.get_profile(FORGETFUL)).token)  # type: ignore[union-attr]
     await intros.submit_note(3, "Hi")
     await intros.begin(FORGETFUL, "edit:bio")
     exported = await intros.export(FORGETFUL)

@@ -7,6 +7,7 @@ what /forget and the purge remove. Nothing here knows Telegram; handlers render 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ from bot.intros.model import (
     MAX_NOTE,
     MAX_SHORT,
     PAGE_SIZE,
+    TOKEN_PATTERN,
     DirectoryFilter,
     DirectoryPage,
     IntroRequest,
@@ -57,12 +59,18 @@ STEPS: tuple[str, ...] = (
 TEXT_STEPS = frozenset({"name", "organisation", "city", "country", "role", "languages", "bio"})
 OPTIONAL_STEPS = frozenset({"organisation", "city", "role", "bio"})
 SKIP = "-"
+# Said alike for an unknown code, an unlisted profile, one closed to requests and a block, so
+# that no answer tells whether someone is there.
+NOT_REQUESTABLE = N_("This person is not in the directory or does not take introduction requests.")
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 class Contacts(Protocol):
-    """Who participants are on Telegram (``ParticipantService``): names and usernames."""
+    """Who participants are on Telegram (``ParticipantService``): names and usernames, and
+    whether a private message can reach them."""
 
     async def get(self, user_id: int) -> Participant | None: ...
+    async def is_reachable(self, user_id: int) -> bool: ...
 
 
 class IntroStore(Protocol):
@@ -70,6 +78,7 @@ class IntroStore(Protocol):
 
     async def get_profile(self, user_id: int) -> Profile | None: ...
     async def get_profile_by_id(self, profile_id: int) -> Profile | None: ...
+    async def get_profile_by_token(self, token: str) -> Profile | None: ...
     async def save_profile(self, user_id: int, draft: ProfileDraft, now: datetime) -> Profile: ...
     async def delete_profile(self, user_id: int) -> bool: ...
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None: ...
@@ -181,6 +190,12 @@ def parse_languages(text: str) -> tuple[str, ...]:
     if len(found) > MAX_LANGUAGES:
         raise DomainError(N_("Please name at most {limit} languages."), limit=MAX_LANGUAGES)
     return tuple(found)
+
+
+def parse_code(text: str) -> str | None:
+    """Return a card's code as typed (any case, a leading #), or None if it cannot be one."""
+    code = text.strip().lstrip("#").lower()
+    return code if _TOKEN.match(code) else None
 
 
 def parse_note(text: str) -> str:
@@ -369,17 +384,25 @@ class Introductions:
 
     # ---- introduction requests ----
 
-    async def check_request(self, requester_id: int, profile_id: int) -> Profile:
+    async def find(self, token: str) -> Profile | None:
+        """Return the profile a card's code stands for, if others may see it (listed and open
+        to requests); None for anything else, alike."""
+        code = parse_code(token)
+        if code is None:
+            return None
+        profile = await self.store.get_profile_by_token(code)
+        return profile if profile is not None and profile.takes_requests else None
+
+    async def check_request(self, requester_id: int, target: Profile | None) -> Profile:
         """Return the target's profile if the requester may ask them now; else DomainError."""
         await self._own_profile(requester_id)
-        target = await self.store.get_profile_by_id(profile_id)
-        if target is None or not target.accepts_intros:
-            raise DomainError(N_("This person does not take introduction requests."))
+        if target is None or not target.takes_requests:
+            raise DomainError(NOT_REQUESTABLE)
         if target.user_id == requester_id:
             raise DomainError(N_("That is your own profile."))
         if await self.store.is_blocked(target.user_id, requester_id):
             # Said like the no-consent case, so that a block is not revealed.
-            raise DomainError(N_("This person does not take introduction requests."))
+            raise DomainError(NOT_REQUESTABLE)
         if await self.store.is_blocked(requester_id, target.user_id):
             raise DomainError(N_("You have blocked this person."))
         existing = await self.store.open_request_between(requester_id, target.user_id)
@@ -414,11 +437,23 @@ class Introductions:
             )
         return mine
 
-    async def start_request(self, requester_id: int, profile_id: int) -> Profile:
-        """Check the request and wait for the requester's note."""
-        target = await self.check_request(requester_id, profile_id)
-        await self.begin_note(requester_id, profile_id)
+    async def start_request(self, requester_id: int, token: str) -> Profile:
+        """Check the request to the profile with this code and wait for the requester's note."""
+        target = await self.check_request(requester_id, await self.find(token))
+        await self.begin_note(requester_id, target.profile_id)
         return target
+
+    async def start_request_in_private(self, requester_id: int, token: str) -> bool:
+        """Start a request pressed outside the private chat (a card in the community group) in
+        the requester's private chat, where the note is asked for; False, with nothing
+        started, when the bot cannot write to them there (they never started it)."""
+        if self.contacts is None or not await self.contacts.is_reachable(requester_id):
+            return False
+        target = await self.start_request(requester_id, token)
+        if await self.notifier.tell(requester_id, Notice(partial(render.ask_note, target))):
+            return True
+        await self.cancel(requester_id)
+        return False
 
     async def submit_note(self, requester_id: int, text: str) -> tuple[IntroRequest, bool]:
         """Create the request with the note and pass it to its target; return it and whether
@@ -427,9 +462,9 @@ class Introductions:
         if current is None or current.step != "note":
             raise DomainError(N_("Send /people to find someone to meet."))
         note = parse_note(text)
-        profile_id = int(current.data["profile_id"])
+        chosen = await self.store.get_profile_by_id(int(current.data["profile_id"]))
         try:
-            target = await self.check_request(requester_id, profile_id)
+            target = await self.check_request(requester_id, chosen)
         except DomainError:
             await self.cancel(requester_id)
             raise
