@@ -38,13 +38,16 @@ from bot.telegram.ratelimit import Limits, OutboundScheduler, PaceClock
 from bot.web.health import Liveness
 from bot.web.telegram import WebFrontend
 from handlers import (
+    afterforum,
     announcements,
     awaiting,
     backup,
     core,
+    feedback,
     insight,
     intros,
     moderation,
+    questions,
     reminders,
     schedule,
     web,
@@ -141,7 +144,12 @@ def _add_handlers(application: ForumApplication) -> None:
     # The deep links (/start s_<id>, /start i_<code>) must come before the core /start. Answers
     # to a feature's prompt (awaited input) before the features' own commands and uploads, so an
     # organiser's document sent as an announcement body is not taken for a schedule file.
-    conversations = [announcements.conversation(), intros.conversation()]
+    conversations = [
+        announcements.conversation(),
+        intros.conversation(),
+        questions.conversation(),
+        feedback.conversation(),
+    ]
     for module_handlers in (
         schedule.deep_links(),
         intros.deep_links(),
@@ -151,6 +159,11 @@ def _add_handlers(application: ForumApplication) -> None:
         moderation.handlers(),
         schedule.handlers(),
         intros.handlers(runtime.inputs),
+        # Questions (a reply to the "now running" message among them) and feedback.
+        [questions.cancel_handler(runtime.inputs)],
+        questions.handlers(),
+        feedback.handlers(),
+        afterforum.handlers(),
         reminders.handlers(),
         insight.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice,
@@ -160,6 +173,8 @@ def _add_handlers(application: ForumApplication) -> None:
         application.add_handlers(module_handlers)
     # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
     application.add_handlers(moderation.watchers(), group=1)
+    # Questions replied to the "now running" message in the group, after moderation saw them.
+    application.add_handlers(questions.group_replies(), group=questions.GROUP_REPLIES)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     # After everything: the chat's Mini App menu button follows the user's language.
@@ -179,6 +194,7 @@ def _schedule_jobs(application: ForumApplication) -> None:
         *reminders.jobs(config),
         *announcements.jobs(config),
         *backup.jobs(config),
+        *feedback.jobs(config),
     ):
         job_queue.run_repeating(
             job.callback, interval=job.interval, first=job.first, name=job.name

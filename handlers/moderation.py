@@ -25,14 +25,14 @@ from telegram.ext import (
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError
 from bot.i18n import N_, Translator, resolve_language, translator
-from bot.moderation.model import LogEntry, ModAction, Person
+from bot.moderation import render
+from bot.moderation.model import ModAction, Person
 from bot.moderation.render import (
     DEFAULT_RULES,
     AgreePress,
     mention,
     render_log,
     render_warnings,
-    when,
 )
 from bot.moderation.service import Moderation
 from bot.moderation.telegram import TelegramGroupControl
@@ -156,16 +156,8 @@ async def _welcome(context: ForumContext, chat_id: int, user: User) -> None:
     tr = await _translator_of(context, user)
     rules = await moderation.rules(chat_id)
     minutes = context.runtime.config.moderation.welcome_timeout_minutes
-    text = tr(
-        "Welcome, {name}! Please read the group's rules and press “I agree” within "
-        "{minutes} minutes; until then you can read but not write.\n\n<b>Rules</b>\n{rules}"
-    ).format(
-        name=mention(_person(user)),
-        minutes=minutes,
-        rules=escape(rules) if rules else escape(tr(DEFAULT_RULES)),
-    )
-    markup = keyboard([[(tr("I agree"), AgreePress(user=user.id).encode())]])
-    sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    text, rows = render.welcome(tr, _person(user), minutes, rules)
+    sent = await context.bot.send_message(chat_id, text, reply_markup=keyboard(rows))
     await moderation.store.set_welcome_message(chat_id, user.id, sent.message_id)
 
 
@@ -298,33 +290,8 @@ async def warn(update: Update, context: ForumContext) -> None:
     link = message.reply_to_message.link if message and message.reply_to_message else None
     control = TelegramGroupControl(context.bot)
     outcome = await _moderation(context).warn(control, chat_id, actor, target, _reason(rest), link)
-    tr = _group_tr(context)
-    text = tr.plural(
-        "{name} has been warned ({count} warning).",
-        "{name} has been warned ({count} warnings).",
-        outcome.count,
-    ).format(name=mention(target), count=outcome.count)
-    if outcome.step is not None:
-        text += "\n" + _step_text(tr, outcome.entries[-1], context)
-    await reply(update, text)
-
-
-def _step_text(tr: Translator, entry: LogEntry, context: ForumContext) -> str:
     tz = context.runtime.config.tz
-    name = mention(entry.target) if entry.target else ""
-    if entry.action is ModAction.KICK:
-        return tr("{name} has been removed from the group.").format(name=name)
-    if entry.action is ModAction.BAN and entry.until is None:
-        return tr("{name} has been banned from the group.").format(name=name)
-    if entry.action is ModAction.BAN and entry.until is not None:
-        return tr("{name} has been banned until {time}.").format(
-            name=name, time=when(entry.until, tz)
-        )
-    if entry.until is not None:
-        return tr("{name} has been muted until {time}.").format(
-            name=name, time=when(entry.until, tz)
-        )
-    return tr("{name} has been muted.").format(name=name)
+    await reply(update, render.warned(_group_tr(context), target, outcome, tz))
 
 
 async def unwarn(update: Update, context: ForumContext) -> None:
@@ -392,7 +359,7 @@ def _measure(measure: Measure) -> Callable[[Update, ForumContext], Coroutine[Any
         if measure.done is not None:
             await reply(update, tr(measure.done).format(name=mention(target)))
         else:
-            await reply(update, _step_text(tr, entry, context))
+            await reply(update, render.measure(tr, entry, context.runtime.config.tz))
 
     return apply
 

@@ -28,8 +28,7 @@ from handlers.web import keep_web_app_rows
 
 
 def _zone(context: ForumContext) -> str:
-    participant = context.participant
-    return (participant.timezone if participant else None) or context.runtime.config.event.timezone
+    return context.runtime.participants.zone_of(context.participant)
 
 
 def _user_zone(context: ForumContext) -> str | None:

@@ -96,7 +96,11 @@ def _words(context: ForumContext) -> str:
 
 async def _card(update: Update, context: ForumContext, session: Session) -> None:
     text = render.session_card(session, _programme(context), _view(context))
-    markup = keyboard(render.card_buttons(session, context.tr))
+    rows = render.card_buttons(session, context.tr)
+    rows += render.feature_rows(
+        context.runtime.session_buttons, session, context.tr, compact=False
+    )
+    markup = keyboard(rows)
     await reply(update, text, with_programme_button(update, context, markup, session=session.id))
 
 
@@ -161,7 +165,17 @@ async def show_now(update: Update, context: ForumContext) -> None:
     """Show what is running now (or what comes next)."""
     programme = _programme(context)
     now = context.runtime.clock()
-    await reply(update, render.now_text(programme, now, _view(context), _per_page(context)))
+    # The "now running" message carries each running session's "Ask a question" button; a
+    # reply to it is a question to that session (handlers/questions.py).
+    rows = [
+        row
+        for session in programme.running_at(now)[:8]
+        for row in render.feature_rows(
+            context.runtime.session_buttons, session, context.tr, compact=True
+        )
+    ]
+    text = render.now_text(programme, now, _view(context), _per_page(context))
+    await reply(update, text, keyboard(rows))
 
 
 async def show_next(update: Update, context: ForumContext) -> None:

@@ -401,8 +401,11 @@ class IntroStorage:
 
     async def purge_seen_before(self, cutoff: datetime) -> int:
         """Forget everyone last seen before the cutoff; return how many."""
+        # Those who chose to stay in the community for the next forum keep their data.
         rows = await self._db.fetchall(
-            "SELECT user_id FROM participants WHERE last_seen < ?", (cutoff.isoformat(),)
+            "SELECT user_id FROM participants WHERE last_seen < ?"
+            " AND user_id NOT IN (SELECT user_id FROM community_stay WHERE staying = 1)",
+            (cutoff.isoformat(),),
         )
         ids = [row[0] for row in rows]
         for user_id in ids:

@@ -66,6 +66,7 @@ def audience_label(tr: Translator, audience: Audience) -> str:
         AudienceKind.SESSION: tr("subscribers of session {session}").format(session=value),
         AudienceKind.COMMUNITY: tr("the community group"),
         AudienceKind.CHANNEL: tr("the announcements channel"),
+        AudienceKind.STAYING: tr("those who stayed for the next forum"),
     }
     return labels[audience.kind]
 
@@ -146,6 +147,8 @@ def audience_menu(
         rows.append([(tr("The community group"), pick(AudienceKind.COMMUNITY))])
     if AudienceKind.CHANNEL in kinds:
         rows.append([(tr("The announcements channel"), pick(AudienceKind.CHANNEL))])
+    if AudienceKind.STAYING in kinds:
+        rows.append([(tr("Those who stayed for the next forum"), pick(AudienceKind.STAYING))])
     rows.append([(tr("Back"), _press("back", announcement_id))])
     return tr("Who should receive it?"), rows
 

@@ -19,7 +19,7 @@ from bot.awaiting.model import Awaited
 from bot.awaiting.service import AwaitedInputs
 from bot.clock import Clock
 from bot.config import IntroductionsConfig
-from bot.errors import DomainError
+from bot.errors import DomainError, StaleButtonError
 from bot.i18n import N_
 from bot.intros import render
 from bot.intros.model import (
@@ -278,7 +278,7 @@ class Introductions:
             if profile is None:
                 raise DomainError(N_("You have no profile yet; send /profile to create one."))
             if step.removeprefix("edit:") not in STEPS:
-                raise DomainError(N_("This button is no longer valid."))
+                raise StaleButtonError()
             data = data_from(profile)
         return await self._store_step(user_id, step, data)
 
@@ -329,16 +329,16 @@ class Introductions:
             or step not in OPTIONAL_STEPS
             or current.step.removeprefix("edit:") != step
         ):
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         return await self.answer(user_id, "")
 
     async def toggle_topic(self, user_id: int, index: int) -> Awaited:
         """Select or unselect a topic (by its position in the configured list)."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != "topics":
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         if not 0 <= index < len(self.config.topics):
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         topic = self.config.topics[index]
         chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
         chosen = [t for t in chosen if t != topic] if topic in chosen else [*chosen, topic]
@@ -349,7 +349,7 @@ class Introductions:
         """Close the topic choice (at least one topic)."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != "topics":
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
         if not chosen:
             raise DomainError(N_("Please choose at least one topic."))
@@ -359,7 +359,7 @@ class Introductions:
         """Record a yes/no consent pressed for the step it was asked in."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != step:
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         return await self.answer(user_id, yes)
 
     async def _store_step(self, user_id: int, step: str, data: dict[str, Any]) -> Awaited:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 
@@ -70,3 +70,20 @@ class LogEntry:
     until: datetime | None
     link: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LadderStep:
+    """What a number of warnings leads to."""
+
+    action: ModAction
+    duration: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class WarnOutcome:
+    """A warning given: the member's count and what it led to."""
+
+    count: int
+    entries: list[LogEntry]
+    step: LadderStep | None

@@ -9,7 +9,6 @@ every action in the log, returning the entries for the handlers to render and po
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
@@ -19,7 +18,15 @@ from bot.config import Config
 from bot.durations import parse_duration
 from bot.errors import DomainError, NotAllowedError
 from bot.i18n import N_
-from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
+from bot.moderation.model import (
+    LadderStep,
+    LogEntry,
+    ModAction,
+    Pending,
+    Person,
+    Warning,
+    WarnOutcome,
+)
 from bot.moderation.render import render_entry
 from bot.notify import Notice, Notifier, Silent
 from bot.window import SlidingWindow
@@ -48,29 +55,12 @@ class GroupControl(Protocol):
         """Delete a message in the group."""
 
 
-@dataclass(frozen=True, slots=True)
-class LadderStep:
-    """What a number of warnings leads to."""
-
-    action: ModAction
-    duration: timedelta | None
-
-
 def ladder_step(text: str) -> LadderStep:
     """Parse a configured ladder step (``mute 24h``, ``kick``, ``ban``, ``ban 7d``)."""
     words = text.split()
     action = {"mute": ModAction.MUTE, "kick": ModAction.KICK, "ban": ModAction.BAN}[words[0]]
     duration = parse_duration(words[1]) if len(words) > 1 else None
     return LadderStep(action, duration)
-
-
-@dataclass(frozen=True, slots=True)
-class WarnOutcome:
-    """A warning given: the member's count and what it led to."""
-
-    count: int
-    entries: list[LogEntry]
-    step: LadderStep | None
 
 
 class FloodDetector:

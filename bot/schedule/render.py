@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
@@ -186,6 +186,22 @@ def _button(press: CallbackData) -> str | None:
         return press.encode()
     except ValueError:
         return None  # an organiser's session id too long to fit: the card goes without it
+
+
+class SessionButtons(Protocol):
+    """A feature's hook that adds its buttons under a session (questions, feedback).
+
+    ``compact`` asks for at most one short row per session, for a list such as /now.
+    """
+
+    def __call__(self, session: Session, tr: Translator, *, compact: bool) -> Rows: ...
+
+
+def feature_rows(
+    hooks: Sequence[SessionButtons], session: Session, tr: Translator, *, compact: bool
+) -> Rows:
+    """Return the rows every feature hook adds under a session."""
+    return [row for hook in hooks for row in hook(session, tr, compact=compact)]
 
 
 def card_buttons(session: Session, tr: Translator) -> Rows:

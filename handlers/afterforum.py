@@ -1,0 +1,52 @@
+"""After the forum in Telegram: /stay and the buttons of the last day's message."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.afterforum import render
+from bot.afterforum.render import MonthlyPress, StayPress
+from bot.telegram.context import ForumContext
+from handlers.common import PRIVATE, Handler, edit_or_reply, keyboard, on_press, reply
+
+
+def _user_id(update: Update) -> int:
+    user = update.effective_user
+    if user is None:
+        raise RuntimeError("update without a user")  # the filters only route users' updates
+    return user.id
+
+
+async def stay_command(update: Update, context: ForumContext) -> None:
+    """Show whether the person stays in the community, with the buttons to change it."""
+    stay = await context.runtime.after_forum.status(_user_id(update))
+    text, rows = render.stay_status(stay, context.tr)
+    await reply(update, text, keyboard(rows))
+
+
+async def stay_pressed(update: Update, context: ForumContext, press: StayPress) -> None:
+    """Record the choice to stay in the community (or to leave it)."""
+    stay = await context.runtime.after_forum.choose(_user_id(update), press.yes)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    text, rows = render.stayed(stay, context.tr)
+    await edit_or_reply(update, text, keyboard(rows))
+
+
+async def monthly_pressed(update: Update, context: ForumContext, press: MonthlyPress) -> None:
+    """Switch the monthly /meet suggestion."""
+    stay = await context.runtime.after_forum.set_monthly(_user_id(update), press.on)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    text, rows = render.stay_status(stay, context.tr)
+    await edit_or_reply(update, text, keyboard(rows))
+
+
+def handlers() -> list[Handler]:
+    """Return the after-the-forum handlers."""
+    return [
+        CommandHandler("stay", stay_command, filters=PRIVATE),
+        on_press(StayPress, stay_pressed),
+        on_press(MonthlyPress, monthly_pressed),
+    ]
