@@ -15,6 +15,7 @@ from telegram import (
     Update,
     User,
 )
+from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData, Rows
@@ -41,10 +42,12 @@ __all__ = [
     "keyboard",
     "on_press",
     "reply",
+    "reply_privately",
 ]
 
 EXPIRED_BUTTON = N_("This button has expired.")
 CONTINUE_IN_PRIVATE = N_("This continues in our private chat with me.")
+CONTINUED_IN_PRIVATE = N_("I have written to you in our private chat.")
 # What Telegram accepts after t.me/<bot>?start=
 _START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -178,6 +181,22 @@ async def answer_in_private(
         return
     link = start_link(context.bot.username, press.start() if press else "")
     await query.answer(context.tr(CONTINUE_IN_PRIVATE), show_alert=True, url=link)
+
+
+async def reply_privately(
+    update: Update, context: ForumContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
+    """Answer a press made outside the private chat in the presser's private chat, where its
+    flow continues; False if Telegram refused (they blocked the bot since)."""
+    user = update.effective_user
+    if user is None:
+        return False
+    try:
+        await context.bot.send_message(user.id, text, reply_markup=markup)
+    except Forbidden:
+        await context.runtime.participants.mark_blocked(user.id)
+        return False
+    return True
 
 
 Callback: TypeAlias = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]

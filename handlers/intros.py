@@ -40,6 +40,7 @@ from bot.regions import REGION_NAMES, find_country, find_language, find_region
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation, awaiting
 from handlers.common import (
+    CONTINUED_IN_PRIVATE,
     PRIVATE,
     Handler,
     Periodic,
@@ -282,7 +283,7 @@ async def intro_pressed_elsewhere(
 ) -> None:
     """Continue an Introduce me pressed on a card in a group in the presser's private chat."""
     if await context.runtime.intros.start_request_in_private(_user_id(update), press.profile):
-        await _answer(update, context.tr("I have written to you in our private chat."))
+        await _answer(update, context.tr(CONTINUED_IN_PRIVATE))
         return
     await answer_in_private(update, context, press)
 

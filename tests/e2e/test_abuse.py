@@ -12,6 +12,8 @@ import re
 from bot.callbacks import CallbackData
 from bot.intros.render import DecisionPress, IntroducePress
 from bot.reminders.render import RemindPress
+from tests.e2e.conftest import MakeBot
+from tests.e2e.harness import TestClock, at
 from tests.e2e.test_intros import (
     World,
     code_of,
@@ -21,7 +23,7 @@ from tests.e2e.test_intros import (
     seen_as,
     world,
 )
-from tests.fakeapi import SimMessage, SimUser
+from tests.fakeapi import FakeTelegram, SimMessage, SimUser
 from tests.fakeapi.world import Member
 
 __all__ = ["world"]  # the fixture, shared with the introductions tests
@@ -235,3 +237,36 @@ async def test_remind_me_pressed_on_a_card_in_the_group_is_the_presser_s_own(
     assert await w.rows("SELECT user_id FROM reminders") == [(w.ana.id,)]
     assert len(w.community.bot_messages) == 1
     no_errors(w.fake)
+
+
+async def test_ask_and_rate_pressed_on_a_card_in_the_group_continue_in_private(
+    fake: FakeTelegram, make_bot: MakeBot, clock: TestClock
+) -> None:
+    clock.set(at(2027, 3, 16, 10, 45))  # 11:45 in Bonn: session 4 runs and takes questions
+    ana = fake.add_user("Ana")
+    community = fake.add_group("Forum community")
+    bot = await make_bot(chats={"community": community.id})
+    await ana.send("/start")
+    await ana.join(community)
+    await bot.settle()
+    await ana.send(f"/session@{fake.bot_user()['username']} 4", chat=community)
+    await bot.settle()
+    card = community.bot_messages[-1]
+    in_group, in_private = len(community.bot_messages), len(ana.inbox)
+    asked = await ana.click("❓ Ask a question", card)
+    await bot.settle()
+    assert asked.text == "I have written to you in our private chat."
+    assert len(ana.inbox) == in_private + 1 and "question" in (ana.last_message.text or "")
+    await ana.send("What did the pilot towns learn?")
+    await bot.settle()
+    assert "What did the pilot towns learn?" in (ana.last_message.text or "")  # sign or not
+    rated = await ana.click("⭐ Rate this session", card)
+    await bot.settle()
+    assert rated.text == "I have written to you in our private chat."
+    assert "5 ⭐" in ana.last_message.button_labels
+    stranger = fake.add_user("Stella")
+    pressed = await stranger.click("❓ Ask a question", card)
+    await bot.settle()
+    assert pressed.url == f"https://t.me/{fake.bot_user()['username']}?start=s_4"
+    assert len(community.bot_messages) == in_group and card.edited == 0
+    assert await bot.runtime.db.fetchval("SELECT COUNT(*) FROM questions") == 1
