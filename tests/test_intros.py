@@ -12,6 +12,7 @@ from bot.config import IntroductionsConfig
 from bot.errors import DomainError
 from bot.intros.model import DirectoryFilter, ProfileDraft, RequestStatus
 from bot.intros.service import Introductions, parse_answer, parse_languages
+from bot.notify import Notice, Silent
 from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
@@ -381,3 +382,36 @@ async def test_purge_waits_for_the_configured_days_after_the_event(db: Database)
     clock.now = datetime(2027, 4, 20, 0, 1, tzinfo=NOW.tzinfo)
     assert await intros.purge_due() == 1
     assert await _personal_rows(db, FORGETFUL) == []
+
+
+# ---- self-introductions ----
+
+
+class RefusingGroup(Silent):
+    """A notifier whose posts to the group Telegram refuses until ``open`` is set."""
+
+    def __init__(self) -> None:
+        self.open = False
+        self.posts = 0
+
+    async def post(self, chat_id: int, notice: Notice) -> bool:
+        """Count a post that went through; refuse it while closed."""
+        self.posts += self.open
+        return self.open
+
+
+async def test_a_card_posted_without_approval_is_recorded_only_once_it_is_posted(
+    db: Database,
+) -> None:
+    intros, _ = await service(db, self_intro_approval=False)
+    group = RefusingGroup()
+    intros.notifier, intros.community = group, -100
+    await person(intros, db, 1)
+    with pytest.raises(DomainError, match="could not post"):
+        await intros.request_self_intro(1)
+    assert not await intros.store.has_self_intro(1)  # it may be tried again
+    group.open = True
+    intro = await intros.request_self_intro(1)
+    assert intro.status == "posted" and group.posts == 1
+    with pytest.raises(DomainError, match="already introduced"):
+        await intros.request_self_intro(1)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -262,6 +263,8 @@ class Introductions:
     contacts: Contacts | None = field(default=None, kw_only=True)
     community: int | None = field(default=None, kw_only=True)
     event_name: str = field(default="", kw_only=True)
+    # Cards being posted right now (see ``_claim``): only what is in flight, so it stays small.
+    _posting: set[int] = field(default_factory=set, init=False, repr=False)
 
     @property
     def conversing(self) -> set[int]:
@@ -548,45 +551,73 @@ class Introductions:
 
     async def request_self_intro(self, user_id: int) -> SelfIntro:
         """Post the user's card to the community group, or send it to the staff for approval
-        first when the forum asks for that."""
+        first when the forum asks for that. A card is recorded as posted only once Telegram
+        took it: a post that failed can be tried again."""
         if self.community is None:
             raise DomainError(N_("There is no community group to post to."))
         mine = await self.store.get_profile(user_id)
         if mine is None:
             raise DomainError(N_("Please create your profile with /profile first."))
-        if await self.store.has_self_intro(user_id):
+        if await self.store.has_self_intro(user_id) or user_id in self._posting:
             raise DomainError(
                 N_("You have already introduced yourself to the community (or are waiting).")
             )
-        status = "pending" if self.config.self_intro_approval else "posted"
-        intro = await self.store.add_self_intro(user_id, status, self.clock())
-        if intro.status == "posted":
-            welcome = notice_of(partial(render.welcome_post, profile=mine))
-            await self.notifier.post(self.community, welcome)
-        else:
+        if self.config.self_intro_approval:
+            intro = await self.store.add_self_intro(user_id, "pending", self.clock())
             review = notice_of(partial(render.review, profile=mine, intro_id=intro.intro_id))
             await self.notifier.tell_staff(self.moderators, review, log=True)
-        return intro
+            return intro
+        async with self._claim(user_id):
+            await self._post_card(mine)
+            return await self.store.add_self_intro(user_id, "posted", self.clock())
 
     async def decide_self_intro(
         self, intro_id: int | None, moderator_id: int, *, approve: bool
     ) -> SelfIntro | None:
         """Approve or reject a pending self-introduction, post it and tell its author; None
-        unless a moderator pressed a pending one."""
+        unless a moderator pressed a pending one. An approved card stays pending until it is
+        posted, so that a post Telegram refused can be approved again."""
         if intro_id is None or moderator_id not in self.moderators or self.community is None:
             return None
         intro = await self.store.get_self_intro(intro_id)
-        status: Literal["posted", "rejected"] = "posted" if approve else "rejected"
-        if intro is None or not await self.store.decide_self_intro(intro_id, status, self.clock()):
+        if intro is None or intro.status != "pending" or -intro_id in self._posting:
             return None
-        profile = await self.store.get_profile(intro.user_id)
-        if approve and profile is not None:
-            welcome = notice_of(partial(render.welcome_post, profile=profile))
-            await self.notifier.post(self.community, welcome)
+        async with self._claim(-intro_id):
+            profile = await self.store.get_profile(intro.user_id) if approve else None
+            status: Literal["posted", "rejected"] = "posted" if profile else "rejected"
+            if profile is not None:
+                await self._post_card(profile)
+            if not await self.store.decide_self_intro(intro_id, status, self.clock()):
+                return None
+        if profile is not None:
             await self.notifier.tell(intro.user_id, Notice(render.posted))
-        elif not approve:
+        elif approve:
+            return None  # the profile was deleted while it waited: nothing to post
+        else:
             await self.notifier.tell(intro.user_id, Notice(render.not_approved))
         return replace(intro, status=status)
+
+    @asynccontextmanager
+    async def _claim(self, key: int) -> AsyncIterator[None]:
+        """Hold a card (a user's id, or minus a pending intro's id) while it is being posted,
+        so that a second press in the meantime cannot post it twice."""
+        self._posting.add(key)
+        try:
+            yield
+        finally:
+            self._posting.discard(key)
+
+    async def _post_card(self, profile: Profile) -> None:
+        """Post a card to the community group; DomainError if Telegram did not take it."""
+        assert self.community is not None  # the callers check
+        welcome = notice_of(partial(render.welcome_post, profile=profile))
+        if not await self.notifier.post(self.community, welcome):
+            raise DomainError(
+                N_(
+                    "I could not post to the community group just now (am I still a member "
+                    "who may write there?). Nothing was changed; please try again later."
+                )
+            )
 
     # ---- privacy ----
 

@@ -270,3 +270,24 @@ async def test_ask_and_rate_pressed_on_a_card_in_the_group_continue_in_private(
     assert pressed.url == f"https://t.me/{fake.bot_user()['username']}?start=s_4"
     assert len(community.bot_messages) == in_group and card.edited == 0
     assert await bot.runtime.db.fetchval("SELECT COUNT(*) FROM questions") == 1
+
+
+async def test_a_self_introduction_is_marked_posted_only_once_it_is_in_the_group(
+    world: World,
+) -> None:
+    w = world
+    await make_profile(w, w.ana, name="Ana", country="Kenya")
+    await w.click(w.ana, "Post my card to the community group")
+    review = w.mod.last_message
+    w.fake.kick_bot(w.community)  # the post will be refused
+    refused = await w.click(w.mod, "Approve", review)
+    assert refused.show_alert and "could not post" in (refused.text or "")
+    assert await w.rows("SELECT status FROM self_intros") == [("pending",)]
+    assert "posted in the community group" not in everything_seen_by(w.ana)
+    w.community.bot_status = "member"  # back in the group: approving again posts it
+    await w.click(w.mod, "Approve", review)
+    assert "Ana" in (w.community.bot_messages[-1].text or "")
+    assert await w.rows("SELECT status FROM self_intros") == [("posted",)]
+    assert "posted in the community group" in (w.ana.last_message.text or "")
+    refused_calls = [c.method for c in w.fake.calls if c.status != 200]
+    assert refused_calls == ["sendMessage"]  # the one post while the bot was out
