@@ -295,14 +295,14 @@ class InsightStore:
         """Return the profile cards of everyone who agreed to be listed in the directory."""
         rows = await self._db.fetchall(
             """
-            SELECT profile_id, display_name, role, organisation, city, country, region,
-                   topics, languages, bio
+            SELECT CASE WHEN accepts_intros THEN token ELSE '' END AS code, display_name, role,
+                   organisation, city, country, region, topics, languages, bio
             FROM profiles WHERE listed ORDER BY display_name COLLATE NOCASE, profile_id
             """
         )
         return [
             ListedProfile(
-                number=r["profile_id"],
+                code=r["code"] or "",
                 name=r["display_name"],
                 role=r["role"],
                 organisation=r["organisation"],

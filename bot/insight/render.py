@@ -50,21 +50,21 @@ TITLE_CHARS = 48
 TEXT_CHARS = 200
 
 
-class ChartsPress(CallbackData, prefix="insc"):
+class ChartsPress(CallbackData, prefix="insc", private=True):
     """Send one /stats section's charts."""
 
     section: str
 
 
-class ReportPress(CallbackData, prefix="insr"):
+class ReportPress(CallbackData, prefix="insr", private=True):
     """Send the PDF report."""
 
 
-class ExportsPress(CallbackData, prefix="insx"):
+class ExportsPress(CallbackData, prefix="insx", private=True):
     """Show the exports menu."""
 
 
-class ExportPress(CallbackData, prefix="inse"):
+class ExportPress(CallbackData, prefix="inse", private=True):
     """Send one export in one format."""
 
     kind: str
@@ -589,7 +589,7 @@ def directory_table(profiles: Sequence[ListedProfile], tr: Translator) -> Table:
     return Table(
         title=tr("Directory"),
         columns=(
-            tr("No."),
+            tr("Code"),
             tr("Name"),
             tr("Role"),
             tr("Organisation"),
@@ -602,7 +602,7 @@ def directory_table(profiles: Sequence[ListedProfile], tr: Translator) -> Table:
         ),
         rows=tuple(
             (
-                p.number,
+                p.code,
                 p.name,
                 p.role,
                 p.organisation,

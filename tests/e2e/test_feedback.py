@@ -256,10 +256,10 @@ async def test_who_stays_gets_one_meet_suggestion_a_month_and_can_leave(world: W
     now = "2027-03-16T08:00:00+00:00"
     for user, country, region in ((ana, "KE", "africa"), (bruno, "BR", "latam")):
         await db.execute(
-            "INSERT INTO profiles (user_id, display_name, country, region, topics, languages,"
-            " listed, accepts_intros, meet_opt_in, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ',e-procurement,', ',en,', 1, 1, 1, ?, ?)",
-            (user.id, user.first_name + " X", country, region, now, now),
+            "INSERT INTO profiles (user_id, token, display_name, country, region, topics,"
+            " languages, listed, accepts_intros, meet_opt_in, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ',e-procurement,', ',en,', 1, 1, 1, ?, ?)",
+            (user.id, f"{user.id:016x}", user.first_name + " X", country, region, now, now),
         )
     world.clock.set(at(2027, 3, 18, 16, 0))
     status = await world.send(bruno, "/stay")
