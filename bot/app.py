@@ -141,8 +141,8 @@ def _add_handlers(application: ForumApplication) -> None:
     application.add_handlers(insight.counters(), group=insight.COUNTER_GROUP)
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    # schedule.deep_links() (/start s_<id>) must come before the core /start. Answers to a
-    # feature's prompt (awaited input) before the features' own commands and uploads, so an
+    # The deep links (/start s_<id>, /start i_<code>) must come before the core /start. Answers
+    # to a feature's prompt (awaited input) before the features' own commands and uploads, so an
     # organiser's document sent as an announcement body is not taken for a schedule file.
     conversations = [
         announcements.conversation(),
@@ -152,6 +152,7 @@ def _add_handlers(application: ForumApplication) -> None:
     ]
     for module_handlers in (
         schedule.deep_links(),
+        intros.deep_links(),
         core.handlers(),
         [awaiting.answers(runtime.inputs, conversations)],
         announcements.handlers(),

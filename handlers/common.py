@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +15,7 @@ from telegram import (
     Update,
     User,
 )
+from telegram.error import Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData, Rows
@@ -31,6 +33,7 @@ __all__ = [
     "Handler",
     "Periodic",
     "Rows",
+    "answer_in_private",
     "answer_stale",
     "commands",
     "edit",
@@ -39,9 +42,14 @@ __all__ = [
     "keyboard",
     "on_press",
     "reply",
+    "reply_privately",
 ]
 
 EXPIRED_BUTTON = N_("This button has expired.")
+CONTINUE_IN_PRIVATE = N_("This continues in our private chat with me.")
+CONTINUED_IN_PRIVATE = N_("I have written to you in our private chat.")
+# What Telegram accepts after t.me/<bot>?start=
+_START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -118,8 +126,17 @@ async def answer_stale(update: Update, context: ForumContext) -> None:
 def on_press(
     press: type[Press],
     callback: Callable[[Update, ForumContext, Press], Awaitable[None]],
+    *,
+    elsewhere: Callable[[Update, ForumContext, Press], Awaitable[None]] | None = None,
 ) -> Handler:
-    """Route a kind of button to its callback with the parsed press; stale ones are answered."""
+    """Route a kind of button to its callback with the parsed press; stale ones are answered.
+
+    A private press (``CallbackData`` declared ``private=True``) made outside the private chat
+    (on a card in a group, or on a message shared inline) never continues there: ``elsewhere``
+    carries it on in the presser's private chat when the bot can write to them; otherwise, or
+    when there is no ``elsewhere``, the press is answered with a link that opens the private
+    chat (``answer_in_private``).
+    """
 
     async def route(update: Update, context: ForumContext) -> None:
         query = update.callback_query
@@ -127,9 +144,59 @@ def on_press(
         if parsed is None:
             await answer_stale(update, context)
             return
+        if parsed.private and not _in_private_chat(update):
+            user = update.effective_user
+            participants = context.runtime.participants
+            if elsewhere is not None and user and await participants.is_reachable(user.id):
+                await elsewhere(update, context, parsed)
+            else:
+                await answer_in_private(update, context, parsed)
+            return
         await callback(update, context, parsed)
 
     return CallbackQueryHandler(route, pattern=press.pattern())
+
+
+def _in_private_chat(update: Update) -> bool:
+    query = update.callback_query
+    return query is not None and query.message is not None and query.message.chat.type == "private"
+
+
+def start_link(bot_username: str | None, payload: str = "") -> str | None:
+    """Return the t.me link that opens the private chat with the bot (``/start payload``)."""
+    if not bot_username:
+        return None
+    if payload and _START_PAYLOAD.match(payload):
+        return f"https://t.me/{bot_username}?start={payload}"
+    return f"https://t.me/{bot_username}"
+
+
+async def answer_in_private(
+    update: Update, context: ForumContext, press: CallbackData | None = None
+) -> None:
+    """Answer a press that belongs in the private chat: a short alert, and a link that opens
+    the private chat, resuming the press there when it says how (``press.start()``)."""
+    query = update.callback_query
+    if query is None:
+        return
+    link = start_link(context.bot.username, press.start() if press else "")
+    await query.answer(context.tr(CONTINUE_IN_PRIVATE), show_alert=True, url=link)
+
+
+async def reply_privately(
+    update: Update, context: ForumContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
+    """Answer a press made outside the private chat in the presser's private chat, where its
+    flow continues; False if Telegram refused (they blocked the bot since)."""
+    user = update.effective_user
+    if user is None:
+        return False
+    try:
+        await context.bot.send_message(user.id, text, reply_markup=markup)
+    except Forbidden:
+        await context.runtime.participants.mark_blocked(user.id)
+        return False
+    return True
 
 
 Callback: TypeAlias = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]

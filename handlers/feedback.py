@@ -37,13 +37,16 @@ from bot.i18n import N_
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation
 from handlers.common import (
+    CONTINUED_IN_PRIVATE,
     PRIVATE,
     Handler,
     Periodic,
+    answer_in_private,
     edit_or_reply,
     keyboard,
     on_press,
     reply,
+    reply_privately,
 )
 
 # This feature's name in the awaited-input engine (bot.awaiting), and its steps.
@@ -74,11 +77,6 @@ async def _answer(update: Update, text: str | None = None) -> None:
         if "too old" not in error.message.lower() and "invalid" not in error.message.lower():
             raise
         logger.info("a press was answered too late: %s", error.message)
-
-
-def _private(update: Update) -> bool:
-    chat = update.effective_chat
-    return chat is not None and chat.type == "private"
 
 
 # ---- rating ----------------------------------------------------------------------------------
@@ -117,14 +115,23 @@ async def rate_command(update: Update, context: ForumContext) -> None:
 async def open_pressed(update: Update, context: ForumContext, press: OpenPress) -> None:
     """Show the 1-5 buttons of a session (from a card or a prompt with several sessions)."""
     feedback = context.runtime.feedback
-    if not _private(update):
-        await _answer(update, context.tr("Rate sessions in a private chat with me: send /rate."))
-        return
     session = feedback.session(press.session)
     await feedback.open_rating(_user_id(update), session)
     await _answer(update)
     text, rows = render.rate_card(session, context.tr)
     await reply(update, text, keyboard(rows))
+
+
+async def open_pressed_elsewhere(update: Update, context: ForumContext, press: OpenPress) -> None:
+    """Show the 1-5 buttons in the private chat when "Rate this session" is pressed on a card
+    in a group: a rating is the presser's own."""
+    feedback = context.runtime.feedback
+    session = await feedback.open_rating(_user_id(update), feedback.session(press.session))
+    text, rows = render.rate_card(session, context.tr)
+    if await reply_privately(update, context, text, keyboard(rows)):
+        await _answer(update, context.tr(CONTINUED_IN_PRIVATE))
+        return
+    await answer_in_private(update, context, press)
 
 
 async def rate_pressed(update: Update, context: ForumContext, press: RatePress) -> None:
@@ -336,7 +343,7 @@ def handlers() -> list[Handler]:
         CommandHandler("rate", rate_command, filters=PRIVATE),
         CommandHandler("survey", survey_command, filters=PRIVATE),
         CommandHandler("feedback", feedback_command, filters=PRIVATE),
-        on_press(OpenPress, open_pressed),
+        on_press(OpenPress, open_pressed, elsewhere=open_pressed_elsewhere),
         on_press(RatePress, rate_pressed),
         on_press(NamedPress, named_pressed),
         on_press(SkipPress, skip_pressed),

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from telegram import InputFile, Message, Update
-from telegram.ext import CommandHandler
+from telegram.ext import CommandHandler, filters
 
 from bot.awaiting.model import Awaited
 from bot.awaiting.service import AwaitedInputs
@@ -19,6 +19,7 @@ from bot.i18n import N_, Translator
 from bot.intros import render as texts
 from bot.intros.model import TOPIC_LABELS, DirectoryFilter, RequestStatus
 from bot.intros.render import (
+    INTRO_LINK,
     ConsentPress,
     DecisionPress,
     DeleteConfirmedPress,
@@ -34,15 +35,16 @@ from bot.intros.render import (
     TopicPress,
     TopicsDonePress,
 )
-from bot.intros.service import FEATURE, StepResult
-from bot.numbers import parse_int
+from bot.intros.service import FEATURE, StepResult, parse_code
 from bot.regions import REGION_NAMES, find_country, find_language, find_region
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation, awaiting
 from handlers.common import (
+    CONTINUED_IN_PRIVATE,
     PRIVATE,
     Handler,
     Periodic,
+    answer_in_private,
     answer_stale,
     commands,
     edit_or_reply,
@@ -250,18 +252,24 @@ async def _show_page(
 
 
 async def intro_command(update: Update, context: ForumContext) -> None:
-    """Start a request to the profile with the number given, or explain how."""
-    number = parse_int(context.args[0].lstrip("#")) if context.args else None
-    if number is None:
+    """Start a request to the profile with the code given, or explain how."""
+    if not context.args or parse_code(context.args[0]) is None:
         await reply(
             update,
             context.tr(
                 "Find someone with /people or /meet and press “Introduce me”, or send /intro and "
-                "the number on their card, e.g. <code>/intro 42</code>."
+                "the code on their card, e.g. <code>/intro 3f9a0c2b7d5e8a41</code>."
             ),
         )
         return
-    await _start_request(update, context, number)
+    await _start_request(update, context, context.args[0])
+
+
+async def intro_link(update: Update, context: ForumContext) -> None:
+    """Start a request from a deep link (``/start i_<code>``: a card's button pressed in a
+    group by someone who had not started the bot yet)."""
+    payload = context.args[0] if context.args else ""
+    await _start_request(update, context, payload.removeprefix(INTRO_LINK))
 
 
 async def intro_pressed(update: Update, context: ForumContext, press: IntroducePress) -> None:
@@ -270,8 +278,18 @@ async def intro_pressed(update: Update, context: ForumContext, press: IntroduceP
     await _answer(update)
 
 
-async def _start_request(update: Update, context: ForumContext, profile_id: int) -> None:
-    target = await context.runtime.intros.start_request(_user_id(update), profile_id)
+async def intro_pressed_elsewhere(
+    update: Update, context: ForumContext, press: IntroducePress
+) -> None:
+    """Continue an Introduce me pressed on a card in a group in the presser's private chat."""
+    if await context.runtime.intros.start_request_in_private(_user_id(update), press.profile):
+        await _answer(update, context.tr(CONTINUED_IN_PRIVATE))
+        return
+    await answer_in_private(update, context, press)
+
+
+async def _start_request(update: Update, context: ForumContext, token: str) -> None:
+    target = await context.runtime.intros.start_request(_user_id(update), token)
     await reply(update, texts.ask_note(target, context.tr))
 
 
@@ -487,6 +505,15 @@ def jobs() -> list[Periodic]:
     return [Periodic("intros-purge", purge_job, timedelta(days=1), first=timedelta(minutes=1))]
 
 
+def deep_links() -> list[Handler]:
+    """Return the ``/start i_<code>`` handler, to be registered before the core ``/start``."""
+    return [
+        CommandHandler(
+            "start", intro_link, filters=PRIVATE & filters.Regex(rf"^/start {INTRO_LINK}")
+        )
+    ]
+
+
 def conversation() -> Conversation:
     """Return the profile questions and the request note as one awaited-input conversation."""
     return Conversation(FEATURE, {"note": note_answer}, other_steps=profile_answer)
@@ -513,7 +540,7 @@ def handlers(inputs: AwaitedInputs) -> list[Handler]:
         on_press(DeletePress, delete_pressed),
         on_press(DeleteConfirmedPress, delete_confirmed),
         on_press(PagePress, people_pressed),
-        on_press(IntroducePress, intro_pressed),
+        on_press(IntroducePress, intro_pressed, elsewhere=intro_pressed_elsewhere),
         on_press(DecisionPress, decision_pressed),
         on_press(MeetPress, meet_pressed),
         on_press(SelfIntroPress, self_intro_pressed),

@@ -43,13 +43,16 @@ from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation, awaiting
 from handlers.common import (
     ADDRESSED,
+    CONTINUED_IN_PRIVATE,
     PRIVATE,
     Handler,
+    answer_in_private,
     edit_or_reply,
     escape,
     keyboard,
     on_press,
     reply,
+    reply_privately,
 )
 
 _TEXT = filters.TEXT & ~filters.COMMAND
@@ -141,17 +144,23 @@ async def _draft(update: Update, context: ForumContext, session: Session, text: 
 async def ask_pressed(update: Update, context: ForumContext, press: AskPress) -> None:
     """Start a question from a card's "Ask a question" button."""
     session = context.runtime.questions.session(press.session)
-    if update.effective_chat is not None and update.effective_chat.type != "private":
-        # A private flow: continue it in the private chat rather than in the group.
-        await _answer(
-            update,
-            context.tr(
-                "Write your question to me in a private chat, or reply to this message with it."
-            ),
-        )
-        return
     await _prompt(update, context, session)
     await _answer(update)
+
+
+async def ask_pressed_elsewhere(update: Update, context: ForumContext, press: AskPress) -> None:
+    """Ask for the question in the private chat when "Ask a question" is pressed in a group
+    (a reply to the card in the group asks it there, signed)."""
+    questions = context.runtime.questions
+    session = questions.session(press.session)
+    questions.check_open(session)
+    user_id = _user_id(update)
+    await context.runtime.inputs.expect(user_id, FEATURE, QUESTION, {"session": session.id})
+    if await reply_privately(update, context, render.ask_prompt(session, context.tr)):
+        await _answer(update, context.tr(CONTINUED_IN_PRIVATE))
+        return
+    await context.runtime.inputs.clear(user_id, FEATURE)
+    await answer_in_private(update, context, press)
 
 
 async def question_answer(update: Update, context: ForumContext, awaited: Awaited) -> None:
@@ -522,7 +531,7 @@ def handlers() -> list[Handler]:
         CommandHandler("questions", questions_command, filters=PRIVATE),
         CommandHandler("host", host_command, filters=ADDRESSED),
         MessageHandler(PRIVATE & _TEXT & _RepliesToAsk(name="replies_to_ask"), reply_question),
-        on_press(AskPress, ask_pressed),
+        on_press(AskPress, ask_pressed, elsewhere=ask_pressed_elsewhere),
         on_press(ListPress, list_pressed),
         on_press(VotePress, vote_pressed),
         on_press(SignPress, sign_pressed),

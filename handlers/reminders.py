@@ -82,6 +82,23 @@ async def toggle_pressed(
     await _replace_buttons(update, render.toggle_buttons(context.tr, session, following))
 
 
+async def toggle_pressed_elsewhere(
+    update: Update, context: ForumContext, press: RemindPress | UnremindPress
+) -> None:
+    """Follow or stop following a session from a card in a group: only the presser is told,
+    and the card keeps the buttons everyone sees."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    following = isinstance(press, RemindPress)
+    session, changed = await context.runtime.reminders.follow(
+        user.id, press.session, following=following
+    )
+    title = session.title_in(context.tr.language)
+    text = render.follow_answer(context.tr, title, following, changed)
+    await query.answer(render.strip_tags(text)[:200], show_alert=True)
+
+
 async def _replace_buttons(update: Update, rows: Rows) -> None:
     # editMessageText rather than editMessageReplyMarkup: with Defaults(parse_mode) PTB 22
     # adds parse_mode to the latter, which the Bot API does not define for it.
@@ -193,8 +210,8 @@ def handlers() -> list[Handler]:
     """Return the agenda and reminder handlers."""
     return [
         *commands(PRIVATE, remind, unremind, agenda, calendar, settings),
-        on_press(RemindPress, toggle_pressed),
-        on_press(UnremindPress, toggle_pressed),
+        on_press(RemindPress, toggle_pressed, elsewhere=toggle_pressed_elsewhere),
+        on_press(UnremindPress, toggle_pressed, elsewhere=toggle_pressed_elsewhere),
         on_press(ShowPress, show_session),
         on_press(SettingsPress, settings_pressed),
     ]

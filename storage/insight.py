@@ -249,8 +249,9 @@ class InsightStore:
         """Return the profile cards of everyone who agreed to be listed in the directory."""
         rows = await self._db.fetchall(
             """
-            SELECT profile_id AS number, display_name AS name, role, organisation, city,
-                   country, region, topics, languages, bio
+            SELECT COALESCE(CASE WHEN accepts_intros THEN token END, '') AS code,
+                   display_name AS name, role, organisation, city, country, region, topics,
+                   languages, bio
             FROM profiles WHERE listed ORDER BY display_name COLLATE NOCASE, profile_id
             """
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,8 @@ from storage.rows import from_row
 
 _MEET_WINDOW = 200
 _PROFILE_COLUMNS = (
-    "profile_id, user_id, display_name, organisation, city, country, region, role, topics, "
-    "languages, bio, listed, accepts_intros, meet_opt_in, created_at, updated_at"
+    "profile_id, token, user_id, display_name, organisation, city, country, region, role, "
+    "topics, languages, bio, listed, accepts_intros, meet_opt_in, created_at, updated_at"
 )
 
 
@@ -65,10 +66,15 @@ class IntroStorage:
         return _to_profile(row) if row else None
 
     async def get_profile_by_id(self, profile_id: int) -> Profile | None:
-        """Return a profile by its public number."""
+        """Return a profile by its internal number."""
         row = await self._one(
             f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE profile_id = ?", (profile_id,)
         )
+        return _to_profile(row) if row else None
+
+    async def get_profile_by_token(self, token: str) -> Profile | None:
+        """Return the profile a card's token stands for."""
+        row = await self._one(f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE token = ?", (token,))
         return _to_profile(row) if row else None
 
     async def save_profile(self, user_id: int, draft: ProfileDraft, now: datetime) -> Profile:
@@ -87,9 +93,9 @@ class IntroStorage:
         await tx.execute(
             """
             INSERT INTO profiles
-                (user_id, display_name, organisation, city, country, region, role, topics,
-                 languages, bio, listed, accepts_intros, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (user_id, token, display_name, organisation, city, country, region, role,
+                 topics, languages, bio, listed, accepts_intros, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id) DO UPDATE SET
                 display_name = excluded.display_name,
                 organisation = excluded.organisation,
@@ -106,6 +112,9 @@ class IntroStorage:
             """,
             (
                 user_id,
+                # Kept by the update: a card someone was shown stays valid while the profile
+                # lives.
+                secrets.token_hex(8),
                 draft.display_name,
                 draft.organisation,
                 draft.city,
@@ -285,7 +294,7 @@ class IntroStorage:
         eligible = f"""
             SELECT *, ({topic_score}) AS shared_topics, ({language_score}) AS shared_languages
             FROM profiles
-            WHERE {{range}} AND meet_opt_in = 1 AND accepts_intros = 1
+            WHERE {{range}} AND meet_opt_in = 1 AND listed = 1 AND accepts_intros = 1
               AND region <> ? AND user_id <> ?
               AND user_id NOT IN excluded
               AND ({topic_score}) + ({language_score}) > 0

@@ -12,6 +12,7 @@ from bot.config import IntroductionsConfig
 from bot.errors import DomainError
 from bot.intros.model import DirectoryFilter, ProfileDraft, RequestStatus
 from bot.intros.service import Introductions, parse_answer, parse_languages
+from bot.notify import Notice, Silent
 from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
@@ -47,10 +48,11 @@ async def service(
     return intros, clock
 
 
-async def person(intros: Introductions, db: Database, user_id: int, **changes: object) -> int:
+async def person(intros: Introductions, db: Database, user_id: int, **changes: object) -> str:
+    """Give the participant a profile; return its code (what others address it by)."""
     await add_participant(db, user_id, f"P{user_id}")
     profile = await intros.store.save_profile(user_id, draft(**changes), NOW)  # type: ignore[arg-type]
-    return profile.profile_id
+    return profile.token
 
 
 # ---- answers and regions ----
@@ -198,7 +200,7 @@ async def test_request_needs_own_profile_and_target_consent(db: Database) -> Non
         await intros.start_request(1, closed)
     mine = await intros.store.get_profile(1)
     with pytest.raises(DomainError, match="your own profile"):
-        await intros.start_request(1, mine.profile_id)  # type: ignore[union-attr]
+        await intros.start_request(1, mine.token)  # type: ignore[union-attr]
 
 
 async def test_one_request_per_pair_and_pending_quota(db: Database) -> None:
@@ -212,7 +214,7 @@ async def test_one_request_per_pair_and_pending_quota(db: Database) -> None:
         await intros.start_request(1, targets[0])
     mine = await intros.store.get_profile(1)
     with pytest.raises(DomainError, match="already a request"):  # the other way round too
-        await intros.start_request(2, mine.profile_id)  # type: ignore[union-attr]
+        await intros.start_request(2, mine.token)  # type: ignore[union-attr]
     await intros.start_request(1, targets[1])
     await intros.submit_note(1, "Hi")
     with pytest.raises(DomainError, match="2 requests waiting"):
@@ -238,9 +240,9 @@ async def test_only_the_target_can_decide_and_only_once(db: Database) -> None:
 
 async def _decided(
     db: Database, status: RequestStatus, **config: object
-) -> tuple[Introductions, TestClock, int]:
+) -> tuple[Introductions, TestClock, str]:
     """Have participant 1 ask participant 2, who answers ``status``; return the target's
-    profile number."""
+    code."""
     intros, clock = await service(db, **config)
     await person(intros, db, 1)
     target = await person(intros, db, 2)
@@ -331,7 +333,7 @@ async def test_forget_leaves_no_personal_row(db: Database) -> None:
     assert await intros.meet(FORGETFUL) is not None
     await intros.start_request(FORGETFUL, target)
     await intros.submit_note(FORGETFUL, "Hello")
-    await intros.start_request(3, (await intros.store.get_profile(FORGETFUL)).profile_id)  # type: ignore[union-attr]
+    await intros.start_request(3, (await intros.store.get_profile(FORGETFUL)).token)  # type: ignore[union-attr]
     await intros.submit_note(3, "Hi")
     await intros.begin(FORGETFUL, "edit:bio")
     exported = await intros.export(FORGETFUL)
@@ -371,3 +373,36 @@ async def test_purge_waits_for_the_configured_days_after_the_event(db: Database)
     clock.now = datetime(2027, 4, 20, 0, 1, tzinfo=NOW.tzinfo)
     assert await intros.purge_due() == 1
     assert await _personal_rows(db, FORGETFUL) == []
+
+
+# ---- self-introductions ----
+
+
+class RefusingGroup(Silent):
+    """A notifier whose posts to the group Telegram refuses until ``open`` is set."""
+
+    def __init__(self) -> None:
+        self.open = False
+        self.posts = 0
+
+    async def post(self, chat_id: int, notice: Notice) -> bool:
+        """Count a post that went through; refuse it while closed."""
+        self.posts += self.open
+        return self.open
+
+
+async def test_a_card_posted_without_approval_is_recorded_only_once_it_is_posted(
+    db: Database,
+) -> None:
+    intros, _ = await service(db, self_intro_approval=False)
+    group = RefusingGroup()
+    intros.notifier, intros.community = group, -100
+    await person(intros, db, 1)
+    with pytest.raises(DomainError, match="could not post"):
+        await intros.request_self_intro(1)
+    assert not await intros.store.has_self_intro(1)  # it may be tried again
+    group.open = True
+    intro = await intros.request_self_intro(1)
+    assert intro.status == "posted" and group.posts == 1
+    with pytest.raises(DomainError, match="already introduced"):
+        await intros.request_self_intro(1)

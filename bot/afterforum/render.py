@@ -14,13 +14,13 @@ MAX_TEXT = 4096
 CONTACTS_BUDGET = 2600
 
 
-class StayPress(CallbackData, prefix="stay"):
+class StayPress(CallbackData, prefix="stay", private=True):
     """Stay in the community for the next forum, or not."""
 
     yes: Flag
 
 
-class MonthlyPress(CallbackData, prefix="stm"):
+class MonthlyPress(CallbackData, prefix="stm", private=True):
     """The monthly /meet suggestion on or off."""
 
     on: Flag

@@ -40,7 +40,7 @@ Verb = Literal[
 ]
 
 
-class AnnouncementPress(CallbackData, prefix="ann"):
+class AnnouncementPress(CallbackData, prefix="ann", private=True):
     """A button of an announcement draft or of the list: what to do, to which announcement."""
 
     verb: Verb

@@ -30,40 +30,44 @@ CHART_SESSIONS = 15
 SMALL_GROUP = 5
 
 
-class OpenPress(CallbackData, prefix="fbo"):
-    """Show the 1-5 buttons of a session."""
+class OpenPress(CallbackData, prefix="fbo", private=True):
+    """Show the 1-5 buttons of a session (pressed on a card in a group: in the private chat)."""
 
     session: str
 
+    def start(self) -> str:
+        """Open the session's card in the private chat (``/start s_<id>``)."""
+        return f"s_{self.session}"
 
-class RatePress(CallbackData, prefix="fbr"):
+
+class RatePress(CallbackData, prefix="fbr", private=True):
     """The stars pressed for a session."""
 
     session: str
     stars: int
 
 
-class SkipPress(CallbackData, prefix="fbs"):
+class SkipPress(CallbackData, prefix="fbs", private=True):
     """Submit the rating without a comment."""
 
     session: str
 
 
-class NamedPress(CallbackData, prefix="fbn"):
+class NamedPress(CallbackData, prefix="fbn", private=True):
     """Show the person's name to the organisers with the rating, or not."""
 
     session: str
     named: Flag
 
 
-class SurveyPress(CallbackData, prefix="sv"):
+class SurveyPress(CallbackData, prefix="sv", private=True):
     """Start the survey (no index), or answer question ``index`` with ``value``."""
 
     index: int = -1
     value: str = ""
 
 
-class SurveySkipPress(CallbackData, prefix="svs"):
+class SurveySkipPress(CallbackData, prefix="svs", private=True):
     """Skip an optional survey question."""
 
     index: int

@@ -210,7 +210,7 @@ class IntroductionCounts:
 class ListedProfile:
     """A profile its owner agreed to list in the directory: the card's fields only."""
 
-    number: int
+    code: str  # what /intro takes, as on the card ("" when the person takes no requests)
     name: str
     role: str
     organisation: str

@@ -52,21 +52,21 @@ TITLE_CHARS = 48
 TEXT_CHARS = 200
 
 
-class ChartsPress(CallbackData, prefix="insc"):
+class ChartsPress(CallbackData, prefix="insc", private=True):
     """Send one /stats section's charts."""
 
     section: str
 
 
-class ReportPress(CallbackData, prefix="insr"):
+class ReportPress(CallbackData, prefix="insr", private=True):
     """Send the PDF report."""
 
 
-class ExportsPress(CallbackData, prefix="insx"):
+class ExportsPress(CallbackData, prefix="insx", private=True):
     """Show the exports menu."""
 
 
-class ExportPress(CallbackData, prefix="inse"):
+class ExportPress(CallbackData, prefix="inse", private=True):
     """Send one export in one format."""
 
     kind: str
@@ -566,7 +566,7 @@ def introductions_table(counts: Sequence[IntroductionCounts], tr: Translator) ->
 def directory_table(profiles: Sequence[ListedProfile], tr: Translator) -> Table:
     """Return the profile cards of participants who agreed to be listed, and nothing else."""
     columns: list[tuple[str, Callable[[ListedProfile], Cell]]] = [
-        (N_("No."), lambda p: p.number),
+        (N_("Code"), lambda p: p.code),
         (N_("Name"), lambda p: p.name),
         (N_("Role"), lambda p: p.role),
         (N_("Organisation"), lambda p: p.organisation),

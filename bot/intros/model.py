@@ -14,6 +14,8 @@ MAX_BIO = 500
 MAX_NOTE = 300
 MAX_LANGUAGES = 8
 PAGE_SIZE = 5
+# A profile's token: 16 hex digits (64 random bits), short enough for a button and a deep link.
+TOKEN_PATTERN = r"^[0-9a-f]{16}$"
 
 TOPIC_LABELS: dict[str, str] = {
     "e-procurement": N_("e-procurement"),
@@ -49,12 +51,18 @@ class ProfileDraft:
 class Profile(ProfileDraft):
     """What a participant tells others about themselves, as saved."""
 
-    profile_id: int
+    profile_id: int  # internal: never shown, never in a button (counting through it names people)
+    token: str  # how others address the profile: on its card, in buttons and deep links
     user_id: int
     region: str
     meet_opt_in: bool
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def takes_requests(self) -> bool:
+        """Tell whether others may find and ask this person: listed, and open to requests."""
+        return self.listed and self.accepts_intros
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,10 @@ what /forget and the purge remove. Nothing here knows Telegram; handlers render 
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -28,6 +30,7 @@ from bot.intros.model import (
     MAX_NOTE,
     MAX_SHORT,
     PAGE_SIZE,
+    TOKEN_PATTERN,
     DirectoryFilter,
     DirectoryPage,
     IntroRequest,
@@ -57,12 +60,18 @@ STEPS: tuple[str, ...] = (
 TEXT_STEPS = frozenset({"name", "organisation", "city", "country", "role", "languages", "bio"})
 OPTIONAL_STEPS = frozenset({"organisation", "city", "role", "bio"})
 SKIP = "-"
+# Said alike for an unknown code, an unlisted profile, one closed to requests and a block, so
+# that no answer tells whether someone is there.
+NOT_REQUESTABLE = N_("This person is not in the directory or does not take introduction requests.")
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 class Contacts(Protocol):
-    """Who participants are on Telegram (``ParticipantService``): names and usernames."""
+    """Who participants are on Telegram (``ParticipantService``): names and usernames, and
+    whether a private message can reach them."""
 
     async def get(self, user_id: int) -> Participant | None: ...
+    async def is_reachable(self, user_id: int) -> bool: ...
 
 
 class IntroStore(Protocol):
@@ -70,6 +79,7 @@ class IntroStore(Protocol):
 
     async def get_profile(self, user_id: int) -> Profile | None: ...
     async def get_profile_by_id(self, profile_id: int) -> Profile | None: ...
+    async def get_profile_by_token(self, token: str) -> Profile | None: ...
     async def save_profile(self, user_id: int, draft: ProfileDraft, now: datetime) -> Profile: ...
     async def delete_profile(self, user_id: int) -> bool: ...
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None: ...
@@ -183,6 +193,12 @@ def parse_languages(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def parse_code(text: str) -> str | None:
+    """Return a card's code as typed (any case, a leading #), or None if it cannot be one."""
+    code = text.strip().lstrip("#").lower()
+    return code if _TOKEN.match(code) else None
+
+
 def parse_note(text: str) -> str:
     """Validate an introduction note."""
     value = _clean(text)
@@ -247,6 +263,8 @@ class Introductions:
     contacts: Contacts | None = field(default=None, kw_only=True)
     community: int | None = field(default=None, kw_only=True)
     event_name: str = field(default="", kw_only=True)
+    # Cards being posted right now (see ``_claim``): only what is in flight, so it stays small.
+    _posting: set[int] = field(default_factory=set, init=False, repr=False)
 
     @property
     def conversing(self) -> set[int]:
@@ -369,17 +387,25 @@ class Introductions:
 
     # ---- introduction requests ----
 
-    async def check_request(self, requester_id: int, profile_id: int) -> Profile:
+    async def find(self, token: str) -> Profile | None:
+        """Return the profile a card's code stands for, if others may see it (listed and open
+        to requests); None for anything else, alike."""
+        code = parse_code(token)
+        if code is None:
+            return None
+        profile = await self.store.get_profile_by_token(code)
+        return profile if profile is not None and profile.takes_requests else None
+
+    async def check_request(self, requester_id: int, target: Profile | None) -> Profile:
         """Return the target's profile if the requester may ask them now; else DomainError."""
         await self._own_profile(requester_id)
-        target = await self.store.get_profile_by_id(profile_id)
-        if target is None or not target.accepts_intros:
-            raise DomainError(N_("This person does not take introduction requests."))
+        if target is None or not target.takes_requests:
+            raise DomainError(NOT_REQUESTABLE)
         if target.user_id == requester_id:
             raise DomainError(N_("That is your own profile."))
         if await self.store.is_blocked(target.user_id, requester_id):
             # Said like the no-consent case, so that a block is not revealed.
-            raise DomainError(N_("This person does not take introduction requests."))
+            raise DomainError(NOT_REQUESTABLE)
         if await self.store.is_blocked(requester_id, target.user_id):
             raise DomainError(N_("You have blocked this person."))
         existing = await self.store.open_request_between(requester_id, target.user_id)
@@ -414,11 +440,23 @@ class Introductions:
             )
         return mine
 
-    async def start_request(self, requester_id: int, profile_id: int) -> Profile:
-        """Check the request and wait for the requester's note."""
-        target = await self.check_request(requester_id, profile_id)
-        await self.begin_note(requester_id, profile_id)
+    async def start_request(self, requester_id: int, token: str) -> Profile:
+        """Check the request to the profile with this code and wait for the requester's note."""
+        target = await self.check_request(requester_id, await self.find(token))
+        await self.begin_note(requester_id, target.profile_id)
         return target
+
+    async def start_request_in_private(self, requester_id: int, token: str) -> bool:
+        """Start a request pressed outside the private chat (a card in the community group) in
+        the requester's private chat, where the note is asked for; False, with nothing
+        started, when the bot cannot write to them there (they never started it)."""
+        if self.contacts is None or not await self.contacts.is_reachable(requester_id):
+            return False
+        target = await self.start_request(requester_id, token)
+        if await self.notifier.tell(requester_id, Notice(partial(render.ask_note, target))):
+            return True
+        await self.cancel(requester_id)
+        return False
 
     async def submit_note(self, requester_id: int, text: str) -> tuple[IntroRequest, bool]:
         """Create the request with the note and pass it to its target; return it and whether
@@ -427,9 +465,9 @@ class Introductions:
         if current is None or current.step != "note":
             raise DomainError(N_("Send /people to find someone to meet."))
         note = parse_note(text)
-        profile_id = int(current.data["profile_id"])
+        chosen = await self.store.get_profile_by_id(int(current.data["profile_id"]))
         try:
-            target = await self.check_request(requester_id, profile_id)
+            target = await self.check_request(requester_id, chosen)
         except DomainError:
             await self.cancel(requester_id)
             raise
@@ -513,45 +551,73 @@ class Introductions:
 
     async def request_self_intro(self, user_id: int) -> SelfIntro:
         """Post the user's card to the community group, or send it to the staff for approval
-        first when the forum asks for that."""
+        first when the forum asks for that. A card is recorded as posted only once Telegram
+        took it: a post that failed can be tried again."""
         if self.community is None:
             raise DomainError(N_("There is no community group to post to."))
         mine = await self.store.get_profile(user_id)
         if mine is None:
             raise DomainError(N_("Please create your profile with /profile first."))
-        if await self.store.has_self_intro(user_id):
+        if await self.store.has_self_intro(user_id) or user_id in self._posting:
             raise DomainError(
                 N_("You have already introduced yourself to the community (or are waiting).")
             )
-        status = "pending" if self.config.self_intro_approval else "posted"
-        intro = await self.store.add_self_intro(user_id, status, self.clock())
-        if intro.status == "posted":
-            welcome = notice_of(partial(render.welcome_post, profile=mine))
-            await self.notifier.post(self.community, welcome)
-        else:
+        if self.config.self_intro_approval:
+            intro = await self.store.add_self_intro(user_id, "pending", self.clock())
             review = notice_of(partial(render.review, profile=mine, intro_id=intro.intro_id))
             await self.notifier.tell_staff(self.moderators, review, log=True)
-        return intro
+            return intro
+        async with self._claim(user_id):
+            await self._post_card(mine)
+            return await self.store.add_self_intro(user_id, "posted", self.clock())
 
     async def decide_self_intro(
         self, intro_id: int | None, moderator_id: int, *, approve: bool
     ) -> SelfIntro | None:
         """Approve or reject a pending self-introduction, post it and tell its author; None
-        unless a moderator pressed a pending one."""
+        unless a moderator pressed a pending one. An approved card stays pending until it is
+        posted, so that a post Telegram refused can be approved again."""
         if intro_id is None or moderator_id not in self.moderators or self.community is None:
             return None
         intro = await self.store.get_self_intro(intro_id)
-        status: Literal["posted", "rejected"] = "posted" if approve else "rejected"
-        if intro is None or not await self.store.decide_self_intro(intro_id, status, self.clock()):
+        if intro is None or intro.status != "pending" or -intro_id in self._posting:
             return None
-        profile = await self.store.get_profile(intro.user_id)
-        if approve and profile is not None:
-            welcome = notice_of(partial(render.welcome_post, profile=profile))
-            await self.notifier.post(self.community, welcome)
+        async with self._claim(-intro_id):
+            profile = await self.store.get_profile(intro.user_id) if approve else None
+            status: Literal["posted", "rejected"] = "posted" if profile else "rejected"
+            if profile is not None:
+                await self._post_card(profile)
+            if not await self.store.decide_self_intro(intro_id, status, self.clock()):
+                return None
+        if profile is not None:
             await self.notifier.tell(intro.user_id, Notice(render.posted))
-        elif not approve:
+        elif approve:
+            return None  # the profile was deleted while it waited: nothing to post
+        else:
             await self.notifier.tell(intro.user_id, Notice(render.not_approved))
         return replace(intro, status=status)
+
+    @asynccontextmanager
+    async def _claim(self, key: int) -> AsyncIterator[None]:
+        """Hold a card (a user's id, or minus a pending intro's id) while it is being posted,
+        so that a second press in the meantime cannot post it twice."""
+        self._posting.add(key)
+        try:
+            yield
+        finally:
+            self._posting.discard(key)
+
+    async def _post_card(self, profile: Profile) -> None:
+        """Post a card to the community group; DomainError if Telegram did not take it."""
+        assert self.community is not None  # the callers check
+        welcome = notice_of(partial(render.welcome_post, profile=profile))
+        if not await self.notifier.post(self.community, welcome):
+            raise DomainError(
+                N_(
+                    "I could not post to the community group just now (am I still a member "
+                    "who may write there?). Nothing was changed; please try again later."
+                )
+            )
 
     # ---- privacy ----
 

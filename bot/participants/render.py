@@ -31,7 +31,7 @@ class LanguagePress(CallbackData, prefix="lang"):
     code: Annotated[str, AfterValidator(_supported)]
 
 
-class ZonePress(CallbackData, prefix="tz"):
+class ZonePress(CallbackData, prefix="tz", private=True):
     """Set the time zone (``Area.City``: slashes travel as dots)."""
 
     zone: str

@@ -24,10 +24,14 @@ HOST_BUTTONS = 8
 PENDING_BUTTONS = 4
 
 
-class AskPress(CallbackData, prefix="qa"):
-    """Write a question to a session."""
+class AskPress(CallbackData, prefix="qa", private=True):
+    """Write a question to a session (pressed on a card in a group: in the private chat)."""
 
     session: str
+
+    def start(self) -> str:
+        """Open the session's card in the private chat (``/start s_<id>``)."""
+        return f"s_{self.session}"
 
 
 class ListPress(CallbackData, prefix="ql"):
@@ -46,27 +50,27 @@ class VotePress(CallbackData, prefix="qv"):
     page: int = 0
 
 
-class SignPress(CallbackData, prefix="qs"):
+class SignPress(CallbackData, prefix="qs", private=True):
     """Publish a draft signed with the asker's name, or anonymously."""
 
     question: Id
     anonymous: Flag
 
 
-class HostPress(CallbackData, prefix="qh"):
+class HostPress(CallbackData, prefix="qh", private=True):
     """A host's Answered / Hide / Pin / Unpin / Approve."""
 
     question: Id
     action: HostAction
 
 
-class HostViewPress(CallbackData, prefix="qhv"):
+class HostViewPress(CallbackData, prefix="qhv", private=True):
     """Open the live host view of a session."""
 
     session: str
 
 
-class UnhostPress(CallbackData, prefix="qhx"):
+class UnhostPress(CallbackData, prefix="qhx", private=True):
     """An organiser removes a host."""
 
     session: str

@@ -24,25 +24,34 @@ from bot.schedule.model import Session, programme_day
 MAX_TEXT = 4096
 
 
-class RemindPress(CallbackData, prefix="rem"):
-    """Follow a session (also under the schedule's session cards)."""
+class RemindPress(CallbackData, prefix="rem", private=True):
+    """Follow a session (also under the schedule's session cards, in groups too: the agenda is
+    the presser's own, so the card is left as everyone sees it)."""
 
     session: str
 
+    def start(self) -> str:
+        """Open the session's card in the private chat (``/start s_<id>``)."""
+        return f"s_{self.session}"
 
-class UnremindPress(CallbackData, prefix="unrem"):
+
+class UnremindPress(CallbackData, prefix="unrem", private=True):
     """Stop following a session."""
 
     session: str
 
+    def start(self) -> str:
+        """Open the session's card in the private chat (``/start s_<id>``)."""
+        return f"s_{self.session}"
 
-class ShowPress(CallbackData, prefix="rses"):
+
+class ShowPress(CallbackData, prefix="rses", private=True):
     """Open a session's details from a reminder."""
 
     session: str
 
 
-class SettingsPress(CallbackData, prefix="rset"):
+class SettingsPress(CallbackData, prefix="rset", private=True):
     """Change a setting: the lead time, every plenary (1/0) or the digest hour (or off)."""
 
     what: Literal["lead", "plen", "dig"]

@@ -170,14 +170,14 @@ class CalendarPress(CallbackData, prefix="sics"):
     arg: str = ""
 
 
-class ApplyUpload(CallbackData, prefix="schok"):
+class ApplyUpload(CallbackData, prefix="schok", private=True):
     """Apply the previewed schedule file: its digest and the programme it was compared with."""
 
     digest: str
     base: str
 
 
-class CancelUpload(CallbackData, prefix="schno"):
+class CancelUpload(CallbackData, prefix="schno", private=True):
     """Drop the previewed schedule file."""
 
 

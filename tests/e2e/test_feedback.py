@@ -230,3 +230,31 @@ async def test_survey_results_for_organisers(world: World) -> None:
     results = await world.send(olga, "/feedback survey")
     assert "1 responses" in (results.text or "")
     assert "Workshops: 1" in (results.text or "")
+
+
+async def test_who_stays_gets_one_meet_suggestion_a_month_and_can_leave(world: World) -> None:
+    ana, bruno = world.ana, world.bruno
+    db = world.bot.runtime.db
+    now = "2027-03-16T08:00:00+00:00"
+    for user, country, region in ((ana, "KE", "africa"), (bruno, "BR", "latam")):
+        await db.execute(
+            "INSERT INTO profiles (user_id, token, display_name, country, region, topics,"
+            " languages, listed, accepts_intros, meet_opt_in, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ',e-procurement,', ',en,', 1, 1, 1, ?, ?)",
+            (user.id, f"{user.id:016x}", user.first_name + " X", country, region, now, now),
+        )
+    world.clock.set(at(2027, 3, 18, 16, 0))
+    status = await world.send(bruno, "/stay")
+    await world.click(bruno, "🤝 Yes, keep me in the community", status)
+    await world.click(bruno, "🗓 Suggest someone to meet each month", bruno.last_message)
+    assert "/meet" in (bruno.last_message.text or "")
+    world.clock.set(at(2027, 4, 1, 9, 0))  # 11:00 in Bonn on the 1st
+    await world.dispatch()
+    suggestion = bruno.last_message
+    assert "Ana X" in (suggestion.text or "")
+    assert suggestion.text is not None and suggestion.text.startswith("🗓")
+    await world.dispatch()
+    assert bruno.last_message is suggestion  # once a month
+    status = await world.send(bruno, "/stay")
+    await world.click(bruno, "Leave the community", status)
+    assert await world.value("SELECT staying FROM community_stay WHERE user_id = ?", bruno.id) == 0

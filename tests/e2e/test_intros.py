@@ -93,6 +93,12 @@ async def make_profile(
     assert seen_as(user, "Saved.") in (user.last_message.text or "")
 
 
+async def code_of(w: World, user: SimUser) -> str:
+    """Return the code on the user's card (what /intro takes)."""
+    (found,) = await w.rows("SELECT token FROM profiles WHERE user_id = ?", user.id)
+    return str(found[0])
+
+
 def everything_seen_by(user: SimUser) -> str:
     """Return all text and buttons the bot ever sent to the user."""
     parts = []
@@ -165,9 +171,9 @@ async def test_directory_pages_with_buttons(world: World) -> None:
                 (900 + n, now, now),
             )
             await db.execute(
-                "INSERT INTO profiles (user_id, display_name, country, region, listed, "
-                "created_at, updated_at) VALUES (?, ?, 'SN', 'africa', 1, ?, ?)",
-                (900 + n, f"Person {n}", now, now),
+                "INSERT INTO profiles (user_id, token, display_name, country, region, listed, "
+                "created_at, updated_at) VALUES (?, ?, ?, 'SN', 'africa', 1, ?, ?)",
+                (900 + n, f"{n:016x}", f"Person {n}", now, now),
             )
     finally:
         await db.close()
@@ -209,7 +215,7 @@ async def test_forged_accept_by_a_third_user_does_nothing(world: World) -> None:
     await make_profile(w, w.ana, name="Ana", country="Kenya")
     await make_profile(w, w.bruno, name="Bruno", country="Brasil")
     await make_profile(w, w.carla, name="Carla", country="Germany")
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     await w.send(w.ana, "Hello Bruno")
     relay = w.bruno.last_message
     accept = dict(relay.buttons[0])["Aceitar"]
@@ -226,11 +232,11 @@ async def test_quotas_pair_and_decline_cooldown(world: World) -> None:
     await make_profile(w, w.ana, name="Ana", country="Kenya")
     await make_profile(w, w.bruno, name="Bruno", country="Brasil")
     await make_profile(w, w.carla, name="Carla", country="Germany")
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     await w.send(w.ana, "Hello Bruno")
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     assert "already a request" in (w.ana.last_message.text or "")
-    await w.send(w.ana, "/intro 3")
+    await w.send(w.ana, f"/intro {await code_of(w, w.carla)}")
     assert "You have 1 requests waiting" in (w.ana.last_message.text or "")
     carla_seen = len(w.carla.inbox)
     await w.send(w.ana, "/people Germany")
@@ -240,7 +246,7 @@ async def test_quotas_pair_and_decline_cooldown(world: World) -> None:
     await w.click(w.bruno, "Decline")
     assert "could not be arranged" in (w.ana.last_message.text or "")
     assert "Bruno" not in (w.ana.last_message.text or "")
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     assert "ask again after 2027-03-22" in (w.ana.last_message.text or "")
     no_errors(w.fake)
 
@@ -249,7 +255,7 @@ async def test_block_and_report_stops_requests_and_tells_moderators(world: World
     w = world
     await make_profile(w, w.ana, name="Ana", country="Kenya")
     await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     await w.send(w.ana, "Buy my <crypto> & more")
     await w.click(w.bruno, "Block & report")
     report = w.mod.last_message.text or ""
@@ -257,7 +263,7 @@ async def test_block_and_report_stops_requests_and_tells_moderators(world: World
     assert "Buy my <crypto>" in (w.modlog.bot_messages[-1].text or "")
     assert "could not be arranged" in (w.ana.last_message.text or "")  # not told of the block
     bruno_seen = len(w.bruno.inbox)
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     assert "does not take introduction requests" in (w.ana.last_message.text or "")
     assert len(w.bruno.inbox) == bruno_seen
     no_errors(w.fake)
@@ -303,7 +309,7 @@ async def test_mydata_and_forget_leave_no_personal_row(world: World) -> None:
     w = world
     await make_profile(w, w.ana, name="Ana", country="Kenya")
     await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     await w.send(w.ana, "Hello")
     await w.send(w.ana, "/mydata")
     document = w.ana.last_message.document

@@ -1,0 +1,293 @@
+"""Abuse end to end: nobody can be found by counting, private flows never continue in a group.
+
+Driven through the real Application and the fake Bot API by simulated people who try what a
+curious or hostile participant would: counting through /intro numbers, forging buttons and
+deep links, pressing a card's "Introduce me" in the community group.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.callbacks import CallbackData
+from bot.intros.render import DecisionPress, IntroducePress
+from bot.reminders.render import RemindPress
+from tests.e2e.conftest import MakeBot
+from tests.e2e.harness import TestClock, at
+from tests.e2e.test_intros import (
+    World,
+    code_of,
+    everything_seen_by,
+    make_profile,
+    no_errors,
+    seen_as,
+    world,
+)
+from tests.fakeapi import FakeTelegram, SimMessage, SimUser
+from tests.fakeapi.world import Member
+
+__all__ = ["world"]  # the fixture, shared with the introductions tests
+
+_TOKEN = re.compile(r"^[0-9a-f]{16}$")
+
+
+async def test_unlisted_profiles_cannot_be_counted_through_named_or_requested(
+    world: World,
+) -> None:
+    w = world
+    await make_profile(w, w.ana, name="Ana", country="Kenya")
+    await make_profile(w, w.bruno, name="Bruno Escondido", country="Brasil", listed=False)
+    await make_profile(w, w.carla, name="Carla", country="Germany")
+    # Counting through numbers, as typed and as forged buttons and deep links, slower than the
+    # flood guard's limit.
+    for number in range(6):
+        w.bot.clock.advance(seconds=10)
+        await w.send(w.ana, f"/intro {number}")
+        await w.send(w.ana, f"/intro #{number}")
+        await w.send(w.ana, f"/start i_{number}")
+        await w.click_data(w.ana, w.ana.last_message, f"itr:{number}")
+    assert "Escondido" not in everything_seen_by(w.ana)
+    assert await w.rows("SELECT * FROM intro_conversations WHERE user_id = ?", w.ana.id) == []
+    await w.send(w.ana, "/people")
+    assert "No. " not in everything_seen_by(w.ana)  # no countable number on any card
+    # /meet does not suggest him either (another region, the same topic, both opted in).
+    await w.send(w.bruno, "/meet")
+    await w.click(w.bruno, "Yes, suggest people")
+    await w.send(w.ana, "/meet")
+    await w.click(w.ana, "Yes, suggest people")
+    assert "Escondido" not in everything_seen_by(w.ana)
+    # Even Bruno's own code, learnt somehow, names and reaches nobody while he is unlisted.
+    hidden = await code_of(w, w.bruno)
+    for attempt in (f"/intro {hidden}", f"/start i_{hidden}"):
+        await w.send(w.ana, attempt)
+        assert "not in the directory" in (w.ana.last_message.text or "")
+    pressed = await w.click_data(w.ana, w.ana.last_message, f"itr:{hidden}")
+    assert pressed.show_alert and "not in the directory" in (pressed.text or "")
+    assert "Escondido" not in everything_seen_by(w.ana)
+    assert await w.rows("SELECT * FROM intro_requests") == []
+    no_errors(w.fake)
+
+
+async def test_a_card_is_addressed_by_a_code_that_stays_while_the_profile_lives(
+    world: World,
+) -> None:
+    w = world
+    await make_profile(w, w.ana, name="Ana", country="Kenya")
+    await make_profile(w, w.carla, name="Carla", country="Germany")
+    code = await code_of(w, w.carla)
+    assert _TOKEN.match(code) and code != await code_of(w, w.ana)
+    await w.send(w.ana, "/people Germany")
+    page = w.ana.last_message
+    assert f"code {code}" in (page.text or "")
+    introduce = dict(page.buttons[0])["Introduce me to Carla"]
+    assert introduce == f"itr:{code}" and len(introduce.encode()) <= 64
+    # Carla edits her profile and the bot restarts: the card Ana was shown still works.
+    await w.send(w.carla, "/profile")
+    await w.click(w.carla, "City")
+    await w.send(w.carla, "Bonn")
+    await w.bot.restart()
+    await w.click(w.ana, "Introduce me to Carla", page)
+    assert "Write a short note to Carla" in (w.ana.last_message.text or "")
+    await w.send(w.ana, "/cancel")
+    await w.send(w.ana, f"/intro {code.upper()}")  # as typed from the card, in any case
+    assert "Write a short note to Carla" in (w.ana.last_message.text or "")
+    no_errors(w.fake, restarted=True)
+
+
+async def _post_card(w: World, user: SimUser) -> None:
+    """Have the user's card posted to the community group (approved by the moderator)."""
+    await w.click(user, "Post my card to the community group")
+    await w.click(w.mod, "Approve", w.mod.last_message)
+
+
+async def test_introduce_me_pressed_in_the_group_continues_in_private(world: World) -> None:
+    w = world
+    await make_profile(w, w.ana, name="Ana", country="Kenya")
+    await make_profile(w, w.carla, name="Carla", country="Germany")
+    await _post_card(w, w.ana)
+    card = w.community.bot_messages[-1]
+    in_group = len(w.community.bot_messages)
+    pressed = await w.click(w.carla, "Introduce me", card)
+    assert len(w.community.bot_messages) == in_group  # nothing more in the group
+    assert pressed.answered and "private chat" in (pressed.text or "")
+    assert "Write a short note to Ana" in (w.carla.last_message.text or "")
+    await w.send(w.carla, "Hello from the group card")
+    assert "Hello from the group card" in (w.ana.last_message.text or "")
+    assert len(w.community.bot_messages) == in_group
+    no_errors(w.fake)
+
+
+async def test_introduce_me_pressed_by_someone_who_never_started_the_bot(world: World) -> None:
+    w = world
+    await make_profile(w, w.ana, name="Ana", country="Kenya")
+    await _post_card(w, w.ana)
+    card = w.community.bot_messages[-1]
+    stranger = w.fake.add_user("Stella", language_code="es")
+    w.community.members[stranger.id] = Member("member")
+    in_group = len(w.community.bot_messages)
+    pressed = await stranger.click("Introduce me", card)  # the group's language
+    await w.bot.settle()
+    assert len(w.community.bot_messages) == in_group and stranger.inbox == []
+    assert pressed.text == seen_as(stranger, "This continues in our private chat with me.")
+    token = await code_of(w, w.ana)
+    username = w.fake.bot_user()["username"]
+    assert pressed.show_alert and pressed.url == f"https://t.me/{username}?start=i_{token}"
+    # The link opens the private chat with /start i_<code>: the request goes on there (a
+    # profile first: it is what Ana would be shown).
+    await w.send(stranger, f"/start i_{token}")
+    assert "/profile" in (stranger.last_message.text or "")
+    no_errors(w.fake)
+
+
+def _press_class(data: str) -> type[CallbackData] | None:
+    """Return the kind of button a callback data belongs to (any feature's)."""
+    pending: list[type[CallbackData]] = [CallbackData]
+    while pending:
+        kind = pending.pop()
+        pending.extend(kind.__subclasses__())
+        if kind is not CallbackData and kind.parse(data) is not None:
+            return kind
+    return None
+
+
+# Buttons that work where they are shown, groups included: the programme's pages and cards,
+# a moderator's decision (in the modlog chat), a newcomer's "I agree", the language choice.
+_SHARED = {
+    "DayPress",
+    "SessionPress",
+    "CalendarPress",
+    "ReviewPress",
+    "AgreePress",
+    "LanguagePress",
+}
+
+
+def _private_buttons(*users: SimUser) -> dict[str, type[CallbackData]]:
+    """Return every private-flow button the bot showed these users in private, by its data."""
+    found: dict[str, type[CallbackData]] = {}
+    for user in users:
+        for message in user.inbox:
+            for row in message.buttons:
+                for _, data in row:
+                    kind = _press_class(data)
+                    if kind is not None and kind.__name__ not in _SHARED:
+                        assert getattr(kind, "private", True), kind  # declared private
+                        found[data] = kind
+    return found
+
+
+async def test_every_private_button_pressed_in_the_group_stays_out_of_it(world: World) -> None:
+    w = world
+    await make_profile(w, w.ana, name="Ana", country="Kenya")
+    await make_profile(w, w.bruno, name="Bruno", country="Brasil")
+    await make_profile(w, w.carla, name="Carla", country="Germany")
+    for command in ("/people", "/meet", "/settings", "/timezone", "/forget", "/session 1"):
+        w.bot.clock.advance(seconds=10)
+        await w.send(w.ana, command)
+    await w.send(w.ana, "/people Brazil")
+    await w.click(w.ana, "Introduce me to Bruno")
+    await w.send(w.ana, "Hello Bruno")
+    await w.send(w.mod, "/profile")
+    buttons = _private_buttons(w.ana, w.bruno, w.mod)
+    kinds = {kind.__name__ for kind in buttons.values()}
+    assert {"EditPress", "TopicPress", "IntroducePress", "DecisionPress", "MeetPress"} <= kinds
+    assert {"SelfIntroPress", "ForgetPress", "SettingsPress", "ZonePress", "RemindPress"} <= kinds
+    await _post_card(w, w.carla)
+    card = w.community.bot_messages[-1]
+    stranger = w.fake.add_user("Stella")
+    w.community.members[stranger.id] = Member("member")
+    in_group = len(w.community.bot_messages)
+    for data, kind in buttons.items():
+        for presser in (w.ana, stranger):
+            w.bot.clock.advance(seconds=1)
+            pressed = await w.click_data(presser, card, data)
+            assert pressed.answered, (data, presser)
+            assert len(w.community.bot_messages) == in_group, data
+            assert [m.edited for m in w.community.bot_messages] == [0] * in_group, data
+            continued = presser is w.ana and kind in (IntroducePress, RemindPress)
+            if not continued:
+                assert pressed.url and pressed.url.startswith("https://t.me/"), (data, presser)
+    assert stranger.inbox == []
+    # Nothing a private button stands for happened: Ana is still here with her profile, the
+    # request still waits for Bruno, and Ana's card was not posted.
+    assert await w.rows("SELECT display_name FROM profiles WHERE user_id = ?", w.ana.id)
+    assert await w.rows("SELECT status FROM intro_requests") == [("pending",)]
+    assert await w.rows("SELECT user_id FROM self_intros") == [(w.carla.id,)]
+    assert DecisionPress in buttons.values()
+    no_errors(w.fake)
+
+
+async def test_remind_me_pressed_on_a_card_in_the_group_is_the_presser_s_own(
+    world: World,
+) -> None:
+    w = world
+    await w.send(w.ana, "/start")
+    w.community.members[w.ana.id] = Member("member")
+    await w.ana.send(f"/session@{w.fake.bot_user()['username']} 1", chat=w.community)
+    await w.bot.settle()
+    card: SimMessage = w.community.bot_messages[-1]
+    pressed = await w.click(w.ana, "⏰ Remind me", card)
+    assert pressed.show_alert and "remind you" in (pressed.text or "")
+    assert card.edited == 0 and "⏰ Remind me" in card.button_labels  # as everyone sees it
+    assert await w.rows("SELECT user_id FROM reminders") == [(w.ana.id,)]
+    stranger = w.fake.add_user("Stella")
+    pressed = await w.click(stranger, "⏰ Remind me", card)
+    username = w.fake.bot_user()["username"]
+    assert pressed.url == f"https://t.me/{username}?start=s_1"
+    assert await w.rows("SELECT user_id FROM reminders") == [(w.ana.id,)]
+    assert len(w.community.bot_messages) == 1
+    no_errors(w.fake)
+
+
+async def test_ask_and_rate_pressed_on_a_card_in_the_group_continue_in_private(
+    fake: FakeTelegram, make_bot: MakeBot, clock: TestClock
+) -> None:
+    clock.set(at(2027, 3, 16, 10, 45))  # 11:45 in Bonn: session 4 runs and takes questions
+    ana = fake.add_user("Ana")
+    community = fake.add_group("Forum community")
+    bot = await make_bot(chats={"community": community.id})
+    await ana.send("/start")
+    await ana.join(community)
+    await bot.settle()
+    await ana.send(f"/session@{fake.bot_user()['username']} 4", chat=community)
+    await bot.settle()
+    card = community.bot_messages[-1]
+    in_group, in_private = len(community.bot_messages), len(ana.inbox)
+    asked = await ana.click("❓ Ask a question", card)
+    await bot.settle()
+    assert asked.text == "I have written to you in our private chat."
+    assert len(ana.inbox) == in_private + 1 and "question" in (ana.last_message.text or "")
+    await ana.send("What did the pilot towns learn?")
+    await bot.settle()
+    assert "What did the pilot towns learn?" in (ana.last_message.text or "")  # sign or not
+    rated = await ana.click("⭐ Rate this session", card)
+    await bot.settle()
+    assert rated.text == "I have written to you in our private chat."
+    assert "5 ⭐" in ana.last_message.button_labels
+    stranger = fake.add_user("Stella")
+    pressed = await stranger.click("❓ Ask a question", card)
+    await bot.settle()
+    assert pressed.url == f"https://t.me/{fake.bot_user()['username']}?start=s_4"
+    assert len(community.bot_messages) == in_group and card.edited == 0
+    assert await bot.runtime.db.fetchval("SELECT COUNT(*) FROM questions") == 1
+
+
+async def test_a_self_introduction_is_marked_posted_only_once_it_is_in_the_group(
+    world: World,
+) -> None:
+    w = world
+    await make_profile(w, w.ana, name="Ana", country="Kenya")
+    await w.click(w.ana, "Post my card to the community group")
+    review = w.mod.last_message
+    w.fake.kick_bot(w.community)  # the post will be refused
+    refused = await w.click(w.mod, "Approve", review)
+    assert refused.show_alert and "could not post" in (refused.text or "")
+    assert await w.rows("SELECT status FROM self_intros") == [("pending",)]
+    assert "posted in the community group" not in everything_seen_by(w.ana)
+    w.community.bot_status = "member"  # back in the group: approving again posts it
+    await w.click(w.mod, "Approve", review)
+    assert "Ana" in (w.community.bot_messages[-1].text or "")
+    assert await w.rows("SELECT status FROM self_intros") == [("posted",)]
+    assert "posted in the community group" in (w.ana.last_message.text or "")
+    refused_calls = [c.method for c in w.fake.calls if c.status != 200]
+    assert refused_calls == ["sendMessage"]  # the one post while the bot was out
