@@ -225,46 +225,97 @@ class BotHarness:
         """Create a simulated user."""
         return self.fake.add_user(first_name, language_code=language, **kwargs)
 
+    def person(
+        self, first_name: str = "Ada", *, language: str | None = "en", **kwargs: Any
+    ) -> Person:
+        """Create a simulated user who takes part in a user story (``Person``)."""
+        return Person(self, self.user(first_name, language=language, **kwargs))
+
     async def ask(self, user: SimUser, text: str, **kwargs: Any) -> Any:
         """Send a message and return the bot's next message to that user."""
         await user.send(text, **kwargs)
         return await user.next_message()
 
 
-class Story:
-    """Steps of a user story: each acts as a simulated user, then waits for the bot to finish.
+@dataclass
+class Person:
+    """A simulated user in a user story: every step waits until the bot has handled it.
 
-    A test's own world (its bot and its people) subclasses this and declares ``bot``; the steps
-    read as the story: ``await world.send(ana, "/start")``, ``await world.click(ana, "Done")``.
+    ``await ana.send("/remind 12")``, ``await ana.click("Remind me")``; every press must be
+    answered (a press left unanswered keeps the button spinning on the user's phone). ``sim``
+    is the fake's user, for what the steps do not cover.
+    """
+
+    bot: BotHarness
+    sim: SimUser
+
+    @property
+    def id(self) -> int:
+        return self.sim.id
+
+    @property
+    def inbox(self) -> list[SimMessage]:
+        """Return what the bot sent to this user's private chat, oldest first."""
+        return self.sim.inbox
+
+    @property
+    def last_message(self) -> SimMessage:
+        """Return the newest message the bot sent to this user."""
+        return self.sim.last_message
+
+    async def send(self, text: str, **kwargs: Any) -> SimMessage:
+        """Send text, settle, and return the bot's newest message to this user."""
+        await self.sim.send(text, **kwargs)
+        await self.bot.settle()
+        return self.sim.last_message
+
+    async def click(self, label: str, message: SimMessage | None = None) -> SimCallback:
+        """Press a button by its English label as this user sees it, and settle."""
+        return await self.press(seen_as(self.sim, label), message)
+
+    async def press(self, label: str, message: SimMessage | None = None) -> SimCallback:
+        """Press a button by its exact label, and settle."""
+        callback = await self.sim.click(label, message)
+        return await self._answered(callback)
+
+    async def click_data(self, message: SimMessage, data: str) -> SimCallback:
+        """Press a (possibly forged) button payload, and settle."""
+        return await self._answered(await self.sim.click_data(message, data))
+
+    async def _answered(self, callback: SimCallback) -> SimCallback:
+        await self.bot.settle()
+        assert callback.answered, f"the bot never answered the press of {callback.data!r}"
+        return callback
+
+
+class Story:
+    """Steps of a user story told from a world's side: ``await world.send(ana, "/start")``.
+
+    A test's own world (its bot and its people) subclasses this and declares ``bot``; each step
+    is the ``Person`` step of that user.
     """
 
     bot: BotHarness
 
     async def send(self, user: SimUser, text: str, **kwargs: Any) -> SimMessage:
         """Send text as the user, settle, and return the bot's newest message to them."""
-        await user.send(text, **kwargs)
-        await self.bot.settle()
-        return user.last_message
+        return await Person(self.bot, user).send(text, **kwargs)
 
     async def click(
         self, user: SimUser, label: str, message: SimMessage | None = None
     ) -> SimCallback:
         """Press a button by its English label as the user sees it, and settle."""
-        return await self.press(user, seen_as(user, label), message)
+        return await Person(self.bot, user).click(label, message)
 
     async def press(
         self, user: SimUser, label: str, message: SimMessage | None = None
     ) -> SimCallback:
         """Press a button by its exact label, and settle."""
-        callback = await user.click(label, message)
-        await self.bot.settle()
-        return callback
+        return await Person(self.bot, user).press(label, message)
 
     async def click_data(self, user: SimUser, message: SimMessage, data: str) -> SimCallback:
         """Press a (possibly forged) button payload, and settle."""
-        callback = await user.click_data(message, data)
-        await self.bot.settle()
-        return callback
+        return await Person(self.bot, user).click_data(message, data)
 
 
 def seen_as(user: SimUser, english: str) -> str:
