@@ -99,6 +99,19 @@ async def code_of(w: World, user: SimUser) -> str:
     return str(found[0])
 
 
+async def usual_profiles(w: World, *people: SimUser) -> None:
+    """Give each their usual profile: Ana from Kenya, Bruno from Brazil, Carla from Germany."""
+    countries = {w.ana.id: "Kenya", w.bruno.id: "Brasil", w.carla.id: "Germany"}
+    for person in people:
+        await make_profile(w, person, name=person.first_name, country=countries[person.id])
+
+
+async def ask_intro(w: World, asker: SimUser, target: SimUser, message: str) -> None:
+    """Have ``asker`` ask to be introduced to ``target`` (by their code) with ``message``."""
+    await w.send(asker, f"/intro {await code_of(w, target)}")
+    await w.send(asker, message)
+
+
 def everything_seen_by(user: SimUser) -> str:
     """Return all text and buttons the bot ever sent to the user."""
     parts = []
@@ -212,11 +225,8 @@ async def test_introduction_accepted_reveals_contacts_only_then(world: World) ->
 
 async def test_forged_accept_by_a_third_user_does_nothing(world: World) -> None:
     w = world
-    await make_profile(w, w.ana, name="Ana", country="Kenya")
-    await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await make_profile(w, w.carla, name="Carla", country="Germany")
-    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
-    await w.send(w.ana, "Hello Bruno")
+    await usual_profiles(w, w.ana, w.bruno, w.carla)
+    await ask_intro(w, w.ana, w.bruno, "Hello Bruno")
     relay = w.bruno.last_message
     accept = dict(relay.buttons[0])["Aceitar"]
     carla_seen, ana_seen = len(w.carla.inbox), len(w.ana.inbox)
@@ -229,11 +239,8 @@ async def test_forged_accept_by_a_third_user_does_nothing(world: World) -> None:
 
 async def test_quotas_pair_and_decline_cooldown(world: World) -> None:
     w = world
-    await make_profile(w, w.ana, name="Ana", country="Kenya")
-    await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await make_profile(w, w.carla, name="Carla", country="Germany")
-    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
-    await w.send(w.ana, "Hello Bruno")
+    await usual_profiles(w, w.ana, w.bruno, w.carla)
+    await ask_intro(w, w.ana, w.bruno, "Hello Bruno")
     await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     assert "already a request" in (w.ana.last_message.text or "")
     await w.send(w.ana, f"/intro {await code_of(w, w.carla)}")
@@ -253,10 +260,8 @@ async def test_quotas_pair_and_decline_cooldown(world: World) -> None:
 
 async def test_block_and_report_stops_requests_and_tells_moderators(world: World) -> None:
     w = world
-    await make_profile(w, w.ana, name="Ana", country="Kenya")
-    await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
-    await w.send(w.ana, "Buy my <crypto> & more")
+    await usual_profiles(w, w.ana, w.bruno)
+    await ask_intro(w, w.ana, w.bruno, "Buy my <crypto> & more")
     await w.click(w.bruno, "Block & report")
     report = w.mod.last_message.text or ""
     assert "reported" in report and str(w.ana.id) in report and "Buy my <crypto>" in report
@@ -307,10 +312,8 @@ async def test_self_introduction_after_moderator_approval(world: World) -> None:
 
 async def test_mydata_and_forget_leave_no_personal_row(world: World) -> None:
     w = world
-    await make_profile(w, w.ana, name="Ana", country="Kenya")
-    await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
-    await w.send(w.ana, "Hello")
+    await usual_profiles(w, w.ana, w.bruno)
+    await ask_intro(w, w.ana, w.bruno, "Hello")
     await w.send(w.ana, "/mydata")
     document = w.ana.last_message.document
     assert document is not None and document[0] == "my-data.json"
