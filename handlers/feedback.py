@@ -21,7 +21,7 @@ from bot.awaiting.model import Awaited
 from bot.config import Config
 from bot.errors import STALE_BUTTON, DomainError
 from bot.feedback import render
-from bot.feedback.model import Results, SessionResult
+from bot.feedback.model import Draft, Results, SessionResult
 from bot.feedback.render import (
     NamedPress,
     OpenPress,
@@ -32,6 +32,7 @@ from bot.feedback.render import (
 )
 from bot.feedback.service import SurveyStep
 from bot.i18n import N_
+from bot.schedule.model import Session
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation
 from handlers.common import (
@@ -121,9 +122,7 @@ async def rate_pressed(update: Update, context: ForumContext, press: RatePress) 
     await context.runtime.inputs.expect(
         sender_id(update), FEATURE, COMMENT, {"session": session.id}
     )
-    await answer_press(update)
-    text, rows = render.comment_step(session, draft.rating, draft.named, context.tr)
-    await edit_or_reply(update, text, keyboard(rows))
+    await _comment_step(update, context, session, draft)
 
 
 async def named_pressed(update: Update, context: ForumContext, press: NamedPress) -> None:
@@ -131,6 +130,13 @@ async def named_pressed(update: Update, context: ForumContext, press: NamedPress
     feedback = context.runtime.feedback
     session = feedback.session(press.session)
     draft = await feedback.set_named(sender_id(update), session, press.named)
+    await _comment_step(update, context, session, draft)
+
+
+async def _comment_step(
+    update: Update, context: ForumContext, session: Session, draft: Draft
+) -> None:
+    """Answer the press, then show the draft's comment step (its name choice, Skip) in place."""
     await answer_press(update)
     text, rows = render.comment_step(session, draft.rating, draft.named, context.tr)
     await edit_or_reply(update, text, keyboard(rows))
