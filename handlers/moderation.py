@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import Config
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError
 from bot.i18n import N_, Translator, resolve_language, translator
@@ -53,6 +54,7 @@ from handlers.common import (
 logger = logging.getLogger(__name__)
 
 SWEEP_JOB = "moderation-sweep"
+DIGEST_JOB = "moderation-reports"
 ADMINS_JOB = "moderation-admins"
 SWEEP_INTERVAL = timedelta(seconds=30)
 ADMIN_SYNC_INTERVAL = timedelta(hours=6)
@@ -431,8 +433,10 @@ async def report(update: Update, context: ForumContext) -> None:
         raise DomainError(N_("Reply to the message you want to report with /report."))
     target = _person(replied.from_user) if replied.from_user else None
     reason = _reason(list(context.args or []))
-    await _moderation(context).report(chat_id, reporter, target, reason, replied.link)
-    await reply(update, context.tr("Thank you, the moderators have been told."))
+    await _moderation(context).report(
+        chat_id, replied.message_id, reporter, target, reason, replied.link
+    )
+    await reply(update, context.tr("Thank you, I am passing your report on to the moderators."))
 
 
 def handlers() -> list[Handler]:
@@ -461,9 +465,16 @@ def watchers() -> list[Handler]:
     return [MessageHandler(_GROUPS & ~filters.StatusUpdate.ALL, watch)]
 
 
-def jobs() -> list[Periodic]:
-    """Return the verification sweep and the administrators' sync."""
+async def send_report_digest(context: ForumContext) -> None:
+    """Tell the moderators of new reports in one digest (a periodic job)."""
+    await _moderation(context).send_report_digest()
+
+
+def jobs(config: Config) -> list[Periodic]:
+    """Return the verification sweep, the reports' digest and the administrators' sync."""
+    digest = timedelta(minutes=config.moderation.report_digest_minutes)
     return [
         Periodic(SWEEP_JOB, sweep_unverified, SWEEP_INTERVAL, first=SWEEP_INTERVAL),
+        Periodic(DIGEST_JOB, send_report_digest, digest, first=digest),
         Periodic(ADMINS_JOB, sync_admins, ADMIN_SYNC_INTERVAL, first=timedelta(seconds=1)),
     ]

@@ -266,11 +266,75 @@ class ModerationStore:
         link: str | None = None,
     ) -> LogEntry:
         """Record one moderation action and return it."""
+        entry = await self._insert_log(chat_id, action, actor, target, reason, now, until, link)
+        assert entry is not None  # only a report can collide (with one of the same message)
+        return entry
+
+    async def add_report(
+        self,
+        chat_id: int,
+        message_id: int,
+        reporter: Person,
+        target: Person | None,
+        reason: str | None,
+        now: datetime,
+        link: str | None,
+    ) -> LogEntry | None:
+        """Record a report of a message; None if the message was reported already."""
+        return await self._insert_log(
+            chat_id, ModAction.REPORT, reporter, target, reason, now, None, link, message_id
+        )
+
+    async def reports_since(self, reporter_id: int, since: datetime) -> int:
+        """Return how many reports the member made since then."""
+        found = await self._db.fetchval(
+            "SELECT COUNT(*) FROM mod_log "
+            "WHERE action = 'report' AND actor_id = ? AND created_at > ?",
+            (reporter_id, since.isoformat()),
+        )
+        return int(found or 0)
+
+    async def is_reported(self, chat_id: int, message_id: int) -> bool:
+        """Tell whether someone reported this message already."""
+        found = await self._db.fetchval(
+            "SELECT 1 FROM mod_log WHERE action = 'report' AND chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return found is not None
+
+    async def undigested_reports(self, limit: int) -> list[LogEntry]:
+        """Return the reports no digest has told the moderators of yet, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM mod_log WHERE action = 'report' AND digested_at IS NULL "
+            "ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [_to_entry(row) for row in rows]
+
+    async def mark_digested(self, entry_ids: list[int], now: datetime) -> None:
+        """Record that a digest told the moderators of these reports."""
+        await self._db.executemany(
+            "UPDATE mod_log SET digested_at = ? WHERE id = ?",
+            [(now.isoformat(), entry_id) for entry_id in entry_ids],
+        )
+
+    async def _insert_log(
+        self,
+        chat_id: int,
+        action: ModAction,
+        actor: Person | None,
+        target: Person | None,
+        reason: str | None,
+        now: datetime,
+        until: datetime | None,
+        link: str | None,
+        message_id: int | None = None,
+    ) -> LogEntry | None:
         cursor = await self._db.execute(
             """
-            INSERT INTO mod_log (chat_id, action, actor_id, actor_name, target_id,
-                                 target_name, reason, until, link, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO mod_log (chat_id, action, actor_id, actor_name, target_id,
+                                 target_name, reason, until, link, created_at, message_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 chat_id,
@@ -283,8 +347,11 @@ class ModerationStore:
                 until.isoformat() if until else None,
                 link,
                 now.isoformat(),
+                message_id,
             ),
         )
+        if cursor.rowcount == 0:
+            return None
         entry_id = cursor.lastrowid
         assert entry_id is not None  # an INSERT on a rowid table always has one
         return LogEntry(entry_id, chat_id, action, actor, target, reason, until, link, now)

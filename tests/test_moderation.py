@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -11,7 +12,9 @@ from pydantic import ValidationError
 from bot.config import Config, ModerationConfig
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError, NotAllowedError
-from bot.moderation.model import ModAction, Person
+from bot.i18n import translator
+from bot.moderation.model import LogEntry, ModAction, Person
+from bot.moderation.render import render_digest
 from bot.moderation.service import FloodDetector, Moderation
 from storage.database import Database
 from storage.moderation import ModerationStore
@@ -214,7 +217,7 @@ async def test_rules_fall_back_from_stored_to_configured(db: Database) -> None:
 
 async def test_log_keeps_who_whom_what_why_when(db: Database) -> None:
     service = _service(db, Clock())
-    await service.report(CHAT, ADA, TOM, "spam", "https://t.me/c/1000000001/5")
+    await service.report(CHAT, 5, ADA, TOM, "spam", "https://t.me/c/1000000001/5")
     [entry] = await service.recent(MOD.user_id, CHAT)
     assert (entry.action, entry.actor, entry.target, entry.reason, entry.created_at) == (
         ModAction.REPORT,
@@ -254,3 +257,16 @@ def test_durations_parse_and_print() -> None:
 def test_bad_warn_ladder_is_explained(ladder: dict[str, str]) -> None:
     with pytest.raises(ValidationError):
         ModerationConfig(warn_ladder=ladder)  # type: ignore[arg-type]  # TOML keys are text
+
+
+def test_a_digest_of_many_long_reports_fits_one_message_and_points_to_the_rest() -> None:
+    entries = [
+        LogEntry(
+            n, CHAT, ModAction.REPORT, ADA, TOM, "x" * 500, None, f"https://t.me/c/1/{n}", NOW
+        )
+        for n in range(1, 51)
+    ]
+    text = render_digest(translator("en"), entries, ZoneInfo("Europe/Berlin"))
+    assert text.startswith("🚩 <b>50 new reports</b>") and len(text) <= 4096
+    shown = text.count("Go to the message")
+    assert 1 <= shown < 50 and text.endswith(f"… and {50 - shown} more: see /modlog.")

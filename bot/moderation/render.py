@@ -72,6 +72,20 @@ def render_entry(tr: Translator, entry: LogEntry, tz: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
+def render_digest(tr: Translator, entries: Sequence[LogEntry], tz: ZoneInfo) -> str:
+    """Render new reports as one message for the moderators (what does not fit: /modlog)."""
+    text = tr.plural(
+        "🚩 <b>{count} new report</b>", "🚩 <b>{count} new reports</b>", len(entries)
+    ).format(count=len(entries))
+    for shown, entry in enumerate(entries):
+        block = "\n\n" + render_entry(tr, entry, tz)
+        more = "\n\n" + tr("… and {count} more: see /modlog.").format(count=len(entries) - shown)
+        if len(text) + len(block) + len(more) > MAX_MESSAGE:
+            return text + more
+        text += block
+    return text
+
+
 def render_log(tr: Translator, entries: Sequence[LogEntry], tz: ZoneInfo) -> str:
     """Render recent entries, newest first, within one message."""
     if not entries:

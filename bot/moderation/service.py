@@ -27,10 +27,15 @@ from bot.moderation.model import (
     Warning,
     WarnOutcome,
 )
-from bot.moderation.render import render_entry
+from bot.moderation.render import render_digest, render_entry
 from bot.notify import Notice, Notifier, Silent
 from bot.window import SlidingWindow
 from storage.moderation import ModerationStore
+
+# Said alike to a second reporter and to one who raced the first.
+ALREADY_REPORTED = N_("This message has been reported already; the moderators will look at it.")
+# Reports one digest tells of at most (the rest go in the next one, a round later).
+DIGEST_MAX = 50
 
 
 class GroupControl(Protocol):
@@ -327,20 +332,49 @@ class Moderation:
     async def report(
         self,
         chat_id: int,
+        message_id: int,
         reporter: Person,
         target: Person | None,
         reason: str | None,
         link: str | None,
     ) -> LogEntry:
-        """Record a member's report of a message (any member may report) and tell the
-        moderators privately, and the modlog chat; the modlog (or the group) stands in for a
-        moderator who cannot be reached."""
-        entry = await self._log(
-            chat_id, ModAction.REPORT, reporter, target, reason, link=link, post=False
+        """Record a member's report of a message (any member may report, within a limit per
+        member and once per message); the moderators hear of it in the next digest."""
+        settings = self._settings
+        if await self.store.is_reported(chat_id, message_id):
+            raise DomainError(ALREADY_REPORTED)
+        # Counted in the log rather than in memory: a restart must not reset a limit that is
+        # there against abuse, and the reports are stored anyway.
+        since = self._clock() - timedelta(minutes=settings.report_window_minutes)
+        if await self.store.reports_since(reporter.user_id, since) >= settings.report_limit:
+            raise DomainError(
+                N_(
+                    "You have reported {limit} messages recently; the moderators will look at "
+                    "them. Please wait a little before reporting more."
+                ),
+                limit=settings.report_limit,
+            )
+        entry = await self.store.add_report(
+            chat_id, message_id, reporter, target, reason, self._clock(), link
         )
-        staff = await self.moderator_ids(chat_id)
-        await self._notifier.tell_staff(staff, self._notice(entry), log=True, public_fallback=True)
+        if entry is None:  # reported by someone else a moment ago
+            raise DomainError(ALREADY_REPORTED)
         return entry
+
+    async def send_report_digest(self) -> int:
+        """Tell the moderators of the reports made since the last digest, all in one message:
+        in the modlog chat, or privately to each moderator when there is none. Return how many
+        reports it told of."""
+        entries = await self.store.undigested_reports(DIGEST_MAX)
+        community = self._config.chats.community
+        if not entries or community is None:
+            return 0
+        notice = Notice(partial(render_digest, entries=entries, tz=self._config.tz))
+        if not await self._notifier.log(notice):
+            staff = await self.moderator_ids(community)
+            await self._notifier.tell_staff(staff, notice, log=False)
+        await self.store.mark_digested([entry.id for entry in entries], self._clock())
+        return len(entries)
 
     async def rules(self, chat_id: int) -> str | None:
         """Return the rules a moderator set, else the configured ones (None: use the default)."""
