@@ -142,7 +142,6 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     service = runtime.announcements
     draft = await service.create_draft(organiser.id, Content(Kind.TEXT, ANNOUNCEMENT, 80))
     await service.confirm(organiser.id, draft.id)
-    runtime.broadcast.launch(draft.id)
     dispatch = asyncio.ensure_future(runtime.reminder_dispatch.run(app.bot))
 
     async def group_burst() -> None:
@@ -262,6 +261,16 @@ def report(figures: dict[str, Any]) -> bool:
         f"{len(reminded)} of {len(figures['subscribed'])}"
     )
     print(f"lost: {lost}, delivered twice: {twice}, 429 answers: {figures['flood_errors']}")
+    for call in (c for c in calls if c.status == 429):
+        chat = call.params.get("chat_id")
+        kind = (
+            "group"
+            if chat == figures["group"]
+            else "organiser"
+            if chat == figures["organiser"]
+            else "private"
+        )
+        print(f"  429: {call.method} to a {kind} chat at +{call.at - figures['began']:.1f} s")
     p99, worst = percentile(interactive, 0.99), max(interactive)
     ok = p99 <= 1.0 and worst <= 2.0 and share >= 0.9
     ok = ok and figures["flood_errors"] == 0 and lost == 0 and twice == 0
