@@ -212,8 +212,11 @@ async def agreed(update: Update, context: ForumContext, press: AgreePress) -> No
 
 
 async def sweep_unverified(context: ForumContext) -> None:
-    """Remove newcomers whose time to agree has run out (a periodic job; survives restarts)."""
-    await _moderation(context).expire_unverified(TelegramGroupControl(context.bot))
+    """Remove newcomers whose time to agree has run out, and let channels muted for flooding
+    post again once theirs has (a periodic job; survives restarts)."""
+    control = TelegramGroupControl(context.bot)
+    await _moderation(context).expire_unverified(control)
+    await _moderation(context).lift_channel_mutes(control)
 
 
 async def sync_admins(context: ForumContext) -> None:
@@ -244,17 +247,32 @@ def _has_link_or_forward(message: Message) -> bool:
     return bool(_LINK.search(message.text or message.caption or ""))
 
 
+def _author(message: Message, chat_id: int) -> Person | None:
+    """Return who the group's rules apply to for a message: its sender, or the channel a
+    member posted it on behalf of; None for the bot's and the group's own (anonymous
+    administrators, its linked channel's posts)."""
+    sender = message.sender_chat
+    if sender is not None:
+        if sender.id == chat_id or message.is_automatic_forward:
+            return None
+        return Person(sender.id, sender.title or sender.username or str(sender.id))
+    user = message.from_user
+    return _person(user) if user is not None and not user.is_bot else None
+
+
 async def watch(update: Update, context: ForumContext) -> None:
-    """Mute flooders and delete newcomers' early links (runs beside the commands)."""
+    """Mute flooders and delete newcomers' early links (runs beside the commands), whether a
+    member writes as themselves or on behalf of a channel."""
     message = update.effective_message
     chat_id = _community(update, context)
-    user = message.from_user if message else None
-    if message is None or chat_id is None or user is None or user.is_bot:
+    member = _author(message, chat_id) if message and chat_id is not None else None
+    if message is None or chat_id is None or member is None:
         return
     moderation = _moderation(context)
     control = TelegramGroupControl(context.bot)
-    member = _person(user)
-    if moderation.is_flooding(chat_id, user.id):
+    if member.is_channel:
+        await moderation.note_channel(chat_id, member)
+    if moderation.is_flooding(chat_id, member.user_id):
         entry = await moderation.mute_flooder(control, chat_id, member)
         if entry is not None:
             tr = _group_tr(context)
@@ -262,10 +280,13 @@ async def watch(update: Update, context: ForumContext) -> None:
             duration = format_duration(entry.until - entry.created_at) if entry.until else "∞"
             await reply(update, text.format(name=mention(member), duration=duration))
         return
-    if _has_link_or_forward(message) and await moderation.breaks_link_rule(chat_id, user.id):
+    if _has_link_or_forward(message) and await moderation.breaks_link_rule(
+        chat_id, member.user_id
+    ):
         await moderation.delete_newcomer_link(control, chat_id, member, message.message_id)
         hours = context.runtime.config.moderation.newcomer_no_links_hours
-        tr = await _translator_of(context, user)
+        user = None if member.is_channel else message.from_user
+        tr = await _translator_of(context, user) if user else _group_tr(context)
         text = tr("{name}, new members can share links and forwards after {hours} hours.")
         await context.bot.send_message(chat_id, text.format(name=mention(member), hours=hours))
 

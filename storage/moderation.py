@@ -149,6 +149,53 @@ class ModerationStore:
         )
         return datetime.fromisoformat(row[0]) if row else None
 
+    # -- channel identities ----------------------------------------------------------------
+
+    async def note_channel(self, chat_id: int, channel_id: int, now: datetime) -> None:
+        """Record when a channel first posted in the chat (a later sighting changes nothing)."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO mod_channels (chat_id, channel_id, first_seen) "
+            "VALUES (?, ?, ?)",
+            (chat_id, channel_id, now.isoformat()),
+        )
+
+    async def channel_first_seen(self, chat_id: int, channel_id: int) -> datetime | None:
+        """Return when the channel first posted in the chat, if the bot saw it."""
+        found = await self._db.fetchval(
+            "SELECT first_seen FROM mod_channels WHERE chat_id = ? AND channel_id = ?",
+            (chat_id, channel_id),
+        )
+        return datetime.fromisoformat(found) if found else None
+
+    async def mute_channel(
+        self, chat_id: int, channel_id: int, until: datetime | None, now: datetime
+    ) -> None:
+        """Record that a channel may not post until then (None: until a moderator unbans it)."""
+        await self._db.execute(
+            """
+            INSERT INTO mod_channels (chat_id, channel_id, first_seen, muted_until)
+            VALUES (?, ?, ?, ?)
+            ON CONFLICT (chat_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until
+            """,
+            (chat_id, channel_id, now.isoformat(), until.isoformat() if until else None),
+        )
+
+    async def due_channel_mutes(self, now: datetime) -> list[tuple[int, int]]:
+        """Return (chat, channel) of every channel whose ban for flooding has run out."""
+        rows = await self._db.fetchall(
+            "SELECT chat_id, channel_id FROM mod_channels "
+            "WHERE muted_until IS NOT NULL AND muted_until <= ?",
+            (now.isoformat(),),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def end_channel_mute(self, chat_id: int, channel_id: int) -> None:
+        """Record that a channel may post again."""
+        await self._db.execute(
+            "UPDATE mod_channels SET muted_until = NULL WHERE chat_id = ? AND channel_id = ?",
+            (chat_id, channel_id),
+        )
+
     # -- warnings --------------------------------------------------------------------------
 
     async def add_warning(

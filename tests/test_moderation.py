@@ -50,6 +50,12 @@ class RecordingControl:
     async def delete(self, chat_id: int, message_id: int) -> None:
         self.calls.append(("delete", 0, message_id, None))
 
+    async def ban_sender(self, chat_id: int, channel_id: int) -> None:
+        self.calls.append(("ban_sender", channel_id, None, None))
+
+    async def unban_sender(self, chat_id: int, channel_id: int) -> None:
+        self.calls.append(("unban_sender", channel_id, None, None))
+
 
 class Clock:
     """A settable clock."""
@@ -270,3 +276,34 @@ def test_a_digest_of_many_long_reports_fits_one_message_and_points_to_the_rest()
     assert text.startswith("🚩 <b>50 new reports</b>") and len(text) <= 4096
     shown = text.count("Go to the message")
     assert 1 <= shown < 50 and text.endswith(f"… and {50 - shown} more: see /modlog.")
+
+
+async def test_a_flooding_channel_is_banned_from_posting_until_its_time_is_up(
+    db: Database,
+) -> None:
+    clock = Clock()
+    service = _service(db, clock, flood_mute="2h")
+    control = RecordingControl()
+    channel = Person(-1001234, "Deals")
+    entry = await service.mute_flooder(control, CHAT, channel)
+    assert entry is not None and entry.until == NOW + timedelta(hours=2)
+    assert control.calls == [("ban_sender", channel.user_id, None, None)]
+    clock.now = NOW + timedelta(hours=1, minutes=59)
+    assert await service.lift_channel_mutes(control) == 0
+    clock.now = NOW + timedelta(hours=2)
+    assert await service.lift_channel_mutes(control) == 1
+    assert control.calls[-1] == ("unban_sender", channel.user_id, None, None)
+    assert await service.lift_channel_mutes(control) == 0
+
+
+async def test_a_channel_is_new_in_the_group_from_its_first_post(db: Database) -> None:
+    clock = Clock()
+    service = _service(db, clock, newcomer_no_links_hours=24)
+    channel = Person(-1001234, "Deals")
+    assert not await service.breaks_link_rule(CHAT, channel.user_id)  # never seen: no rule
+    await service.note_channel(CHAT, channel)
+    assert await service.breaks_link_rule(CHAT, channel.user_id)
+    clock.now = NOW + timedelta(hours=23)
+    await service.note_channel(CHAT, channel)  # a later post does not make it new again
+    clock.now = NOW + timedelta(hours=24)
+    assert not await service.breaks_link_rule(CHAT, channel.user_id)

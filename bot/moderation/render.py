@@ -45,7 +45,10 @@ DEFAULT_RULES = N_(
 
 
 def mention(person: Person) -> str:
-    """Return an HTML mention of the person, their name escaped."""
+    """Return an HTML mention of the person, their name escaped (a channel: its name only,
+    since a user link cannot point at a chat)."""
+    if person.is_channel:
+        return f"<b>{escape(person.name)}</b>"
     return f'<a href="tg://user?id={person.user_id}">{escape(person.name)}</a>'
 
 

@@ -8,6 +8,7 @@ every action in the log, returning the entries for the handlers to render and po
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -26,12 +27,15 @@ from bot.moderation.model import (
     Person,
     Warning,
     WarnOutcome,
+    is_channel,
 )
 from bot.moderation.render import render_digest, render_entry
 from bot.notify import Notice, Notifier, Silent
 from bot.window import SlidingWindow
 from storage.moderation import ModerationStore
 
+# Channel identities remembered as already recorded (see ``Moderation.note_channel``).
+CHANNELS_REMEMBERED = 1024
 # Said alike to a second reporter and to one who raced the first.
 ALREADY_REPORTED = N_("This message has been reported already; the moderators will look at it.")
 # Reports one digest tells of at most (the rest go in the next one, a round later).
@@ -58,6 +62,12 @@ class GroupControl(Protocol):
 
     async def delete(self, chat_id: int, message_id: int) -> None:
         """Delete a message in the group."""
+
+    async def ban_sender(self, chat_id: int, channel_id: int) -> None:
+        """Stop members from posting in the group on behalf of a channel."""
+
+    async def unban_sender(self, chat_id: int, channel_id: int) -> None:
+        """Let members post on behalf of a channel again."""
 
 
 def ladder_step(text: str) -> LadderStep:
@@ -118,6 +128,9 @@ class Moderation:
         self.flood = FloodDetector(
             self._settings.flood_messages, timedelta(seconds=self._settings.flood_seconds)
         )
+        # Channel identities already recorded as seen (most recent last): a bound on memory,
+        # and no write for every message a channel posts.
+        self._channels_seen: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._ladder = {
             count: ladder_step(step) for count, step in self._settings.warn_ladder.items()
         }
@@ -200,12 +213,30 @@ class Moderation:
             )
         return entries
 
+    async def note_channel(self, chat_id: int, channel: Person) -> None:
+        """Remember when a channel identity first posted in the group: for the link rule it
+        arrives then, as a member does when joining."""
+        if self._settings.newcomer_no_links_hours == 0:
+            return
+        key = (chat_id, channel.user_id)
+        if key in self._channels_seen:
+            self._channels_seen.move_to_end(key)
+            return
+        await self.store.note_channel(chat_id, channel.user_id, self._clock())
+        self._channels_seen[key] = None
+        while len(self._channels_seen) > CHANNELS_REMEMBERED:
+            self._channels_seen.popitem(last=False)
+
     async def breaks_link_rule(self, chat_id: int, user_id: int) -> bool:
-        """Tell whether the member is too new to post links or forwards."""
+        """Tell whether the member (or channel identity) is too new to post links or
+        forwards."""
         hours = self._settings.newcomer_no_links_hours
         if hours == 0:
             return False
-        joined = await self.store.joined_at(chat_id, user_id)
+        if is_channel(user_id):
+            joined = await self.store.channel_first_seen(chat_id, user_id)
+        else:
+            joined = await self.store.joined_at(chat_id, user_id)
         if joined is None or self._clock() - joined >= timedelta(hours=hours):
             return False
         return not await self.is_moderator(chat_id, user_id)
@@ -226,13 +257,26 @@ class Moderation:
     async def mute_flooder(
         self, control: GroupControl, chat_id: int, member: Person
     ) -> LogEntry | None:
-        """Mute a member who flooded the group; None for moderators, who are left alone."""
+        """Mute a member who flooded the group; None for moderators, who are left alone. A
+        channel identity is banned from posting for as long (``lift_channel_mutes`` ends it)."""
         if await self.is_moderator(chat_id, member.user_id):
             return None
         duration = parse_duration(self._settings.flood_mute)
         until = self._clock() + duration if duration else None
-        await control.restrict(chat_id, member.user_id, until)
+        if member.is_channel:
+            await control.ban_sender(chat_id, member.user_id)
+            await self.store.mute_channel(chat_id, member.user_id, until, self._clock())
+        else:
+            await control.restrict(chat_id, member.user_id, until)
         return await self._log(chat_id, ModAction.FLOOD_MUTE, None, member, None, until=until)
+
+    async def lift_channel_mutes(self, control: GroupControl) -> int:
+        """Let channels muted for flooding post again once their time is up; return how many."""
+        due = await self.store.due_channel_mutes(self._clock())
+        for chat_id, channel_id in due:
+            await control.unban_sender(chat_id, channel_id)
+            await self.store.end_channel_mute(chat_id, channel_id)
+        return len(due)
 
     # -- moderator commands ----------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import pytest
 from bot.callbacks import CallbackData
 from bot.intros.render import DecisionPress, IntroducePress
 from bot.reminders.render import RemindPress
-from handlers.moderation import DIGEST_JOB
+from handlers.moderation import DIGEST_JOB, SWEEP_JOB
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import TestClock, at
 from tests.e2e.test_intros import (
@@ -387,3 +387,39 @@ async def _run_job(g: GroupWorld, name: str) -> None:
     assert jobs, f"{name} is not scheduled"
     await jobs[0].run(app)
     await g.settle()
+
+
+async def test_posts_on_behalf_of_a_channel_follow_the_flood_and_link_rules(
+    group: GroupWorld,
+) -> None:
+    g = group
+    owner = g.member("Cho")
+    channel = g.fake.add_channel("Cheap <Deals> Channel")
+    # New in the group (it never posted here before): its links are deleted for 24 hours.
+    link = await owner.send_as(channel, "deals at https://spam.example", chat=g.group)
+    await g.settle()
+    assert link.deleted
+    assert "Cheap &lt;Deals&gt; Channel" in (g.group.bot_messages[-1].html or "")
+    assert "after 24 hours" in g.said(g.group)[-1]
+    # Six messages within ten seconds: the channel may no longer post, for flood_mute (1h).
+    for n in range(6):
+        await owner.send_as(channel, f"buy {n}", chat=g.group)
+    await g.settle()
+    assert [c["sender_chat_id"] for c in g.calls("banChatSenderChat")] == [channel.id]
+    assert channel.id in g.group.banned_senders
+    assert g.said(g.modlog)[-1].startswith("Muted for flooding")
+    assert "flooding" in g.said(g.group)[-1]
+    assert g.calls("restrictChatMember") == []  # the owner as themselves is not muted
+    g.clock.advance(minutes=59)
+    await _run_job(g, SWEEP_JOB)
+    assert channel.id in g.group.banned_senders
+    await g.bot.restart()  # the end of the ban is stored, not held in memory
+    g.clock.advance(minutes=2)
+    await _run_job(g, SWEEP_JOB)  # the hour is up: it may post again
+    assert [c["sender_chat_id"] for c in g.calls("unbanChatSenderChat")] == [channel.id]
+    assert channel.id not in g.group.banned_senders
+    g.clock.advance(hours=24)
+    later = await owner.send_as(channel, "see https://ok.example", chat=g.group)
+    await g.settle()
+    assert not later.deleted
+    assert not g.fake.contract_violations
