@@ -90,6 +90,10 @@ class FloodDetector:
         self._messages: SlidingWindow[tuple[int, int]] = SlidingWindow(window)
         self._reported: SlidingWindow[tuple[int, int]] = SlidingWindow(window)
 
+    def __len__(self) -> int:
+        """Return how many (chat, member) keys the detector holds."""
+        return len(self._messages) + len(self._reported)
+
     def observe(self, chat_id: int, user_id: int, now: datetime) -> bool:
         """Record a message; True when it takes the member over the limit."""
         key = (chat_id, user_id)
@@ -212,6 +216,11 @@ class Moderation:
                 await self._log(due.chat_id, ModAction.UNVERIFIED_REMOVED, None, newcomer, None)
             )
         return entries
+
+    @property
+    def channels_remembered(self) -> int:
+        """Return how many channel identities are remembered as recorded (at most 1,024)."""
+        return len(self._channels_seen)
 
     async def note_channel(self, chat_id: int, channel: Person) -> None:
         """Remember when a channel identity first posted in the group: for the link rule it

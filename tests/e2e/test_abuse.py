@@ -423,3 +423,19 @@ async def test_posts_on_behalf_of_a_channel_follow_the_flood_and_link_rules(
     await g.settle()
     assert not later.deleted
     assert not g.fake.contract_violations
+
+
+async def test_flood_counters_forget_senders_who_went_quiet(group: GroupWorld) -> None:
+    g = group
+    senders = [g.member(f"Member {n}") for n in range(300)]
+    for sender in senders:
+        await sender.send("hello", chat=g.group)
+    await g.settle()
+    runtime = g.bot.runtime
+    assert runtime.flood_guard.held[0] >= 300 and len(runtime.moderation.flood) >= 300
+    g.clock.advance(minutes=2)
+    await senders[0].send("still here", chat=g.group)
+    await g.settle()
+    # Only the one who wrote in the last window is still counted, by either flood rule.
+    assert runtime.flood_guard.held == (1, 0)
+    assert len(runtime.moderation.flood) == 1
