@@ -112,18 +112,12 @@ async def _target(update: Update, context: ForumContext) -> tuple[Person, list[s
             return _person(entity.user), after.split()
     if args:
         first = args[0]
-        store = _moderation(context).store
+        moderation = _moderation(context)
         if first.startswith("@"):
-            found = await store.find_by_username(first)
-            if found is None:
-                raise DomainError(
-                    N_("I don't know {name} yet. Reply to one of their messages instead."),
-                    name=first[:64],
-                )
-            return found, args[1:]
+            return await moderation.member_named(first), args[1:]
         user_id = parse_int(first)
         if user_id is not None:
-            return await store.find_by_id(user_id) or Person(user_id, first), args[1:]
+            return await moderation.member_by_id(user_id), args[1:]
     raise DomainError(
         N_("Reply to a message of the member, or name them by @username or numeric id.")
     )

@@ -276,19 +276,17 @@ class ModerationStore:
 
     # -- people ----------------------------------------------------------------------------
 
-    async def find_by_username(self, username: str) -> Person | None:
-        """Return the participant with this @username (as last seen), if the bot knows them."""
-        row = await self._db.fetchone(
+    async def find_by_username(self, username: str, since: datetime) -> list[Person]:
+        """Return everyone the bot saw using this @username since then, most recent first."""
+        rows = await self._db.fetchall(
             """
             SELECT user_id, first_name, last_name FROM participants
-            WHERE username = ? COLLATE NOCASE ORDER BY last_seen DESC LIMIT 1
+            WHERE username = ? COLLATE NOCASE AND last_seen >= ?
+            ORDER BY last_seen DESC
             """,
-            (username.lstrip("@"),),
+            (username.lstrip("@"), since.isoformat()),
         )
-        if row is None:
-            return None
-        name = f"{row[1]} {row[2]}" if row[2] else row[1]
-        return Person(row[0], name)
+        return [Person(row[0], f"{row[1]} {row[2]}" if row[2] else row[1]) for row in rows]
 
     async def find_by_id(self, user_id: int) -> Person | None:
         """Return the participant with this id, if the bot knows them."""

@@ -244,9 +244,10 @@ async def test_people_are_found_by_username_and_id(db: Database) -> None:
         (NOW.isoformat(), NOW.isoformat()),
     )
     store = ModerationStore(db)
-    assert await store.find_by_username("@maxi") == Person(9, "Max M")
+    assert await store.find_by_username("@maxi", NOW) == [Person(9, "Max M")]
     assert await store.find_by_id(9) == Person(9, "Max M")
-    assert await store.find_by_username("@nobody") is None
+    assert await store.find_by_username("@nobody", NOW) == []
+    assert await store.find_by_username("@maxi", NOW + timedelta(seconds=1)) == []
 
 
 def test_durations_parse_and_print() -> None:

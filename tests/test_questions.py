@@ -91,8 +91,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         ],
     )
     await database.execute(
-        "INSERT INTO profiles (user_id, display_name, country, region, created_at, updated_at)"
-        " VALUES (?, 'Ana S.', 'BR', 'latam', ?, ?)",
+        "INSERT INTO profiles (user_id, token, display_name, country, region, created_at,"
+        " updated_at) VALUES (?, '0123456789abcdef', 'Ana S.', 'BR', 'latam', ?, ?)",
         (ANA, now, now),
     )
     yield database
@@ -211,13 +211,19 @@ async def test_only_hosts_act_and_premoderation_hides_until_approved(db: Databas
     assert await questions.act(HOST, question.question_id, HostAction.PIN) is None
 
 
-async def test_find_person_by_username_or_profile_number(db: Database) -> None:
-    questions, _ = make(db, Clock(START))
+async def test_find_person_by_a_recent_username_or_a_card_code(db: Database) -> None:
+    clock = Clock(START)
+    questions, _ = make(db, clock)
     await db.execute("UPDATE participants SET username = 'Hugo_H' WHERE user_id = ?", (HOST,))
     assert await questions.find_person("@hugo_h") == HOST
+    assert await questions.find_person("0123456789ABCDEF") == ANA
     profile = await db.fetchval("SELECT profile_id FROM profiles WHERE user_id = ?", (ANA,))
-    assert await questions.find_person(f"#{profile}") == ANA
+    assert await questions.find_person(f"#{profile}") is None  # row numbers name nobody
     assert await questions.find_person("someone") is None
+    await db.execute("UPDATE participants SET username = 'Hugo_H' WHERE user_id = ?", (ANA,))
+    assert await questions.find_person("@hugo_h") is None  # two people: not told apart
+    clock.now = START + timedelta(days=31)
+    assert await questions.find_person("@hugo_h") is None  # nobody seen with it lately
 
 
 async def test_top_questions_are_claimed_once_after_the_session(db: Database) -> None:

@@ -31,6 +31,7 @@ from bot.moderation.model import (
 )
 from bot.moderation.render import render_digest, render_entry
 from bot.notify import Notice, Notifier, Silent
+from bot.participants.model import USERNAME_FRESH
 from bot.window import SlidingWindow
 from storage.moderation import ModerationStore
 
@@ -161,6 +162,38 @@ class Moderation:
     async def note_admin(self, chat_id: int, user_id: int, is_admin: bool) -> None:
         """Keep the group's administrator list current from a chat_member change."""
         await self.store.set_admin(chat_id, user_id, is_admin)
+
+    async def member_named(self, username: str) -> Person:
+        """Return the one person seen with this @username within ``USERNAME_FRESH``.
+
+        A username can change hands: the bot's record of who last used it may point at its
+        former holder. So an old sighting does not count, and two people seen with it
+        recently are not told apart; either way the moderator is asked for a reply or an id.
+        """
+        shown = username[:33]
+        found = await self.store.find_by_username(username, self._clock() - USERNAME_FRESH)
+        if not found:
+            raise DomainError(
+                N_(
+                    "I have not seen {name} in the last {days} days, and a username can change "
+                    "hands. Reply to one of their messages, or use their numeric id."
+                ),
+                name=shown,
+                days=USERNAME_FRESH.days,
+            )
+        if len(found) > 1:
+            raise DomainError(
+                N_(
+                    "More than one person has used {name} recently. Reply to one of their "
+                    "messages, or use their numeric id."
+                ),
+                name=shown,
+            )
+        return found[0]
+
+    async def member_by_id(self, user_id: int) -> Person:
+        """Return the person with this Telegram id, named as the bot knows them."""
+        return await self.store.find_by_id(user_id) or Person(user_id, str(user_id))
 
     async def _check_target(self, chat_id: int, target: Person) -> None:
         if await self.is_moderator(chat_id, target.user_id):

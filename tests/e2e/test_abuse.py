@@ -439,3 +439,35 @@ async def test_flood_counters_forget_senders_who_went_quiet(group: GroupWorld) -
     # Only the one who wrote in the last window is still counted, by either flood rule.
     assert runtime.flood_guard.held == (1, 0)
     assert len(runtime.moderation.flood) == 1
+
+
+async def test_ban_by_username_needs_a_recent_and_unambiguous_sighting(group: GroupWorld) -> None:
+    g = group
+    xavier = g.member("Xavier", username="handle")
+    await xavier.send("hi", chat=g.group)
+    await g.settle()
+    g.clock.advance(days=31)  # Xavier has not been seen since; @handle may belong to anyone
+    await g.moderator.send("/ban @handle spam", chat=g.group)
+    await g.settle()
+    assert "not seen @handle in the last 30 days" in g.said(g.group)[-1]
+    # Zoe used @shared, gave it up without writing again; Walt took it and wrote.
+    zoe, walt = g.member("Zoe", username="shared"), g.member("Walt")
+    await zoe.send("hello", chat=g.group)
+    await g.settle()
+    zoe.username, walt.username = "zoe_now", "shared"
+    g.clock.advance(days=1)
+    await walt.send("hello too", chat=g.group)
+    await g.settle()
+    await g.moderator.send("/ban @shared", chat=g.group)
+    await g.settle()
+    assert "More than one person has used @shared" in g.said(g.group)[-1]
+    assert g.calls("banChatMember") == []
+    # Someone seen recently, and only them, is found by their username.
+    await g.moderator.send("/ban @zoe_now", chat=g.group)
+    await g.settle()
+    assert "not seen @zoe_now" in g.said(g.group)[-1]  # never seen with that name
+    await zoe.send("back", chat=g.group)
+    await g.settle()
+    await g.moderator.send("/ban @zoe_now", chat=g.group)
+    await g.settle()
+    assert [c["user_id"] for c in g.calls("banChatMember")] == [zoe.id]
