@@ -37,7 +37,7 @@ from bot.moderation.render import (
 )
 from bot.moderation.service import Moderation
 from bot.moderation.telegram import TelegramGroupControl
-from bot.numbers import parse_int
+from bot.numbers import MAX_ID, parse_int
 from bot.telegram.context import ForumContext
 from handlers.common import (
     PRIVATE,
@@ -104,8 +104,10 @@ async def _target(update: Update, context: ForumContext) -> tuple[Person, list[s
     if message is None:
         raise DomainError(N_("Tell me whom you mean."))
     replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        return _person(replied.from_user), args
+    chat = update.effective_chat
+    author = _author(replied, chat.id) if replied is not None and chat is not None else None
+    if author is not None:
+        return author, args
     for entity in message.entities:
         if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
             after = _text_after(message, entity)
@@ -115,7 +117,8 @@ async def _target(update: Update, context: ForumContext) -> tuple[Person, list[s
         moderation = _moderation(context)
         if first.startswith("@"):
             return await moderation.member_named(first), args[1:]
-        user_id = parse_int(first)
+        # Negative: a channel members post on behalf of (its chat id).
+        user_id = parse_int(first, low=-MAX_ID)
         if user_id is not None:
             return await moderation.member_by_id(user_id), args[1:]
     raise DomainError(

@@ -352,13 +352,36 @@ class Moderation:
         reason: str | None,
     ) -> LogEntry:
         until = self._clock() + step.duration if step.duration else None
-        if step.action is ModAction.MUTE:
+        if target.is_channel:
+            await self._silence_channel(control, chat_id, target, step.action, until)
+        elif step.action is ModAction.MUTE:
             await control.restrict(chat_id, target.user_id, until)
         elif step.action is ModAction.KICK:
             await control.kick(chat_id, target.user_id)
         else:
             await control.ban(chat_id, target.user_id, until)
         return await self._log(chat_id, step.action, actor, target, reason, until=until)
+
+    async def _silence_channel(
+        self,
+        control: GroupControl,
+        chat_id: int,
+        channel: Person,
+        action: ModAction,
+        until: datetime | None,
+    ) -> None:
+        """Mute or ban a channel identity: stop posting on its behalf (until ``until``, lifted
+        by ``lift_channel_mutes``). A channel is no member, so it cannot be removed."""
+        if action is ModAction.KICK:
+            raise DomainError(
+                N_(
+                    "{name} posts on behalf of a channel, which cannot be removed from the "
+                    "group, only stopped from posting: use /mute or /ban."
+                ),
+                name=channel.name,
+            )
+        await control.ban_sender(chat_id, channel.user_id)
+        await self.store.mute_channel(chat_id, channel.user_id, until, self._clock())
 
     async def unwarn(self, chat_id: int, actor: Person, target: Person) -> tuple[int, LogEntry]:
         """Withdraw the member's latest warning; return the count left and the log entry."""
@@ -387,6 +410,10 @@ class Moderation:
         """Apply a moderator's measure to a member: mute (for ``duration``, the configured
         default when None), unmute, kick (they may rejoin), ban for good, or unban."""
         await self.require_moderator(chat_id, actor.user_id)
+        if action in (ModAction.UNMUTE, ModAction.UNBAN) and target.is_channel:
+            await control.unban_sender(chat_id, target.user_id)
+            await self.store.end_channel_mute(chat_id, target.user_id)
+            return await self._log(chat_id, action, actor, target, None)
         if action is ModAction.UNMUTE:
             await control.unrestrict(chat_id, target.user_id)
             return await self._log(chat_id, action, actor, target, None)

@@ -471,3 +471,34 @@ async def test_ban_by_username_needs_a_recent_and_unambiguous_sighting(group: Gr
     await g.moderator.send("/ban @zoe_now", chat=g.group)
     await g.settle()
     assert [c["user_id"] for c in g.calls("banChatMember")] == [zoe.id]
+
+
+async def test_moderators_mute_and_ban_a_channel_identity_by_replying_to_its_post(
+    group: GroupWorld,
+) -> None:
+    g = group
+    owner = g.member("Cho")
+    channel = g.fake.add_channel("Deals")
+    post = await owner.send_as(channel, "cheap stuff", chat=g.group)
+    await g.settle()
+    await g.moderator.send("/mute 30m", chat=g.group, reply_to=post)
+    await g.settle()
+    assert channel.id in g.group.banned_senders
+    assert "<b>Deals</b> has been muted until" in (g.group.bot_messages[-1].html or "")
+    await g.moderator.send("/kick", chat=g.group, reply_to=post)
+    await g.settle()
+    assert "cannot be removed from the group" in g.said(g.group)[-1]
+    g.clock.advance(minutes=31)
+    await _run_job(g, SWEEP_JOB)
+    assert channel.id not in g.group.banned_senders  # the 30 minutes are over
+    await g.moderator.send("/ban spam", chat=g.group, reply_to=post)
+    await g.settle()
+    g.clock.advance(days=30)
+    await _run_job(g, SWEEP_JOB)
+    assert channel.id in g.group.banned_senders  # a ban without an end stays
+    await g.moderator.send(f"/unban {channel.id}", chat=g.group)
+    await g.settle()
+    assert channel.id not in g.group.banned_senders
+    assert g.calls("restrictChatMember") == [] and g.calls("banChatMember") == []
+    actions = [text.split(" ·")[0] for text in g.said(g.modlog)]
+    assert actions == ["Mute", "Ban", "Unban"]
