@@ -189,7 +189,7 @@ def _schedule_jobs(application: ForumApplication) -> None:
         raise RuntimeError("forum-bot needs python-telegram-bot's job-queue extra")
     config = runtime_of(application).config
     for job in (
-        *moderation.jobs(),
+        *moderation.jobs(config),
         *intros.jobs(),
         *reminders.jobs(config),
         *announcements.jobs(config),

@@ -170,6 +170,9 @@ class ModerationConfig(Section):
     flood_mute: str = "1h"
     group_language: Literal["en", "de", "es", "fr", "pt"] | None = None
     rules: str = Field(default="", max_length=3000)
+    report_limit: int = Field(default=5, ge=1, le=100)
+    report_window_minutes: int = Field(default=60, ge=1, le=10080)
+    report_digest_minutes: int = Field(default=2, ge=1, le=60)
 
     @field_validator("default_mute", "flood_mute")
     @classmethod

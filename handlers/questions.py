@@ -37,6 +37,7 @@ from bot.questions.render import (
     UnhostPress,
     VotePress,
 )
+from bot.questions.service import NOBODY_TO_HOST
 from bot.schedule.model import Session
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation, awaiting
@@ -158,7 +159,7 @@ async def question_answer(update: Update, context: ForumContext, awaited: Awaite
 
 
 async def host_answer(update: Update, context: ForumContext, awaited: Awaited) -> None:
-    """Take the host an organiser named: @username, a profile number, or a forwarded message."""
+    """Take the host an organiser named: @username, a profile card's code, or a forward."""
     message = update.effective_message
     if message is None:
         return
@@ -389,9 +390,7 @@ async def host_command(update: Update, context: ForumContext) -> None:
     if len(context.args) > 1:
         found = await runtime.questions.find_person(" ".join(context.args[1:]))
         if found is None:
-            raise DomainError(
-                N_("I know nobody by that @username or profile number who has started me.")
-            )
+            raise DomainError(NOBODY_TO_HOST)
         await _assign(update, context, session, found)
         return
     await _show_hosts(update, context, session, edit=False)
@@ -416,9 +415,7 @@ async def _assign(update: Update, context: ForumContext, session: Session, host_
     hosts = dict(await questions.hosts(session))
     name = hosts.get(host_id)
     if name is None:
-        raise DomainError(
-            N_("I know nobody by that @username or profile number who has started me.")
-        )
+        raise DomainError(NOBODY_TO_HOST)
     text = (
         context.tr("Done: {name} hosts the questions to <b>{title}</b>.")
         if added
@@ -430,7 +427,7 @@ async def _assign(update: Update, context: ForumContext, session: Session, host_
 async def _host_from(
     update: Update, context: ForumContext, session_id: str, message: Message
 ) -> None:
-    """Assign the host named in an awaited message: @name, a profile number or a forward."""
+    """Assign the host named in an awaited message: @name, a card's code or a forward."""
     session = context.runtime.questions.session(session_id)
     origin = message.forward_origin
     if isinstance(origin, MessageOriginUser):
@@ -440,14 +437,12 @@ async def _host_from(
         raise DomainError(
             N_(
                 "That person's privacy settings hide who they are in forwards; send their "
-                "@username or profile number instead."
+                "@username or the code on their profile card instead."
             )
         )
     found = await context.runtime.questions.find_person(message.text or "")
     if found is None:
-        raise DomainError(
-            N_("I know nobody by that @username or profile number who has started me.")
-        )
+        raise DomainError(NOBODY_TO_HOST)
     await _assign(update, context, session, found)
 
 

@@ -250,21 +250,24 @@ class QuestionStore:
         )
         return [str(row[0]) for row in rows]
 
-    async def find_person(self, username: str | None, profile_id: int | None) -> int | None:
-        """Return the user id of a participant known by @username or profile number."""
+    async def find_person(
+        self, username: str | None, token: str | None, since: datetime
+    ) -> list[int]:
+        """Return the participants seen with this @username since then, or the owner of the
+        profile with this card code."""
         if username:
-            value = await self._db.fetchval(
+            rows = await self._db.fetchall(
                 "SELECT user_id FROM participants WHERE lower(username) = lower(?)"
-                " ORDER BY last_seen DESC LIMIT 1",
-                (username,),
+                " AND last_seen >= ? ORDER BY last_seen DESC",
+                (username, since.isoformat()),
             )
-            return int(value) if value is not None else None
-        if profile_id is not None:
-            value = await self._db.fetchval(
-                "SELECT user_id FROM profiles WHERE profile_id = ?", (profile_id,)
+        elif token is not None:
+            rows = await self._db.fetchall(
+                "SELECT user_id FROM profiles WHERE token = ?", (token,)
             )
-            return int(value) if value is not None else None
-        return None
+        else:
+            return []
+        return [int(row[0]) for row in rows]
 
     # ---- live host views ----
 

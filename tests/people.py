@@ -32,11 +32,19 @@ async def add_participant(
 
 
 async def add_profile(
-    db: Database, user_id: int, name: str, country: str, region: str, now: datetime = NOW
+    db: Database,
+    user_id: int,
+    name: str,
+    country: str,
+    region: str,
+    now: datetime = NOW,
+    *,
+    token: str | None = None,
 ) -> None:
-    """Store a bare profile (a name, a country and its region) for a participant."""
+    """Store a bare profile (a name, a country and its region, its card's code) for a
+    participant."""
     await db.execute(
-        "INSERT INTO profiles (user_id, display_name, country, region, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (user_id, name, country, region, now.isoformat(), now.isoformat()),
+        "INSERT INTO profiles (user_id, token, display_name, country, region, created_at,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (user_id, token, name, country, region, now.isoformat(), now.isoformat()),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -11,7 +12,9 @@ from pydantic import ValidationError
 from bot.config import Config, ModerationConfig
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError, NotAllowedError
-from bot.moderation.model import ModAction, Person
+from bot.i18n import translator
+from bot.moderation.model import LogEntry, ModAction, Person
+from bot.moderation.render import render_digest
 from bot.moderation.service import FloodDetector, Moderation
 from storage.database import Database
 from storage.moderation import ModerationStore
@@ -47,6 +50,12 @@ class RecordingControl:
 
     async def delete(self, chat_id: int, message_id: int) -> None:
         self.calls.append(("delete", 0, message_id, None))
+
+    async def ban_sender(self, chat_id: int, channel_id: int) -> None:
+        self.calls.append(("ban_sender", channel_id, None, None))
+
+    async def unban_sender(self, chat_id: int, channel_id: int) -> None:
+        self.calls.append(("unban_sender", channel_id, None, None))
 
 
 def _service(db: Database, clock: TestClock, **settings: object) -> Moderation:
@@ -205,7 +214,7 @@ async def test_rules_fall_back_from_stored_to_configured(db: Database) -> None:
 
 async def test_log_keeps_who_whom_what_why_when(db: Database) -> None:
     service = _service(db, TestClock(NOW))
-    await service.report(CHAT, ADA, TOM, "spam", "https://t.me/c/1000000001/5")
+    await service.report(CHAT, 5, ADA, TOM, "spam", "https://t.me/c/1000000001/5")
     [entry] = await service.recent(MOD.user_id, CHAT)
     assert (entry.action, entry.actor, entry.target, entry.reason, entry.created_at) == (
         ModAction.REPORT,
@@ -226,9 +235,10 @@ async def test_people_are_found_by_username_and_id(db: Database) -> None:
         (NOW.isoformat(), NOW.isoformat()),
     )
     store = ModerationStore(db)
-    assert await store.find_by_username("@maxi") == Person(9, "Max M")
+    assert await store.find_by_username("@maxi", NOW) == [Person(9, "Max M")]
     assert await store.find_by_id(9) == Person(9, "Max M")
-    assert await store.find_by_username("@nobody") is None
+    assert await store.find_by_username("@nobody", NOW) == []
+    assert await store.find_by_username("@maxi", NOW + timedelta(seconds=1)) == []
 
 
 def test_durations_parse_and_print() -> None:
@@ -245,3 +255,47 @@ def test_durations_parse_and_print() -> None:
 def test_bad_warn_ladder_is_explained(ladder: dict[str, str]) -> None:
     with pytest.raises(ValidationError):
         ModerationConfig(warn_ladder=ladder)  # type: ignore[arg-type]  # TOML keys are text
+
+
+def test_a_digest_of_many_long_reports_fits_one_message_and_points_to_the_rest() -> None:
+    entries = [
+        LogEntry(
+            n, CHAT, ModAction.REPORT, ADA, TOM, "x" * 500, None, f"https://t.me/c/1/{n}", NOW
+        )
+        for n in range(1, 51)
+    ]
+    text = render_digest(translator("en"), entries, ZoneInfo("Europe/Berlin"))
+    assert text.startswith("🚩 <b>50 new reports</b>") and len(text) <= 4096
+    shown = text.count("Go to the message")
+    assert 1 <= shown < 50 and text.endswith(f"… and {50 - shown} more: see /modlog.")
+
+
+async def test_a_flooding_channel_is_banned_from_posting_until_its_time_is_up(
+    db: Database,
+) -> None:
+    clock = TestClock(NOW)
+    service = _service(db, clock, flood_mute="2h")
+    control = RecordingControl()
+    channel = Person(-1001234, "Deals")
+    entry = await service.mute_flooder(control, CHAT, channel)
+    assert entry is not None and entry.until == NOW + timedelta(hours=2)
+    assert control.calls == [("ban_sender", channel.user_id, None, None)]
+    clock.now = NOW + timedelta(hours=1, minutes=59)
+    assert await service.lift_channel_mutes(control) == 0
+    clock.now = NOW + timedelta(hours=2)
+    assert await service.lift_channel_mutes(control) == 1
+    assert control.calls[-1] == ("unban_sender", channel.user_id, None, None)
+    assert await service.lift_channel_mutes(control) == 0
+
+
+async def test_a_channel_is_new_in_the_group_from_its_first_post(db: Database) -> None:
+    clock = TestClock(NOW)
+    service = _service(db, clock, newcomer_no_links_hours=24)
+    channel = Person(-1001234, "Deals")
+    assert not await service.breaks_link_rule(CHAT, channel.user_id)  # never seen: no rule
+    await service.note_channel(CHAT, channel)
+    assert await service.breaks_link_rule(CHAT, channel.user_id)
+    clock.now = NOW + timedelta(hours=23)
+    await service.note_channel(CHAT, channel)  # a later post does not make it new again
+    clock.now = NOW + timedelta(hours=24)
+    assert not await service.breaks_link_rule(CHAT, channel.user_id)

@@ -73,7 +73,7 @@ async def db(db: Database) -> Database:
     await add_participant(db, HOST, "Hugo", language="de", now=START)
     await add_participant(db, ANA, "Ana", last_name="Silva", language="pt", now=START)
     await add_participant(db, BRUNO, "Bruno", language="es", now=START)
-    await add_profile(db, ANA, "Ana S.", "BR", "latam", START)
+    await add_profile(db, ANA, "Ana S.", "BR", "latam", START, token="0123456789abcdef")
     return db
 
 
@@ -189,13 +189,19 @@ async def test_only_hosts_act_and_premoderation_hides_until_approved(db: Databas
     assert await questions.act(HOST, question.question_id, HostAction.PIN) is None
 
 
-async def test_find_person_by_username_or_profile_number(db: Database) -> None:
-    questions, _ = make(db, TestClock(START))
+async def test_find_person_by_a_recent_username_or_a_card_code(db: Database) -> None:
+    clock = TestClock(START)
+    questions, _ = make(db, clock)
     await db.execute("UPDATE participants SET username = 'Hugo_H' WHERE user_id = ?", (HOST,))
     assert await questions.find_person("@hugo_h") == HOST
+    assert await questions.find_person("0123456789ABCDEF") == ANA
     profile = await db.fetchval("SELECT profile_id FROM profiles WHERE user_id = ?", (ANA,))
-    assert await questions.find_person(f"#{profile}") == ANA
+    assert await questions.find_person(f"#{profile}") is None  # row numbers name nobody
     assert await questions.find_person("someone") is None
+    await db.execute("UPDATE participants SET username = 'Hugo_H' WHERE user_id = ?", (ANA,))
+    assert await questions.find_person("@hugo_h") is None  # two people: not told apart
+    clock.now = START + timedelta(days=31)
+    assert await questions.find_person("@hugo_h") is None  # nobody seen with it lately
 
 
 async def test_top_questions_are_claimed_once_after_the_session(db: Database) -> None:

@@ -45,7 +45,10 @@ DEFAULT_RULES = N_(
 
 
 def mention(person: Person) -> str:
-    """Return an HTML mention of the person, their name escaped."""
+    """Return an HTML mention of the person, their name escaped (a channel: its name only,
+    since a user link cannot point at a chat)."""
+    if person.is_channel:
+        return f"<b>{escape(person.name)}</b>"
     return f'<a href="tg://user?id={person.user_id}">{escape(person.name)}</a>'
 
 
@@ -70,6 +73,20 @@ def render_entry(tr: Translator, entry: LogEntry, tz: ZoneInfo) -> str:
         label = escape(tr("Go to the message"))
         lines.append(f'<a href="{escape(entry.link)}">{label}</a>')
     return "\n".join(lines)
+
+
+def render_digest(tr: Translator, entries: Sequence[LogEntry], tz: ZoneInfo) -> str:
+    """Render new reports as one message for the moderators (what does not fit: /modlog)."""
+    text = tr.plural(
+        "🚩 <b>{count} new report</b>", "🚩 <b>{count} new reports</b>", len(entries)
+    ).format(count=len(entries))
+    for shown, entry in enumerate(entries):
+        block = "\n\n" + render_entry(tr, entry, tz)
+        more = "\n\n" + tr("… and {count} more: see /modlog.").format(count=len(entries) - shown)
+        if len(text) + len(block) + len(more) > MAX_MESSAGE:
+            return text + more
+        text += block
+    return text
 
 
 def render_log(tr: Translator, entries: Sequence[LogEntry], tz: ZoneInfo) -> str:

@@ -343,8 +343,8 @@ def hosts_text(
     text = tr(
         "🎤 Hosts of <b>{title}</b>: {names}\n"
         "Organisers and moderators host every session.\n\n"
-        "To add a host, send their @username or profile number, or forward a message from "
-        "them. Send /cancel to stop."
+        "To add a host, send their @username or the code on their profile card, or forward a "
+        "message from them. Send /cancel to stop."
     ).format(title=title(session, tr), names=names)
     rows = _rows(
         *[

@@ -20,6 +20,8 @@ from bot.clock import Clock
 from bot.config import QuestionsConfig
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.intros.service import parse_code
+from bot.participants.model import USERNAME_FRESH
 from bot.questions.model import (
     MAX_QUESTION,
     PUBLIC,
@@ -61,10 +63,18 @@ class QuestionRepository(Protocol):
     async def remove_host(self, session_guid: str, user_id: int) -> bool: ...
     async def is_host(self, session_guid: str, user_id: int) -> bool: ...
     async def hosts(self, session_guid: str) -> list[tuple[int, str]]: ...
-    async def find_person(self, username: str | None, profile_id: int | None) -> int | None: ...
+    async def find_person(
+        self, username: str | None, token: str | None, since: datetime
+    ) -> list[int]: ...
     async def claim_post(self, session_guid: str, now: datetime) -> bool: ...
     async def finish_post(self, session_guid: str, state: str) -> None: ...
     async def posted(self) -> set[str]: ...
+
+
+NOBODY_TO_HOST = N_(
+    "I know nobody by that @username or card code who has started me (a username counts only "
+    "if I saw it in the last 30 days)."
+)
 
 
 class QuestionNotifier(Protocol):
@@ -324,14 +334,16 @@ class Questions(SessionLookup):
         return await self.store.hosts(session.guid)
 
     async def find_person(self, text: str) -> int | None:
-        """Find a participant by @username or profile number (as typed after /host)."""
+        """Find a participant by @username (the one person seen with it within
+        ``USERNAME_FRESH``: a username can change hands) or by their profile card's code."""
         word = text.strip().split()[0] if text.strip() else ""
+        since = self.clock() - USERNAME_FRESH
+        found: list[int] = []
         if word.startswith("@") and len(word) > 1:
-            return await self.store.find_person(word[1:64], None)
-        number = word.lstrip("#")
-        if number.isdigit() and len(number) <= 12:
-            return await self.store.find_person(None, int(number))
-        return None
+            found = await self.store.find_person(word[1:64], None, since)
+        elif (code := parse_code(word)) is not None:
+            found = await self.store.find_person(None, code, since)
+        return found[0] if len(found) == 1 else None
 
     def _require_organiser(self, user_id: int) -> None:
         if user_id not in self.organisers:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.callbacks import CallbackData
 from bot.intros.render import DecisionPress, IntroducePress
 from bot.reminders.render import RemindPress
+from handlers.moderation import DIGEST_JOB, SWEEP_JOB
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import TestClock, at
 from tests.e2e.test_intros import (
@@ -23,6 +26,9 @@ from tests.e2e.test_intros import (
     seen_as,
     world,
 )
+from tests.e2e.test_moderation import MOD_ID
+from tests.e2e.test_moderation import SETTINGS as MOD_SETTINGS
+from tests.e2e.test_moderation import World as GroupWorld
 from tests.fakeapi import FakeTelegram, SimMessage, SimUser
 from tests.fakeapi.world import Member
 
@@ -291,3 +297,208 @@ async def test_a_self_introduction_is_marked_posted_only_once_it_is_in_the_group
     assert "posted in the community group" in (w.ana.last_message.text or "")
     refused_calls = [c.method for c in w.fake.calls if c.status != 200]
     assert refused_calls == ["sendMessage"]  # the one post while the bot was out
+
+
+# -- moderation --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def group(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> GroupWorld:
+    """The community group the bot administers, with a modlog chat and one moderator."""
+    community = fake.add_group("Community")
+    modlog = fake.add_group("Modlog", type="group")
+    fake.set_bot_admin(community, can_restrict_members=True, can_delete_messages=True)
+    moderator = fake.add_user("Mona", username="mona", user_id=MOD_ID)
+    community.members[moderator.id] = Member("member")
+    bot = await make_bot(
+        moderators=[MOD_ID],
+        chats={"community": community.id, "modlog": modlog.id},
+        schedule=None,
+        settings=MOD_SETTINGS,
+    )
+    return GroupWorld(fake, clock, bot, community, modlog, moderator)
+
+
+async def test_reports_are_limited_per_reporter_once_per_message_and_told_in_one_digest(
+    group: GroupWorld,
+) -> None:
+    g = group
+    await g.moderator.send("/start")
+    reporter, other = g.member("Rae"), g.member("Ola")
+    offender = g.member("Odd")
+    bad = []
+    for n in range(6):
+        g.clock.advance(seconds=3)  # slower than the flood rule
+        bad.append(await offender.send(f"insult {n}", chat=g.group))
+        await g.settle()
+    for message in bad:
+        g.clock.advance(seconds=3)  # slower than the flood rule
+        await reporter.send("/report rude", chat=g.group, reply_to=message)
+        await g.settle()
+    # Five an hour by default: the sixth is over the limit.
+    assert "reported 5 messages recently" in g.said(g.group)[-1]
+    await other.send("/report", chat=g.group, reply_to=bad[0])
+    await g.settle()
+    assert "reported already" in g.said(g.group)[-1]
+    assert g.said(g.modlog) == [] and len(g.moderator.inbox) == 1  # nobody told one by one
+    await _run_job(g, DIGEST_JOB)
+    (digest,) = g.said(g.modlog)
+    assert "5 new reports" in digest and digest.count("Rae") == 5
+    assert len(g.moderator.inbox) == 1  # the modlog chat has it: no private copy
+    await _run_job(g, DIGEST_JOB)
+    assert len(g.said(g.modlog)) == 1  # nothing new, nothing said
+    g.clock.advance(minutes=61)  # the window has passed
+    await reporter.send("/report still rude", chat=g.group, reply_to=bad[5])
+    await g.settle()
+    await _run_job(g, DIGEST_JOB)
+    assert "1 new report" in g.said(g.modlog)[-1] and "still rude" in g.said(g.modlog)[-1]
+
+
+async def test_without_a_modlog_each_moderator_gets_the_digest_privately(
+    fake: FakeTelegram, clock: TestClock, make_bot: MakeBot
+) -> None:
+    community = fake.add_group("Community")
+    moderators = [fake.add_user(name) for name in ("Mona", "Mo")]
+    bot = await make_bot(
+        moderators=[m.id for m in moderators],
+        chats={"community": community.id},
+        schedule=None,
+        settings=MOD_SETTINGS,
+    )
+    g = GroupWorld(fake, clock, bot, community, community, moderators[0])
+    for moderator in moderators:
+        await moderator.send("/start")
+    offender, reporter = g.member("Odd"), g.member("Rae")
+    bad = [await offender.send(f"spam {n}", chat=community) for n in range(2)]
+    for message in bad:
+        await reporter.send("/report", chat=community, reply_to=message)
+    await g.settle()
+    assert all(len(m.inbox) == 1 for m in moderators)  # /start's welcome only: not one each
+    await _run_job(g, DIGEST_JOB)
+    for moderator in moderators:
+        digests = [m for m in moderator.inbox if "new report" in (m.text or "")]
+        assert len(digests) == 1 and "2 new reports" in (digests[0].text or "")
+    assert not any("new report" in text for text in g.said(community))
+
+
+async def _run_job(g: GroupWorld, name: str) -> None:
+    app = g.bot.application
+    jobs = app.job_queue.get_jobs_by_name(name) if app.job_queue else ()
+    assert jobs, f"{name} is not scheduled"
+    await jobs[0].run(app)
+    await g.settle()
+
+
+async def test_posts_on_behalf_of_a_channel_follow_the_flood_and_link_rules(
+    group: GroupWorld,
+) -> None:
+    g = group
+    owner = g.member("Cho")
+    channel = g.fake.add_channel("Cheap <Deals> Channel")
+    # New in the group (it never posted here before): its links are deleted for 24 hours.
+    link = await owner.send_as(channel, "deals at https://spam.example", chat=g.group)
+    await g.settle()
+    assert link.deleted
+    assert "Cheap &lt;Deals&gt; Channel" in (g.group.bot_messages[-1].html or "")
+    assert "after 24 hours" in g.said(g.group)[-1]
+    # Six messages within ten seconds: the channel may no longer post, for flood_mute (1h).
+    for n in range(6):
+        await owner.send_as(channel, f"buy {n}", chat=g.group)
+    await g.settle()
+    assert [c["sender_chat_id"] for c in g.calls("banChatSenderChat")] == [channel.id]
+    assert channel.id in g.group.banned_senders
+    assert g.said(g.modlog)[-1].startswith("Muted for flooding")
+    assert "flooding" in g.said(g.group)[-1]
+    assert g.calls("restrictChatMember") == []  # the owner as themselves is not muted
+    g.clock.advance(minutes=59)
+    await _run_job(g, SWEEP_JOB)
+    assert channel.id in g.group.banned_senders
+    await g.bot.restart()  # the end of the ban is stored, not held in memory
+    g.clock.advance(minutes=2)
+    await _run_job(g, SWEEP_JOB)  # the hour is up: it may post again
+    assert [c["sender_chat_id"] for c in g.calls("unbanChatSenderChat")] == [channel.id]
+    assert channel.id not in g.group.banned_senders
+    g.clock.advance(hours=24)
+    later = await owner.send_as(channel, "see https://ok.example", chat=g.group)
+    await g.settle()
+    assert not later.deleted
+    assert not g.fake.contract_violations
+
+
+async def test_flood_counters_forget_senders_who_went_quiet(group: GroupWorld) -> None:
+    g = group
+    senders = [g.member(f"Member {n}") for n in range(300)]
+    for sender in senders:
+        await sender.send("hello", chat=g.group)
+    await g.settle()
+    runtime = g.bot.runtime
+    assert runtime.flood_guard.held[0] >= 300 and len(runtime.moderation.flood) >= 300
+    g.clock.advance(minutes=2)
+    await senders[0].send("still here", chat=g.group)
+    await g.settle()
+    # Only the one who wrote in the last window is still counted, by either flood rule.
+    assert runtime.flood_guard.held == (1, 0)
+    assert len(runtime.moderation.flood) == 1
+
+
+async def test_ban_by_username_needs_a_recent_and_unambiguous_sighting(group: GroupWorld) -> None:
+    g = group
+    xavier = g.member("Xavier", username="handle")
+    await xavier.send("hi", chat=g.group)
+    await g.settle()
+    g.clock.advance(days=31)  # Xavier has not been seen since; @handle may belong to anyone
+    await g.moderator.send("/ban @handle spam", chat=g.group)
+    await g.settle()
+    assert "not seen @handle in the last 30 days" in g.said(g.group)[-1]
+    # Zoe used @shared, gave it up without writing again; Walt took it and wrote.
+    zoe, walt = g.member("Zoe", username="shared"), g.member("Walt")
+    await zoe.send("hello", chat=g.group)
+    await g.settle()
+    zoe.username, walt.username = "zoe_now", "shared"
+    g.clock.advance(days=1)
+    await walt.send("hello too", chat=g.group)
+    await g.settle()
+    await g.moderator.send("/ban @shared", chat=g.group)
+    await g.settle()
+    assert "More than one person has used @shared" in g.said(g.group)[-1]
+    assert g.calls("banChatMember") == []
+    # Someone seen recently, and only them, is found by their username.
+    await g.moderator.send("/ban @zoe_now", chat=g.group)
+    await g.settle()
+    assert "not seen @zoe_now" in g.said(g.group)[-1]  # never seen with that name
+    await zoe.send("back", chat=g.group)
+    await g.settle()
+    await g.moderator.send("/ban @zoe_now", chat=g.group)
+    await g.settle()
+    assert [c["user_id"] for c in g.calls("banChatMember")] == [zoe.id]
+
+
+async def test_moderators_mute_and_ban_a_channel_identity_by_replying_to_its_post(
+    group: GroupWorld,
+) -> None:
+    g = group
+    owner = g.member("Cho")
+    channel = g.fake.add_channel("Deals")
+    post = await owner.send_as(channel, "cheap stuff", chat=g.group)
+    await g.settle()
+    await g.moderator.send("/mute 30m", chat=g.group, reply_to=post)
+    await g.settle()
+    assert channel.id in g.group.banned_senders
+    assert "<b>Deals</b> has been muted until" in (g.group.bot_messages[-1].html or "")
+    await g.moderator.send("/kick", chat=g.group, reply_to=post)
+    await g.settle()
+    assert "cannot be removed from the group" in g.said(g.group)[-1]
+    g.clock.advance(minutes=31)
+    await _run_job(g, SWEEP_JOB)
+    assert channel.id not in g.group.banned_senders  # the 30 minutes are over
+    await g.moderator.send("/ban spam", chat=g.group, reply_to=post)
+    await g.settle()
+    g.clock.advance(days=30)
+    await _run_job(g, SWEEP_JOB)
+    assert channel.id in g.group.banned_senders  # a ban without an end stays
+    await g.moderator.send(f"/unban {channel.id}", chat=g.group)
+    await g.settle()
+    assert channel.id not in g.group.banned_senders
+    assert g.calls("restrictChatMember") == [] and g.calls("banChatMember") == []
+    actions = [text.split(" ·")[0] for text in g.said(g.modlog)]
+    assert actions == ["Mute", "Ban", "Unban"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from handlers.moderation import SWEEP_JOB
+from handlers.moderation import DIGEST_JOB, SWEEP_JOB
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import BotHarness, TestClock
 from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
@@ -291,18 +291,28 @@ async def test_flood_mutes_automatically_and_logs(world: World) -> None:
     assert world.said(world.modlog)[-1].startswith("Muted for flooding")
 
 
-async def test_report_reaches_moderators_privately_and_the_modlog(world: World) -> None:
+async def _digest(world: World) -> None:
+    app = world.bot.application
+    jobs = app.job_queue.get_jobs_by_name(DIGEST_JOB) if app.job_queue else ()
+    assert jobs, "the reports' digest is not scheduled"
+    await jobs[0].run(app)
+    await world.settle()
+
+
+async def test_report_reaches_the_modlog_in_a_digest(world: World) -> None:
     world.moderator.started = True  # the moderator has talked to the bot before
     reporter = world.member("Rae", language_code="fr")
     offender = world.member("Odd")
     bad = await world.post(offender, "insult")
     await world.post(reporter, "/report insulting", reply_to=bad)
-    private = world.moderator.last_message
-    assert private.text is not None and "Report" in private.text and "insulting" in private.text
+    assert "Merci" in world.said(world.group)[-1]  # the reporter, in French
+    await _digest(world)
+    digest = world.modlog.bot_messages[-1]
+    assert digest.text is not None and "1 new report" in digest.text
+    assert "insulting" in digest.text
     link = f"https://t.me/c/{str(world.group.id)[4:]}/{bad.message_id}"
-    assert link in (private.html or "")
-    assert world.said(world.modlog)[-1].startswith("Report")
-    assert "Merci" in world.said(world.group)[-1]
+    assert link in (digest.html or "")
+    assert world.moderator.inbox == []  # the modlog chat is where moderators read reports
 
 
 async def test_newcomer_link_is_deleted_in_the_first_hours(world: World) -> None:

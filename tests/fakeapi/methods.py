@@ -742,6 +742,28 @@ async def unban_chat_member(fake: FakeTelegram, p: Params) -> Any:
 
 
 @method
+async def ban_chat_sender_chat(fake: FakeTelegram, p: Params) -> Any:
+    """Stop a channel from posting in a group on its owner's behalf (needs can_restrict_members;
+    there is no until_date: it holds until unbanChatSenderChat)."""
+    chat = _group(fake, p)
+    _need_right(chat, "can_restrict_members", _RESTRICT_RIGHTS)
+    sender = p.integer("sender_chat_id")
+    if sender == chat.id:
+        raise bad_request("can't ban the chat itself")
+    chat.banned_senders.add(sender)
+    return True
+
+
+@method
+async def unban_chat_sender_chat(fake: FakeTelegram, p: Params) -> Any:
+    """Let a banned channel post in the group again (needs can_restrict_members)."""
+    chat = _group(fake, p)
+    _need_right(chat, "can_restrict_members", _RESTRICT_RIGHTS)
+    chat.banned_senders.discard(p.integer("sender_chat_id"))
+    return True
+
+
+@method
 async def promote_chat_member(fake: FakeTelegram, p: Params) -> Any:
     """Promote or demote a member (needs can_promote_members)."""
     chat = _group(fake, p)

@@ -54,6 +54,10 @@ PERMISSIONS = [
 ]
 
 
+# Who Telegram says sent a message posted on behalf of a channel (its real user id).
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+
+
 @dataclass(eq=False)
 class SimMessage:
     """One message in a chat, as stored by the fake (edited and deleted in place)."""
@@ -195,6 +199,7 @@ class SimChat:
     bot_status: str = field(default="member", init=False)
     bot_rights: dict[str, bool] = field(default_factory=dict, init=False)
     pinned: list[int] = field(default_factory=list, init=False)
+    banned_senders: set[int] = field(default_factory=set, init=False)  # channels banned here
     _next_id: int = field(default=1, init=False)
     _waiters: list[asyncio.Future[None]] = field(default_factory=list, init=False)
     _read: int = field(default=0, init=False)
@@ -338,6 +343,24 @@ class SimUser:
         if match:
             entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(match[0])})
         message = target.add_message(self, text=text, entities=entities, reply_to=reply_to)
+        self.fake.inject_update({"message": message.to_api()})
+        return message
+
+    async def send_as(
+        self,
+        channel: SimChat,
+        text: str,
+        *,
+        chat: SimChat,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> SimMessage:
+        """Post in a group on behalf of a channel the user owns (Telegram's "send as"): the
+        message comes from Telegram's Channel_Bot with the channel as ``sender_chat``."""
+        target = self._target(chat)
+        if channel.id in target.banned_senders:
+            raise AssertionError(f"{channel!r} is banned from posting in {target!r}")
+        extra = {"from": CHANNEL_BOT, "sender_chat": channel.to_api()}
+        message = target.add_message(self, text=text, entities=entities or [], extra=extra)
         self.fake.inject_update({"message": message.to_api()})
         return message
 
