@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from bot.floodguard import FloodGuard
 from tests.virtualtime import TestClock
 
-
 START = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
 
 
