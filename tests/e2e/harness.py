@@ -24,10 +24,17 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import ForumApplication, build_application, processor_of, runtime_of, scheduler_of
+from bot.app import (
+    ForumApplication,
+    build_application,
+    processor_of,
+    runtime_of,
+    scheduler_of,
+)
 from bot.config import Config, load_config
 from bot.i18n import translator
 from bot.runtime import Runtime
+from bot.telegram.application import start_application, stop_application
 from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimCallback, SimChat, SimMessage, SimUser
 from tests.virtualtime import TestClock, VirtualPaceClock
 
@@ -120,10 +127,7 @@ class BotHarness:
         # as any real restart would, so its budgets and the fake's agree.
         self.pace.advance(61)
         app = build_application(config, TEST_TOKEN, clock=self.clock, pace=self.pace)
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
+        await start_application(app)
         assert app.updater is not None
         self._delivered_before = len(self.fake.delivered)
         # The first poll (which sets allowed_updates) may come after a test's first update, so
@@ -147,13 +151,7 @@ class BotHarness:
         assert app.updater is not None
         if app.updater.running:
             await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        await stop_application(app)
         self._stopping = None
         if self._driver is not None:
             self._driver.cancel()
