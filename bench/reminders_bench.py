@@ -36,7 +36,8 @@ from storage.database import Database
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
 from tests.fakeapi import TEST_TOKEN, FakeTelegram
-from tests.reminders_support import OPENING, T0, SettableClock, programme, session
+from tests.reminders_support import OPENING, T0, programme, session
+from tests.virtualtime import TestClock
 
 DUE = OPENING.start - timedelta(minutes=10)
 
@@ -116,7 +117,7 @@ async def burst(users: int) -> None:
         config = config.model_copy(
             update={"telegram": config.telegram.model_copy(update={"messages_per_second": 29})}
         )
-        clock = SettableClock(DUE)
+        clock = TestClock(DUE)
         application = build_application(config, TEST_TOKEN, clock=clock)
         await application.initialize()
         assert application.post_init is not None
@@ -150,7 +151,7 @@ async def startup_child(database: Path) -> None:
     fake = FakeTelegram()
     await fake.start()
     config = make_config(fake, database)
-    application = build_application(config, TEST_TOKEN, clock=SettableClock(T0))
+    application = build_application(config, TEST_TOKEN, clock=TestClock(T0))
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)

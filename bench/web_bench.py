@@ -33,20 +33,13 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support import percentile  # noqa: E402
 from tests.e2e.harness import config_text  # noqa: E402
 from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimUser  # noqa: E402
 from tests.web_support import free_port, web_settings  # noqa: E402
 
 FIRST_VIEW = ("/", "/static/app.js", "/static/app.css", "/i18n/en.json", "/programme.json")
 GZIP = {"Accept-Encoding": "gzip"}
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Return the value below which ``share`` of ``values`` lie (nearest rank)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 async def _browse(

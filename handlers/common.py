@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData, Rows
@@ -29,12 +30,15 @@ from bot.telegram.keyboards import keyboard
 Handler: TypeAlias = BaseHandler[Any, ForumContext, Any]
 Press = TypeVar("Press", bound=CallbackData)
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "PRIVATE",
     "Handler",
     "Periodic",
     "Rows",
     "answer_in_private",
+    "answer_press",
     "answer_stale",
     "commands",
     "edit",
@@ -44,6 +48,7 @@ __all__ = [
     "on_press",
     "reply",
     "reply_privately",
+    "sender_id",
 ]
 
 EXPIRED_BUTTON = N_("This button has expired.")
@@ -222,6 +227,27 @@ async def answer_expired(update: Update, context: ForumContext) -> None:
 def any_press() -> Handler:
     """Return the catch-all for presses no feature took (registered last in group 0)."""
     return CallbackQueryHandler(answer_expired)
+
+
+def sender_id(update: Update) -> int:
+    """Return the id of the user an update comes from (handlers only route users' updates)."""
+    user = update.effective_user
+    if user is None:
+        raise RuntimeError("update without a user")
+    return user.id
+
+
+async def answer_press(update: Update, text: str | None = None) -> None:
+    """Answer the press; one Telegram finds too old to answer (the work is done anyway) is
+    only logged."""
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer(text)
+    except BadRequest as error:
+        if "too old" not in error.message.lower() and "invalid" not in error.message.lower():
+            raise
+        logger.info("a press was answered too late: %s", error.message)
 
 
 def mention(user: User) -> str:

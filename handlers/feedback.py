@@ -10,11 +10,9 @@ forum" message) walks through the configured questions. Organisers get the resul
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import timedelta
 
 from telegram import InputFile, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     CommandHandler,
 )
@@ -23,7 +21,7 @@ from bot.awaiting.model import Awaited
 from bot.config import Config
 from bot.errors import STALE_BUTTON, DomainError
 from bot.feedback import render
-from bot.feedback.model import Results, SessionResult
+from bot.feedback.model import Draft, Results, SessionResult
 from bot.feedback.render import (
     NamedPress,
     OpenPress,
@@ -34,6 +32,7 @@ from bot.feedback.render import (
 )
 from bot.feedback.service import SurveyStep
 from bot.i18n import N_
+from bot.schedule.model import Session
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation
 from handlers.common import (
@@ -42,41 +41,22 @@ from handlers.common import (
     Handler,
     Periodic,
     answer_in_private,
+    answer_press,
     edit_or_reply,
     keyboard,
     on_press,
     reply,
     reply_privately,
+    sender_id,
 )
 
 # This feature's name in the awaited-input engine (bot.awaiting), and its steps.
 FEATURE = "feedback"
 COMMENT, SURVEY = "comment", "survey"
 
-logger = logging.getLogger(__name__)
-
 RATE_CHOICES = 10
 # /rate without a number offers the sessions that ended within this long.
 _RECENT = timedelta(hours=12)
-
-
-def _user_id(update: Update) -> int:
-    user = update.effective_user
-    if user is None:
-        raise RuntimeError("update without a user")  # the filters only route users' updates
-    return user.id
-
-
-async def _answer(update: Update, text: str | None = None) -> None:
-    """Answer the press; one too old to answer (the work is done anyway) is only logged."""
-    if update.callback_query is None:
-        return
-    try:
-        await update.callback_query.answer(text)
-    except BadRequest as error:
-        if "too old" not in error.message.lower() and "invalid" not in error.message.lower():
-            raise
-        logger.info("a press was answered too late: %s", error.message)
 
 
 # ---- rating ----------------------------------------------------------------------------------
@@ -86,7 +66,7 @@ async def rate_command(update: Update, context: ForumContext) -> None:
     """Rate a session: /rate 12, or choose among today's sessions that have started."""
     feedback = context.runtime.feedback
     if context.args:
-        session = await feedback.open_rating(_user_id(update), feedback.session(context.args[0]))
+        session = await feedback.open_rating(sender_id(update), feedback.session(context.args[0]))
         text, rows = render.rate_card(session, context.tr)
         await reply(update, text, keyboard(rows))
         return
@@ -116,8 +96,8 @@ async def open_pressed(update: Update, context: ForumContext, press: OpenPress) 
     """Show the 1-5 buttons of a session (from a card or a prompt with several sessions)."""
     feedback = context.runtime.feedback
     session = feedback.session(press.session)
-    await feedback.open_rating(_user_id(update), session)
-    await _answer(update)
+    await feedback.open_rating(sender_id(update), session)
+    await answer_press(update)
     text, rows = render.rate_card(session, context.tr)
     await reply(update, text, keyboard(rows))
 
@@ -126,10 +106,10 @@ async def open_pressed_elsewhere(update: Update, context: ForumContext, press: O
     """Show the 1-5 buttons in the private chat when "Rate this session" is pressed on a card
     in a group: a rating is the presser's own."""
     feedback = context.runtime.feedback
-    session = await feedback.open_rating(_user_id(update), feedback.session(press.session))
+    session = await feedback.open_rating(sender_id(update), feedback.session(press.session))
     text, rows = render.rate_card(session, context.tr)
     if await reply_privately(update, context, text, keyboard(rows)):
-        await _answer(update, context.tr(CONTINUED_IN_PRIVATE))
+        await answer_press(update, context.tr(CONTINUED_IN_PRIVATE))
         return
     await answer_in_private(update, context, press)
 
@@ -138,21 +118,26 @@ async def rate_pressed(update: Update, context: ForumContext, press: RatePress) 
     """Record the stars and ask for the optional comment."""
     feedback = context.runtime.feedback
     session = feedback.session(press.session)
-    draft = await feedback.rate(_user_id(update), session, press.stars)
+    draft = await feedback.rate(sender_id(update), session, press.stars)
     await context.runtime.inputs.expect(
-        _user_id(update), FEATURE, COMMENT, {"session": session.id}
+        sender_id(update), FEATURE, COMMENT, {"session": session.id}
     )
-    await _answer(update)
-    text, rows = render.comment_step(session, draft.rating, draft.named, context.tr)
-    await edit_or_reply(update, text, keyboard(rows))
+    await _comment_step(update, context, session, draft)
 
 
 async def named_pressed(update: Update, context: ForumContext, press: NamedPress) -> None:
     """Show (or stop showing) the person's name to the organisers with this rating."""
     feedback = context.runtime.feedback
     session = feedback.session(press.session)
-    draft = await feedback.set_named(_user_id(update), session, press.named)
-    await _answer(update)
+    draft = await feedback.set_named(sender_id(update), session, press.named)
+    await _comment_step(update, context, session, draft)
+
+
+async def _comment_step(
+    update: Update, context: ForumContext, session: Session, draft: Draft
+) -> None:
+    """Answer the press, then show the draft's comment step (its name choice, Skip) in place."""
+    await answer_press(update)
     text, rows = render.comment_step(session, draft.rating, draft.named, context.tr)
     await edit_or_reply(update, text, keyboard(rows))
 
@@ -161,9 +146,9 @@ async def skip_pressed(update: Update, context: ForumContext, press: SkipPress) 
     """Submit the rating without a comment."""
     feedback = context.runtime.feedback
     session = feedback.session(press.session)
-    await context.runtime.inputs.clear(_user_id(update), FEATURE)
-    submitted = await feedback.submit(_user_id(update), session)
-    await _answer(update)
+    await context.runtime.inputs.clear(sender_id(update), FEATURE)
+    submitted = await feedback.submit(sender_id(update), session)
+    await answer_press(update)
     await edit_or_reply(update, render.thanks(session, submitted.rating, context.tr))
 
 
@@ -171,8 +156,8 @@ async def _comment(update: Update, context: ForumContext, session_id: str, text:
     feedback = context.runtime.feedback
     session = feedback.session(session_id)
     # Too long: the prompt stays and the rating still waits for its comment.
-    submitted = await feedback.submit(_user_id(update), session, text)
-    await context.runtime.inputs.clear(_user_id(update), FEATURE)
+    submitted = await feedback.submit(sender_id(update), session, text)
+    await context.runtime.inputs.clear(sender_id(update), FEATURE)
     await reply(update, render.thanks(session, submitted.rating, context.tr))
 
 
@@ -183,7 +168,7 @@ async def survey_command(update: Update, context: ForumContext) -> None:
     """Take the end-of-forum survey (from the forum's last day)."""
     if not context.runtime.after_forum.is_over():
         raise DomainError(N_("The survey opens on the forum's last day."))
-    step = await context.runtime.survey.next_step(_user_id(update))
+    step = await context.runtime.survey.next_step(sender_id(update))
     await _show_step(update, context, step, edit=False)
 
 
@@ -191,7 +176,7 @@ async def _show_step(
     update: Update, context: ForumContext, step: SurveyStep, *, edit: bool
 ) -> None:
     inputs = context.runtime.inputs
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     if step.question is None:
         await inputs.clear(user_id, FEATURE)
         text = render.survey_done(context.tr)
@@ -211,16 +196,16 @@ async def _show_step(
 async def survey_pressed(update: Update, context: ForumContext, press: SurveyPress) -> None:
     """Start the survey, or answer a rating or choice question."""
     survey = context.runtime.survey
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     if press.index < 0:
         step = await survey.next_step(user_id)
-        await _answer(update)
+        await answer_press(update)
         await _show_step(update, context, step, edit=False)
         return
     if not press.value:
         raise DomainError(STALE_BUTTON)
     step = await survey.answer(user_id, press.index, press.value)
-    await _answer(update)
+    await answer_press(update)
     await _show_step(update, context, step, edit=True)
 
 
@@ -228,8 +213,8 @@ async def survey_skip_pressed(
     update: Update, context: ForumContext, press: SurveySkipPress
 ) -> None:
     """Skip an optional survey question."""
-    step = await context.runtime.survey.answer(_user_id(update), press.index, None)
-    await _answer(update)
+    step = await context.runtime.survey.answer(sender_id(update), press.index, None)
+    await answer_press(update)
     await _show_step(update, context, step, edit=True)
 
 
@@ -246,7 +231,7 @@ async def survey_answer(update: Update, context: ForumContext, awaited: Awaited)
     text = message.text if message and message.text else ""
     index = awaited.data.get("index", -1)
     step = await context.runtime.survey.answer(
-        _user_id(update), index if isinstance(index, int) else -1, text
+        sender_id(update), index if isinstance(index, int) else -1, text
     )
     await _show_step(update, context, step, edit=False)
 
@@ -257,7 +242,7 @@ async def survey_answer(update: Update, context: ForumContext, awaited: Awaited)
 async def feedback_command(update: Update, context: ForumContext) -> None:
     """Show the feedback results with a chart: all, one session, the survey, or the CSV."""
     runtime = context.runtime
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     feedback = runtime.feedback
     tr = context.tr
     programme = runtime.schedule.programme

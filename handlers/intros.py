@@ -45,6 +45,7 @@ from handlers.common import (
     Handler,
     Periodic,
     answer_in_private,
+    answer_press,
     answer_stale,
     commands,
     edit_or_reply,
@@ -52,21 +53,10 @@ from handlers.common import (
     keyboard,
     on_press,
     reply,
+    sender_id,
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _user_id(update: Update) -> int:
-    user = update.effective_user
-    if user is None:
-        raise RuntimeError("update without a user")  # the filters only route users' updates
-    return user.id
-
-
-async def _answer(update: Update, text: str | None = None) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(text)
 
 
 # ---- profile ---------------------------------------------------------------------------
@@ -74,7 +64,7 @@ async def _answer(update: Update, text: str | None = None) -> None:
 
 async def show_profile(update: Update, context: ForumContext) -> None:
     """Show the user's profile with edit buttons, or start the guided conversation."""
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     intros = context.runtime.intros
     profile = await intros.profile(user_id)
     if profile is None:
@@ -114,25 +104,25 @@ async def profile_answer(update: Update, context: ForumContext, awaited: Awaited
 
 async def cancel(update: Update, context: ForumContext) -> None:
     """Stop the profile or note conversation without saving."""
-    await context.runtime.intros.cancel(_user_id(update))
+    await context.runtime.intros.cancel(sender_id(update))
     await reply(update, context.tr("Stopped. Nothing was changed."))
 
 
 async def edit_pressed(update: Update, context: ForumContext, press: EditPress) -> None:
     """Ask again for one field of the profile."""
-    conversation = await context.runtime.intros.begin(_user_id(update), f"edit:{press.step}")
+    conversation = await context.runtime.intros.begin(sender_id(update), f"edit:{press.step}")
     await _ask(update, context, conversation.step, list(conversation.data.get("topics", [])))
     # Answered after the work: a DomainError is answered, with its reason, by the error handler.
-    await _answer(update)
+    await answer_press(update)
 
 
 async def topic_pressed(update: Update, context: ForumContext, press: TopicPress) -> None:
     """Select or unselect a topic."""
-    conversation = await context.runtime.intros.toggle_topic(_user_id(update), press.index)
+    conversation = await context.runtime.intros.toggle_topic(sender_id(update), press.index)
     topics = context.runtime.config.introductions.topics
     text, rows = texts.prompt(conversation.step, context.tr, topics, conversation.data["topics"])
     await edit_or_reply(update, text, keyboard(rows))
-    await _answer(update)
+    await answer_press(update)
 
 
 async def topics_done_pressed(
@@ -140,25 +130,25 @@ async def topics_done_pressed(
 ) -> None:
     """Close the topic choice."""
     await _after_answer(
-        update, context, await context.runtime.intros.finish_topics(_user_id(update))
+        update, context, await context.runtime.intros.finish_topics(sender_id(update))
     )
-    await _answer(update)
+    await answer_press(update)
 
 
 async def consent_pressed(update: Update, context: ForumContext, press: ConsentPress) -> None:
     """Record a yes or no to a consent question."""
     intros = context.runtime.intros
-    result = await intros.answer_consent(_user_id(update), press.step, press.yes)
+    result = await intros.answer_consent(sender_id(update), press.step, press.yes)
     await _after_answer(update, context, result)
-    await _answer(update)
+    await answer_press(update)
 
 
 async def skip_pressed(update: Update, context: ForumContext, press: SkipPress) -> None:
     """Leave an optional field empty."""
     await _after_answer(
-        update, context, await context.runtime.intros.skip(_user_id(update), press.step)
+        update, context, await context.runtime.intros.skip(sender_id(update), press.step)
     )
-    await _answer(update)
+    await answer_press(update)
 
 
 async def delete_pressed(update: Update, context: ForumContext, press: DeletePress) -> None:
@@ -166,19 +156,19 @@ async def delete_pressed(update: Update, context: ForumContext, press: DeletePre
     rows = [[(context.tr("Yes, delete my profile"), DeleteConfirmedPress().encode())]]
     text = context.tr("Delete your profile? Your pending requests stay until answered.")
     await reply(update, text, keyboard(rows))
-    await _answer(update)
+    await answer_press(update)
 
 
 async def delete_confirmed(
     update: Update, context: ForumContext, press: DeleteConfirmedPress
 ) -> None:
     """Delete the profile."""
-    deleted = await context.runtime.intros.delete_profile(_user_id(update))
+    deleted = await context.runtime.intros.delete_profile(sender_id(update))
     tr = context.tr
     await edit_or_reply(
         update, tr("Your profile is deleted.") if deleted else tr("You have no profile.")
     )
-    await _answer(update)
+    await answer_press(update)
 
 
 # ---- directory ---------------------------------------------------------------------------
@@ -237,14 +227,14 @@ async def people(update: Update, context: ForumContext) -> None:
 async def people_pressed(update: Update, context: ForumContext, press: PagePress) -> None:
     """Turn a directory page."""
     await _show_page(update, context, press.filter, press.page)
-    await _answer(update)
+    await answer_press(update)
 
 
 async def _show_page(
     update: Update, context: ForumContext, wanted: DirectoryFilter, page: int
 ) -> None:
     found = await context.runtime.intros.directory(wanted, page)
-    text, rows = texts.directory_page(found, wanted, context.tr, _user_id(update))
+    text, rows = texts.directory_page(found, wanted, context.tr, sender_id(update))
     await edit_or_reply(update, text, keyboard(rows))
 
 
@@ -275,21 +265,21 @@ async def intro_link(update: Update, context: ForumContext) -> None:
 async def intro_pressed(update: Update, context: ForumContext, press: IntroducePress) -> None:
     """Start a request from a card's Introduce me button."""
     await _start_request(update, context, press.profile)
-    await _answer(update)
+    await answer_press(update)
 
 
 async def intro_pressed_elsewhere(
     update: Update, context: ForumContext, press: IntroducePress
 ) -> None:
     """Continue an Introduce me pressed on a card in a group in the presser's private chat."""
-    if await context.runtime.intros.start_request_in_private(_user_id(update), press.profile):
-        await _answer(update, context.tr(CONTINUED_IN_PRIVATE))
+    if await context.runtime.intros.start_request_in_private(sender_id(update), press.profile):
+        await answer_press(update, context.tr(CONTINUED_IN_PRIVATE))
         return
     await answer_in_private(update, context, press)
 
 
 async def _start_request(update: Update, context: ForumContext, token: str) -> None:
-    target = await context.runtime.intros.start_request(_user_id(update), token)
+    target = await context.runtime.intros.start_request(sender_id(update), token)
     await reply(update, texts.ask_note(target, context.tr))
 
 
@@ -316,11 +306,11 @@ _DECISIONS: dict[str, RequestStatus] = {"a": "accepted", "d": "declined", "b": "
 async def decision_pressed(update: Update, context: ForumContext, press: DecisionPress) -> None:
     """Accept, decline or block & report a request; only its target's press counts."""
     status = _DECISIONS[press.decision]
-    decided = await context.runtime.intros.decide(press.request, _user_id(update), status)
+    decided = await context.runtime.intros.decide(press.request, sender_id(update), status)
     if decided is None:
         await answer_stale(update, context)
         return
-    await _answer(update)
+    await answer_press(update)
     await _close_relay(update, context.tr(_DECIDED[decided.status]))
     if decided.status == "declined":
         await reply(update, context.tr("Declined. They will not be told why."))
@@ -357,7 +347,7 @@ async def _close_relay(update: Update, outcome: str) -> None:
 async def meet(update: Update, context: ForumContext) -> None:
     """Suggest someone from another region, after asking once to take part."""
     intros = context.runtime.intros
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     mine = await intros.profile(user_id)
     if mine is not None and not mine.meet_opt_in:
         rows = [
@@ -379,7 +369,7 @@ async def meet(update: Update, context: ForumContext) -> None:
 
 
 async def _suggest(update: Update, context: ForumContext) -> None:
-    found = await context.runtime.intros.meet(_user_id(update))
+    found = await context.runtime.intros.meet(sender_id(update))
     if found is None:
         await reply(
             update,
@@ -399,14 +389,14 @@ async def _suggest(update: Update, context: ForumContext) -> None:
 async def meet_pressed(update: Update, context: ForumContext, press: MeetPress) -> None:
     """Record the /meet opt-in answer."""
     yes = press.yes
-    await context.runtime.intros.set_meet_opt_in(_user_id(update), yes)
+    await context.runtime.intros.set_meet_opt_in(sender_id(update), yes)
     if yes:
         await _suggest(update, context)
     else:
         await edit_or_reply(
             update, context.tr("All right; send /meet again if you change your mind.")
         )
-    await _answer(update)
+    await answer_press(update)
 
 
 # ---- self-introduction ------------------------------------------------------------------
@@ -414,8 +404,8 @@ async def meet_pressed(update: Update, context: ForumContext, press: MeetPress) 
 
 async def self_intro_pressed(update: Update, context: ForumContext, press: SelfIntroPress) -> None:
     """Post the user's card to the community group, or send it to the moderators first."""
-    intro = await context.runtime.intros.request_self_intro(_user_id(update))
-    await _answer(update)
+    intro = await context.runtime.intros.request_self_intro(sender_id(update))
+    await answer_press(update)
     if intro.status == "posted":
         await reply(update, texts.posted(context.tr))
         return
@@ -429,12 +419,12 @@ async def self_intro_decided(update: Update, context: ForumContext, press: Revie
     """Approve or reject a self-introduction; only moderators' presses count."""
     approve = press.approve == "y"
     intro = await context.runtime.intros.decide_self_intro(
-        press.intro, _user_id(update), approve=approve
+        press.intro, sender_id(update), approve=approve
     )
     if intro is None:
         await answer_stale(update, context)
         return
-    await _answer(update)
+    await answer_press(update)
     tr = context.tr
     await edit_or_reply(update, tr("Done: approved.") if approve else tr("Done: rejected."))
 
@@ -444,7 +434,7 @@ async def self_intro_decided(update: Update, context: ForumContext, press: Revie
 
 async def my_data(update: Update, context: ForumContext) -> None:
     """Send everything stored about the user as a JSON document."""
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     data = await context.runtime.intros.export(user_id)
     document = json.dumps(
         {"user_id": user_id, "tables": data}, ensure_ascii=False, indent=2, default=str
@@ -479,11 +469,11 @@ async def forget(update: Update, context: ForumContext) -> None:
 async def forget_pressed(update: Update, context: ForumContext, press: ForgetPress) -> None:
     """Delete everything about the user once confirmed."""
     yes = press.yes
-    await _answer(update)
+    await answer_press(update)
     if not yes:
         await edit_or_reply(update, context.tr("Nothing was deleted."))
         return
-    await context.runtime.intros.forget(_user_id(update))
+    await context.runtime.intros.forget(sender_id(update))
     await edit_or_reply(
         update,
         context.tr(

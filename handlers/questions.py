@@ -10,11 +10,10 @@ public already. Hosts (and organisers and moderators) open the live host view wi
 
 from __future__ import annotations
 
-import logging
 from contextlib import suppress
 
 from telegram import InputFile, Message, MessageOriginUser, Update
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import RetryAfter
 from telegram.ext import (
     ApplicationHandlerStop,
     CommandHandler,
@@ -48,20 +47,20 @@ from handlers.common import (
     PRIVATE,
     Handler,
     answer_in_private,
+    answer_press,
     edit_or_reply,
     escape,
     keyboard,
     on_press,
     reply,
     reply_privately,
+    sender_id,
 )
 
 _TEXT = filters.TEXT & ~filters.COMMAND
 # This feature's name in the awaited-input engine (bot.awaiting), and its steps.
 FEATURE = "questions"
 QUESTION, HOST, PICK = "question", "host", "pick"
-
-logger = logging.getLogger(__name__)
 
 _TOASTS = {
     HostAction.ANSWERED: N_("Marked as answered."),
@@ -70,25 +69,6 @@ _TOASTS = {
     HostAction.UNPIN: N_("Unpinned."),
     HostAction.APPROVE: N_("Approved: everyone sees it now."),
 }
-
-
-def _user_id(update: Update) -> int:
-    user = update.effective_user
-    if user is None:
-        raise RuntimeError("update without a user")  # the filters only route users' updates
-    return user.id
-
-
-async def _answer(update: Update, text: str | None = None) -> None:
-    """Answer the press; one too old to answer (the work is done anyway) is only logged."""
-    if update.callback_query is None:
-        return
-    try:
-        await update.callback_query.answer(text)
-    except BadRequest as error:
-        if "too old" not in error.message.lower() and "invalid" not in error.message.lower():
-            raise
-        logger.info("a press was answered too late: %s", error.message)
 
 
 def _rest_of_command(message: Message | None, words: int) -> str:
@@ -131,13 +111,13 @@ async def _offer_open(update: Update, context: ForumContext) -> None:
 async def _prompt(update: Update, context: ForumContext, session: Session) -> None:
     context.runtime.questions.check_open(session)
     await context.runtime.inputs.expect(
-        _user_id(update), FEATURE, QUESTION, {"session": session.id}
+        sender_id(update), FEATURE, QUESTION, {"session": session.id}
     )
     await reply(update, render.ask_prompt(session, context.tr))
 
 
 async def _draft(update: Update, context: ForumContext, session: Session, text: str) -> None:
-    question = await context.runtime.questions.draft(_user_id(update), session, text)
+    question = await context.runtime.questions.draft(sender_id(update), session, text)
     body, rows = render.sign_choice(session, question, question.signature, context.tr)
     await reply(update, body, keyboard(rows))
 
@@ -146,7 +126,7 @@ async def ask_pressed(update: Update, context: ForumContext, press: AskPress) ->
     """Start a question from a card's "Ask a question" button."""
     session = context.runtime.questions.session(press.session)
     await _prompt(update, context, session)
-    await _answer(update)
+    await answer_press(update)
 
 
 async def ask_pressed_elsewhere(update: Update, context: ForumContext, press: AskPress) -> None:
@@ -155,10 +135,10 @@ async def ask_pressed_elsewhere(update: Update, context: ForumContext, press: As
     questions = context.runtime.questions
     session = questions.session(press.session)
     questions.check_open(session)
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     await context.runtime.inputs.expect(user_id, FEATURE, QUESTION, {"session": session.id})
     if await reply_privately(update, context, render.ask_prompt(session, context.tr)):
-        await _answer(update, context.tr(CONTINUED_IN_PRIVATE))
+        await answer_press(update, context.tr(CONTINUED_IN_PRIVATE))
         return
     await context.runtime.inputs.clear(user_id, FEATURE)
     await answer_in_private(update, context, press)
@@ -190,9 +170,9 @@ async def host_answer(update: Update, context: ForumContext, awaited: Awaited) -
 async def sign_pressed(update: Update, context: ForumContext, press: SignPress) -> None:
     """Publish a draft signed or anonymous, as its asker chose."""
     questions = context.runtime.questions
-    question = await questions.sign(_user_id(update), press.question, anonymous=press.anonymous)
+    question = await questions.sign(sender_id(update), press.question, anonymous=press.anonymous)
     session = questions.by_guid(question.session_guid)
-    await _answer(update)
+    await answer_press(update)
     if session is not None:
         text, rows = render.asked(session, question, context.tr)
         await edit_or_reply(update, text, keyboard(rows))
@@ -246,13 +226,13 @@ async def reply_question(update: Update, context: ForumContext) -> None:
         in_group = message.chat.type != "private"
         if len(sessions) > 1:
             await context.runtime.inputs.expect(
-                _user_id(update), FEATURE, PICK, {"text": message.text[:1000]}
+                sender_id(update), FEATURE, PICK, {"text": message.text[:1000]}
             )
             text, rows = render.pick_session(sessions, context.tr)
             await reply(update, text, keyboard(rows))
         elif sessions and in_group:
             question = await context.runtime.questions.ask_signed(
-                _user_id(update), sessions[0], message.text
+                sender_id(update), sessions[0], message.text
             )
             text, rows = render.asked(sessions[0], question, context.tr)
             await reply(update, text, keyboard(rows))
@@ -267,13 +247,13 @@ async def pick_pressed(update: Update, context: ForumContext, press: PickPress) 
     """Send a replied question to the session chosen among several running ones."""
     questions = context.runtime.questions
     session = questions.session(press.session)
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     awaited = await context.runtime.inputs.current(user_id, FEATURE)
     if awaited is None or awaited.step != PICK:
         raise DomainError(STALE_BUTTON)
     await context.runtime.inputs.clear(user_id, FEATURE)
     text = str(awaited.data.get("text", ""))
-    await _answer(update)
+    await answer_press(update)
     chat = update.effective_chat
     if chat is not None and chat.type != "private":
         question = await questions.ask_signed(user_id, session, text)
@@ -298,7 +278,7 @@ async def questions_command(update: Update, context: ForumContext) -> None:
         await _export(update, context)
         return
     session = runtime.questions.session(context.args[0])
-    if await runtime.questions.is_host(_user_id(update), session):
+    if await runtime.questions.is_host(sender_id(update), session):
         await _send_host_view(update, context, session)
         return
     await _show_list(update, context, session, 0, edit=False)
@@ -327,7 +307,7 @@ async def _offer_lists(update: Update, context: ForumContext) -> None:
 async def _show_list(
     update: Update, context: ForumContext, session: Session, page: int, *, edit: bool
 ) -> None:
-    queue = await context.runtime.questions.queue(session, _user_id(update))
+    queue = await context.runtime.questions.queue(session, sender_id(update))
     text, rows, _ = render.queue_page(session, queue, page, context.tr)
     if edit:
         await edit_or_reply(update, text, keyboard(rows))
@@ -338,15 +318,17 @@ async def _show_list(
 async def list_pressed(update: Update, context: ForumContext, press: ListPress) -> None:
     """Show a page of a session's questions (or refresh it)."""
     session = context.runtime.questions.session(press.session)
-    await _answer(update)
+    await answer_press(update)
     await _show_list(update, context, session, press.page, edit=True)
 
 
 async def vote_pressed(update: Update, context: ForumContext, press: VotePress) -> None:
     """Count a "+1" (or withdraw it) and show the presser the new ranking."""
     up = press.up
-    session = await context.runtime.questions.vote(_user_id(update), press.question, up=up)
-    await _answer(update, context.tr("Your vote counts.") if up else context.tr("Vote withdrawn."))
+    session = await context.runtime.questions.vote(sender_id(update), press.question, up=up)
+    await answer_press(
+        update, context.tr("Your vote counts.") if up else context.tr("Vote withdrawn.")
+    )
     chat = update.effective_chat
     if chat is not None and context.runtime.questions_telegram.may_edit_list(chat.id):
         with suppress(RetryAfter):  # the press is answered; the next one shows the ranking
@@ -371,29 +353,29 @@ async def host_view_pressed(update: Update, context: ForumContext, press: HostVi
     """Open the live host view of a session (hosts only)."""
     questions = context.runtime.questions
     session = questions.session(press.session)
-    if not await questions.is_host(_user_id(update), session):
-        await _answer(update, context.tr(STALE_BUTTON))
+    if not await questions.is_host(sender_id(update), session):
+        await answer_press(update, context.tr(STALE_BUTTON))
         return
-    await _answer(update)
+    await answer_press(update)
     await _send_host_view(update, context, session)
 
 
 async def host_pressed(update: Update, context: ForumContext, press: HostPress) -> None:
     """Apply Answered / Hide / Pin / Approve; a press by anyone but a host changes nothing."""
-    updated = await context.runtime.questions.act(_user_id(update), press.question, press.action)
+    updated = await context.runtime.questions.act(sender_id(update), press.question, press.action)
     if updated is None:
-        await _answer(update, context.tr(STALE_BUTTON))
+        await answer_press(update, context.tr(STALE_BUTTON))
         return
     if updated.status is Status.HIDDEN and press.action is not HostAction.HIDE:
-        await _answer(update, context.tr("This question is no longer available."))
+        await answer_press(update, context.tr("This question is no longer available."))
         return
-    await _answer(update, context.tr(_TOASTS[press.action]))
+    await answer_press(update, context.tr(_TOASTS[press.action]))
 
 
 async def host_command(update: Update, context: ForumContext) -> None:
     """Assign a session's hosts: /host 12 @name, /host 12 as a reply, or /host 12 then a name."""
     runtime = context.runtime
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     if not runtime.config.is_organiser(user_id):
         raise DomainError(N_("Only the organisers can assign session hosts."))
     if not context.args:
@@ -419,7 +401,7 @@ async def _show_hosts(
 ) -> None:
     runtime = context.runtime
     if update.effective_chat is not None and update.effective_chat.type == "private":
-        await runtime.inputs.expect(_user_id(update), FEATURE, HOST, {"session": session.id})
+        await runtime.inputs.expect(sender_id(update), FEATURE, HOST, {"session": session.id})
     text, rows = render.hosts_text(session, await runtime.questions.hosts(session), context.tr)
     if edit:
         await edit_or_reply(update, text, keyboard(rows))
@@ -429,7 +411,7 @@ async def _show_hosts(
 
 async def _assign(update: Update, context: ForumContext, session: Session, host_id: int) -> None:
     questions = context.runtime.questions
-    added = await questions.assign_host(_user_id(update), session, host_id)
+    added = await questions.assign_host(sender_id(update), session, host_id)
     hosts = dict(await questions.hosts(session))
     name = hosts.get(host_id)
     if name is None:
@@ -468,14 +450,14 @@ async def unhost_pressed(update: Update, context: ForumContext, press: UnhostPre
     """Remove a host (organisers only)."""
     questions = context.runtime.questions
     session = questions.session(press.session)
-    await questions.remove_host(_user_id(update), session, press.user)
-    await _answer(update)
+    await questions.remove_host(sender_id(update), session, press.user)
+    await answer_press(update)
     await _show_hosts(update, context, session, edit=True)
 
 
 async def cancel(update: Update, context: ForumContext) -> None:
     """Stop waiting for a question, comment, survey answer or host's name."""
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     for feature in (FEATURE, "feedback"):
         await context.runtime.inputs.clear(user_id, feature)
     await reply(update, context.tr("Stopped. Nothing was changed."))
@@ -486,7 +468,7 @@ async def cancel(update: Update, context: ForumContext) -> None:
 
 async def _export(update: Update, context: ForumContext) -> None:
     runtime = context.runtime
-    if not runtime.config.is_organiser(_user_id(update)):
+    if not runtime.config.is_organiser(sender_id(update)):
         raise DomainError(N_("Only the organisers can export the questions."))
     data = render.questions_csv(await runtime.questions.export(), runtime.schedule.programme)
     message = update.effective_message

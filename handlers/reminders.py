@@ -69,17 +69,7 @@ async def toggle_pressed(
     update: Update, context: ForumContext, press: RemindPress | UnremindPress
 ) -> None:
     """Follow or stop following a session from a button."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
-        return
-    following = isinstance(press, RemindPress)
-    session, changed = await context.runtime.reminders.follow(
-        user.id, press.session, following=following
-    )
-    title = session.title_in(context.tr.language)
-    text = render.follow_answer(context.tr, title, following, changed)
-    await query.answer(render.strip_tags(text)[:200])
-    await _replace_buttons(update, render.toggle_buttons(context.tr, session, following))
+    await _toggle(update, context, press, elsewhere=False)
 
 
 async def toggle_pressed_elsewhere(
@@ -87,6 +77,16 @@ async def toggle_pressed_elsewhere(
 ) -> None:
     """Follow or stop following a session from a card in a group: only the presser is told,
     and the card keeps the buttons everyone sees."""
+    await _toggle(update, context, press, elsewhere=True)
+
+
+async def _toggle(
+    update: Update,
+    context: ForumContext,
+    press: RemindPress | UnremindPress,
+    *,
+    elsewhere: bool,
+) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
@@ -96,7 +96,9 @@ async def toggle_pressed_elsewhere(
     )
     title = session.title_in(context.tr.language)
     text = render.follow_answer(context.tr, title, following, changed)
-    await query.answer(render.strip_tags(text)[:200], show_alert=True)
+    await query.answer(render.strip_tags(text)[:200], show_alert=elsewhere)
+    if not elsewhere:
+        await _replace_buttons(update, render.toggle_buttons(context.tr, session, following))
 
 
 async def _replace_buttons(update: Update, rows: Rows) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.afterforum.model import Contact, Recipient, Stay
 from storage.database import Database
+from storage.participants import languages_of
 
 
 class AfterForumStore:
@@ -117,15 +118,8 @@ class AfterForumStore:
             (month, month, limit),
         )
         ids = sorted(int(row[0]) for row in written.rows)
-        if not ids:
-            return []
-        marks = ", ".join("?" for _ in ids)
-        rows = await self._db.fetchall(
-            f"SELECT user_id, COALESCE(language, telegram_language, ?) FROM participants"
-            f" WHERE user_id IN ({marks}) ORDER BY user_id",
-            (self._default_language, *ids),
-        )
-        return [Recipient(int(row[0]), str(row[1])) for row in rows]
+        spoken = await languages_of(self._db, ids, self._default_language)
+        return [Recipient(user_id, language) for user_id, language in spoken]
 
     async def staying_count(self) -> int:
         """Count who stays in the community."""

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from bot.feedback.model import Draft, DuePerson, Rating, SurveyAnswer
 from storage.database import Database, Row
+from storage.participants import languages_of
 
 
 def _seconds(moment: datetime) -> int:
@@ -363,15 +364,7 @@ class FeedbackStore:
             (_seconds(now), _seconds(sent_before)),
         )
         ids = [int(row[0]) for row in written.rows]
-        if not ids:
-            return []
-        marks = ", ".join("?" for _ in ids)
-        rows = await self._db.fetchall(
-            f"SELECT user_id, COALESCE(language, telegram_language, ?) FROM participants"
-            f" WHERE user_id IN ({marks}) ORDER BY user_id",
-            (self._default_language, *ids),
-        )
-        return [(int(row[0]), str(row[1])) for row in rows]
+        return await languages_of(self._db, ids, self._default_language)
 
     async def survey_answers(self) -> list[SurveyAnswer]:
         """Return every answer of every finished survey."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.participants.model import MissedNotice, Participant, UserSeen
@@ -20,6 +21,21 @@ def _to_participant(row: Row) -> Participant:
 
 # How stale ``last_seen`` may get before an update from the same user writes it again.
 SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+async def languages_of(
+    db: Database, user_ids: Sequence[int], default: str
+) -> list[tuple[int, str]]:
+    """Return each user's language (chosen, else Telegram's, else ``default``), by user id."""
+    if not user_ids:
+        return []
+    marks = ", ".join("?" for _ in user_ids)
+    rows = await db.fetchall(
+        f"SELECT user_id, COALESCE(language, telegram_language, ?) FROM participants"
+        f" WHERE user_id IN ({marks}) ORDER BY user_id",
+        (default, *user_ids),
+    )
+    return [(int(row[0]), str(row[1])) for row in rows]
 
 
 class Participants:

@@ -10,7 +10,7 @@ from bot.awaiting.model import Awaited
 from bot.awaiting.service import AwaitedInputs
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database, migrations
-from tests.intros_support import add_participant
+from tests.people import add_participant
 
 NOW = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
 

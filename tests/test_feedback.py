@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +20,8 @@ from bot.schedule.model import Programme, Session
 from storage.afterforum import AfterForumStore
 from storage.database import Database
 from storage.feedback import FeedbackStore
+from tests.people import add_participant, add_profile
+from tests.virtualtime import TestClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 END = datetime(2027, 3, 16, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
@@ -60,16 +60,6 @@ class Source:
     )
 
 
-class Clock:
-    """A settable clock."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class Meet:
     """Introductions' /meet opt-in, as AfterForum needs it."""
 
@@ -83,26 +73,14 @@ class Meet:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "f.sqlite3")
-    await database.open()
-    now = END.isoformat()
-    await database.executemany(
-        "INSERT INTO participants (user_id, first_name, language, timezone, first_seen,"
-        " last_seen) VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (ANA, "Ana", "de", None, now, now),
-            (BRUNO, "Bruno", "pt", "America/Sao_Paulo", now, now),
-            (CARLA, "Carla", "en", None, now, now),
-        ],
-    )
-    await database.execute(
-        "INSERT INTO profiles (user_id, display_name, country, region, created_at, updated_at)"
-        " VALUES (?, 'Ana K.', 'KE', 'africa', ?, ?)",
-        (ANA, now, now),
-    )
-    yield database
-    await database.close()
+async def db(db: Database) -> Database:
+    """The database with Ana (German, a profile from Kenya), Bruno (Portuguese, in Sao Paulo)
+    and Carla (English)."""
+    await add_participant(db, ANA, "Ana", language="de", now=END)
+    await add_participant(db, BRUNO, "Bruno", language="pt", timezone="America/Sao_Paulo", now=END)
+    await add_participant(db, CARLA, "Carla", language="en", now=END)
+    await add_profile(db, ANA, "Ana K.", "KE", "africa", END)
+    return db
 
 
 async def agenda(db: Database, user_id: int, *numbers: str) -> None:
@@ -112,7 +90,7 @@ async def agenda(db: Database, user_id: int, *numbers: str) -> None:
     )
 
 
-def feedback(db: Database, clock: Clock, **config: object) -> Feedback:
+def feedback(db: Database, clock: TestClock, **config: object) -> Feedback:
     return Feedback(
         FeedbackStore(db),
         Source(),
@@ -136,7 +114,7 @@ def test_quiet_hours_wrap_midnight_and_end_in_the_readers_zone() -> None:
 async def test_sessions_ending_together_make_one_prompt_and_the_hour_rule_holds(
     db: Database,
 ) -> None:
-    clock = Clock(END + timedelta(minutes=10))
+    clock = TestClock(END + timedelta(minutes=10))
     service = feedback(db, clock)
     await agenda(db, ANA, "4", "5", "6", "7", "8")
     assert await service.plan() == 3  # the break is not rated; 7 has not ended
@@ -157,7 +135,7 @@ async def test_sessions_ending_together_make_one_prompt_and_the_hour_rule_holds(
 
 
 async def test_quiet_hours_hold_prompts_until_the_morning(db: Database) -> None:
-    clock = Clock(END + timedelta(minutes=10))
+    clock = TestClock(END + timedelta(minutes=10))
     service = feedback(db, clock, quiet_start_hour=12, quiet_end_hour=15)
     await agenda(db, ANA, "4")
     await agenda(db, BRUNO, "4")  # Sao Paulo: 09:10, not quiet there
@@ -169,7 +147,7 @@ async def test_quiet_hours_hold_prompts_until_the_morning(db: Database) -> None:
 
 
 async def test_rating_is_anonymous_once_submitted_unless_named(db: Database) -> None:
-    clock = Clock(END + timedelta(minutes=10))
+    clock = TestClock(END + timedelta(minutes=10))
     service = feedback(db, clock)
     four, five = service.session("4"), service.session("5")
     draft = await service.rate(ANA, four, 4)
@@ -205,7 +183,7 @@ async def test_rating_is_anonymous_once_submitted_unless_named(db: Database) -> 
 
 
 async def test_comments_that_never_come_submit_the_rating_without_one(db: Database) -> None:
-    clock = Clock(END + timedelta(minutes=10))
+    clock = TestClock(END + timedelta(minutes=10))
     service = feedback(db, clock, comment_wait_minutes=30)
     await service.rate(ANA, service.session("4"), 3)
     assert await service.submit_stale() == 0
@@ -215,7 +193,7 @@ async def test_comments_that_never_come_submit_the_rating_without_one(db: Databa
 
 
 async def test_results_are_for_organisers_ranked_and_broken_down(db: Database) -> None:
-    service = feedback(db, Clock(END + timedelta(minutes=10)))
+    service = feedback(db, TestClock(END + timedelta(minutes=10)))
     for user, number, stars in ((ANA, "4", 5), (BRUNO, "4", 3), (ANA, "5", 2)):
         await service.rate(user, service.session(number), stars)
         await service.submit(user, service.session(number), "ok" if stars == 3 else "")
@@ -248,7 +226,7 @@ def test_long_comment_lists_stay_under_the_limit() -> None:
 
 
 async def test_survey_answers_are_validated_then_stored_anonymously(db: Database) -> None:
-    survey = Survey(FeedbackStore(db), SurveyConfig(), Clock(END))
+    survey = Survey(FeedbackStore(db), SurveyConfig(), TestClock(END))
     step = await survey.next_step(ANA)
     assert step.index == 0 and step.question is not None and step.total == 3
     with pytest.raises(DomainError):
@@ -275,7 +253,7 @@ async def test_survey_answers_are_validated_then_stored_anonymously(db: Database
 
 
 async def test_survey_reminder_goes_once_to_those_who_did_not_finish(db: Database) -> None:
-    clock = Clock(END)
+    clock = TestClock(END)
     survey = Survey(FeedbackStore(db), SurveyConfig(reminder_after_hours=20), clock)
     for user in (ANA, BRUNO, CARLA):
         await survey.sent(user)
@@ -290,7 +268,7 @@ async def test_survey_reminder_goes_once_to_those_who_did_not_finish(db: Databas
 async def test_after_forum_message_goes_once_on_the_last_day_and_staying_is_revocable(
     db: Database,
 ) -> None:
-    clock = Clock(datetime(2027, 3, 18, 14, 0, tzinfo=UTC))  # 15:00 on the last day
+    clock = TestClock(datetime(2027, 3, 18, 14, 0, tzinfo=UTC))  # 15:00 on the last day
     meet = Meet()
     after = AfterForum(
         AfterForumStore(db),

@@ -6,20 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.floodguard import FloodGuard
+from tests.virtualtime import TestClock
 
-
-class Clock:
-    """A settable clock."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+START = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
 
 
 def test_a_user_past_the_limit_is_refused_and_told_once() -> None:
-    clock = Clock()
+    clock = TestClock(START)
     guard = FloodGuard(clock, limit=3)
     assert [guard.check(1) for _ in range(5)] == [
         (True, False),
@@ -33,7 +26,7 @@ def test_a_user_past_the_limit_is_refused_and_told_once() -> None:
 
 
 def test_users_who_flooded_and_left_are_forgotten() -> None:
-    clock = Clock()
+    clock = TestClock(START)
     guard = FloodGuard(clock, limit=2, window=timedelta(seconds=10))
     for user in range(5_000):  # each floods once, then never writes again
         for _ in range(3):

@@ -17,17 +17,8 @@ from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, r
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
-from tests.intros_support import NOW, add_participant
-
-
-class Clock:
-    """A settable clock standing in for the system clock."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.people import NOW, add_participant
+from tests.virtualtime import TestClock
 
 
 def draft(country: str = "KE", **changes: object) -> ProfileDraft:
@@ -48,9 +39,9 @@ def draft(country: str = "KE", **changes: object) -> ProfileDraft:
 
 
 async def service(
-    db: Database, clock: Clock | None = None, **config: object
-) -> tuple[Introductions, Clock]:
-    clock = clock or Clock(NOW)
+    db: Database, clock: TestClock | None = None, **config: object
+) -> tuple[Introductions, TestClock]:
+    clock = clock or TestClock(NOW)
     inputs = AwaitedInputs(AwaitedInputStore(db), clock)
     intros = Introductions(IntroStorage(db), inputs, IntroductionsConfig(**config), clock)  # type: ignore[arg-type]  # keys checked by pydantic
     await inputs.load()
@@ -249,7 +240,7 @@ async def test_only_the_target_can_decide_and_only_once(db: Database) -> None:
 
 async def _decided(
     db: Database, status: RequestStatus, **config: object
-) -> tuple[Introductions, Clock, str]:
+) -> tuple[Introductions, TestClock, str]:
     """Have participant 1 ask participant 2, who answers ``status``; return the target's
     code."""
     intros, clock = await service(db, **config)
@@ -373,7 +364,7 @@ async def test_forget_also_clears_tables_without_cascade(db: Database) -> None:
 
 
 async def test_purge_waits_for_the_configured_days_after_the_event(db: Database) -> None:
-    clock = Clock(NOW)
+    clock = TestClock(NOW)
     intros, _ = await service(db, clock, event_end=date(2027, 3, 20), purge_after_days=30)
     await person(intros, db, FORGETFUL)
     assert await intros.purge_due() == 0

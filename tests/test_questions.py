@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,6 +17,8 @@ from bot.questions.service import Questions, clean_question
 from bot.schedule.model import Programme, Session
 from storage.database import Database
 from storage.questions import QuestionStore
+from tests.people import add_participant, add_profile
+from tests.virtualtime import TestClock
 
 START = datetime(2027, 3, 16, 10, 30, tzinfo=UTC)
 ORGANISER, HOST, ANA, BRUNO = 1, 2, 3, 4
@@ -47,16 +47,6 @@ class Source:
         )
 
 
-class Clock:
-    """A settable clock."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class Recorder:
     """A notifier that remembers who would have been told what."""
 
@@ -76,30 +66,18 @@ class Recorder:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(tmp_path / "q.sqlite3")
-    await database.open()
-    now = START.isoformat()
-    await database.executemany(
-        "INSERT INTO participants (user_id, first_name, last_name, language, first_seen,"
-        " last_seen) VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (ORGANISER, "Olga", None, "en", now, now),
-            (HOST, "Hugo", None, "de", now, now),
-            (ANA, "Ana", "Silva", "pt", now, now),
-            (BRUNO, "Bruno", None, "es", now, now),
-        ],
-    )
-    await database.execute(
-        "INSERT INTO profiles (user_id, token, display_name, country, region, created_at,"
-        " updated_at) VALUES (?, '0123456789abcdef', 'Ana S.', 'BR', 'latam', ?, ?)",
-        (ANA, now, now),
-    )
-    yield database
-    await database.close()
+async def db(db: Database) -> Database:
+    """The database with Olga, Hugo (German), Ana Silva (Portuguese, a profile from Brazil) and
+    Bruno (Spanish)."""
+    await add_participant(db, ORGANISER, "Olga", language="en", now=START)
+    await add_participant(db, HOST, "Hugo", language="de", now=START)
+    await add_participant(db, ANA, "Ana", last_name="Silva", language="pt", now=START)
+    await add_participant(db, BRUNO, "Bruno", language="es", now=START)
+    await add_profile(db, ANA, "Ana S.", "BR", "latam", START, token="0123456789abcdef")
+    return db
 
 
-def make(db: Database, clock: Clock, **config: object) -> tuple[Questions, Recorder]:
+def make(db: Database, clock: TestClock, **config: object) -> tuple[Questions, Recorder]:
     questions = Questions(
         QuestionStore(db),
         Source(
@@ -125,7 +103,7 @@ def test_clean_question_keeps_lines_and_refuses_empty_or_long() -> None:
 
 
 async def test_asking_opens_fifteen_minutes_before_and_closes_at_the_end(db: Database) -> None:
-    clock = Clock(START - timedelta(minutes=16))
+    clock = TestClock(START - timedelta(minutes=16))
     questions, _ = make(db, clock)
     four = questions.session("4")
     with pytest.raises(DomainError, match="open"):
@@ -142,7 +120,7 @@ async def test_asking_opens_fifteen_minutes_before_and_closes_at_the_end(db: Dat
 
 
 async def test_anonymous_question_keeps_only_the_region(db: Database) -> None:
-    clock = Clock(START)
+    clock = TestClock(START)
     questions, recorder = make(db, clock)
     four = questions.session("4")
     draft = await questions.draft(ANA, four, "Anonymous?")
@@ -163,7 +141,7 @@ async def test_anonymous_question_keeps_only_the_region(db: Database) -> None:
 
 
 async def test_votes_count_once_per_person_and_rank_the_queue(db: Database) -> None:
-    questions, recorder = make(db, Clock(START))
+    questions, recorder = make(db, TestClock(START))
     four = questions.session("4")
     first = await questions.ask_signed(ANA, four, "First")
     second = await questions.ask_signed(BRUNO, four, "Second")
@@ -188,7 +166,7 @@ async def test_votes_count_once_per_person_and_rank_the_queue(db: Database) -> N
 
 
 async def test_only_hosts_act_and_premoderation_hides_until_approved(db: Database) -> None:
-    questions, recorder = make(db, Clock(START), premoderation=True)
+    questions, recorder = make(db, TestClock(START), premoderation=True)
     four = questions.session("4")
     question = await questions.ask_signed(ANA, four, "Pending?")
     assert question.status is Status.PENDING
@@ -212,7 +190,7 @@ async def test_only_hosts_act_and_premoderation_hides_until_approved(db: Databas
 
 
 async def test_find_person_by_a_recent_username_or_a_card_code(db: Database) -> None:
-    clock = Clock(START)
+    clock = TestClock(START)
     questions, _ = make(db, clock)
     await db.execute("UPDATE participants SET username = 'Hugo_H' WHERE user_id = ?", (HOST,))
     assert await questions.find_person("@hugo_h") == HOST
@@ -227,7 +205,7 @@ async def test_find_person_by_a_recent_username_or_a_card_code(db: Database) -> 
 
 
 async def test_top_questions_are_claimed_once_after_the_session(db: Database) -> None:
-    clock = Clock(START)
+    clock = TestClock(START)
     questions, _ = make(db, clock, post_top_to_group=1)
     four = questions.session("4")
     low = await questions.ask_signed(ANA, four, "Low")
@@ -243,7 +221,7 @@ async def test_top_questions_are_claimed_once_after_the_session(db: Database) ->
 
 
 async def test_forgetting_the_asker_removes_their_questions_and_votes(db: Database) -> None:
-    questions, _ = make(db, Clock(START))
+    questions, _ = make(db, TestClock(START))
     four = questions.session("4")
     mine = await questions.ask_signed(ANA, four, "Mine")
     await questions.vote(BRUNO, mine.question_id, up=True)

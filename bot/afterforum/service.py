@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.config import AfterForumConfig
 from bot.errors import DomainError
 from bot.i18n import N_
-from bot.questions.service import ProgrammeSource
+from bot.schedule.lookup import ProgrammeSource
 from storage.afterforum import AfterForumStore
 
 

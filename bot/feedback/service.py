@@ -11,7 +11,6 @@ anonymous too. Nothing here knows Telegram.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -33,8 +32,9 @@ from bot.feedback.model import (
     summarise,
 )
 from bot.i18n import N_
-from bot.questions.service import ProgrammeSource
+from bot.schedule.lookup import ProgrammeSource, SessionLookup
 from bot.schedule.model import Session
+from bot.typed import clean_typed, within
 from storage.feedback import FeedbackStore
 
 # How long after a session's end its prompts are still planned (a bot started late does not
@@ -44,15 +44,7 @@ PLAN_WINDOW = timedelta(hours=12)
 
 def clean_text(text: str, limit: int) -> str:
     """Normalise a typed comment or answer; DomainError when too long."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cc" or c == "\n").strip()
-    if len(text) > limit:
-        raise DomainError(
-            N_("That is {length} characters; please keep it to {limit}."),
-            length=len(text),
-            limit=limit,
-        )
-    return text
+    return within(clean_typed(text), limit)
 
 
 def is_quiet(hour: int, start: int, end: int) -> bool:
@@ -81,7 +73,7 @@ class Submitted:
     session: Session
 
 
-class Feedback:
+class Feedback(SessionLookup):
     """The rules of session feedback."""
 
     def __init__(
@@ -102,19 +94,6 @@ class Feedback:
         self.organisers = frozenset(organisers)
 
     # ---- sessions ----
-
-    def session(self, session_id: str) -> Session:
-        """Return the session users know by this number; DomainError if there is none."""
-        programme = self.source.programme
-        session = programme.session_by_id(session_id) if programme and session_id else None
-        if session is None:
-            raise DomainError(N_("There is no session {id}."), id=session_id[:20])
-        return session
-
-    def by_guid(self, session_guid: str) -> Session | None:
-        """Return the session with this guid in the live programme."""
-        programme = self.source.programme
-        return programme.session_by_guid(session_guid) if programme else None
 
     def is_rated(self, session: Session) -> bool:
         """Tell whether sessions of this type are rated."""

@@ -8,7 +8,6 @@ what /forget and the purge remove. Nothing here knows Telegram; handlers render 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -42,6 +41,7 @@ from bot.intros.model import (
 from bot.notify import Notice, Notifier, Silent, notice_of
 from bot.participants.model import Participant
 from bot.regions import find_country, find_language, region_of
+from bot.typed import clean_typed, within
 
 FEATURE = "intros"  # this feature's name in the awaited-input engine
 # The guided conversation's steps, in order; "edit:<step>" changes one field of a profile.
@@ -112,29 +112,11 @@ class IntroStore(Protocol):
 # ---- answers -------------------------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
-    """Normalise typed text: NFC, no control characters, single-line spaces collapsed."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cc" or c == "\n")
-    return text.strip()
-
-
-def _within(value: str, limit: int) -> str:
-    """Return the text if it fits ``limit`` characters; else say how long it is."""
-    if len(value) > limit:
-        raise DomainError(
-            N_("That is {length} characters; please keep it to {limit}."),
-            length=len(value),
-            limit=limit,
-        )
-    return value
-
-
 def _one_line(text: str, limit: int) -> str:
-    value = " ".join(_clean(text).split())
+    value = " ".join(clean_typed(text).split())
     if not value:
         raise DomainError(N_("Please send your answer as text."))
-    return _within(value, limit)
+    return within(value, limit)
 
 
 def parse_answer(step: str, text: str) -> Any:
@@ -159,13 +141,13 @@ def parse_answer(step: str, text: str) -> Any:
                     "I don't know the country “{text}”. Send its name (in English, German, "
                     "Spanish, French or Portuguese) or its two-letter code, such as KE or BR."
                 ),
-                text=_clean(text)[:40],
+                text=clean_typed(text)[:40],
             )
         return code
     if step == "languages":
         return list(parse_languages(text))
     if step == "bio":
-        return _within(_clean(text), MAX_BIO)
+        return within(clean_typed(text), MAX_BIO)
     raise DomainError(N_("Please use the buttons for this question."))
 
 
@@ -182,7 +164,7 @@ def parse_languages(text: str) -> tuple[str, ...]:
                     "I don't know the language “{text}”. Send names or codes, "
                     "e.g. English, fr, pt."
                 ),
-                text=_clean(part)[:40],
+                text=clean_typed(part)[:40],
             )
         if code not in found:
             found.append(code)
@@ -201,10 +183,10 @@ def parse_code(text: str) -> str | None:
 
 def parse_note(text: str) -> str:
     """Validate an introduction note."""
-    value = _clean(text)
+    value = clean_typed(text)
     if not value:
         raise DomainError(N_("Please write a short note as text."))
-    return _within(value, MAX_NOTE)
+    return within(value, MAX_NOTE)
 
 
 def draft_from(data: dict[str, Any]) -> ProfileDraft:

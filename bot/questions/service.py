@@ -11,7 +11,6 @@ answered.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,14 +32,9 @@ from bot.questions.model import (
     Status,
     rank_key,
 )
-from bot.schedule.model import Programme, Session
-
-
-class ProgrammeSource(Protocol):
-    """Where the live programme comes from (``ScheduleService``)."""
-
-    @property
-    def programme(self) -> Programme | None: ...
+from bot.schedule.lookup import ProgrammeSource, SessionLookup
+from bot.schedule.model import Session
+from bot.typed import clean_typed, within
 
 
 class QuestionRepository(Protocol):
@@ -119,21 +113,15 @@ class Posting:
 
 def clean_question(text: str) -> str:
     """Normalise a typed question; DomainError when empty or too long."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cc" or c == "\n").strip()
-    text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+    lines = clean_typed(text).splitlines()
+    text = "\n".join(line.strip() for line in lines if line.strip())
     if not text:
         raise DomainError(N_("Please write your question as text."))
-    if len(text) > MAX_QUESTION:
-        raise DomainError(
-            N_("Your question has {length} characters; please keep it to {limit}."),
-            length=len(text),
-            limit=MAX_QUESTION,
-        )
-    return text
+    too_long = N_("Your question has {length} characters; please keep it to {limit}.")
+    return within(text, MAX_QUESTION, too_long)
 
 
-class Questions:
+class Questions(SessionLookup):
     """The rules of questions to sessions."""
 
     def __init__(
@@ -158,19 +146,6 @@ class Questions:
         self.notifier: QuestionNotifier = SilentNotifier()
 
     # ---- sessions ----
-
-    def session(self, session_id: str) -> Session:
-        """Return the session users know by this number; DomainError if there is none."""
-        programme = self.source.programme
-        session = programme.session_by_id(session_id) if programme and session_id else None
-        if session is None:
-            raise DomainError(N_("There is no session {id}."), id=session_id[:20])
-        return session
-
-    def by_guid(self, session_guid: str) -> Session | None:
-        """Return the session with this guid in the live programme."""
-        programme = self.source.programme
-        return programme.session_by_guid(session_guid) if programme else None
 
     def by_guid_or_id(self, session_id: str) -> Session | None:
         """Return the session users know by this number, or None."""

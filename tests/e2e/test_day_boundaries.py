@@ -17,50 +17,12 @@ from tests.e2e.harness import BotHarness, TestClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
-PROGRAMME = """
-[programme]
-name = "Late forum"
-version = "1"
-
-[[session]]
-id = 1
-date = 2027-03-16
-start = "18:00"
-duration = 60
-title = "Evening plenary"
-room = "Plenary Hall"
-
-[[session]]
-id = 2
-date = 2027-03-16
-start = "23:30"
-duration = 120
-title = "Late-night jam"
-room = "Foyer"
-
-[[session]]
-id = 3
-date = 2027-03-17
-start = "09:00"
-duration = 60
-title = "Morning plenary"
-room = "Plenary Hall"
-
-[[session]]
-id = 4
-date = 2027-03-18
-start = "09:00"
-duration = 60
-title = "Closing plenary"
-room = "Plenary Hall"
-"""
+PROGRAMME = Path(__file__).parent / "fixtures" / "late.toml"  # a jam runs past midnight
 
 
 @pytest.fixture
-async def late(make_bot: MakeBot, tmp_path: Path) -> BotHarness:
-    schedule = tmp_path / "late.toml"
-    schedule.write_text(PROGRAMME, encoding="utf-8")
-    return await make_bot(schedule=schedule, settings={"telegram": {"set_commands": False}})
+async def late(make_bot: MakeBot) -> BotHarness:
+    return await make_bot(schedule=PROGRAMME, settings={"telegram": {"set_commands": False}})
 
 
 def berlin(day: int, hour: int, minute: int = 0) -> datetime:

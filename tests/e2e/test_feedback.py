@@ -19,12 +19,12 @@ import pytest
 from bot.feedback.render import CHART_KEY
 from bot.i18n import translator
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import BotHarness, TestClock, at
+from tests.e2e.harness import BotHarness, Story, TestClock, at
 from tests.fakeapi import FakeTelegram, SimMessage, SimUser
 
 
 @dataclass
-class World:
+class World(Story):
     """The fake, the bot, and the people of these tests."""
 
     fake: FakeTelegram
@@ -34,24 +34,6 @@ class World:
     bruno: SimUser
     carla: SimUser
     olga: SimUser
-
-    async def send(self, user: SimUser, text: str) -> SimMessage:
-        """Send text as the user, settle, and return the bot's last message to them."""
-        await user.send(text)
-        await self.bot.settle()
-        return user.last_message
-
-    async def click(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
-        """Press a button by its English label as the user sees it, and settle."""
-        callback = await user.click(translator(user.language_code or "en")(label), message)
-        await self.bot.settle()
-        return callback
-
-    async def press(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
-        """Press a button by its exact label, and settle."""
-        callback = await user.click(label, message)
-        await self.bot.settle()
-        return callback
 
     async def dispatch(self) -> Any:
         """Run the periodic dispatch once, as the job would, and settle."""

@@ -8,18 +8,17 @@ Carla in German; Olga organises, Hugo hosts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
 from bot.i18n import translator
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import BotHarness, TestClock, at
+from tests.e2e.harness import BotHarness, Story, TestClock, at
 from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
 
 
 @dataclass
-class World:
+class World(Story):
     """The fake, the bot, and the people of these tests."""
 
     fake: FakeTelegram
@@ -31,24 +30,6 @@ class World:
     olga: SimUser
     hugo: SimUser
     community: SimChat
-
-    async def send(self, user: SimUser, text: str, **kwargs: Any) -> SimMessage:
-        """Send text as the user, wait until the bot handled it, return the bot's last reply."""
-        await user.send(text, **kwargs)
-        await self.bot.settle()
-        return user.last_message
-
-    async def click(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
-        """Press a button by its English label as the user sees it, and settle."""
-        callback = await user.click(translator(user.language_code or "en")(label), message)
-        await self.bot.settle()
-        return callback
-
-    async def press(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
-        """Press a button by its exact label, and settle."""
-        callback = await user.click(label, message)
-        await self.bot.settle()
-        return callback
 
     async def views_settled(self) -> None:
         """Wait until the live host views are up to date."""
