@@ -22,6 +22,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.callbacks import CallbackData, Rows
 from bot.errors import STALE_BUTTON
 from bot.i18n import N_
+from bot.participants.service import is_reachable
 from bot.telegram.context import ForumContext
 from bot.telegram.edits import unchanged_is_fine
 from bot.telegram.keyboards import keyboard
@@ -150,9 +151,10 @@ def on_press(
             await answer_stale(update, context)
             return
         if parsed.private and not _in_private_chat(update):
-            user = update.effective_user
-            participants = context.runtime.participants
-            if elsewhere is not None and user and await participants.is_reachable(user.id):
+            # Only someone who started the bot (and did not block it) can be written to; the
+            # sender of this very update is known, so nobody is tried on the off chance.
+            presser = context.participant
+            if elsewhere is not None and presser is not None and is_reachable(presser):
                 await elsewhere(update, context, parsed)
             else:
                 await answer_in_private(update, context, parsed)

@@ -113,6 +113,17 @@ async def language_pressed(update: Update, context: ForumContext, press: Languag
     await _switch_language(update, context, press.code)
 
 
+async def language_pressed_elsewhere(
+    update: Update, context: ForumContext, press: LanguagePress
+) -> None:
+    """Switch the presser's language from the buttons shown in a group: only they are told."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    await context.runtime.participants.set_language(user.id, press.code)
+    await query.answer(translator(press.code)("I will speak English with you from now on."))
+
+
 async def _switch_language(update: Update, context: ForumContext, code: str) -> None:
     user = update.effective_user
     if user is None:
@@ -208,7 +219,7 @@ def handlers() -> list[Handler]:
     return [
         *commands(PRIVATE, start, timezone=set_timezone),
         *commands(ADDRESSED, help=show_help, language=choose_language, privacy=show_privacy),
-        on_press(LanguagePress, language_pressed),
+        on_press(LanguagePress, language_pressed, elsewhere=language_pressed_elsewhere),
         on_press(ZonePress, timezone_pressed),
         ChatMemberHandler(track_block, ChatMemberHandler.MY_CHAT_MEMBER),
     ]

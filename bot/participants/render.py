@@ -25,7 +25,7 @@ def _supported(code: str) -> str:
     return code
 
 
-class LanguagePress(CallbackData, prefix="lang"):
+class LanguagePress(CallbackData, prefix="lang", private=True):
     """Switch the interface language."""
 
     code: Annotated[str, AfterValidator(_supported)]

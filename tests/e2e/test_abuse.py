@@ -13,6 +13,7 @@ import pytest
 
 from bot.callbacks import CallbackData
 from bot.intros.render import DecisionPress, IntroducePress
+from bot.participants.render import LanguagePress
 from bot.reminders.render import RemindPress
 from handlers.moderation import DIGEST_JOB, SWEEP_JOB
 from tests.e2e.conftest import MakeBot
@@ -164,7 +165,6 @@ _SHARED = {
     "CalendarPress",
     "ReviewPress",
     "AgreePress",
-    "LanguagePress",
 }
 
 
@@ -198,6 +198,7 @@ async def test_every_private_button_pressed_in_the_group_stays_out_of_it(world: 
     kinds = {kind.__name__ for kind in buttons.values()}
     assert {"EditPress", "TopicPress", "IntroducePress", "DecisionPress", "MeetPress"} <= kinds
     assert {"SelfIntroPress", "ForgetPress", "SettingsPress", "ZonePress", "RemindPress"} <= kinds
+    assert "LanguagePress" in kinds
     await _post_card(w, w.carla)
     card = w.community.bot_messages[-1]
     stranger = w.fake.add_user("Stella")
@@ -210,7 +211,7 @@ async def test_every_private_button_pressed_in_the_group_stays_out_of_it(world: 
             assert pressed.answered, (data, presser)
             assert len(w.community.bot_messages) == in_group, data
             assert [m.edited for m in w.community.bot_messages] == [0] * in_group, data
-            continued = presser is w.ana and kind in (IntroducePress, RemindPress)
+            continued = presser is w.ana and kind in (IntroducePress, RemindPress, LanguagePress)
             if not continued:
                 assert pressed.url and pressed.url.startswith("https://t.me/"), (data, presser)
     assert stranger.inbox == []
