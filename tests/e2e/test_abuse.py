@@ -383,11 +383,7 @@ async def test_without_a_modlog_each_moderator_gets_the_digest_privately(
 
 
 async def _run_job(g: GroupWorld, name: str) -> None:
-    app = g.bot.application
-    jobs = app.job_queue.get_jobs_by_name(name) if app.job_queue else ()
-    assert jobs, f"{name} is not scheduled"
-    await jobs[0].run(app)
-    await g.settle()
+    await g.bot.run_job(name)
 
 
 async def test_posts_on_behalf_of_a_channel_follow_the_flood_and_link_rules(

@@ -98,11 +98,7 @@ async def world(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> Worl
 
 
 async def _sweep(world: World) -> None:
-    app = world.bot.application
-    jobs = app.job_queue.get_jobs_by_name(SWEEP_JOB) if app.job_queue else ()
-    assert jobs, "the verification sweep is not scheduled"
-    await jobs[0].run(app)
-    await world.settle()
+    await world.bot.run_job(SWEEP_JOB)
 
 
 async def test_newcomer_is_restricted_until_they_agree(world: World) -> None:
@@ -292,11 +288,7 @@ async def test_flood_mutes_automatically_and_logs(world: World) -> None:
 
 
 async def _digest(world: World) -> None:
-    app = world.bot.application
-    jobs = app.job_queue.get_jobs_by_name(DIGEST_JOB) if app.job_queue else ()
-    assert jobs, "the reports' digest is not scheduled"
-    await jobs[0].run(app)
-    await world.settle()
+    await world.bot.run_job(DIGEST_JOB)
 
 
 async def test_report_reaches_the_modlog_in_a_digest(world: World) -> None:
