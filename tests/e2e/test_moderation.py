@@ -82,9 +82,13 @@ class World:
 @pytest.fixture
 async def world(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> World:
     """Run the bot against a fake where it administers the community group."""
+    return await community(fake, clock, make_bot)
+
+
+async def community(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> World:
+    """Start the bot administering a community group, with a modlog chat and one moderator."""
     group = fake.add_group("Community")
     modlog = fake.add_group("Modlog", type="group")
-    modlog.bot_status = "member"
     fake.set_bot_admin(group, can_restrict_members=True, can_delete_messages=True)
     moderator = fake.add_user("Mona", username="mona", user_id=MOD_ID)
     group.members[moderator.id] = Member("member")
