@@ -32,7 +32,7 @@ from bot.runtime import Runtime
 from bot.telegram.context import BotData, ForumContext
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import MessageRateLimiter
-from handlers import announcements, core, intros, moderation, reminders, schedule
+from handlers import announcements, core, intros, moderation, privacy, reminders, schedule
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,7 @@ def _add_handlers(application: ForumApplication) -> None:
         schedule.handlers(),
         intros.handlers(runtime_of(application).intros.conversing),
         reminders.handlers(),
+        privacy.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice).
         core.fallbacks(),
     ):
@@ -114,7 +115,7 @@ def _add_handlers(application: ForumApplication) -> None:
     # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
     application.add_handlers(moderation.watchers(), group=1)
     moderation.schedule_jobs(application)
-    intros.schedule_jobs(application)
+    privacy.schedule_jobs(application)
     reminders.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.announcements.service import AnnouncementService
@@ -12,6 +13,7 @@ from bot.config import Config
 from bot.floodguard import FloodGuard
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
+from bot.privacy.service import Privacy
 from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
@@ -22,6 +24,7 @@ from storage.database import Database
 from storage.intros import IntroStorage
 from storage.moderation import ModerationStore
 from storage.participants import Participants
+from storage.privacy import PrivacyStore
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
 
@@ -45,6 +48,7 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
+    privacy: Privacy
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -69,6 +73,33 @@ class Runtime:
             event_zone=config.event.timezone,
         )
         listeners.append(reminders.programme_listener)
+
+        def last_day() -> date | None:
+            programme = schedule.programme
+            return programme.days[-1] if programme is not None and programme.days else None
+
+        privacy = Privacy(
+            PrivacyStore(db),
+            config.privacy,
+            clock,
+            last_day=last_day,
+            event_zone=config.event.timezone,
+        )
+        intros = Introductions(
+            IntroStorage(db, participants.invalidate),
+            config.introductions,
+            clock,
+            moderators=config.roles.moderators,
+        )
+        announcements = AnnouncementService(announcement_store, config, clock)
+        moderation = Moderation(ModerationStore(db), config, clock)
+        # What the forgotten person held in memory goes with their rows.
+        privacy.forgotten += [
+            participants.invalidate,
+            intros.conversing.discard,
+            announcements.awaiting.discard,
+            moderation.forget_member,
+        ]
         return cls(
             config=config,
             db=db,
@@ -76,16 +107,11 @@ class Runtime:
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
-            moderation=Moderation(ModerationStore(db), config, clock),
+            moderation=moderation,
             schedule=schedule,
             on_programme_changed=listeners,
-            intros=Introductions(
-                IntroStorage(db, participants.invalidate),
-                config.introductions,
-                clock,
-                moderators=config.roles.moderators,
-            ),
-            announcements=AnnouncementService(announcement_store, config, clock),
+            intros=intros,
+            announcements=announcements,
             broadcast=Broadcaster(
                 announcement_store,
                 clock,
@@ -97,6 +123,7 @@ class Runtime:
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, concurrency=4), config
             ),
+            privacy=privacy,
         )
 
     async def open(self) -> None:

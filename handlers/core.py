@@ -18,7 +18,8 @@ from telegram.ext import (
 from bot import callbacks
 from bot.commands import Role, commands_for
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, resolve_language, translator
-from bot.participants.model import UserSeen
+from bot.participants.model import Participant, UserSeen
+from bot.privacy.render import not_started
 from bot.telegram.context import ForumContext
 from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
 
@@ -58,12 +59,50 @@ async def remember_user(update: Update, context: ForumContext) -> None:
         username=user.username,
         language_code=normalize_language(user.language_code),
     )
-    participant = await runtime.participants.record_seen(seen, runtime.clock())
     chat = update.effective_chat
-    if participant.is_blocked and chat and chat.type == "private" and not update.my_chat_member:
-        await runtime.participants.mark_active(user.id)
+    # Only a private chat makes someone a participant: group members and inline users who
+    # never started the bot are not stored (moderation keeps what it needs of members).
+    starts = chat is not None and chat.type == "private" and update.my_chat_member is None
+    participants = runtime.participants
+    participant: Participant | None
+    if starts:
+        participant, new = await participants.record_seen(seen, runtime.clock())
+        if new:
+            await runtime.privacy.welcome(user.id)
+        if participant.is_blocked:
+            await participants.mark_active(user.id)
+    else:
+        participant = await participants.refresh_seen(seen, runtime.clock())
     context.participant = participant
-    context.tr = translator(resolve_language(participant.language, participant.telegram_language))
+    language = participant.language if participant else None
+    telegram_language = participant.telegram_language if participant else seen.language_code
+    context.tr = translator(resolve_language(language, telegram_language))
+    if participant is None and update.callback_query is not None:
+        await _require_private_start(update, context)
+
+
+# Buttons that make sense in a group for someone the bot does not know (programme pages,
+# session cards and calendar files, and the newcomer's "I agree").
+_GROUP_BUTTONS = ("sday", "ses", "sics", "modok")
+
+
+async def _require_private_start(update: Update, context: ForumContext) -> None:
+    """Send someone who never opened a private chat there, before a button that needs one."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    config = context.runtime.config
+    name = (query.data or "").split(":", 1)[0]
+    if name in _GROUP_BUTTONS or config.is_moderator(user.id) or config.is_organiser(user.id):
+        return
+    username = context.bot.username
+    await query.answer(
+        not_started(context.tr),
+        show_alert=not username,
+        url=f"https://t.me/{username}?start=hello" if username else None,
+    )
+    raise ApplicationHandlerStop
 
 
 async def start(update: Update, context: ForumContext) -> None:
@@ -126,6 +165,9 @@ async def language_pressed(update: Update, context: ForumContext) -> None:
 async def _switch_language(update: Update, context: ForumContext, code: str) -> None:
     user = update.effective_user
     if user is None:
+        return
+    if context.participant is None:
+        await reply(update, not_started(context.tr))
         return
     await context.runtime.participants.set_language(user.id, code)
     context.tr = translator(code)
@@ -192,22 +234,6 @@ async def _store_zone(update: Update, context: ForumContext, zone: str) -> None:
     )
 
 
-async def show_privacy(update: Update, context: ForumContext) -> None:
-    """Explain what is stored and why."""
-    await reply(
-        update,
-        context.tr(
-            "<b>What I store and why</b>\n"
-            "• Your Telegram id, name and username: to answer you and, only with your "
-            "consent, to introduce you to other participants.\n"
-            "• Your language and time zone: to answer in your language and your time.\n"
-            "• The sessions you want reminders for.\n"
-            "Nothing is shared with anyone before you agree. The organisers delete personal "
-            "data after the forum."
-        ),
-    )
-
-
 async def track_block(update: Update, context: ForumContext) -> None:
     """Mark a participant unreachable when they block the bot, reachable when they return."""
     change: ChatMemberUpdated | None = update.my_chat_member
@@ -267,7 +293,6 @@ def handlers() -> list[Handler]:
         CommandHandler("help", show_help, filters=ADDRESSED),
         CommandHandler("language", choose_language, filters=ADDRESSED),
         CommandHandler("timezone", set_timezone, filters=PRIVATE),
-        CommandHandler("privacy", show_privacy, filters=ADDRESSED),
         CallbackQueryHandler(language_pressed, pattern=r"^lang:"),
         CallbackQueryHandler(timezone_pressed, pattern=r"^tz:"),
         ChatMemberHandler(track_block, ChatMemberHandler.MY_CHAT_MEMBER),

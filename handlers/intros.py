@@ -1,15 +1,13 @@
-"""Profiles, the directory, introduction requests, /meet, self-introductions and privacy."""
+"""Profiles, the directory, introduction requests, /meet and self-introductions."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
-from telegram import InputFile, Message, Update
+from telegram import Message, Update
 from telegram.error import Forbidden
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
@@ -576,75 +574,6 @@ async def _post_self_intro(context: ForumContext, community: int, profile: Profi
     )
 
 
-# ---- privacy ---------------------------------------------------------------------------
-
-
-async def my_data(update: Update, context: ForumContext) -> None:
-    """Send everything stored about the user as a JSON document."""
-    user_id = _user_id(update)
-    data = await context.runtime.intros.export(user_id)
-    document = json.dumps(
-        {"user_id": user_id, "tables": data}, ensure_ascii=False, indent=2, default=str
-    )
-    message = update.effective_message
-    if message is None:
-        return
-    await message.reply_document(
-        InputFile(document.encode(), filename="my-data.json"),
-        caption=context.tr("Everything I store about you."),
-    )
-
-
-async def forget(update: Update, context: ForumContext) -> None:
-    """Ask for confirmation before deleting everything about the user."""
-    rows = [
-        [
-            (context.tr("Yes, delete everything"), callbacks.encode("fgt", 1)),
-            (context.tr("No"), callbacks.encode("fgt", 0)),
-        ]
-    ]
-    await reply(
-        update,
-        context.tr(
-            "This deletes your profile, your reminders and subscriptions, your introduction "
-            "requests and everything else I store about you. It cannot be undone. Continue?"
-        ),
-        keyboard(rows),
-    )
-
-
-async def forget_pressed(update: Update, context: ForumContext) -> None:
-    """Delete everything about the user once confirmed."""
-    yes = _action(update).arg(0) == "1"
-    await _answer(update)
-    if not yes:
-        await edit_or_reply(update, context.tr("Nothing was deleted."))
-        return
-    await context.runtime.intros.forget(_user_id(update))
-    await edit_or_reply(
-        update,
-        context.tr(
-            "Done. I have deleted everything I stored about you. If you write to me again, I "
-            "will only know what Telegram tells me."
-        ),
-    )
-
-
-async def purge_job(context: ForumContext) -> None:
-    """Purge personal data once the configured days after the event have passed."""
-    purged = await context.runtime.intros.purge_due()
-    if purged:
-        logger.info("purged the personal data of %d participants", purged)
-
-
-def schedule_jobs(application: Application[Any, ForumContext, Any, Any, Any, Any]) -> None:
-    """Run the purge check daily (and once shortly after start)."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        raise RuntimeError("introductions need python-telegram-bot's job-queue extra")
-    job_queue.run_repeating(purge_job, interval=24 * 3600, first=60, name="intros-purge")
-
-
 def handlers(conversing: set[int]) -> list[Handler]:
     """Return the introductions handlers; ``conversing`` is ``runtime.intros.conversing``."""
     in_conversation = _Conversing(conversing)
@@ -654,8 +583,6 @@ def handlers(conversing: set[int]) -> list[Handler]:
         CommandHandler("people", people, filters=PRIVATE),
         CommandHandler("intro", intro_command, filters=PRIVATE),
         CommandHandler("meet", meet, filters=PRIVATE),
-        CommandHandler("mydata", my_data, filters=PRIVATE),
-        CommandHandler("forget", forget, filters=PRIVATE),
         CommandHandler("cancel", cancel, filters=PRIVATE & in_conversation),
         MessageHandler(text, conversation_text),
         CallbackQueryHandler(profile_pressed, pattern=r"^pf[a-z]*(:|$)"),
@@ -665,5 +592,4 @@ def handlers(conversing: set[int]) -> list[Handler]:
         CallbackQueryHandler(meet_pressed, pattern=r"^mto:"),
         CallbackQueryHandler(self_intro_pressed, pattern=r"^sig$"),
         CallbackQueryHandler(self_intro_decided, pattern=r"^sia:"),
-        CallbackQueryHandler(forget_pressed, pattern=r"^fgt:"),
     ]

@@ -272,6 +272,7 @@ async def watch(update: Update, context: ForumContext) -> None:
     moderation = _moderation(context)
     control = TelegramGroupControl(context.bot)
     member = _person(user)
+    await moderation.note_member(chat_id, member, user.username)
     if moderation.is_flooding(chat_id, user.id):
         entry = await moderation.mute_flooder(control, chat_id, member)
         if entry is not None:

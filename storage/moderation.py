@@ -232,28 +232,49 @@ class ModerationStore:
 
     # -- people ----------------------------------------------------------------------------
 
+    async def remember_member(
+        self, chat_id: int, member: Person, username: str | None, now: datetime
+    ) -> None:
+        """Record how the group shows a member: their name and @username."""
+        await self._db.execute(
+            """
+            INSERT INTO mod_members (chat_id, user_id, name, username, seen_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id, user_id) DO UPDATE SET
+                name = excluded.name, username = excluded.username, seen_at = excluded.seen_at
+            """,
+            (chat_id, member.user_id, member.name, username, now.isoformat()),
+        )
+
     async def find_by_username(self, username: str) -> Person | None:
-        """Return the participant with this @username (as last seen), if the bot knows them."""
+        """Return the person last seen with this @username (a participant or group member)."""
         row = await self._db.fetchone(
             """
-            SELECT user_id, first_name, last_name FROM participants
-            WHERE username = ? COLLATE NOCASE ORDER BY last_seen DESC LIMIT 1
+            SELECT user_id, name FROM (
+                SELECT user_id, first_name || COALESCE(' ' || last_name, '') AS name,
+                       last_seen AS seen
+                FROM participants WHERE username = ?1 COLLATE NOCASE
+                UNION ALL
+                SELECT user_id, name, seen_at FROM mod_members WHERE username = ?1 COLLATE NOCASE
+            ) ORDER BY seen DESC LIMIT 1
             """,
             (username.lstrip("@"),),
         )
-        if row is None:
-            return None
-        name = f"{row[1]} {row[2]}" if row[2] else row[1]
-        return Person(row[0], name)
+        return Person(row[0], row[1]) if row is not None else None
 
     async def find_by_id(self, user_id: int) -> Person | None:
-        """Return the participant with this id, if the bot knows them."""
+        """Return the person with this id (a participant or group member), if known."""
         row = await self._db.fetchone(
-            "SELECT first_name, last_name FROM participants WHERE user_id = ?", (user_id,)
+            """
+            SELECT first_name || COALESCE(' ' || last_name, '') FROM participants
+            WHERE user_id = ?1
+            UNION ALL
+            SELECT name FROM mod_members WHERE user_id = ?1
+            LIMIT 1
+            """,
+            (user_id,),
         )
-        if row is None:
-            return None
-        return Person(user_id, f"{row[0]} {row[1]}" if row[1] else row[0])
+        return Person(user_id, row[0]) if row is not None else None
 
     # -- log -------------------------------------------------------------------------------
 

@@ -96,7 +96,7 @@ async def test_timezone_buttons(bot: BotHarness) -> None:
 async def test_privacy_explains_what_is_stored(bot: BotHarness) -> None:
     user = bot.user("Ada", language="en")
     reply = await bot.ask(user, "/privacy")
-    assert "What I store and why" in reply.text
+    assert "What I store about you, and why" in reply.text
 
 
 async def test_group_commands_must_be_addressed(make_bot: MakeBot) -> None:

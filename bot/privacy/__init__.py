@@ -1,0 +1,1 @@
+"""Personal data: what is stored about a person, /mydata, /forget and the purge."""
