@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, TypeAlias
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -29,20 +29,35 @@ from bot.config import Config
 from bot.i18n import LANGUAGES, translator
 from bot.logs import protect_token
 from bot.runtime import Runtime
+from bot.telegram.application import ArrivalQueue, ForumApplication
 from bot.telegram.context import BotData, ForumContext
+from bot.telegram.polling import PollingRequest
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import MessageRateLimiter
-from handlers import announcements, core, intros, moderation, privacy, reminders, schedule
+from bot.web.telegram import WebFrontend
+from handlers import (
+    announcements,
+    backup,
+    core,
+    intros,
+    moderation,
+    privacy,
+    reminders,
+    schedule,
+    web,
+)
 from handlers.errors import on_error
 
 logger = logging.getLogger(__name__)
+
+# Where the running web server is kept in ``Runtime.extras``.
+WEB = "web"
 
 # Updates processed at once (each user's in order) and HTTP connections to the Bot API.
 UPDATES_IN_FLIGHT = 4
 CONNECTIONS = 8
 
-# The bot and job-queue parameters stay Any: the builder's chained generics cannot name them.
-ForumApplication: TypeAlias = Application[Any, ForumContext, Any, Any, BotData, Any]
+__all__ = ["ForumApplication", "build_application", "processor_of", "runtime_of"]
 
 
 def build_application(
@@ -54,9 +69,12 @@ def build_application(
     """Build the Application: services, rate limits and handlers, nothing opened yet."""
     protect_token(token)
     telegram = config.telegram
+    runtime = Runtime.create(config, clock)
     context_types = ContextTypes(context=ForumContext, bot_data=BotData)
-    application: ForumApplication = (
+    built = (
         ApplicationBuilder()
+        .application_class(ForumApplication)
+        .update_queue(ArrivalQueue())
         .token(token)
         .base_url(telegram.api_base_url)
         .base_file_url(telegram.file_url)
@@ -77,17 +95,26 @@ def build_application(
                 max_retries=3,
             )
         )
-        .get_updates_read_timeout(telegram.poll_timeout_seconds + 10)
+        .get_updates_request(
+            PollingRequest(
+                runtime.liveness.reached_telegram,
+                read_timeout=telegram.poll_timeout_seconds + 10,
+            )
+        )
         # httpcore scans every pooled connection on each request: a pool sized to the real
         # concurrency (updates in flight plus bulk sends) keeps that scan short; requests that
         # find the pool full wait for a free connection instead of failing after PTB's 1 s.
         .connection_pool_size(CONNECTIONS)
         .pool_timeout(30.0)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data.runtime = Runtime.create(config, clock)
+    if not isinstance(built, ForumApplication):
+        raise TypeError("the builder ignored application_class")
+    application = built
+    application.bot_data.runtime = runtime
     _add_handlers(application)
     return application
 
@@ -117,8 +144,11 @@ def _add_handlers(application: ForumApplication) -> None:
     moderation.schedule_jobs(application)
     privacy.schedule_jobs(application)
     reminders.schedule_jobs(application)
+    backup.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
+    # After everything: the chat's Mini App menu button follows the user's language.
+    application.add_handlers(web.handlers(), group=web.MENU_GROUP)
     application.add_error_handler(on_error)
 
 
@@ -130,16 +160,39 @@ def runtime_of(application: ForumApplication) -> Runtime:
     return runtime
 
 
-async def _post_init(application: ForumApplication) -> None:
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def _forum(application: AnyApplication) -> ForumApplication:
+    if not isinstance(application, ForumApplication):
+        raise TypeError("application was not built by build_application")
+    return application
+
+
+async def _post_init(any_application: AnyApplication) -> None:
+    application = _forum(any_application)
     runtime = runtime_of(application)
+    # initialize() has just reached the Bot API (getMe): Telegram was heard from.
+    runtime.liveness.reached_telegram()
     await runtime.open()
     await announcements.startup(application)
     if runtime.config.telegram.set_commands:
         await _set_command_menus(application, runtime.config)
+    if runtime.config.web is not None:
+        frontend = WebFrontend(application)
+        await frontend.start()
+        runtime.extras[WEB] = frontend
 
 
-async def _post_shutdown(application: ForumApplication) -> None:
-    await runtime_of(application).close()
+async def _post_stop(application: AnyApplication) -> None:
+    frontend = runtime_of(_forum(application)).extras.pop(WEB, None)
+    if isinstance(frontend, WebFrontend):
+        await frontend.stop()
+
+
+async def _post_shutdown(application: AnyApplication) -> None:
+    await _post_stop(application)
+    await runtime_of(_forum(application)).close()
 
 
 async def _set_command_menus(application: ForumApplication, config: Config) -> None:

@@ -1,13 +1,15 @@
-"""The ``forum-bot`` command: run the bot, check a configuration, import a schedule."""
+"""The ``forum-bot`` command: run the bot, check a configuration, import a schedule, back up
+and restore the database, export data and build the report."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
@@ -16,10 +18,24 @@ from bot import __version__
 from bot.config import TOKEN_ENV, Config, ConfigError, bot_token, load_config
 from bot.schedule.diff import ScheduleDiff
 from bot.schedule.importers import ScheduleError, load_programme
+from storage.backup import BackupError, BackupSummary
+from storage.lock import DatabaseInUseError
 
 EXIT_OK = 0
-EXIT_PROBLEM = 2
-EXIT_UNREACHABLE = 3
+EXIT_PROBLEM = 2  # the configuration or the arguments
+EXIT_UNREACHABLE = 3  # the Bot API
+EXIT_RUNNING = 4  # the bot is running (restore), or another bot holds the database (run)
+EXIT_NOT_A_BACKUP = 5  # missing, not a forum-bot database, or failing the integrity check
+EXIT_TOO_NEW = 6  # written by a newer forum-bot
+EXIT_CANNOT_WRITE = 7  # the target exists, its folder is missing, or the disk refused
+
+_EXIT_CODES = """exit status:
+  0  done
+  2  a problem with the configuration or the arguments
+  4  the bot is running (stop it first), or another forum-bot holds the database
+  5  not a usable backup: missing, not forum-bot's, or failing SQLite's integrity check
+  6  the backup was written by a newer forum-bot
+  7  cannot write: the file exists, the folder is missing, or the disk refused"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="run the bot", description=f"Run the bot; the token comes from {TOKEN_ENV}."
     )
     with_config(run)
+    run.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="text for people, json (one object per line) for log collectors "
+        "(default: logging.format in the configuration, else text)",
+    )
     check = commands.add_parser(
         "check",
         help="validate the configuration and its schedule",
@@ -58,7 +80,35 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path, help="the schedule file")
     importer.add_argument("--yes", action="store_true", help="apply without asking")
     with_config(importer)
+    _ops_parsers(commands, with_config)
     return parser
+
+
+def _ops_parsers(commands: Any, with_config: Callable[[argparse.ArgumentParser], None]) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    backup = commands.add_parser(
+        "backup",
+        help="copy the database consistently, even while the bot runs",
+        formatter_class=raw,
+        description="Copy the bot's database into PATH (a new file, or a folder to put a "
+        "dated file in) as one consistent snapshot, even while the bot runs and writes; check "
+        "the copy (SQLite's integrity check, the schema version) and say what it holds.",
+        epilog=_EXIT_CODES,
+    )
+    backup.add_argument("path", type=Path, help="the new backup file, or a folder")
+    with_config(backup)
+    restore = commands.add_parser(
+        "restore",
+        help="replace the database by a backup (the bot must be stopped)",
+        formatter_class=raw,
+        description="Replace the bot's database by the backup at PATH. Refused while the bot "
+        "runs (it holds <database>.lock), for a backup written by a newer forum-bot and for a "
+        "file that fails the integrity check; the replaced database is kept beside it as "
+        "<database>.before-restore-<time>, and migrations bring the backup up to this version.",
+        epilog=_EXIT_CODES,
+    )
+    restore.add_argument("path", type=Path, help="the backup file")
+    with_config(restore)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,7 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(config)
     if args.command == "import":
         return asyncio.run(_import(config, args.file, assume_yes=args.yes))
-    return _run(config)
+    if args.command == "backup":
+        return _backup(config, args.path)
+    if args.command == "restore":
+        return asyncio.run(_restore(config, args.path))
+    return _run(config, args.log_format or config.logging.format)
 
 
 def _print_problems(problems: Sequence[object]) -> None:
@@ -168,7 +222,7 @@ def _confirmed() -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _run(config: Config) -> int:
+def _run(config: Config, log_format: Literal["text", "json"]) -> int:
     from bot.app import build_application
     from bot.logs import configure_logging
 
@@ -180,13 +234,19 @@ def _run(config: Config) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEM
-    configure_logging(config.logging.level, token)
+    configure_logging(config.logging.level, token, log_format)
     application = build_application(config, token)
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            timeout=config.telegram.poll_timeout_seconds,
-        )
+        if config.telegram.mode == "webhook":
+            from bot.web.telegram import run_webhook
+
+            asyncio.run(run_webhook(application))
+        else:
+            # Polling deletes a webhook left from an earlier run in webhook mode first.
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                timeout=config.telegram.poll_timeout_seconds,
+            )
     except InvalidToken:
         print(
             f"forum-bot: the Bot API at {config.telegram.api_base_url} refused the token; "
@@ -201,6 +261,73 @@ def _run(config: Config) -> int:
             file=sys.stderr,
         )
         return EXIT_UNREACHABLE
+    except DatabaseInUseError as error:
+        print(f"forum-bot: {error}; stop the other one first", file=sys.stderr)
+        return EXIT_RUNNING
+    return EXIT_OK
+
+
+def _backup(config: Config, path: Path) -> int:
+    from storage.backup import NotABackupError, backup_name, newest_version, snapshot
+
+    database = config.storage.database
+    if not database.is_file():
+        print(f"forum-bot: there is no database at {database} to back up", file=sys.stderr)
+        return EXIT_PROBLEM
+    target = path / backup_name(datetime.now(UTC)) if path.is_dir() else path
+    try:
+        summary = snapshot(database, target, newest_version=newest_version())
+    except NotABackupError as error:
+        print(f"forum-bot: backup failed: {error}", file=sys.stderr)
+        return EXIT_NOT_A_BACKUP
+    except BackupError as error:
+        print(f"forum-bot: backup failed: {error}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    except OSError as error:
+        print(f"forum-bot: backup failed: {target}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    print(f"backup written to {summary.path}")
+    _print_summary(summary)
+    return EXIT_OK
+
+
+def _print_summary(summary: BackupSummary) -> None:
+    print(f"  size:            {summary.size_bytes:,} bytes")
+    print(f"  schema version:  {summary.schema_version}")
+    print("  integrity check: ok")
+    for table, rows in summary.tables:
+        if rows:
+            print(f"  {table + ':':<28} {rows:>9,} rows")
+
+
+async def _restore(config: Config, path: Path) -> int:
+    from storage.backup import BackupTooNewError, NotABackupError, restore
+
+    database = config.storage.database
+    try:
+        result = await restore(path, database, now=datetime.now(UTC))
+    except DatabaseInUseError as error:
+        print(
+            f"forum-bot: restore refused: {error}. Stop the bot first "
+            "(systemctl stop forum-bot), then restore, then start it again.",
+            file=sys.stderr,
+        )
+        return EXIT_RUNNING
+    except BackupTooNewError as error:
+        print(f"forum-bot: restore refused: {error}; nothing was changed", file=sys.stderr)
+        return EXIT_TOO_NEW
+    except NotABackupError as error:
+        print(f"forum-bot: restore refused: {error}; nothing was changed", file=sys.stderr)
+        return EXIT_NOT_A_BACKUP
+    except (BackupError, OSError) as error:
+        print(f"forum-bot: restore failed: {error}; nothing was changed", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    print(f"restored {path} into {database}")
+    _print_summary(result.summary)
+    if result.migrated_to != result.migrated_from:
+        print(f"  migrated from schema version {result.migrated_from} to {result.migrated_to}")
+    if result.kept is not None:
+        print(f"the replaced database is kept as {result.kept}")
     return EXIT_OK
 
 

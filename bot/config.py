@@ -14,9 +14,17 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.durations import parse_duration
@@ -42,6 +50,10 @@ class TelegramConfig(Section):
     group_messages_per_minute: int = Field(default=20, gt=0, le=60)
     chat_messages_per_second: float = Field(default=1.0, gt=0, le=30)
     set_commands: bool = True
+    # How updates arrive: long polling, or Telegram posting them to [web] public_url.
+    mode: Literal["polling", "webhook"] = "polling"
+    # Webhook connections Telegram may open at once (1-100).
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     @property
     def file_url(self) -> str:
@@ -106,6 +118,16 @@ class StorageConfig(Section):
     """Where the bot keeps its state."""
 
     database: Path = Path("forum-bot.sqlite3")
+    # Scheduled backups by the running bot: every N hours (0: none), the newest N kept, into
+    # this folder (default: "backups" beside the database).
+    backup_every_hours: float = Field(default=0, ge=0, le=24 * 31)
+    backup_keep: int = Field(default=14, ge=1, le=10_000)
+    backup_folder: Path | None = None
+
+    @property
+    def backups(self) -> Path:
+        """Return the folder scheduled backups go to."""
+        return self.backup_folder or self.database.parent / "backups"
 
 
 class RemindersConfig(Section):
@@ -219,10 +241,55 @@ class AnnouncementsConfig(Section):
     check_seconds: float = Field(default=20.0, ge=0.01, le=600)
 
 
+class WebConfig(Section):
+    """The bot's web server: webhook, health, metrics and the programme's Mini App."""
+
+    listen: str = "127.0.0.1:8080"
+    public_url: str = ""
+
+    @field_validator("listen")
+    @classmethod
+    def _is_address(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"{value!r} is not host:port, e.g. '127.0.0.1:8080'")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _is_public_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError(
+                f"{value!r} must be an https:// address (Telegram reaches webhooks and Mini "
+                "Apps only over HTTPS); plain http is accepted for 127.0.0.1 when testing"
+            )
+        if parts.query or parts.fragment or not parts.hostname:
+            raise ValueError(
+                f"{value!r} must be a plain address such as https://forum.example.org"
+            )
+        return value.rstrip("/")
+
+    @property
+    def host(self) -> str:
+        """Return the address to listen on."""
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        """Return the port to listen on."""
+        return int(self.listen.rpartition(":")[2])
+
+
 class LoggingConfig(Section):
     """What the bot logs."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": one JSON object per line, for log collectors (journald, Loki, Elasticsearch).
+    format: Literal["text", "json"] = "text"
 
 
 class Config(BaseSettings):
@@ -247,6 +314,17 @@ class Config(BaseSettings):
     announcements: AnnouncementsConfig = AnnouncementsConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()
+    # Absent: nothing listens (no webhook, health, metrics or Mini App).
+    web: WebConfig | None = None
+
+    @model_validator(mode="after")
+    def _webhook_needs_web(self) -> Config:
+        if self.telegram.mode == "webhook" and (self.web is None or not self.web.public_url):
+            raise ValueError(
+                "telegram.mode = 'webhook' needs a [web] section with public_url, the HTTPS "
+                "address Telegram posts updates to"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -404,6 +482,8 @@ def _resolve_paths(config: Config, base: Path) -> Config:
     storage = config.storage
     if str(database) != ":memory:":
         storage = storage.model_copy(update={"database": resolve(database)})
+    if storage.backup_folder is not None:
+        storage = storage.model_copy(update={"backup_folder": resolve(storage.backup_folder)})
     return config.model_copy(update={"event": event, "storage": storage})
 
 

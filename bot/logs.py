@@ -1,13 +1,25 @@
 """Logging: quiet httpx (its INFO lines carry the token) and redact the token from every record.
 
 Redaction happens where records are made (a log-record factory), so it holds for every logger
-and every handler, including ones attached later such as a test's log capture.
+and every handler, including ones attached later such as a test's log capture. Lines are text
+for people or, with ``format="json"``, one JSON object per line for log collectors; the JSON
+formatter redacts its whole line once more, so nothing a record carries (an ``extra`` field, a
+stack) can bring the token back.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+# The attributes every LogRecord has; anything else on a record came from ``extra=``.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 _SECRETS: set[str] = set()
 _installed = False
@@ -48,8 +60,36 @@ def protect_token(token: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def configure_logging(level: str, token: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """Format a record as one JSON object on one line: time, level, logger, message, extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as a line of JSON, the token redacted."""
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        for key, value in vars(record).items():
+            if key not in _STANDARD and key not in entry:
+                entry[key] = value
+        return _redact(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def configure_logging(level: str, token: str, fmt: Literal["text", "json"] = "text") -> None:
     """Log to stderr at ``level`` with the token redacted and chatty libraries quieted."""
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     protect_token(token)

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot import metrics
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
+from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.floodguard import FloodGuard
@@ -19,14 +21,18 @@ from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.web.health import Liveness
+from bot.web.service import WebService
 from storage.announcements import Announcements
 from storage.database import Database
 from storage.intros import IntroStorage
+from storage.lock import RunLock
 from storage.moderation import ModerationStore
 from storage.participants import Participants
 from storage.privacy import PrivacyStore
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
+from storage.web import WebStore
 
 
 @dataclass
@@ -49,12 +55,21 @@ class Runtime:
     reminders: Reminders
     reminder_dispatch: Dispatcher
     privacy: Privacy
+    # When Telegram was last heard from (the health check reads it).
+    liveness: Liveness
+    # The Mini App's service; None when there is no [web] section.
+    web: WebService | None
+    # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
+    run_lock: RunLock | None = None
+    # Scheduled backups into storage.backups; None for an in-memory database.
+    backups: ScheduledBackups | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, config: Config, clock: Clock) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
+        db.write_observers.append(metrics.observe_write)
         participants = Participants(db)
         listeners: list[ProgrammeListener] = []
         announcement_store = Announcements(db, config.event.default_language)
@@ -100,10 +115,22 @@ class Runtime:
             announcements.awaiting.discard,
             moderation.forget_member,
         ]
+        database = config.storage.database
+        web = (
+            WebService(config, schedule, reminders, participants, WebStore(db), clock)
+            if config.web is not None
+            else None
+        )
         return cls(
             config=config,
             db=db,
             clock=clock,
+            run_lock=None if str(database) == ":memory:" else RunLock(database),
+            backups=None
+            if str(database) == ":memory:"
+            else ScheduledBackups(
+                database, config.storage.backups, config.storage.backup_keep, clock
+            ),
             participants=participants,
             flood_guard=FloodGuard(clock),
             outbound=Outbound(participants.mark_blocked),
@@ -124,16 +151,29 @@ class Runtime:
                 reminders, Outbound(participants.mark_blocked, concurrency=4), config
             ),
             privacy=privacy,
+            liveness=Liveness(clock),
+            web=web,
         )
 
     async def open(self) -> None:
-        """Open the database (applying migrations) and load the programme."""
-        await self.db.open()
+        """Take the database's lock, open it (applying migrations) and load the programme."""
+        if self.run_lock is not None:
+            self.run_lock.acquire()
+        try:
+            await self.db.open()
+        except BaseException:
+            if self.run_lock is not None:
+                self.run_lock.release()
+            raise
         await self.schedule.open()
         await self.intros.load()
         await self.reminders.open()
+        if self.web is not None:
+            await self.web.open()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
         await self.broadcast.stop()
         await self.db.close()
+        if self.run_lock is not None:
+            self.run_lock.release()

@@ -11,6 +11,7 @@ from bot import callbacks
 from bot.reminders import render
 from bot.telegram.context import BotData, ForumContext
 from handlers.common import PRIVATE, Handler, edit_or_reply, escape, keyboard, reply
+from handlers.web import keep_web_app_rows
 
 
 def _zone(context: ForumContext) -> str:
@@ -92,7 +93,9 @@ async def _replace_buttons(update: Update, rows: render.Rows) -> None:
     query = update.callback_query
     if query is None or not isinstance(query.message, Message) or query.message.text is None:
         return
-    await edit_or_reply(update, query.message.text_html, keyboard(rows))
+    # Rows that open the Mini App belong to the card, not to this toggle: they stay.
+    kept = keep_web_app_rows(query.message.reply_markup, keyboard(rows))
+    await edit_or_reply(update, query.message.text_html, kept)
 
 
 async def show_session(update: Update, context: ForumContext) -> None:

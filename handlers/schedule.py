@@ -40,6 +40,7 @@ from bot.schedule.model import Programme, Session
 from bot.schedule.service import NO_PROGRAMME, digest
 from bot.telegram.context import ForumContext
 from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
+from handlers.web import with_programme_button
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ def _parse_day(code: str | None) -> date | None:
 
 async def _card(update: Update, context: ForumContext, session: Session) -> None:
     text = render.session_card(session, _programme(context), _view(context))
-    await reply(update, text, keyboard(render.card_buttons(session, context.tr)))
+    markup = keyboard(render.card_buttons(session, context.tr))
+    await reply(update, text, with_programme_button(update, context, markup, session=session.id))
 
 
 async def _stale(update: Update, context: ForumContext) -> None:
@@ -115,7 +117,8 @@ async def _send_day(update: Update, context: ForumContext, day: date, page: int 
         await reply(update, text, keyboard(render.day_picker(programme, view.language)))
         return
     text, page, pages = render.day_page(programme, day, page, view, _per_page(context))
-    await reply(update, text, keyboard(render.day_buttons(day, page, pages, context.tr)))
+    markup = keyboard(render.day_buttons(day, page, pages, context.tr))
+    await reply(update, text, with_programme_button(update, context, markup, day=day.isoformat()))
 
 
 async def show_today(update: Update, context: ForumContext) -> None:
@@ -154,6 +157,7 @@ async def day_pressed(update: Update, context: ForumContext) -> None:
     view = _view(context)
     text, page, pages = render.day_page(programme, day, page, view, _per_page(context))
     markup = keyboard(render.day_buttons(day, page, pages, context.tr))
+    markup = with_programme_button(update, context, markup, day=day.isoformat())
     message = query.message
     if isinstance(message, Message) and message.from_user and message.from_user.is_bot:
         await _edit(message, text, markup)

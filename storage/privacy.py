@@ -427,6 +427,28 @@ REGISTRY: tuple[Personal, ...] = (
             ),
         ),
     ),
+    Personal(
+        "web_menu_buttons",
+        "account",
+        {"user_id": Holds.ID},
+        {"mini_app_button": "SELECT language FROM web_menu_buttons WHERE user_id = :me"},
+        (_delete("web_menu_buttons", "user_id = :me"),),
+    ),
+    Personal(
+        "webhook_updates",
+        "account",
+        # An update as Telegram sent it (ids, names, the message), kept only until processed.
+        {"body": Holds.TEXT},
+        {},
+        (
+            Forget(
+                Step.DELETE,
+                "UPDATE webhook_updates SET body = NULL WHERE body IS NOT NULL AND EXISTS "
+                "(SELECT 1 FROM json_tree(webhook_updates.body) AS t "
+                "WHERE t.key = 'id' AND t.atom = :me)",
+            ),
+        ),
+    ),
     # Last: the rows above may reference it.
     Personal(
         "participants",

@@ -140,9 +140,10 @@ class BotHarness:
         # The first poll (which sets allowed_updates) may come after a test's first update, so
         # the fake is told up front what the bot will ask for (chat_member updates among them).
         self.fake.set_allowed_updates(list(Update.ALL_TYPES))
-        await app.updater.start_polling(
-            poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
-        )
+        if config.telegram.mode == "polling":
+            await app.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+            )
         self.app = app
 
     async def stop(self) -> None:

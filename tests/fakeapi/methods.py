@@ -217,7 +217,7 @@ def sent(message: SimMessage) -> dict[str, Any]:
     return message.to_api()
 
 
-# -- identity, updates, webhook ------------------------------------------------------------------
+# -- identity, updates ------------------------------------------------------------------
 
 
 @method
@@ -237,42 +237,6 @@ async def get_me(fake: FakeTelegram, p: Params) -> Any:
 async def get_updates(fake: FakeTelegram, p: Params) -> Any:
     """Serve long polling."""
     return await fake.get_updates(p)
-
-
-@method
-async def set_webhook(fake: FakeTelegram, p: Params) -> Any:
-    """Store the webhook (the fake does not deliver to it)."""
-    secret = p.text("secret_token")
-    if len(secret) > 256:
-        raise bad_request("secret token is too long")
-    if secret and not re.fullmatch(r"[A-Za-z0-9_-]+", secret):
-        raise bad_request("secret token contains unallowed characters")
-    if "allowed_updates" in p:
-        fake.set_allowed_updates(list(p.json("allowed_updates") or []))
-    if p.flag("drop_pending_updates"):
-        fake._updates.clear()
-    fake._wake_poll("conflict")
-    fake.webhook = {"url": p.text("url"), "secret_token": secret}
-    return True
-
-
-@method
-async def delete_webhook(fake: FakeTelegram, p: Params) -> Any:
-    """Remove the webhook, optionally dropping pending updates."""
-    if p.flag("drop_pending_updates"):
-        fake._updates.clear()
-    fake.webhook = {}
-    return True
-
-
-@method
-async def get_webhook_info(fake: FakeTelegram, p: Params) -> Any:
-    """Describe the webhook state."""
-    return {
-        "url": fake.webhook.get("url", ""),
-        "has_custom_certificate": False,
-        "pending_update_count": len(fake._updates),
-    }
 
 
 @method
@@ -297,6 +261,7 @@ async def send_message(fake: FakeTelegram, p: Params) -> Any:
     check_access(chat)
     text, entities = format_text(fake, p, "text")
     markup = parse_markup(p)
+    _webhook_check(chat.type, markup)
     reply_to = reply_target(chat, p)
     check_flood(fake, p, chat)
     html = p.text("text")
@@ -455,6 +420,7 @@ async def edit_message_text(fake: FakeTelegram, p: Params) -> Any:
         raise bad_request("there is no text in the message to edit")
     text, entities = format_text(fake, p, "text")
     markup = parse_markup(p)
+    _webhook_check(message.chat.type, markup)
     check_flood(fake, p, message.chat, edit=True)
     return _apply_edit(
         fake, message, text=text, entities=entities, reply_markup=markup, html=p.text("text")
@@ -871,3 +837,7 @@ async def get_file(fake: FakeTelegram, p: Params) -> Any:
         "file_size": len(stored.data),
         "file_path": stored.path,
     }
+
+
+# Webhook mode and the menu button live in their own module; importing it registers them.
+from tests.fakeapi.webhook import check_web_app_buttons as _webhook_check  # noqa: E402

@@ -308,6 +308,7 @@ class FakeTelegram:
         limits: FloodLimits = FloodLimits(),
     ) -> None:
         from tests.fakeapi.methods import METHODS
+        from tests.fakeapi.webhook import WebhookDelivery
 
         self.token = token
         self.bot_id = int(token.split(":")[0])
@@ -326,6 +327,8 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.descriptions: dict[tuple[str, str], str] = {}
         self.webhook: dict[str, Any] = {}
+        self.webhooks = WebhookDelivery(self)
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.delivered: list[int] = []
         self._methods = METHODS
         self._rules: list[FaultRule] = []
@@ -358,6 +361,7 @@ class FakeTelegram:
         """Release pending long polls and delays, then close the server (idempotent)."""
         self._stopping.set()
         self._wake_poll("stop")
+        await self.webhooks.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -548,6 +552,7 @@ class FakeTelegram:
         self._next_update_id += 1
         self._updates.append((update_id, self.clock(), {"update_id": update_id, **update}))
         self._wake_poll("wake")
+        self.webhooks.wake()
         return update_id
 
     @property

@@ -1,0 +1,235 @@
+"""Backups and restore on real SQLite files: the storage functions and the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.cli import (
+    EXIT_CANNOT_WRITE,
+    EXIT_NOT_A_BACKUP,
+    EXIT_OK,
+    EXIT_RUNNING,
+    EXIT_TOO_NEW,
+    main,
+)
+from storage.backup import (
+    BackupError,
+    BackupTooNewError,
+    NotABackupError,
+    backup_name,
+    backups_in,
+    inspect,
+    newest_version,
+    prune,
+    snapshot,
+)
+from storage.database import Database
+from storage.lock import DatabaseInUseError, RunLock
+
+NOW = datetime(2027, 3, 16, 8, 30, tzinfo=UTC)
+
+
+async def make_database(path: Path, participants: int = 3) -> None:
+    """Create a migrated database with a few participants."""
+    db = Database(path)
+    await db.open()
+    try:
+        await db.executemany(
+            "INSERT INTO participants (user_id, first_name, first_seen, last_seen) "
+            "VALUES (?, ?, ?, ?)",
+            [(i, f"P{i}", NOW.isoformat(), NOW.isoformat()) for i in range(1, participants + 1)],
+        )
+    finally:
+        await db.close()
+
+
+def names(path: Path) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute("SELECT first_name FROM participants ORDER BY 1")]
+
+
+def write_config(tmp_path: Path, database: Path) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[event]\nname = "Forum"\n[storage]\ndatabase = "{database}"\n', encoding="utf-8"
+    )
+    return config
+
+
+async def test_snapshot_is_checked_and_describes_what_it_holds(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    await make_database(database, participants=7)
+    summary = snapshot(database, tmp_path / "copy.sqlite3", newest_version=newest_version())
+    assert summary.schema_version == newest_version()
+    assert summary.rows("participants") == 7
+    assert summary.size_bytes == (tmp_path / "copy.sqlite3").stat().st_size
+    assert names(tmp_path / "copy.sqlite3") == names(database)
+    assert not list(tmp_path.glob(".*partial"))
+
+
+async def test_snapshot_never_overwrites_a_file(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    await make_database(database)
+    target = tmp_path / "copy.sqlite3"
+    target.write_bytes(b"precious")
+    with pytest.raises(BackupError, match="already exists"):
+        snapshot(database, target, newest_version=newest_version())
+    assert target.read_bytes() == b"precious"
+
+
+def test_inspect_refuses_what_is_not_a_backup(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(NotABackupError, match="not a usable SQLite database"):
+        inspect(junk, newest_version=newest_version())
+    with pytest.raises(NotABackupError, match="no such file"):
+        inspect(tmp_path / "missing.sqlite3", newest_version=newest_version())
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    with pytest.raises(NotABackupError, match="not one of forum-bot"):
+        inspect(other, newest_version=newest_version())
+
+
+async def test_inspect_refuses_a_newer_schema(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    await make_database(database)
+    with sqlite3.connect(database) as conn:
+        conn.execute(f"PRAGMA user_version = {newest_version() + 1}")
+    with pytest.raises(BackupTooNewError, match="newer forum-bot"):
+        inspect(database, newest_version=newest_version())
+
+
+def test_prune_keeps_the_newest(tmp_path: Path) -> None:
+    for day in range(1, 6):
+        (tmp_path / backup_name(datetime(2027, 3, day, tzinfo=UTC))).write_bytes(b"x")
+    (tmp_path / "unrelated.sqlite3").write_bytes(b"x")
+    removed = prune(tmp_path, keep=2)
+    assert [p.name for p in removed] == [
+        backup_name(datetime(2027, 3, day, tzinfo=UTC)) for day in (1, 2, 3)
+    ]
+    assert [p.name for p in backups_in(tmp_path)] == [
+        backup_name(datetime(2027, 3, day, tzinfo=UTC)) for day in (4, 5)
+    ]
+    assert (tmp_path / "unrelated.sqlite3").exists()
+
+
+def test_the_lock_is_exclusive_and_released(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    first, second = RunLock(database), RunLock(database)
+    first.acquire()
+    assert second.is_taken()
+    with pytest.raises(DatabaseInUseError, match="in use by a running forum-bot"):
+        second.acquire()
+    first.release()
+    assert not second.is_taken()
+    with second:
+        assert first.is_taken()
+
+
+def test_cli_backup_into_a_folder_then_restore_round_trips(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    asyncio.run(make_database(database, participants=3))
+    config = write_config(tmp_path, database)
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    assert main(["backup", str(folder), "--config", str(config)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "integrity check: ok" in out and "participants:" in out
+    (backup,) = backups_in(folder)
+
+    with sqlite3.connect(database) as conn:
+        conn.execute("DELETE FROM participants WHERE user_id = 1")
+    assert main(["restore", str(backup), "--config", str(config)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "the replaced database is kept as" in out
+    assert names(database) == ["P1", "P2", "P3"]
+    (kept,) = tmp_path.glob("bot.sqlite3.before-restore-*[0-9]Z")
+    assert names(kept) == ["P2", "P3"]
+
+
+def test_restore_applies_migrations_to_an_older_backup(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as conn:
+        conn.executescript(Path("storage/migrations/0001_participants.sql").read_text())
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO participants (user_id, first_name, first_seen, last_seen) "
+            "VALUES (9, 'Old', '2027-01-01T00:00:00+00:00', '2027-01-01T00:00:00+00:00')"
+        )
+    config = write_config(tmp_path, database)
+    assert main(["restore", str(old), "--config", str(config)]) == EXIT_OK
+    assert f"migrated from schema version 1 to {newest_version()}" in capsys.readouterr().out
+    assert names(database) == ["Old"]
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == newest_version()
+
+
+def test_restore_is_refused_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    asyncio.run(make_database(database, participants=2))
+    config = write_config(tmp_path, database)
+    backup = tmp_path / "good.sqlite3"
+    snapshot(database, backup, newest_version=newest_version())
+    newer = tmp_path / "newer.sqlite3"
+    snapshot(database, newer, newest_version=newest_version())
+    with sqlite3.connect(newer) as conn:
+        conn.execute(f"PRAGMA user_version = {newest_version() + 1}")
+    corrupt = tmp_path / "corrupt.sqlite3"
+    data = bytearray(backup.read_bytes())
+    data[4096:8192] = b"\x55" * 4096  # the second page: a table's root
+    corrupt.write_bytes(bytes(data))
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = database.read_bytes()
+
+    def refused(path: Path) -> tuple[int, str]:
+        status = main(["restore", str(path), "--config", str(config)])
+        return status, capsys.readouterr().err
+
+    with RunLock(database):  # what the running bot holds
+        status, err = refused(backup)
+    assert status == EXIT_RUNNING
+    assert "restore refused" in err and "Stop the bot first" in err
+    status, err = refused(newer)
+    assert status == EXIT_TOO_NEW and "newer forum-bot" in err
+    status, err = refused(corrupt)
+    assert status == EXIT_NOT_A_BACKUP and "nothing was changed" in err
+    status, err = refused(tmp_path / "missing.sqlite3")
+    assert status == EXIT_NOT_A_BACKUP and "no such file" in err
+    assert database.read_bytes() == before
+    assert not list(tmp_path.glob("*before-restore*"))
+    assert not list(tmp_path.glob(".*restoring"))
+
+
+def test_cli_backup_refuses_an_existing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    asyncio.run(make_database(database))
+    config = write_config(tmp_path, database)
+    (tmp_path / "taken.sqlite3").write_bytes(b"x")
+    status = main(["backup", str(tmp_path / "taken.sqlite3"), "--config", str(config)])
+    assert status == EXIT_CANNOT_WRITE
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_cli_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("backup", "restore"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--help"])
+        assert exit_info.value.code == 0
+        out = capsys.readouterr().out
+        assert "exit status:" in out and "the bot is running" in out
