@@ -3,6 +3,7 @@ export names other people only as the person could see them, and the purge comes
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 
 from bot.config import IntroductionsConfig, PrivacyConfig
@@ -115,6 +116,12 @@ async def _fill(w: World) -> None:
         chat_id=GROUP, action=ModAction.REPORT, actor=lea, target=None, reason=None, now=NOW
     )
     await w.privacy.set_stay(LEAVER, True)
+    for update_id, sender in ((1, LEAVER), (2, OTHER)):
+        body = {"update_id": update_id, "message": {"from": {"id": sender}, "text": "hi Lea"}}
+        await w.db.execute(
+            "INSERT INTO webhook_updates (update_id, received_at, body) VALUES (?, 0, ?)",
+            (update_id, json.dumps(body)),
+        )
 
 
 NEEDLES = [LEAVER, "Lea Profile", "Lea Telegram", "lea_tg"]
@@ -135,6 +142,7 @@ async def test_forget_leaves_only_the_declared_minimal_records(db: Database) -> 
         "mod_log.target_name",
         "mod_log.actor_id",
         "privacy_stays.user_id",
+        "webhook_updates.body",
     }
     await w.privacy.forget(LEAVER)
     assert await traces(db, NEEDLES) == {}
@@ -152,6 +160,8 @@ async def test_forget_leaves_only_the_declared_minimal_records(db: Database) -> 
     assert await w.intros.store.get_profile(OTHER) is not None
     assert await db.fetchval("SELECT given_by FROM mod_warnings WHERE user_id = ?", (THIRD,)) == 0
     assert await db.fetchval("SELECT author_id FROM announcements") == OTHER
+    bodies = await db.fetchall("SELECT update_id FROM webhook_updates WHERE body IS NOT NULL")
+    assert [row[0] for row in bodies] == [2]
 
 
 async def test_a_returning_person_is_blocked_again_by_whoever_blocked_them(db: Database) -> None:
