@@ -12,6 +12,7 @@ from bot.announcements.telegram import Broadcaster
 from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
+from bot.errors import ErrorReports
 from bot.floodguard import FloodGuard
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
@@ -63,6 +64,8 @@ class Runtime:
     run_lock: RunLock | None = None
     # Scheduled backups into storage.backups; None for an in-memory database.
     backups: ScheduledBackups | None = None
+    # Which internal errors were reported to the modlog lately (each at most hourly).
+    error_reports: ErrorReports = field(default_factory=ErrorReports)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

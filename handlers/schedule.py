@@ -22,7 +22,6 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -35,16 +34,17 @@ from bot import callbacks
 from bot.errors import DomainError
 from bot.numbers import parse_int
 from bot.schedule import render
-from bot.schedule.importers import ScheduleError
+from bot.schedule.importers import MAX_FILE_BYTES, ScheduleError
 from bot.schedule.model import Programme, Session
 from bot.schedule.service import NO_PROGRAMME, digest
 from bot.telegram.context import ForumContext
-from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
+from bot.text import cut
+from handlers.common import ADDRESSED, PRIVATE, Handler, edit, escape, keyboard, reply
 from handlers.web import with_programme_button
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 INLINE_PAGE = 50
 MAX_INLINE_OFFSET = 100_000
 FREE_TEXT_GROUP = 10  # after every feature's conversations in group 0, so those win
@@ -166,11 +166,7 @@ async def day_pressed(update: Update, context: ForumContext) -> None:
 
 
 async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(text, reply_markup=markup)
-    except TelegramError as error:
-        if "not modified" not in str(error).lower():
-            raise
+    await edit(message, text, markup)
 
 
 # --- now, next, one session ------------------------------------------------------------------
@@ -264,7 +260,7 @@ async def show_speaker(update: Update, context: ForumContext) -> None:
             if name
             else ""
         )
-        names = [escape(s) for s in programme.speakers]
+        names = [escape(cut(s, render.MAX_FIELD)) for s in programme.speakers]
         lines = [intro + tr("<b>Speakers</b> (send <code>/speaker name</code>):"), *names]
         await reply(update, render.clip_lines(lines))
         return
@@ -288,7 +284,7 @@ async def show_room(update: Update, context: ForumContext) -> None:
             else ""
         )
         lines = [intro + tr("<b>Rooms</b> (send <code>/room name</code>):")]
-        lines += [escape(r) for r in programme.rooms]
+        lines += [escape(cut(r, render.MAX_FIELD)) for r in programme.rooms]
         await reply(update, render.clip_lines(lines))
         return
     heading = tr("<b>Sessions in {room}</b>").format(room=escape(room))
@@ -474,8 +470,12 @@ async def receive_schedule(update: Update, context: ForumContext) -> None:
     if (document.file_size or 0) > MAX_UPLOAD_BYTES:
         await reply(update, tr("This file is too large for a programme (2 MB at most)."))
         return
+    # Telegram may leave file_size out; then the downloaded bytes are measured instead.
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    filename = document.file_name or "schedule"
+    if len(data) > MAX_UPLOAD_BYTES:
+        await reply(update, tr("This file is too large for a programme (2 MB at most)."))
+        return
+    filename = (document.file_name or "schedule")[:100]
     try:
         programme = context.runtime.schedule.parse(data, filename)
     except ScheduleError as error:

@@ -19,6 +19,7 @@ from bot.intros.service import (
     Profile,
 )
 from bot.regions import REGION_NAMES, country_name, language_name
+from bot.text import fit_lines
 
 Rows = list[list[tuple[str, str]]]
 
@@ -187,7 +188,8 @@ def directory_page(
         paging.append((tr("Next ▶"), callbacks.encode("ppl", code, wanted.value, found.page + 1)))
     if paging:
         rows.append(paging)
-    return header + "\n\n" + "\n\n".join(cards), rows
+    # Whole cards only: with every field at its longest, five can exceed one message.
+    return fit_lines([header, *(f"\n{card}" for card in cards)]), rows
 
 
 def _intro_data(profile: Profile) -> str:
