@@ -39,6 +39,7 @@ from handlers import (
     announcements,
     backup,
     core,
+    insight,
     intros,
     moderation,
     privacy,
@@ -120,7 +121,9 @@ def build_application(
 
 
 def _add_handlers(application: ForumApplication) -> None:
-    # Order matters: group -1 records the user and picks their language before anything else.
+    # Order matters: the community group's message counter sees every group message first;
+    # group -1 records the user and picks their language before anything else.
+    application.add_handlers(insight.counters(), group=insight.COUNTER_GROUP)
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
     # schedule.deep_links() (/start s_<id>) must come before the core /start. Announcements
@@ -135,6 +138,7 @@ def _add_handlers(application: ForumApplication) -> None:
         intros.handlers(runtime_of(application).intros.conversing),
         reminders.handlers(),
         privacy.handlers(),
+        insight.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice).
         core.fallbacks(),
     ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -109,6 +110,38 @@ def _ops_parsers(commands: Any, with_config: Callable[[argparse.ArgumentParser],
     )
     restore.add_argument("path", type=Path, help="the backup file")
     with_config(restore)
+    language = {
+        "choices": ("en", "de", "es", "fr", "pt"),
+        "help": "language of the headers and titles (default: event.default_language)",
+    }
+    export = commands.add_parser(
+        "export",
+        help="write the programme, announcements, introductions or directory as a table",
+        description="Write a table for organisers: the programme with subscribers per "
+        "session, announcements with their delivery, introductions as counts per region, or "
+        "the directory (only people who agreed to be listed, only their profile cards). "
+        "Counts from 1 to 4 appear as '< 5'.",
+    )
+    export.add_argument(
+        "what", choices=("programme", "announcements", "introductions", "directory")
+    )
+    export.add_argument(
+        "--out", type=Path, required=True, help="the file to write (.csv or .xlsx)"
+    )
+    export.add_argument(
+        "--format", choices=("csv", "xlsx"), help="default: from the file's extension"
+    )
+    export.add_argument("--language", **language)
+    with_config(export)
+    report = commands.add_parser(
+        "report",
+        help="write the forum's report as a PDF",
+        description="Write the PDF report: every figure and chart of /stats and a table per "
+        "day of the programme with its subscriptions.",
+    )
+    report.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+    report.add_argument("--language", **language)
+    with_config(report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -127,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _backup(config, args.path)
     if args.command == "restore":
         return asyncio.run(_restore(config, args.path))
+    if args.command in ("export", "report"):
+        return asyncio.run(_document(config, args))
     return _run(config, args.log_format or config.logging.format)
 
 
@@ -319,6 +354,13 @@ async def _restore(config: Config, path: Path) -> int:
     except NotABackupError as error:
         print(f"forum-bot: restore refused: {error}; nothing was changed", file=sys.stderr)
         return EXIT_NOT_A_BACKUP
+    except sqlite3.Error as error:
+        print(
+            f"forum-bot: restore failed: {path} cannot be brought up to this version's schema "
+            f"({error}); the previous database was put back, nothing was changed",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_A_BACKUP
     except (BackupError, OSError) as error:
         print(f"forum-bot: restore failed: {error}; nothing was changed", file=sys.stderr)
         return EXIT_CANNOT_WRITE
@@ -328,6 +370,53 @@ async def _restore(config: Config, path: Path) -> int:
         print(f"  migrated from schema version {result.migrated_from} to {result.migrated_to}")
     if result.kept is not None:
         print(f"the replaced database is kept as {result.kept}")
+    return EXIT_OK
+
+
+async def _document(config: Config, args: argparse.Namespace) -> int:
+    from bot.i18n import translator
+    from bot.insight.service import ExportFormat, ExportKind, InsightService
+    from storage.database import Database
+    from storage.insight import InsightStore
+
+    out: Path = args.out
+    tr = translator(args.language or config.event.default_language)
+    if args.command == "export":
+        fmt_name = args.format or out.suffix.lower().lstrip(".")
+        if fmt_name not in ("csv", "xlsx"):
+            print(
+                f"forum-bot: cannot tell the format of {out}; name it .csv or .xlsx, or give "
+                "--format",
+                file=sys.stderr,
+            )
+            return EXIT_PROBLEM
+    if not out.parent.is_dir():
+        print(f"forum-bot: {out.parent} is not a folder", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    if not config.storage.database.is_file():
+        print(f"forum-bot: there is no database at {config.storage.database}", file=sys.stderr)
+        return EXIT_PROBLEM
+    db = Database(config.storage.database)
+    await db.open()
+    try:
+        service = InsightService(InsightStore(db), config, lambda: datetime.now(UTC))
+        if args.command == "export":
+            document = await service.export(
+                None, ExportKind(args.what), ExportFormat(fmt_name), tr
+            )
+        else:
+            document = await service.report(None, tr)
+    finally:
+        await db.close()
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_bytes(document.data)
+        partial.replace(out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        print(f"forum-bot: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
+    print(f"{out}: {len(document.data):,} bytes")
     return EXIT_OK
 
 

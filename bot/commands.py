@@ -68,6 +68,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("settings", N_("Reminder lead time, plenaries and morning digest")),
     Command("announce", N_("Send an announcement to participants"), Role.ORGANISER),
     Command("announcements", N_("Recent announcements and their delivery"), Role.ORGANISER),
+    Command(
+        "stats", N_("The forum in figures and charts; /stats report for the PDF"), Role.ORGANISER
+    ),
+    Command(
+        "export", N_("Download the programme, announcements and more as a table"), Role.ORGANISER
+    ),
 )
 
 

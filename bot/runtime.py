@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.errors import ErrorReports
 from bot.floodguard import FloodGuard
+from bot.insight.service import InsightService
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
 from bot.privacy.service import Privacy
@@ -26,6 +27,7 @@ from bot.web.health import Liveness
 from bot.web.service import WebService
 from storage.announcements import Announcements
 from storage.database import Database
+from storage.insight import InsightStore
 from storage.intros import IntroStorage
 from storage.lock import RunLock
 from storage.moderation import ModerationStore
@@ -56,6 +58,7 @@ class Runtime:
     reminders: Reminders
     reminder_dispatch: Dispatcher
     privacy: Privacy
+    insight: InsightService
     # When Telegram was last heard from (the health check reads it).
     liveness: Liveness
     # The Mini App's service; None when there is no [web] section.
@@ -150,6 +153,7 @@ class Runtime:
             ),
             reminders=reminders,
             # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
+            insight=InsightService(InsightStore(db), config, clock),
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, concurrency=4), config
             ),

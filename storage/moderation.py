@@ -144,6 +144,13 @@ class ModerationStore:
             (chat_id, user_id, joined_at.isoformat()),
         )
 
+    async def mark_verified(self, chat_id: int, user_id: int, now: datetime) -> None:
+        """Record that a newcomer agreed to the rules (counted in the organisers' /stats)."""
+        await self._db.execute(
+            "UPDATE mod_newcomers SET verified_at = ? WHERE chat_id = ? AND user_id = ?",
+            (now.isoformat(), chat_id, user_id),
+        )
+
     async def joined_at(self, chat_id: int, user_id: int) -> datetime | None:
         """Return when the member joined, if the bot saw it."""
         row = await self._db.fetchone(

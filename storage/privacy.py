@@ -369,7 +369,10 @@ REGISTRY: tuple[Personal, ...] = (
         "mod_newcomers",
         "moderation",
         {"user_id": Holds.ID},
-        {"joined": "SELECT chat_id, joined_at FROM mod_newcomers WHERE user_id = :me"},
+        {
+            "joined": "SELECT chat_id, joined_at, verified_at FROM mod_newcomers "
+            "WHERE user_id = :me"
+        },
         (_delete("mod_newcomers", "user_id = :me"),),
     ),
     Personal(
@@ -473,6 +476,7 @@ REGISTRY: tuple[Personal, ...] = (
 
 # Columns whose names look personal but that hold no participant's data, and why.
 NOT_PERSONAL: Mapping[tuple[str, str], str] = {
+    ("group_activity", "chat_id"): "the community group's id (hourly message counts)",
     ("mod_admins", "chat_id"): "the community group's id",
     ("mod_members", "chat_id"): "the community group's id",
     ("mod_pending", "chat_id"): "the community group's id",

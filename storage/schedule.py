@@ -71,6 +71,7 @@ def _to_session(row: Row) -> Session:
         url=row["url"],
         titles=json.loads(row["titles"]),
         descriptions=json.loads(row["descriptions"]),
+        capacity=row["capacity"],
     )
 
 
@@ -176,8 +177,8 @@ class ScheduleStore:
                 """
                 INSERT INTO schedule_sessions
                     (guid, id, title, description, start_utc, end_utc, day, room, track, type,
-                     speakers, language, url, titles, descriptions, search_text)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     speakers, language, url, titles, descriptions, search_text, capacity)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     (
@@ -197,6 +198,7 @@ class ScheduleStore:
                         json.dumps(dict(s.titles), ensure_ascii=False),
                         json.dumps(dict(s.descriptions), ensure_ascii=False),
                         _search_text(s),
+                        s.capacity,
                     )
                     for s in programme.sessions
                 ],

@@ -233,3 +233,50 @@ def test_cli_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
         assert exit_info.value.code == 0
         out = capsys.readouterr().out
         assert "exit status:" in out and "the bot is running" in out
+
+
+def _break_an_index(path: Path) -> None:
+    """Point an index at another column, so SQLite's integrity check finds rows missing."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_schema SET sql = 'CREATE INDEX participants_status ON "
+            "participants (first_name)' WHERE name = 'participants_status'"
+        )
+
+
+def test_restore_refuses_a_backup_failing_the_integrity_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    asyncio.run(make_database(database, participants=6))
+    config = write_config(tmp_path, database)
+    damaged = tmp_path / "damaged.sqlite3"
+    snapshot(database, damaged, newest_version=newest_version())
+    _break_an_index(damaged)
+    assert main(["restore", str(damaged), "--config", str(config)]) == EXIT_NOT_A_BACKUP
+    err = capsys.readouterr().err
+    assert "fails SQLite's integrity check" in err and "missing from index" in err
+    assert names(database) == ["P1", "P2", "P3", "P4", "P5", "P6"]
+
+
+def test_a_backup_that_cannot_be_migrated_puts_the_old_database_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "bot.sqlite3"
+    asyncio.run(make_database(database, participants=2))
+    config = write_config(tmp_path, database)
+    odd = tmp_path / "odd.sqlite3"
+    snapshot(database, odd, newest_version=newest_version())
+    with sqlite3.connect(odd) as conn:
+        # One version back, but with the newest migration's table already there: migrating
+        # it fails half way.
+        conn.execute(f"PRAGMA user_version = {newest_version() - 1}")
+        conn.execute("DELETE FROM participants WHERE user_id = 1")
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = database.read_bytes()
+    assert main(["restore", str(odd), "--config", str(config)]) == EXIT_NOT_A_BACKUP
+    assert "the previous database was put back" in capsys.readouterr().err
+    assert database.read_bytes() == before and names(database) == ["P1", "P2"]
+    assert not list(tmp_path.glob("*before-restore*"))

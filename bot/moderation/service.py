@@ -218,6 +218,7 @@ class Moderation:
         pending = await self.store.take_pending(chat_id, user_id)
         if pending is None:
             return None
+        await self.store.mark_verified(chat_id, user_id, self._clock())
         await control.unrestrict(chat_id, user_id)
         if pending.welcome_message_id is not None:
             await control.delete(chat_id, pending.welcome_message_id)

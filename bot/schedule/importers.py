@@ -7,7 +7,8 @@ rendered in the organiser's language with ``tr(p.message).format(**p.params)``.
 
 CSV template (UTF-8, with or without BOM; ``,`` or ``;`` separated, sniffed from the header):
 required columns ``id, date, start, end`` (or ``duration``), ``title, room``; optional
-``guid, track, type, speakers, language, description, url`` and per-language ``title_de``,
+``guid, track, type, speakers, language, description, url, capacity`` (the room's seats) and
+per-language ``title_de``,
 ``description_fr`` and so on. German headers are accepted too (``Datum, Beginn/Uhrzeit, Ende,
 Dauer, Titel, Raum, Typ, Vortragende/Referent*innen, Sprache, Beschreibung``). Dates are
 ``YYYY-MM-DD`` or ``DD.MM.YYYY``; times ``HH:MM`` wall-clock in the event zone; a duration is
@@ -445,6 +446,7 @@ def _build_row(
         speakers = tuple(str(s).strip() for s in speakers_raw if str(s).strip())
     else:
         speakers = _split_speakers(str(speakers_raw or ""))
+    capacity = _capacity(raw.get("capacity"), locate("capacity"), problems)
     session_id = str(raw["id"]).strip()
     session = Session(
         guid=_optional(raw.get("guid")) or derive_guid(session_id),
@@ -462,8 +464,20 @@ def _build_row(
         url=_optional(raw.get("url")),
         titles=_localized(raw, "title"),
         descriptions=_localized(raw, "description"),
+        capacity=capacity,
     )
     return session if _check_fields(session, locate, problems) else None
+
+
+def _capacity(value: object, where: str, problems: _Collector) -> int | None:
+    """Read a room capacity (seats), recording a problem for anything but a positive number."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"\d{1,6}", text) or int(text) == 0:
+        problems.add(where, N_("The capacity {value} is not a number of seats."), value=text)
+        return None
+    return int(text)
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -519,6 +533,11 @@ _HEADER_ALIASES: dict[str, str] = {
     "beschreibung": "description",
     "url": "url",
     "link": "url",
+    "capacity": "capacity",
+    "seats": "capacity",
+    "kapazitat": "capacity",
+    "platze": "capacity",
+    "plaetze": "capacity",
 }
 
 _LOCALIZED_HEADER = re.compile(r"^(title|titel|description|beschreibung)_([a-z]{2})$")
@@ -708,6 +727,7 @@ def _load_json(text: str, name: str, timezone: str, version: str) -> Programme:
         problems.raise_if_any()
     assert isinstance(days, list)
     zone = ZoneInfo(timezone)
+    seats = _room_capacities(conference.get("rooms"))
     built: list[tuple[str, Session]] = []
     day_dates: list[date] = []
     for day_index, day in enumerate(days):
@@ -724,7 +744,9 @@ def _load_json(text: str, name: str, timezone: str, version: str) -> Programme:
         for room_name, events in rooms.items():
             for event_index, event in enumerate(events if isinstance(events, list) else []):
                 path = f"{day_path}.rooms[{room_name}][{event_index}]"
-                session = _json_event(event, path, text, str(room_name), day_date, zone, problems)
+                session = _json_event(
+                    event, path, text, str(room_name), day_date, zone, problems, seats
+                )
                 if session is not None:
                     line = _line_of(text, f'"{session.guid}"')
                     built.append((str(line) if line else path, session))
@@ -748,6 +770,7 @@ def _json_event(
     day: date,
     zone: ZoneInfo,
     problems: _Collector,
+    seats: Mapping[str, int],
 ) -> Session | None:
     if not isinstance(event, dict):
         problems.add(path, N_("A session entry is not an object."))
@@ -802,6 +825,8 @@ def _json_event(
     if len(text_parts) == 2 and text_parts[0] == text_parts[1]:
         text_parts = text_parts[:1]
     start_utc = start.astimezone(UTC)
+    room = str(event.get("room") or room).strip()
+    capacity = _capacity(event.get("capacity"), locate("capacity"), problems)
     session = Session(
         guid=str(guid),
         id=str(event["id"]).strip(),
@@ -809,7 +834,7 @@ def _json_event(
         description="\n\n".join(text_parts),
         start=start_utc,
         end=start_utc + duration,
-        room=str(event.get("room") or room).strip(),
+        room=room,
         day=day,
         track=_optional(event.get("track")),
         type=_optional(event.get("type")),
@@ -818,5 +843,18 @@ def _json_event(
         url=_optional(event.get("url")),
         titles=_localized(event, "title"),
         descriptions=_localized(event, "description"),
+        capacity=capacity or seats.get(room),
     )
     return session if _check_fields(session, locate, problems) else None
+
+
+def _room_capacities(rooms: object) -> dict[str, int]:
+    """Return the seats per room name from pretalx's ``conference.rooms`` list, where given."""
+    found: dict[str, int] = {}
+    for room in rooms if isinstance(rooms, list) else []:
+        if not isinstance(room, dict):
+            continue
+        name, capacity = room.get("name"), room.get("capacity")
+        if isinstance(name, str) and type(capacity) is int and capacity > 0:
+            found[name.strip()] = capacity
+    return found

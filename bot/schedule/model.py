@@ -33,6 +33,7 @@ class Session:
     url: str | None = None
     titles: Mapping[str, str] = field(default_factory=dict)
     descriptions: Mapping[str, str] = field(default_factory=dict)
+    capacity: int | None = None  # seats in the room, where the schedule gives them
 
     def title_in(self, lang: str) -> str:
         """Return the title in ``lang`` when the organisers gave one, else the main title."""

@@ -145,10 +145,12 @@ async def test_a_redelivery_after_a_restart_is_still_recognised(
     first_secret = fake.webhook["secret_token"]
     user = bot.user("Ada")
     fake.webhooks.drop_answers(1)
+    fake.webhooks.hold_retries()
     await user.send("/start")
     await eventually(lambda: len(user.inbox) == 1)
     # The answer was lost; the bot goes down before Telegram's retry reaches it.
     await bot.stop()
+    fake.webhooks.hold_retries(False)
     await eventually(lambda: any(isinstance(s, str) for _, s in fake.webhooks.attempts))
     assert fake.pending_updates
     await bot.start()
@@ -193,8 +195,10 @@ async def test_an_update_interrupted_by_a_crash_is_processed_at_the_next_start(
 async def test_switching_back_to_polling_deletes_the_webhook(
     make_bot: MakeBot, fake: FakeTelegram
 ) -> None:
-    await webhook_bot(make_bot)
+    webhook = await webhook_bot(make_bot)
     assert fake.webhook
+    # The operator stops the bot, switches the config back to polling, and starts it again.
+    await webhook.stop()
     polling = await make_bot()
     assert fake.webhook == {}
     assert fake.calls_to("deleteWebhook")

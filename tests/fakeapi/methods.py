@@ -280,6 +280,7 @@ async def _send_media(fake: FakeTelegram, p: Params, key: str) -> SimMessage:
     check_flood(fake, p, chat)
     if key == "photo":
         stored = input_file(fake, p, key, "photos")
+        _check_photo(fake.files[stored["file_id"]].data)
         size = {k: stored[k] for k in ("file_id", "file_unique_id", "file_size")}
         media: dict[str, Any] = {"photo": [{**size, "width": 320, "height": 240}]}
         document = None
@@ -310,6 +311,72 @@ async def send_document(fake: FakeTelegram, p: Params) -> Any:
 async def send_photo(fake: FakeTelegram, p: Params) -> Any:
     """Send a photo (multipart upload or file_id)."""
     return sent(await _send_media(fake, p, "photo"))
+
+
+def _check_photo(data: bytes) -> None:
+    """Refuse a photo the real server refuses: over 10 MB, or a PNG of impossible shape."""
+    if len(data) > 10 * 1024 * 1024:
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        width = int.from_bytes(data[16:20], "big")
+        height = int.from_bytes(data[20:24], "big")
+        if width + height > 10_000 or max(width, height) > 20 * max(min(width, height), 1):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+
+
+@method
+async def send_media_group(fake: FakeTelegram, p: Params) -> Any:
+    """Send an album of 2-10 photos or documents; each becomes a message of one group."""
+    chat = find_chat(fake, p)
+    check_access(chat)
+    items = p.json("media", "can't parse media JSON object")
+    if not isinstance(items, list) or not 2 <= len(items) <= 10:
+        raise bad_request("wrong number of media in the album: 2-10 are allowed")
+    kinds = {item.get("type") for item in items if isinstance(item, dict)}
+    if len(kinds) != 1 or not kinds <= {"photo", "document"}:
+        raise bad_request("photos and documents can't be mixed with other media in an album")
+    reply_to = reply_target(chat, p)
+    check_flood(fake, p, chat)
+    group_id = str(10_000_000 + len(fake.files))
+    sent_messages = []
+    for item in items:
+        kind = str(item["type"])
+        caption, entities = format_text(
+            fake,
+            Params(
+                {
+                    "caption": str(item.get("caption", "")),
+                    "parse_mode": str(item.get("parse_mode", "")),
+                },
+                {},
+            ),
+            "caption",
+            caption=True,
+        )
+        stored = input_file(
+            fake, Params({kind: str(item.get("media", ""))}, p.files), kind, kind + "s"
+        )
+        data = fake.files[stored["file_id"]].data
+        if kind == "photo":
+            _check_photo(data)
+            size = {k: stored[k] for k in ("file_id", "file_unique_id", "file_size")}
+            media: dict[str, Any] = {"photo": [{**size, "width": 320, "height": 240}]}
+            document = None
+        else:
+            media = {"document": stored}
+            document = (stored.get("file_name", ""), data)
+        message = chat.add_message(
+            None,
+            caption=caption,
+            caption_entities=entities,
+            html=str(item.get("caption", "")) or None,
+            reply_to=reply_to,
+            media=media,
+            document=document,
+            extra={"media_group_id": group_id},
+        )
+        sent_messages.append(sent(message))
+    return sent_messages
 
 
 def _source_message(fake: FakeTelegram, p: Params, what: str) -> SimMessage:

@@ -52,6 +52,7 @@ class WebhookDelivery:
         self.last_error_message: str | None = None
         self.max_connections = 40
         self._drop_answers = 0
+        self._retries_held = False
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -64,6 +65,11 @@ class WebhookDelivery:
     def drop_answers(self, count: int = 1) -> None:
         """Lose the bot's next ``count`` answers after it got the update (so it is resent)."""
         self._drop_answers += count
+
+    def hold_retries(self, held: bool = True) -> None:
+        """Keep a failed update from being resent until released (the test picks the moment)."""
+        self._retries_held = held
+        self.wake()
 
     def wake(self) -> None:
         """Tell the delivery loop that there is something to send."""
@@ -98,6 +104,9 @@ class WebhookDelivery:
             if retry_after is None:
                 backoff = 1.0
                 continue
+            while self._retries_held:
+                self._wake.clear()
+                await self._wake.wait()
             pause = max(backoff, retry_after)
             backoff = min(backoff * 2, MAX_BACKOFF)
             with contextlib.suppress(TimeoutError):

@@ -1,0 +1,1 @@
+"""Insight for organisers: /stats with charts, exports and the PDF report."""
