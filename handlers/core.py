@@ -82,8 +82,10 @@ async def remember_user(update: Update, context: ForumContext) -> None:
 
 
 # Buttons that make sense in a group for someone the bot does not know (programme pages,
-# session cards and calendar files, and the newcomer's "I agree").
+# session cards and calendar files, and the newcomer's "I agree"), and for staff who never
+# started it (a self-introduction to approve, in the modlog chat).
 _GROUP_BUTTONS = ("sday", "ses", "sics", "modok")
+_STAFF_BUTTONS = ("sia",)
 
 
 async def _require_private_start(update: Update, context: ForumContext) -> None:
@@ -94,7 +96,8 @@ async def _require_private_start(update: Update, context: ForumContext) -> None:
         return
     config = context.runtime.config
     name = (query.data or "").split(":", 1)[0]
-    if name in _GROUP_BUTTONS or config.is_moderator(user.id) or config.is_organiser(user.id):
+    staff = config.is_moderator(user.id) or config.is_organiser(user.id)
+    if name in _GROUP_BUTTONS or (staff and name in _STAFF_BUTTONS):
         return
     username = context.bot.username
     await query.answer(
@@ -271,13 +274,21 @@ async def not_text(update: Update, context: ForumContext) -> None:
     )
 
 
+async def unknown_button(update: Update, context: ForumContext) -> None:
+    """Answer a press no feature took (forged, or from an older version of the bot)."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(context.tr("This button is no longer valid."))
+
+
 def fallbacks() -> list[Handler]:
-    """Return the handlers for private messages nothing else took (last in group 0)."""
+    """Return the handlers for what nothing else took (last in group 0)."""
     return [
         MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
         MessageHandler(
             PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, not_text
         ),
+        CallbackQueryHandler(unknown_button),
     ]
 
 

@@ -7,15 +7,17 @@ unhandled exception (which the error handler would log and apologise for).
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from telegram.ext import CallbackQueryHandler
 
 from bot.commands import COMMANDS
 from bot.schedule.model import Programme, Session
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import TestClock
+from tests.e2e.harness import BotHarness, TestClock
 from tests.fakeapi import FakeTelegram, SimUser
 from tests.fakeapi.html import parse_html
 from tests.fakeapi.world import Member
@@ -300,3 +302,96 @@ async def test_schedule_files_beyond_the_limits_are_refused_with_a_reason(
     assert len(bot.runtime.schedule.programme.sessions) > 10  # the example is still live
     assert [c.method for c in bot.fake.calls if c.status >= 400] == []
     assert unhandled(caplog.records) == []
+
+
+ROLE_INPUTS = [
+    "9" * 25,
+    "-99999999999999999999",
+    "x" * 5000,
+    "line one\r\nline two\rthree\n",
+    "<b><i>unbalanced</a> & &amp &#0; <tg-spoiler>",
+]
+PREFIXES = [
+    *("ann", "ird", "itr", "ins", "lang", "modok", "mto", "pfc", "pfdel", "pfdok", "pfe"),
+    *("pfs", "pft", "pftd", "ppl", "pvc", "pvs", "fgt", "rem", "unrem", "rses", "rset"),
+    *("schno", "schok", "sday", "ses", "sia", "sics", "sig", "tz"),
+]
+# In the group the bot may post only 20 (at most 60) messages a minute, paced in real time.
+GROUP_INPUTS = ["9" * 25, "<b>9 unbalanced</a> &\r\n" + "x" * 5000]
+
+
+def forged(prefix: str) -> list[str]:
+    """Return presses of one button kind with hostile arguments (all within 64 bytes)."""
+    return [
+        prefix,
+        f"{prefix}:{'9' * 19}",
+        f"{prefix}:-1:{'9' * 16}",
+        f"{prefix}:a:{'x' * 40}",
+        f"{prefix}:1:1:1:1:1",
+    ]
+
+
+def every_button_is_forged(bot: BotHarness) -> None:
+    """Fail when the bot has a button handler that none of the forged presses reaches."""
+    patterns = [
+        handler.pattern
+        for group in bot.application.handlers.values()
+        for handler in group
+        if isinstance(handler, CallbackQueryHandler) and isinstance(handler.pattern, re.Pattern)
+    ]
+    assert patterns
+    presses = [data for prefix in PREFIXES for data in forged(prefix)]
+    missed = [p.pattern for p in patterns if not any(p.match(data) for data in presses)]
+    assert missed == [], "add these buttons to PREFIXES"
+
+
+@pytest.mark.parametrize("role", ["participant", "moderator", "outsider"])
+async def test_every_command_and_button_as_every_role_in_private_and_in_the_group(
+    fake: FakeTelegram,
+    make_bot: MakeBot,
+    clock: TestClock,
+    caplog: pytest.LogCaptureFixture,
+    role: str,
+) -> None:
+    """Out-of-range numbers, 5,000 characters, CR/LF and broken HTML, everywhere, as anyone:
+    a clear answer or nothing, never a 400, never a traceback, every press answered."""
+    group = fake.add_group("Community")
+    modlog = fake.add_group("Modlog", type="group")
+    fake.set_bot_admin(group, can_restrict_members=True, can_delete_messages=True)
+    staff = fake.add_user("Staff <&>", user_id=5151, username="staff_x")
+    user = staff if role == "moderator" else fake.add_user("Eve <i>", username="eve_x")
+    group.members[user.id] = Member("member")
+    bot = await make_bot(
+        organisers=[staff.id],
+        moderators=[staff.id],
+        chats={"community": group.id, "modlog": modlog.id},
+        settings={"telegram": {"group_messages_per_minute": 60}},
+    )
+    every_button_is_forged(bot)
+    username = fake.bot_user()["username"]
+    chats = [group, user.chat] if role == "outsider" else [user.chat, group]
+    if role != "outsider":
+        await bot.ask(user, "/start")
+    callbacks = []
+    for chat in chats:
+        in_group = chat is group
+        for command in COMMANDS:
+            for argument in GROUP_INPUTS if in_group else ROLE_INPUTS:
+                name = f"/{command.name}@{username}" if in_group else f"/{command.name}"
+                await user.send(f"{name} {argument}", chat=chat)
+                await bot.settle()
+                clock.advance(seconds=1)  # stay under the per-user flood guard
+        await user.send(f"/help@{username}" if in_group else "/help", chat=chat)
+        await bot.settle()
+        anchor = chat.bot_messages[-1]
+        for prefix in PREFIXES:
+            for data in forged(prefix):
+                callbacks.append((f"{chat.type} {data}", await user.click_data(anchor, data)))
+                await bot.settle()
+                clock.advance(seconds=1)
+    assert [data for data, callback in callbacks if not callback.answered] == []
+    assert [(c.method, c.response) for c in fake.calls if c.status >= 400] == []
+    assert unhandled(caplog.records) == []
+    for chat in (user.chat, group, modlog):
+        said = [m.text or m.caption or "" for m in chat.bot_messages]
+        assert [t for t in said if "something went wrong" in t or "forum-bot error" in t] == []
