@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.announcements.service import Content, Kind
+from bot.announcements.model import Content, Kind
 from bot.app import build_application, runtime_of
 from bot.config import Config, EventConfig, RolesConfig, StorageConfig, TelegramConfig
 from tests.fakeapi import TEST_TOKEN, FakeTelegram
@@ -62,8 +62,7 @@ async def run(recipients: int, rate: float, folder: Path) -> dict[str, float]:
         organiser.id, Content(Kind.TEXT, "<b>Room change</b>: hall B", 20)
     )
     cpu0, wall0 = time.process_time(), time.monotonic()
-    await service.confirm(organiser.id, draft.id)
-    runtime.broadcast.launch(draft.id)
+    await service.confirm(organiser.id, draft.id)  # the service starts sending
     await runtime.broadcast.wait(draft.id)
     wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
     figures = await runtime.announcements.store.figures(draft.id)

@@ -25,7 +25,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import IntroductionsConfig
-from bot.intros.service import PAGE_SIZE, DirectoryFilter, ProfileDraft
+from bot.intros.model import DirectoryFilter, ProfileDraft
+from bot.intros.service import PAGE_SIZE
 from bot.regions import country_codes
 from storage.database import Database
 from storage.intros import IntroStorage

@@ -33,10 +33,12 @@ from bot.telegram.application import ArrivalQueue, ForumApplication
 from bot.telegram.context import BotData, ForumContext
 from bot.telegram.polling import PollingRequest
 from bot.telegram.processor import PerUserUpdateProcessor
-from bot.telegram.ratelimit import MessageRateLimiter
+from bot.telegram.ratelimit import Limits, OutboundScheduler, PaceClock
+from bot.web.health import Liveness
 from bot.web.telegram import WebFrontend
 from handlers import (
     announcements,
+    awaiting,
     backup,
     core,
     insight,
@@ -54,11 +56,11 @@ logger = logging.getLogger(__name__)
 # Where the running web server is kept in ``Runtime.extras``.
 WEB = "web"
 
-# Updates processed at once (each user's in order) and HTTP connections to the Bot API.
-UPDATES_IN_FLIGHT = 4
+# HTTP connections to the Bot API: the outbound scheduler releases at most ~30 sends a second,
+# and each takes a few milliseconds.
 CONNECTIONS = 8
 
-__all__ = ["ForumApplication", "build_application", "processor_of", "runtime_of"]
+__all__ = ["ForumApplication", "build_application", "processor_of", "runtime_of", "scheduler_of"]
 
 
 def build_application(
@@ -66,11 +68,17 @@ def build_application(
     token: str,
     *,
     clock: Clock = system_clock,
+    pace: PaceClock | None = None,
 ) -> ForumApplication:
-    """Build the Application: services, rate limits and handlers, nothing opened yet."""
+    """Build the Application: services, rate limits and handlers, nothing opened yet.
+
+    ``pace`` is where the outbound scheduler takes its time and timers from (the event loop's
+    by default; the end-to-end tests drive a virtual one).
+    """
     protect_token(token)
     telegram = config.telegram
-    runtime = Runtime.create(config, clock)
+    # Built before the Application: the polling request reports to it.
+    liveness = Liveness(clock)
     context_types = ContextTypes(context=ForumContext, bot_data=BotData)
     built = (
         ApplicationBuilder()
@@ -86,25 +94,27 @@ def build_application(
             )
         )
         .context_types(context_types)
-        .concurrent_updates(PerUserUpdateProcessor(UPDATES_IN_FLIGHT))
+        .concurrent_updates(PerUserUpdateProcessor())
         .rate_limiter(
-            MessageRateLimiter(
-                overall_max_rate=telegram.messages_per_second,
-                overall_time_period=1,
-                group_max_rate=telegram.group_messages_per_minute,
-                group_time_period=60,
-                max_retries=3,
+            OutboundScheduler(
+                Limits(
+                    messages_per_second=telegram.messages_per_second,
+                    chat_messages_per_second=telegram.chat_messages_per_second,
+                    chat_burst=telegram.chat_burst_messages,
+                    group_messages_per_minute=telegram.group_messages_per_minute,
+                ),
+                pace,
             )
         )
         .get_updates_request(
             PollingRequest(
-                runtime.liveness.reached_telegram,
+                liveness.reached_telegram,
                 read_timeout=telegram.poll_timeout_seconds + 10,
             )
         )
-        # httpcore scans every pooled connection on each request: a pool sized to the real
-        # concurrency (updates in flight plus bulk sends) keeps that scan short; requests that
-        # find the pool full wait for a free connection instead of failing after PTB's 1 s.
+        # httpcore scans every pooled connection on each request: a small pool keeps that scan
+        # short; requests that find it full wait for a free connection instead of failing
+        # after PTB's 1 s.
         .connection_pool_size(CONNECTIONS)
         .pool_timeout(30.0)
         .post_init(_post_init)
@@ -115,45 +125,66 @@ def build_application(
     if not isinstance(built, ForumApplication):
         raise TypeError("the builder ignored application_class")
     application = built
-    application.bot_data.runtime = runtime
+    application.bot_data.runtime = Runtime.create(
+        config, clock, application.bot, liveness=liveness
+    )
     _add_handlers(application)
+    _schedule_jobs(application)
     return application
 
 
 def _add_handlers(application: ForumApplication) -> None:
+    runtime = runtime_of(application)
     # Order matters: the community group's message counter sees every group message first;
     # group -1 records the user and picks their language before anything else.
     application.add_handlers(insight.counters(), group=insight.COUNTER_GROUP)
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    # schedule.deep_links() (/start s_<id>) must come before the core /start. Announcements
-    # before schedule's free text: its input handler matches only organisers who were just
-    # asked to type something, and must see that message first.
+    # schedule.deep_links() (/start s_<id>) must come before the core /start. Answers to a
+    # feature's prompt (awaited input) before the features' own commands and uploads, so an
+    # organiser's document sent as an announcement body is not taken for a schedule file.
+    conversations = [announcements.conversation(), intros.conversation()]
     for module_handlers in (
         schedule.deep_links(),
         core.handlers(),
-        announcements.handlers(runtime_of(application).announcements.awaiting),
+        [awaiting.answers(runtime.inputs, conversations)],
+        announcements.handlers(),
         moderation.handlers(),
         schedule.handlers(),
-        intros.handlers(runtime_of(application).intros.conversing),
+        intros.handlers(runtime.inputs),
         reminders.handlers(),
         privacy.handlers(),
         insight.handlers(),
-        # Last in group 0: only what no feature took (unknown commands, stickers, voice).
+        # Last in group 0: only what no feature took (unknown commands, stickers, voice,
+        # button presses no feature knows).
         core.fallbacks(),
     ):
         application.add_handlers(module_handlers)
     # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
     application.add_handlers(moderation.watchers(), group=1)
-    moderation.schedule_jobs(application)
-    privacy.schedule_jobs(application)
-    reminders.schedule_jobs(application)
-    backup.schedule_jobs(application)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     # After everything: the chat's Mini App menu button follows the user's language.
     application.add_handlers(web.handlers(), group=web.MENU_GROUP)
     application.add_error_handler(on_error)
+
+
+def _schedule_jobs(application: ForumApplication) -> None:
+    """Register every periodic job, all here; without a job queue the bot does not start."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("forum-bot needs python-telegram-bot's job-queue extra")
+    config = runtime_of(application).config
+    for job in (
+        *moderation.jobs(),
+        *privacy.jobs(),
+        *reminders.jobs(config),
+        *announcements.jobs(config),
+        *backup.jobs(config),
+    ):
+        job_queue.run_repeating(
+            job.callback, interval=job.interval, first=job.first, name=job.name
+        )
 
 
 def runtime_of(application: ForumApplication) -> Runtime:
@@ -179,7 +210,6 @@ async def _post_init(any_application: AnyApplication) -> None:
     # initialize() has just reached the Bot API (getMe): Telegram was heard from.
     runtime.liveness.reached_telegram()
     await runtime.open()
-    await announcements.startup(application)
     if runtime.config.telegram.set_commands:
         await _set_command_menus(application, runtime.config)
     if runtime.config.web is not None:
@@ -246,3 +276,11 @@ def processor_of(application: Application[Any, Any, Any, Any, Any, Any]) -> PerU
     if not isinstance(processor, PerUserUpdateProcessor):
         raise TypeError("application was not built by build_application")
     return processor
+
+
+def scheduler_of(application: Application[Any, Any, Any, Any, Any, Any]) -> OutboundScheduler:
+    """Return the application's outbound scheduler (tests drive time by it, benches read it)."""
+    limiter = application.bot.rate_limiter
+    if not isinstance(limiter, OutboundScheduler):
+        raise TypeError("application was not built by build_application")
+    return limiter

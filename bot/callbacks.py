@@ -1,58 +1,114 @@
-"""Callback data: a tiny codec for button payloads, always at most 64 bytes, never trusted.
+"""Callback data: typed, at most 64 bytes, never trusted.
 
-``encode("rem", "12")`` gives ``"rem:12"``; ``parse`` gives back an ``Action`` or None for
-anything malformed, so a forged press is simply ignored (and answered) by the handler.
+Each feature declares its buttons as small ``CallbackData`` classes (the aiogram idea, on
+pydantic): a prefix and typed fields, packed positionally as ``prefix:field:field``.
+
+    class RemindPress(CallbackData, prefix="rem"):
+        session: str
+
+    RemindPress(session="12").encode()   # "rem:12"
+    RemindPress.parse("rem:12")          # RemindPress(session="12"); None for anything else
+
+``parse`` gives None for anything this bot did not make (unknown prefix, extra or malformed
+fields, wrong types), so a forged or outdated press is answered as stale and changes nothing;
+a parsed press is still re-authorised by the service like a command. ``pattern()`` routes the
+class's presses to its handler (``handlers.common.on_press``).
+
+Keyboards are plain ``Rows`` of (label, callback data): renderers build them without Telegram,
+and ``bot.telegram.keyboards`` turns them into markup.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Self, TypeAlias
 
-from bot.numbers import MAX_ID, parse_int
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+
+from bot.numbers import MAX_ID
 
 MAX_BYTES = 64
-_ACTION = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
-_ARG = re.compile(r"^[A-Za-z0-9_.+\-=]{0,48}$")
+_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
+_FIELD = re.compile(r"^[A-Za-z0-9_.+\-=]{0,48}$")
+
+Button: TypeAlias = tuple[str, str]
+Rows: TypeAlias = list[list[Button]]
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """A parsed button press: what to do and its arguments."""
-
-    name: str
-    args: tuple[str, ...]
-
-    def arg(self, index: int) -> str | None:
-        """Return argument ``index`` or None when the press carried fewer."""
-        return self.args[index] if index < len(self.args) else None
-
-    def int_arg(self, index: int, *, low: int = 0, high: int = MAX_ID) -> int | None:
-        """Return argument ``index`` as an integer in ``[low, high]``, else None."""
-        return parse_int(self.arg(index), low=low, high=high)
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("0", "1"):
+        return value == "1"
+    raise ValueError("a flag is 0 or 1")
 
 
-def encode(name: str, *args: str | int) -> str:
-    """Build callback data for a button; raise ValueError if it would not fit Telegram's limit."""
-    if not _ACTION.match(name):
-        raise ValueError(f"bad action name {name!r}")
-    parts = [name]
-    for arg in args:
-        text = str(arg)
-        if not _ARG.match(text) or ":" in text:
-            raise ValueError(f"bad callback argument {text!r}")
-        parts.append(text)
-    data = ":".join(parts)
-    if len(data.encode()) > MAX_BYTES:
-        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
-    return data
+# A yes/no field, packed as 1 or 0; nothing else parses ("yes", "true" are forgeries).
+Flag = Annotated[bool, PlainValidator(_flag)]
+# A row or Telegram id: never negative, never past what SQLite and Telegram hold.
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
-def parse(data: str | None) -> Action | None:
-    """Parse callback data from a button press; None for anything this bot did not make."""
-    if not data or len(data.encode()) > MAX_BYTES:
-        return None
-    name, *args = data.split(":")
-    if not _ACTION.match(name) or not all(_ARG.match(arg) for arg in args):
-        return None
-    return Action(name, tuple(args))
+def _pack(name: str, value: object) -> str:
+    if isinstance(value, bool):
+        text = "1" if value else "0"
+    else:
+        text = "" if value is None else str(value)
+    if not _FIELD.match(text):
+        raise ValueError(f"bad callback field {name}={text!r}")
+    return text
+
+
+class CallbackData(BaseModel):
+    """The typed payload of one kind of button; subclasses give ``prefix=`` and fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    prefix: ClassVar[str] = ""
+
+    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not _PREFIX.match(prefix):
+            raise TypeError(f"{cls.__name__} needs a prefix like 'rem', got {prefix!r}")
+        cls.prefix = prefix
+
+    def encode(self) -> str:
+        """Pack the press; raise ValueError if Telegram would refuse it (over 64 bytes)."""
+        parts = [self.prefix]
+        defaults = [self.prefix]  # what a field packs to when it is left at its default
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            parts.append(_pack(name, value))
+            default = info.get_default() if not info.is_required() else object()
+            defaults.append(_pack(name, default) if default == value else "\0")
+        while len(parts) > 1 and parts[-1] == defaults[len(parts) - 1]:
+            parts.pop()  # trailing defaults are left off: the parser puts them back
+        data = ":".join(parts)
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+    @classmethod
+    def parse(cls, data: str | None) -> Self | None:
+        """Return the press this data stands for, or None for anything this bot did not make."""
+        if not data or len(data.encode()) > MAX_BYTES:
+            return None
+        prefix, *parts = data.split(":")
+        fields = cls.model_fields
+        if prefix != cls.prefix or len(parts) > len(fields):
+            return None
+        if not all(_FIELD.match(part) for part in parts):
+            return None
+        values: dict[str, str] = {}
+        for (name, info), part in zip(fields.items(), parts, strict=False):
+            if part == "" and not info.is_required():
+                continue
+            values[name] = part
+        try:
+            return cls.model_validate(values)
+        except ValidationError:
+            return None
+
+    @classmethod
+    def pattern(cls) -> re.Pattern[str]:
+        """Return the pattern that routes this class's presses to its handler."""
+        return re.compile(rf"^{re.escape(cls.prefix)}(:|$)")

@@ -216,11 +216,13 @@ async def _import(config: Config, path: Path, *, assume_yes: bool) -> int:
         live = await store.prepare() or Programme.build(
             name="", timezone=config.event.timezone, version="", sessions=()
         )
-        _print_diff(diff(live, programme), len(programme.sessions), len(programme.days))
+        changes = diff(live, programme)
+        _print_diff(changes, len(programme.sessions), len(programme.days))
         if not assume_yes and not _confirmed():
             print("nothing changed")
             return EXIT_OK
-        await store.replace_programme(programme, datetime.now(UTC))
+        changed = changes.changed_guids() | {s.guid for s in changes.added}
+        await store.replace_programme(programme, datetime.now(UTC), changed)
         print("programme imported; a running bot loads it at its next start")
         return EXIT_OK
     finally:

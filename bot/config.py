@@ -49,6 +49,7 @@ class TelegramConfig(Section):
     messages_per_second: float = Field(default=29.0, gt=0, le=1000)
     group_messages_per_minute: int = Field(default=20, gt=0, le=60)
     chat_messages_per_second: float = Field(default=1.0, gt=0, le=30)
+    chat_burst_messages: int = Field(default=3, ge=1, le=30)
     set_commands: bool = True
     # How updates arrive: long polling, or Telegram posting them to [web] public_url.
     mode: Literal["polling", "webhook"] = "polling"

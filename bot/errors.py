@@ -10,6 +10,10 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
+from bot.i18n import N_
+
+STALE_BUTTON = N_("This button is no longer valid.")
+
 
 class DomainError(Exception):
     """A rule of the forum said no; ``user_message`` is an msgid with brace placeholders."""
@@ -27,6 +31,13 @@ class DomainError(Exception):
 
 class NotAllowedError(DomainError):
     """The user lacks the role an action needs."""
+
+
+class StaleButtonError(DomainError):
+    """A button press that no longer applies (answered like any other stale press)."""
+
+    def __init__(self) -> None:
+        super().__init__(STALE_BUTTON)
 
 
 @dataclass(slots=True)

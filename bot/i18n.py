@@ -40,9 +40,12 @@ def normalize_language(code: str | None) -> str | None:
     return base if base in LANGUAGES else None
 
 
-def resolve_language(chosen: str | None, telegram_code: str | None) -> str:
-    """Pick the user's language: their own choice, else Telegram's, else English."""
-    return normalize_language(chosen) or normalize_language(telegram_code) or DEFAULT_LANGUAGE
+def resolve_language(
+    chosen: str | None, telegram_code: str | None, default: str = DEFAULT_LANGUAGE
+) -> str:
+    """Pick a user's language, the one rule everywhere: their own choice, else Telegram's, else
+    the forum's default language (``event.default_language``)."""
+    return normalize_language(chosen) or normalize_language(telegram_code) or default
 
 
 class Translator:

@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from telegram import Bot
+
 from bot import metrics
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
+from bot.awaiting import AwaitedInputs
 from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
@@ -17,15 +20,19 @@ from bot.floodguard import FloodGuard
 from bot.insight.service import InsightService
 from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
+from bot.notify import Notifier
+from bot.participants.service import ParticipantService
 from bot.privacy.service import Privacy
-from bot.reminders.programme import LiveProgramme
 from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
+from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.ratelimit import Priority
 from bot.web.health import Liveness
 from bot.web.service import WebService
 from storage.announcements import Announcements
+from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.insight import InsightStore
 from storage.intros import IntroStorage
@@ -45,7 +52,9 @@ class Runtime:
     config: Config
     db: Database
     clock: Clock
-    participants: Participants
+    participants: ParticipantService
+    notifier: Notifier
+    inputs: AwaitedInputs
     flood_guard: FloodGuard
     outbound: Outbound
     moderation: Moderation
@@ -57,8 +66,8 @@ class Runtime:
     broadcast: Broadcaster
     reminders: Reminders
     reminder_dispatch: Dispatcher
-    privacy: Privacy
     insight: InsightService
+    privacy: Privacy
     # When Telegram was last heard from (the health check reads it).
     liveness: Liveness
     # The Mini App's service; None when there is no [web] section.
@@ -72,11 +81,19 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, config: Config, clock: Clock) -> Runtime:
+    def create(
+        cls, config: Config, clock: Clock, bot: Bot, *, liveness: Liveness | None = None
+    ) -> Runtime:
         """Build the services for a configuration; nothing is opened yet."""
         db = Database(config.storage.database)
         db.write_observers.append(metrics.observe_write)
-        participants = Participants(db)
+        participant_store = Participants(db)
+        participants = ParticipantService(
+            participant_store,
+            clock,
+            default_language=config.event.default_language,
+            event_zone=config.event.timezone,
+        )
         listeners: list[ProgrammeListener] = []
         announcement_store = Announcements(db, config.event.default_language)
         schedule = ScheduleService(
@@ -87,43 +104,40 @@ class Runtime:
             listeners=listeners,
         )
         reminders = Reminders(
-            ReminderStore(db),
-            LiveProgramme(schedule),
+            ReminderStore(db, config.event.default_language),
+            schedule,
             config.reminders,
             clock,
             event_zone=config.event.timezone,
+            community=config.chats.community,
+            default_language=config.event.default_language,
         )
         listeners.append(reminders.programme_listener)
-
-        def last_day() -> date | None:
-            programme = schedule.programme
-            return programme.days[-1] if programme is not None and programme.days else None
-
-        privacy = Privacy(
-            PrivacyStore(db),
-            config.privacy,
+        inputs = AwaitedInputs(AwaitedInputStore(db), clock)
+        notifier = TelegramNotifier(bot, participants, config)
+        outbound = Outbound(participants.mark_blocked)
+        broadcast = Broadcaster(
+            announcement_store,
+            bot,
+            outbound,
+            participants,
             clock,
-            last_day=last_day,
-            event_zone=config.event.timezone,
+            concurrency=config.announcements.concurrency,
+            progress_seconds=config.announcements.progress_seconds,
         )
-        intros = Introductions(
-            IntroStorage(db, participants.invalidate),
-            config.introductions,
-            clock,
-            moderators=config.roles.moderators,
-        )
-        announcements = AnnouncementService(announcement_store, config, clock)
-        moderation = Moderation(ModerationStore(db), config, clock)
-        # What the forgotten person held in memory goes with their rows.
+        privacy = _privacy(config, clock, db, schedule)
+        moderation = Moderation(ModerationStore(db), config, clock, notifier)
+        # Someone who starts the bot again gets back what others' records kept of them; what a
+        # forgotten person held in memory goes with their rows.
+        participants.arrived.append(privacy.welcome)
         privacy.forgotten += [
-            participants.invalidate,
-            intros.conversing.discard,
-            announcements.awaiting.discard,
+            participant_store.invalidate,
+            inputs.forget,
             moderation.forget_member,
         ]
         database = config.storage.database
         web = (
-            WebService(config, schedule, reminders, participants, WebStore(db), clock)
+            WebService(config, schedule, reminders, participant_store, WebStore(db), clock)
             if config.web is not None
             else None
         )
@@ -138,32 +152,42 @@ class Runtime:
                 database, config.storage.backups, config.storage.backup_keep, clock
             ),
             participants=participants,
+            notifier=notifier,
+            inputs=inputs,
             flood_guard=FloodGuard(clock),
-            outbound=Outbound(participants.mark_blocked),
+            outbound=outbound,
             moderation=moderation,
             schedule=schedule,
             on_programme_changed=listeners,
-            intros=intros,
-            announcements=announcements,
-            broadcast=Broadcaster(
-                announcement_store,
+            intros=Introductions(
+                IntroStorage(db, participant_store.invalidate),
+                inputs,
+                config.introductions,
                 clock,
-                concurrency=config.announcements.concurrency,
-                progress_seconds=config.announcements.progress_seconds,
+                moderators=config.roles.moderators,
+                notifier=notifier,
+                contacts=participants,
+                community=config.chats.community,
+                event_name=config.event.name,
             ),
+            announcements=AnnouncementService(
+                announcement_store, inputs, broadcast, config, clock
+            ),
+            broadcast=broadcast,
             reminders=reminders,
-            # Few sends in flight: after a 429 pause PTB releases every waiting send at once.
             insight=InsightService(InsightStore(db), config, clock),
-            reminder_dispatch=Dispatcher(
-                reminders, Outbound(participants.mark_blocked, concurrency=4), config
-            ),
             privacy=privacy,
-            liveness=Liveness(clock),
+            # Reminders due now go before announcements (the scheduler orders by priority).
+            reminder_dispatch=Dispatcher(
+                reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
+            ),
+            liveness=liveness or Liveness(clock),
             web=web,
         )
 
     async def open(self) -> None:
-        """Take the database's lock, open it (applying migrations) and load the programme."""
+        """Take the database's lock, open it (applying migrations), load the programme and what
+        is awaited, and resume what a stop interrupted."""
         if self.run_lock is not None:
             self.run_lock.acquire()
         try:
@@ -173,10 +197,11 @@ class Runtime:
                 self.run_lock.release()
             raise
         await self.schedule.open()
-        await self.intros.load()
+        await self.inputs.load()
         await self.reminders.open()
         if self.web is not None:
             await self.web.open()
+        await self.announcements.resume()
 
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
@@ -184,3 +209,19 @@ class Runtime:
         await self.db.close()
         if self.run_lock is not None:
             self.run_lock.release()
+
+
+def _privacy(config: Config, clock: Clock, db: Database, schedule: ScheduleService) -> Privacy:
+    """Build the personal-data service; the purge date follows the live programme's last day."""
+
+    def last_day() -> date | None:
+        programme = schedule.programme
+        return programme.days[-1] if programme is not None and programme.days else None
+
+    return Privacy(
+        PrivacyStore(db),
+        config.privacy,
+        clock,
+        last_day=last_day,
+        event_zone=config.event.timezone,
+    )

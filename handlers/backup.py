@@ -7,11 +7,10 @@ chat (``chats.modlog``).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from telegram.ext import Application
-
-from bot.telegram.context import BotData, ForumContext
+from bot.config import Config
+from bot.telegram.context import ForumContext
+from handlers.common import Periodic
 
 BACKUP_JOB = "backup"
 
@@ -23,16 +22,10 @@ async def backup_job(context: ForumContext) -> None:
         await backups.run()
 
 
-def schedule_jobs(application: Application[Any, ForumContext, Any, Any, BotData, Any]) -> None:
+def jobs(config: Config) -> list[Periodic]:
     """Back up every ``storage.backup_every_hours`` hours, the first an interval after start."""
-    runtime = application.bot_data.runtime
-    if runtime is None or runtime.backups is None:
-        return
-    hours = runtime.config.storage.backup_every_hours
-    if hours <= 0:
-        return
-    job_queue = application.job_queue
-    if job_queue is None:
-        raise RuntimeError("scheduled backups need python-telegram-bot's job-queue extra")
+    hours = config.storage.backup_every_hours
+    if hours <= 0 or str(config.storage.database) == ":memory:":
+        return []
     interval = timedelta(hours=hours)
-    job_queue.run_repeating(backup_job, interval=interval, first=interval, name=BACKUP_JOB)
+    return [Periodic(BACKUP_JOB, backup_job, interval, first=interval)]

@@ -7,21 +7,34 @@ from zoneinfo import available_timezones
 from telegram import ChatMemberUpdated, Update
 from telegram.ext import (
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     ChatMemberHandler,
-    CommandHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot import callbacks
+from bot.callbacks import CallbackData
 from bot.commands import Role, commands_for
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, resolve_language, translator
-from bot.participants.model import Participant, UserSeen
+from bot.i18n import normalize_language, resolve_language, translator
+from bot.intros.render import ReviewPress
+from bot.moderation.render import AgreePress
+from bot.participants import render
+from bot.participants.model import UserSeen
+from bot.participants.render import LanguagePress, ZonePress
 from bot.privacy.render import not_started
+from bot.schedule.render import CalendarPress, DayPress, SessionPress
 from bot.telegram.context import ForumContext
-from handlers.common import ADDRESSED, PRIVATE, Handler, escape, keyboard, reply
+from handlers.common import (
+    ADDRESSED,
+    PRIVATE,
+    Handler,
+    answer_stale,
+    any_press,
+    commands,
+    keyboard,
+    on_press,
+    reply,
+)
 
 _ZONES_BY_FOLDED = {zone.casefold(): zone for zone in available_timezones()}
 
@@ -60,44 +73,52 @@ async def remember_user(update: Update, context: ForumContext) -> None:
         language_code=normalize_language(user.language_code),
     )
     chat = update.effective_chat
-    # Only a private chat makes someone a participant: group members and inline users who
-    # never started the bot are not stored (moderation keeps what it needs of members).
-    starts = chat is not None and chat.type == "private" and update.my_chat_member is None
-    participants = runtime.participants
-    participant: Participant | None
-    if starts:
-        participant, new = await participants.record_seen(seen, runtime.clock())
-        if new:
-            await runtime.privacy.welcome(user.id)
-        if participant.is_blocked:
-            await participants.mark_active(user.id)
-    else:
-        participant = await participants.refresh_seen(seen, runtime.clock())
+    private = chat is not None and chat.type == "private" and not update.my_chat_member
+    participant = await runtime.participants.record_seen(seen, private=private)
     context.participant = participant
-    language = participant.language if participant else None
-    telegram_language = participant.telegram_language if participant else seen.language_code
-    context.tr = translator(resolve_language(language, telegram_language))
-    if participant is None and update.callback_query is not None:
-        await _require_private_start(update, context)
+    if participant is None:
+        # Not stored: addressed in the language Telegram reports for them.
+        context.tr = translator(resolve_language(None, seen.language_code))
+        if update.callback_query is not None:
+            await _require_private_start(update, context)
+        return
+    context.tr = runtime.participants.translator_of(participant)
 
 
 # Buttons that make sense in a group for someone the bot does not know (programme pages,
 # session cards and calendar files, and the newcomer's "I agree"), and for staff who never
 # started it (a self-introduction to approve, in the modlog chat).
-_GROUP_BUTTONS = ("sday", "ses", "sics", "modok")
-_STAFF_BUTTONS = ("sia",)
+_GROUP_PRESSES: tuple[type[CallbackData], ...] = (
+    DayPress,
+    SessionPress,
+    CalendarPress,
+    AgreePress,
+)
+_STAFF_PRESSES: tuple[type[CallbackData], ...] = (ReviewPress,)
+
+
+def _private_flow(data: str | None, *, staff: bool) -> bool:
+    """Tell whether a press is a valid button of a flow that needs a private chat."""
+    allowed = _GROUP_PRESSES + (_STAFF_PRESSES if staff else ())
+    return any(
+        press.parse(data) is not None
+        for press in CallbackData.__subclasses__()
+        if press not in allowed
+    )
 
 
 async def _require_private_start(update: Update, context: ForumContext) -> None:
-    """Send someone who never opened a private chat there, before a button that needs one."""
+    """Send someone who never opened a private chat there, before a button that needs one.
+
+    Presses no feature would act on (unknown, forged, outdated) go on to be answered as such.
+    """
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
     config = context.runtime.config
-    name = (query.data or "").split(":", 1)[0]
     staff = config.is_moderator(user.id) or config.is_organiser(user.id)
-    if name in _GROUP_BUTTONS or (staff and name in _STAFF_BUTTONS):
+    if not _private_flow(query.data, staff=staff):
         return
     username = context.bot.username
     await query.answer(
@@ -109,18 +130,15 @@ async def _require_private_start(update: Update, context: ForumContext) -> None:
 
 
 async def start(update: Update, context: ForumContext) -> None:
-    """Greet the user in their language and offer the language choice."""
+    """Greet the user in their language, offer the language choice, and pass on missed notices."""
     user = update.effective_user
     if user is None:
         return
-    tr = context.tr
-    text = tr(
-        "Welcome to <b>{event}</b>, {name}!\n\n"
-        "I am the forum's assistant. I can show you the programme in your own time zone, "
-        "remind you of the sessions you choose, and introduce you to other participants.\n\n"
-        "Send /help to see everything I can do."
-    ).format(event=escape(context.runtime.config.event.name), name=escape(user.first_name))
-    await reply(update, text, keyboard([_language_buttons()]))
+    text = render.welcome(context.tr, context.runtime.config.event.name, user.first_name)
+    await reply(update, text, keyboard(render.language_buttons()))
+    missed = await context.runtime.participants.take_missed(user.id)
+    if missed:
+        await reply(update, render.missed_notices(context.tr, missed))
 
 
 async def show_help(update: Update, context: ForumContext) -> None:
@@ -129,15 +147,8 @@ async def show_help(update: Update, context: ForumContext) -> None:
     chat = update.effective_chat
     if user is None or chat is None:
         return
-    tr = context.tr
-    lines = [tr("<b>What I can do</b>")]
-    for command in commands_for(user_roles(context, user.id), in_group=chat.type != "private"):
-        lines.append(f"/{command.name} — {escape(tr(command.description))}")
-    await reply(update, "\n".join(lines))
-
-
-def _language_buttons() -> list[tuple[str, str]]:
-    return [(LANGUAGE_NAMES[code], callbacks.encode("lang", code)) for code in LANGUAGES]
+    commands = commands_for(user_roles(context, user.id), in_group=chat.type != "private")
+    await reply(update, render.help_text(context.tr, commands))
 
 
 async def choose_language(update: Update, context: ForumContext) -> None:
@@ -147,22 +158,14 @@ async def choose_language(update: Update, context: ForumContext) -> None:
         if code is not None:
             await _switch_language(update, context, code)
             return
-    text = context.tr("Choose your language:")
-    await reply(update, text, keyboard([_language_buttons()]))
+    await reply(update, context.tr("Choose your language:"), keyboard(render.language_buttons()))
 
 
-async def language_pressed(update: Update, context: ForumContext) -> None:
+async def language_pressed(update: Update, context: ForumContext, press: LanguagePress) -> None:
     """Switch the interface language from a button press."""
-    query = update.callback_query
-    if query is None:
-        return
-    action = callbacks.parse(query.data)
-    code = normalize_language(action.arg(0)) if action else None
-    if code is None:
-        await query.answer(context.tr("This button is no longer valid."))
-        return
-    await query.answer()
-    await _switch_language(update, context, code)
+    assert update.callback_query is not None  # routed by on_press
+    await update.callback_query.answer()
+    await _switch_language(update, context, press.code)
 
 
 async def _switch_language(update: Update, context: ForumContext, code: str) -> None:
@@ -179,50 +182,27 @@ async def _switch_language(update: Update, context: ForumContext, code: str) -> 
 
 async def set_timezone(update: Update, context: ForumContext) -> None:
     """Set the user's zone from /timezone Area/City, or offer the common ones as buttons."""
-    user = update.effective_user
-    if user is None:
-        return
-    tr = context.tr
     if not context.args:
-        current = context.participant.timezone if context.participant else None
-        zone = current or context.runtime.config.event.timezone
-        rows = [
-            [(z, callbacks.encode("tz", z.replace("/", ".")))]
-            for z in context.runtime.config.event.timezones_offered
-        ]
-        text = tr(
-            "Your time zone is <b>{zone}</b>. Choose another below, or send it as "
-            "<code>/timezone America/Lima</code>."
-        ).format(zone=escape(zone))
+        config = context.runtime.config
+        zone = context.runtime.participants.zone_of(context.participant)
+        text, rows = render.zone_menu(context.tr, zone, config.event.timezones_offered)
         await reply(update, text, keyboard(rows))
         return
     typed = " ".join(context.args).strip().replace(" ", "_")
     zone_name = _ZONES_BY_FOLDED.get(typed.casefold())
     if zone_name is None:
-        await reply(
-            update,
-            tr(
-                "I don't know the time zone <b>{zone}</b>. Send a name such as "
-                "<code>Europe/Berlin</code>, <code>Africa/Nairobi</code> or "
-                "<code>America/Sao_Paulo</code>."
-            ).format(zone=escape(typed[:64])),
-        )
+        await reply(update, render.unknown_zone(context.tr, typed))
         return
     await _store_zone(update, context, zone_name)
 
 
-async def timezone_pressed(update: Update, context: ForumContext) -> None:
+async def timezone_pressed(update: Update, context: ForumContext, press: ZonePress) -> None:
     """Set the zone chosen by button."""
-    query = update.callback_query
-    if query is None:
+    zone_name = _ZONES_BY_FOLDED.get(press.name.casefold())
+    if zone_name is None or update.callback_query is None:
+        await answer_stale(update, context)
         return
-    action = callbacks.parse(query.data)
-    raw = action.arg(0) if action else None
-    zone_name = _ZONES_BY_FOLDED.get(raw.replace(".", "/").casefold()) if raw else None
-    if zone_name is None:
-        await query.answer(context.tr("This button is no longer valid."))
-        return
-    await query.answer()
+    await update.callback_query.answer()
     await _store_zone(update, context, zone_name)
 
 
@@ -231,10 +211,7 @@ async def _store_zone(update: Update, context: ForumContext, zone: str) -> None:
     if user is None:
         return
     await context.runtime.participants.set_timezone(user.id, zone)
-    await reply(
-        update,
-        context.tr("Done: I will show times in <b>{zone}</b> as well.").format(zone=escape(zone)),
-    )
+    await reply(update, render.zone_set(context.tr, zone))
 
 
 async def track_block(update: Update, context: ForumContext) -> None:
@@ -254,41 +231,23 @@ async def unknown_command(update: Update, context: ForumContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    command = message.text.split(maxsplit=1)[0][:40]
-    await reply(
-        update,
-        context.tr("I don't know the command {command}. Send /help to see what I can do.").format(
-            command=escape(command)
-        ),
-    )
+    await reply(update, render.unknown_command(context.tr, message.text.split(maxsplit=1)[0]))
 
 
 async def not_text(update: Update, context: ForumContext) -> None:
     """Answer a sticker, voice note or photo that no feature was waiting for."""
-    await reply(
-        update,
-        context.tr(
-            "I can only read text. Ask me about the programme, for example "
-            "<i>what's on now?</i>, or send /help."
-        ),
-    )
-
-
-async def unknown_button(update: Update, context: ForumContext) -> None:
-    """Answer a press no feature took (forged, or from an older version of the bot)."""
-    query = update.callback_query
-    if query is not None:
-        await query.answer(context.tr("This button is no longer valid."))
+    await reply(update, render.not_text(context.tr))
 
 
 def fallbacks() -> list[Handler]:
-    """Return the handlers for what nothing else took (last in group 0)."""
+    """Return the handlers for what nothing else took (last in group 0): unknown private
+    commands, private non-text messages, and button presses no feature knows."""
     return [
         MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
         MessageHandler(
             PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, not_text
         ),
-        CallbackQueryHandler(unknown_button),
+        any_press(),
     ]
 
 
@@ -300,11 +259,9 @@ def middleware() -> list[Handler]:
 def handlers() -> list[Handler]:
     """Return the first-contact handlers."""
     return [
-        CommandHandler("start", start, filters=PRIVATE),
-        CommandHandler("help", show_help, filters=ADDRESSED),
-        CommandHandler("language", choose_language, filters=ADDRESSED),
-        CommandHandler("timezone", set_timezone, filters=PRIVATE),
-        CallbackQueryHandler(language_pressed, pattern=r"^lang:"),
-        CallbackQueryHandler(timezone_pressed, pattern=r"^tz:"),
+        *commands(PRIVATE, {"start": start, "timezone": set_timezone}),
+        *commands(ADDRESSED, {"help": show_help, "language": choose_language}),
+        on_press(LanguagePress, language_pressed),
+        on_press(ZonePress, timezone_pressed),
         ChatMemberHandler(track_block, ChatMemberHandler.MY_CHAT_MEMBER),
     ]

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from telegram import InputMediaPhoto, Update
 from telegram.constants import ChatAction
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot import callbacks
 from bot.insight import render
+from bot.insight.render import ChartsPress, ExportPress, ExportsPress, ReportPress
 from bot.insight.service import Document, DrawnChart, ExportFormat, ExportKind
 from bot.telegram.context import ForumContext
-from handlers.common import PRIVATE, Handler, escape, keyboard, reply
+from handlers.common import PRIVATE, Handler, answer_stale, escape, keyboard, on_press, reply
 
 # Runs before the core's middleware (-1), so every group message is counted.
 COUNTER_GROUP = -2
@@ -70,35 +70,52 @@ async def export(update: Update, context: ForumContext) -> None:
     await _send_export(update, context, kind, fmt or ExportFormat.XLSX)
 
 
-async def pressed(update: Update, context: ForumContext) -> None:
-    """Handle /stats' buttons: a section's charts, the report, the exports."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+async def charts_pressed(update: Update, context: ForumContext, press: ChartsPress) -> None:
+    """Send one section's charts."""
+    user = update.effective_user
+    if user is None or update.callback_query is None:
         return
-    action = callbacks.parse(query.data)
     insight = context.runtime.insight
-    what = action.arg(0) if action else None
-    kind = next((k for k in ExportKind if action and k.value == action.arg(1)), None)
-    fmt = next((f for f in ExportFormat if action and f.value == action.arg(2)), None)
-    if what == "c" and action and action.arg(1) in insight.section_keys:
-        insight.require_organiser(user.id)
-        await query.answer()
-        await _send_charts(update, context, action.arg(1) or "")
-    elif what == "r":
-        insight.require_organiser(user.id)
-        await query.answer()
-        await _send_report(update, context)
-    elif what == "x":
-        insight.require_organiser(user.id)
-        await query.answer()
-        text, rows = render.export_menu(context.tr)
-        await reply(update, text, keyboard(rows))
-    elif what == "e" and kind is not None and fmt is not None:
-        insight.require_organiser(user.id)
-        await query.answer()
-        await _send_export(update, context, kind, fmt)
-    else:
-        await query.answer(context.tr("This button is no longer valid."))
+    if press.section not in insight.section_keys:
+        await answer_stale(update, context)
+        return
+    insight.require_organiser(user.id)
+    await update.callback_query.answer()
+    await _send_charts(update, context, press.section)
+
+
+async def report_pressed(update: Update, context: ForumContext, press: ReportPress) -> None:
+    """Send the PDF report."""
+    user = update.effective_user
+    if user is None or update.callback_query is None:
+        return
+    context.runtime.insight.require_organiser(user.id)
+    await update.callback_query.answer()
+    await _send_report(update, context)
+
+
+async def exports_pressed(update: Update, context: ForumContext, press: ExportsPress) -> None:
+    """Show the exports menu."""
+    user = update.effective_user
+    if user is None or update.callback_query is None:
+        return
+    context.runtime.insight.require_organiser(user.id)
+    await update.callback_query.answer()
+    text, rows = render.export_menu(context.tr)
+    await reply(update, text, keyboard(rows))
+
+
+async def export_pressed(update: Update, context: ForumContext, press: ExportPress) -> None:
+    """Send one export in the chosen format."""
+    user = update.effective_user
+    kind = next((k for k in ExportKind if k.value == press.kind), None)
+    fmt = next((f for f in ExportFormat if f.value == press.format), None)
+    if user is None or update.callback_query is None or kind is None or fmt is None:
+        await answer_stale(update, context)
+        return
+    context.runtime.insight.require_organiser(user.id)
+    await update.callback_query.answer()
+    await _send_export(update, context, kind, fmt)
 
 
 async def _send_charts(update: Update, context: ForumContext, key: str) -> None:
@@ -173,5 +190,8 @@ def handlers() -> list[Handler]:
     return [
         CommandHandler("stats", stats, filters=PRIVATE),
         CommandHandler("export", export, filters=PRIVATE),
-        CallbackQueryHandler(pressed, pattern=r"^ins:"),
+        on_press(ChartsPress, charts_pressed),
+        on_press(ReportPress, report_pressed),
+        on_press(ExportsPress, exports_pressed),
+        on_press(ExportPress, export_pressed),
     ]

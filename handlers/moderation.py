@@ -8,29 +8,28 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, Message, MessageEntity, Update, User
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from bot import callbacks
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError
 from bot.i18n import N_, Translator, resolve_language, translator
 from bot.moderation.model import LogEntry, ModAction, Person
 from bot.moderation.render import (
     DEFAULT_RULES,
+    AgreePress,
     mention,
-    render_entry,
     render_log,
     render_warnings,
     when,
@@ -39,7 +38,17 @@ from bot.moderation.service import Moderation
 from bot.moderation.telegram import TelegramGroupControl
 from bot.numbers import parse_int
 from bot.telegram.context import ForumContext
-from handlers.common import PRIVATE, Handler, escape, keyboard, reply
+from handlers.common import (
+    PRIVATE,
+    Handler,
+    Periodic,
+    answer_stale,
+    commands,
+    escape,
+    keyboard,
+    on_press,
+    reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,28 +84,15 @@ def _group_tr(context: ForumContext) -> Translator:
     return translator(language) if language else context.tr
 
 
-def _log_tr(context: ForumContext) -> Translator:
-    config = context.runtime.config
-    return translator(config.moderation.group_language or config.event.default_language)
-
-
-async def _language_of(context: ForumContext, user_id: int, telegram_code: str | None) -> str:
-    participant = await context.runtime.participants.get(user_id)
-    chosen = participant.language if participant else None
-    return resolve_language(chosen, telegram_code)
-
-
-async def post_to_modlog(context: ForumContext, entries: list[LogEntry]) -> None:
-    """Post entries to the modlog chat; the action stands even if the post fails."""
-    chat_id = context.runtime.config.chats.modlog
-    if chat_id is None:
-        return
-    tr, tz = _log_tr(context), context.runtime.config.tz
-    for entry in entries:
-        try:
-            await context.bot.send_message(chat_id, render_entry(tr, entry, tz))
-        except TelegramError:
-            logger.warning("could not post to the modlog chat", exc_info=True)
+async def _translator_of(context: ForumContext, user: User) -> Translator:
+    """Return the translator for a group member, who may never have written to the bot."""
+    participants = context.runtime.participants
+    participant = await participants.get(user.id)
+    if participant is None:
+        return translator(
+            resolve_language(None, user.language_code, participants.default_language)
+        )
+    return participants.translator_of(participant)
 
 
 async def _target(update: Update, context: ForumContext) -> tuple[Person, list[str]]:
@@ -148,10 +144,6 @@ def _actor(update: Update) -> Person | None:
     return _person(user) if user is not None else None
 
 
-async def _tell_group(update: Update, context: ForumContext, text: str) -> None:
-    await reply(update, text)
-
-
 # -- joins ---------------------------------------------------------------------------------
 
 
@@ -161,7 +153,7 @@ async def _welcome(context: ForumContext, chat_id: int, user: User) -> None:
     pending = await moderation.start_verification(control, chat_id, _person(user))
     if pending is None:
         return
-    tr = translator(await _language_of(context, user.id, user.language_code))
+    tr = await _translator_of(context, user)
     rules = await moderation.rules(chat_id)
     minutes = context.runtime.config.moderation.welcome_timeout_minutes
     text = tr(
@@ -172,7 +164,7 @@ async def _welcome(context: ForumContext, chat_id: int, user: User) -> None:
         minutes=minutes,
         rules=escape(rules) if rules else escape(tr(DEFAULT_RULES)),
     )
-    markup = keyboard([[(tr("I agree"), callbacks.encode("modok", user.id))]])
+    markup = keyboard([[(tr("I agree"), AgreePress(user=user.id).encode())]])
     sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
     await moderation.store.set_welcome_message(chat_id, user.id, sent.message_id)
 
@@ -207,16 +199,13 @@ async def member_changed(update: Update, context: ForumContext) -> None:
         await _welcome(context, chat_id, new.user)
 
 
-async def agreed(update: Update, context: ForumContext) -> None:
+async def agreed(update: Update, context: ForumContext, press: AgreePress) -> None:
     """Lift the newcomer's restriction when they press “I agree” under their welcome."""
     query = update.callback_query
     chat_id = _community(update, context)
-    if query is None:
-        return
-    action = callbacks.parse(query.data)
-    user_id = action.int_arg(0) if action else None
-    if chat_id is None or user_id is None:
-        await query.answer(context.tr("This button is no longer valid."))
+    user_id = press.user
+    if query is None or chat_id is None:
+        await answer_stale(update, context)
         return
     if query.from_user.id != user_id:
         await query.answer(context.tr("This button is for the newcomer it welcomes."))
@@ -230,8 +219,7 @@ async def agreed(update: Update, context: ForumContext) -> None:
 
 async def sweep_unverified(context: ForumContext) -> None:
     """Remove newcomers whose time to agree has run out (a periodic job; survives restarts)."""
-    entries = await _moderation(context).expire_unverified(TelegramGroupControl(context.bot))
-    await post_to_modlog(context, entries)
+    await _moderation(context).expire_unverified(TelegramGroupControl(context.bot))
 
 
 async def sync_admins(context: ForumContext) -> None:
@@ -279,18 +267,14 @@ async def watch(update: Update, context: ForumContext) -> None:
             tr = _group_tr(context)
             text = tr("{name} was muted for {duration} for flooding the group.")
             duration = format_duration(entry.until - entry.created_at) if entry.until else "∞"
-            await _tell_group(
-                update, context, text.format(name=mention(member), duration=duration)
-            )
-            await post_to_modlog(context, [entry])
+            await reply(update, text.format(name=mention(member), duration=duration))
         return
     if _has_link_or_forward(message) and await moderation.breaks_link_rule(chat_id, user.id):
-        entry = await moderation.delete_newcomer_link(control, chat_id, member, message.message_id)
+        await moderation.delete_newcomer_link(control, chat_id, member, message.message_id)
         hours = context.runtime.config.moderation.newcomer_no_links_hours
-        tr = translator(await _language_of(context, user.id, user.language_code))
+        tr = await _translator_of(context, user)
         text = tr("{name}, new members can share links and forwards after {hours} hours.")
         await context.bot.send_message(chat_id, text.format(name=mention(member), hours=hours))
-        await post_to_modlog(context, [entry])
 
 
 # -- moderator commands --------------------------------------------------------------------
@@ -324,7 +308,6 @@ async def warn(update: Update, context: ForumContext) -> None:
     if outcome.step is not None:
         text += "\n" + _step_text(tr, outcome.entries[-1], context)
     await reply(update, text)
-    await post_to_modlog(context, outcome.entries)
 
 
 def _step_text(tr: Translator, entry: LogEntry, context: ForumContext) -> str:
@@ -351,11 +334,9 @@ async def unwarn(update: Update, context: ForumContext) -> None:
         return
     chat_id, actor = found
     target, _ = await _target(update, context)
-    left, entry = await _moderation(context).unwarn(chat_id, actor, target)
-    tr = _group_tr(context)
-    text = tr("One warning of {name} withdrawn; {count} left.")
+    left, _entry = await _moderation(context).unwarn(chat_id, actor, target)
+    text = _group_tr(context)("One warning of {name} withdrawn; {count} left.")
     await reply(update, text.format(name=mention(target), count=left))
-    await post_to_modlog(context, [entry])
 
 
 async def warns(update: Update, context: ForumContext) -> None:
@@ -369,73 +350,52 @@ async def warns(update: Update, context: ForumContext) -> None:
     await reply(update, render_warnings(_group_tr(context), target, found_warnings, tz))
 
 
-async def mute(update: Update, context: ForumContext) -> None:
-    """Mute a member: /mute [duration] [reason] by reply, or naming them first."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, rest = await _target(update, context)
-    duration = parse_duration(rest[0]) if rest else None
-    if duration is not None:
-        rest = rest[1:]
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).mute(
-        control, chat_id, actor, target, duration, _reason(rest)
-    )
-    await reply(update, _step_text(_group_tr(context), entry, context))
-    await post_to_modlog(context, [entry])
+@dataclass(frozen=True)
+class Measure:
+    """A moderator's command that applies a measure to one member."""
+
+    command: str
+    action: ModAction
+    takes_duration: bool = False  # /mute 2h …
+    takes_reason: bool = True
+    done: str | None = None  # what the group is told (None: the measure as the log says it)
 
 
-async def unmute(update: Update, context: ForumContext) -> None:
-    """Let a muted member write again."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, _ = await _target(update, context)
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).unmute(control, chat_id, actor, target)
-    tr = _group_tr(context)
-    text = tr("{name} can write again.").format(name=mention(target))
-    await reply(update, text)
-    await post_to_modlog(context, [entry])
+# /mute [duration] [reason], /unmute, /kick [reason], /ban [reason], /unban: by reply, or
+# naming the member first.
+MEASURES = (
+    Measure("mute", ModAction.MUTE, takes_duration=True),
+    Measure("unmute", ModAction.UNMUTE, takes_reason=False, done=N_("{name} can write again.")),
+    Measure("kick", ModAction.KICK),
+    Measure("ban", ModAction.BAN),
+    Measure(
+        "unban", ModAction.UNBAN, takes_reason=False, done=N_("{name} may join the group again.")
+    ),
+)
 
 
-async def kick(update: Update, context: ForumContext) -> None:
-    """Remove a member from the group; they may rejoin."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, rest = await _target(update, context)
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).kick(control, chat_id, actor, target, _reason(rest))
-    await reply(update, _step_text(_group_tr(context), entry, context))
-    await post_to_modlog(context, [entry])
+def _measure(measure: Measure) -> Callable[[Update, ForumContext], Coroutine[Any, Any, None]]:
+    async def apply(update: Update, context: ForumContext) -> None:
+        """Apply the command's measure to the member it names."""
+        if (found := await _require(update, context)) is None:
+            return
+        chat_id, actor = found
+        target, rest = await _target(update, context)
+        duration = parse_duration(rest[0]) if measure.takes_duration and rest else None
+        if duration is not None:
+            rest = rest[1:]
+        reason = _reason(rest) if measure.takes_reason else None
+        control = TelegramGroupControl(context.bot)
+        entry = await _moderation(context).act(
+            control, chat_id, actor, target, measure.action, duration=duration, reason=reason
+        )
+        tr = _group_tr(context)
+        if measure.done is not None:
+            await reply(update, tr(measure.done).format(name=mention(target)))
+        else:
+            await reply(update, _step_text(tr, entry, context))
 
-
-async def ban(update: Update, context: ForumContext) -> None:
-    """Ban a member from the group for good."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, rest = await _target(update, context)
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).ban(control, chat_id, actor, target, _reason(rest))
-    await reply(update, _step_text(_group_tr(context), entry, context))
-    await post_to_modlog(context, [entry])
-
-
-async def unban(update: Update, context: ForumContext) -> None:
-    """Let a banned user join the group again."""
-    if (found := await _require(update, context)) is None:
-        return
-    chat_id, actor = found
-    target, _ = await _target(update, context)
-    control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).unban(control, chat_id, actor, target)
-    tr = _group_tr(context)
-    text = tr("{name} may join the group again.").format(name=mention(target))
-    await reply(update, text)
-    await post_to_modlog(context, [entry])
+    return apply
 
 
 async def delete(update: Update, context: ForumContext) -> None:
@@ -450,8 +410,7 @@ async def delete(update: Update, context: ForumContext) -> None:
     author = _person(replied.from_user) if replied.from_user else None
     ids = [replied.message_id, message.message_id]
     control = TelegramGroupControl(context.bot)
-    entry = await _moderation(context).delete(control, chat_id, actor, ids, author)
-    await post_to_modlog(context, [entry])
+    await _moderation(context).delete(control, chat_id, actor, ids, author)
 
 
 async def set_rules(update: Update, context: ForumContext) -> None:
@@ -466,10 +425,8 @@ async def set_rules(update: Update, context: ForumContext) -> None:
             N_("Write the rules after the command: /setrules and up to {limit} characters."),
             limit=_RULES_LIMIT,
         )
-    entry = await _moderation(context).set_rules(chat_id, actor, text[1].strip())
-    tr = _group_tr(context)
-    await reply(update, tr("The group's rules are updated."))
-    await post_to_modlog(context, [entry])
+    await _moderation(context).set_rules(chat_id, actor, text[1].strip())
+    await reply(update, _group_tr(context)("The group's rules are updated."))
 
 
 async def show_rules(update: Update, context: ForumContext) -> None:
@@ -508,49 +465,30 @@ async def report(update: Update, context: ForumContext) -> None:
         raise DomainError(N_("Reply to the message you want to report with /report."))
     target = _person(replied.from_user) if replied.from_user else None
     reason = _reason(list(context.args or []))
-    moderation = _moderation(context)
-    entry = await moderation.report(chat_id, reporter, target, reason, replied.link)
-    for moderator_id in await moderation.moderator_ids(chat_id):
-        await _tell_moderator(context, moderator_id, entry)
-    await post_to_modlog(context, [entry])
+    await _moderation(context).report(chat_id, reporter, target, reason, replied.link)
     await reply(update, context.tr("Thank you, the moderators have been told."))
-
-
-async def _tell_moderator(context: ForumContext, moderator_id: int, entry: LogEntry) -> None:
-    participant = await context.runtime.participants.get(moderator_id)
-    language = (
-        resolve_language(participant.language, participant.telegram_language)
-        if participant
-        else None
-    )
-    tr = translator(language or context.runtime.config.event.default_language)
-    text = render_entry(tr, entry, context.runtime.config.tz)
-    try:
-        await context.bot.send_message(moderator_id, text)
-    except (Forbidden, BadRequest) as error:
-        # A moderator who never started the bot cannot be written to; the modlog still has it.
-        logger.info("could not tell moderator %s of a report: %s", moderator_id, error.message)
 
 
 def handlers() -> list[Handler]:
     """Return the moderation commands, join and button handlers."""
     return [
-        CommandHandler("warn", warn, filters=_GROUPS),
-        CommandHandler("unwarn", unwarn, filters=_GROUPS),
-        CommandHandler("warns", warns, filters=_GROUPS),
-        CommandHandler("mute", mute, filters=_GROUPS),
-        CommandHandler("unmute", unmute, filters=_GROUPS),
-        CommandHandler("kick", kick, filters=_GROUPS),
-        CommandHandler("ban", ban, filters=_GROUPS),
-        CommandHandler("unban", unban, filters=_GROUPS),
-        CommandHandler("del", delete, filters=_GROUPS),
-        CommandHandler("setrules", set_rules, filters=_GROUPS),
-        CommandHandler("report", report, filters=_GROUPS),
+        *commands(
+            _GROUPS,
+            {
+                "warn": warn,
+                "unwarn": unwarn,
+                "warns": warns,
+                **{measure.command: _measure(measure) for measure in MEASURES},
+                "del": delete,
+                "setrules": set_rules,
+                "report": report,
+            },
+        ),
         CommandHandler("rules", show_rules),
         CommandHandler("modlog", show_modlog, filters=PRIVATE),
         MessageHandler(filters.StatusUpdate.NEW_CHAT_MEMBERS, members_joined),
         ChatMemberHandler(member_changed, ChatMemberHandler.CHAT_MEMBER),
-        CallbackQueryHandler(agreed, pattern=r"^modok:"),
+        on_press(AgreePress, agreed),
     ]
 
 
@@ -559,12 +497,9 @@ def watchers() -> list[Handler]:
     return [MessageHandler(_GROUPS & ~filters.StatusUpdate.ALL, watch)]
 
 
-def schedule_jobs(application: Application[Any, ForumContext, Any, Any, Any, Any]) -> None:
-    """Run the verification sweep and the administrators' sync periodically."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        raise RuntimeError("moderation needs python-telegram-bot's job-queue extra")
-    job_queue.run_repeating(
-        sweep_unverified, interval=SWEEP_INTERVAL, first=SWEEP_INTERVAL, name=SWEEP_JOB
-    )
-    job_queue.run_repeating(sync_admins, interval=ADMIN_SYNC_INTERVAL, first=1, name=ADMINS_JOB)
+def jobs() -> list[Periodic]:
+    """Return the verification sweep and the administrators' sync."""
+    return [
+        Periodic(SWEEP_JOB, sweep_unverified, SWEEP_INTERVAL, first=SWEEP_INTERVAL),
+        Periodic(ADMINS_JOB, sync_admins, ADMIN_SYNC_INTERVAL, first=timedelta(seconds=1)),
+    ]

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from telegram import InputFile, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
 from bot.i18n import resolve_language, translator
 from bot.privacy import render
-from bot.telegram.context import BotData, ForumContext
-from handlers.common import ADDRESSED, PRIVATE, Handler, edit_or_reply, keyboard, reply
+from bot.privacy.render import ContactsPress, ForgetPress, StayPress
+from bot.telegram.context import ForumContext
+from handlers.common import (
+    ADDRESSED,
+    PRIVATE,
+    Handler,
+    Periodic,
+    answer_stale,
+    commands,
+    edit_or_reply,
+    keyboard,
+    on_press,
+    reply,
+)
 from storage.privacy import kept_records
 
 logger = logging.getLogger(__name__)
@@ -70,14 +79,13 @@ async def forget(update: Update, context: ForumContext) -> None:
     await reply(update, text, keyboard(rows))
 
 
-async def forget_pressed(update: Update, context: ForumContext) -> None:
+async def forget_pressed(update: Update, context: ForumContext, press: ForgetPress) -> None:
     """Delete everything about the user once confirmed."""
     query = update.callback_query
     if query is None:
         return
-    action = callbacks.parse(query.data)
     await query.answer()
-    if action is None or action.arg(0) != "1":
+    if not press.yes:
         await edit_or_reply(update, context.tr("Nothing was deleted."))
         return
     await context.runtime.privacy.forget(_user_id(update))
@@ -85,22 +93,20 @@ async def forget_pressed(update: Update, context: ForumContext) -> None:
     await edit_or_reply(update, render.forgotten(context.tr))
 
 
-async def stay_pressed(update: Update, context: ForumContext) -> None:
+async def stay_pressed(update: Update, context: ForumContext, press: StayPress) -> None:
     """Record or revoke the choice to keep one's data for the next forum."""
     query = update.callback_query
     if query is None:
         return
-    action = callbacks.parse(query.data)
-    choice = action.int_arg(0, high=1) if action else None
-    if choice is None or context.participant is None:
-        await query.answer(context.tr("This button is no longer valid."))
+    if context.participant is None:
+        await answer_stale(update, context)
         return
-    await context.runtime.privacy.set_stay(_user_id(update), bool(choice))
+    await context.runtime.privacy.set_stay(_user_id(update), press.stay)
     await query.answer(context.tr("Saved."))
-    await reply(update, render.stay_state(context.tr, bool(choice)))
+    await reply(update, render.stay_state(context.tr, press.stay))
 
 
-async def contacts_pressed(update: Update, context: ForumContext) -> None:
+async def contacts_pressed(update: Update, context: ForumContext, press: ContactsPress) -> None:
     """Send the list of people the user was introduced to, to keep after the purge."""
     query = update.callback_query
     if query is None:
@@ -140,22 +146,20 @@ async def notice_job(context: ForumContext) -> None:
             await runtime.privacy.notice_sent(user_id, plan.purge_on, sent)
 
 
-def schedule_jobs(application: Application[Any, ForumContext, Any, Any, BotData, Any]) -> None:
+def jobs() -> list[Periodic]:
     """Check for due notices and the purge every half hour, and once shortly after start."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        raise RuntimeError("the purge needs python-telegram-bot's job-queue extra")
-    job_queue.run_repeating(notice_job, interval=CHECK_INTERVAL, first=5, name=NOTICE_JOB)
-    job_queue.run_repeating(purge_job, interval=CHECK_INTERVAL, first=10, name=PURGE_JOB)
+    return [
+        Periodic(NOTICE_JOB, notice_job, CHECK_INTERVAL, first=timedelta(seconds=5)),
+        Periodic(PURGE_JOB, purge_job, CHECK_INTERVAL, first=timedelta(seconds=10)),
+    ]
 
 
 def handlers() -> list[Handler]:
     """Return the personal-data handlers."""
     return [
-        CommandHandler("privacy", show_privacy, filters=ADDRESSED),
-        CommandHandler("mydata", my_data, filters=PRIVATE),
-        CommandHandler("forget", forget, filters=PRIVATE),
-        CallbackQueryHandler(forget_pressed, pattern=rf"^{render.FORGET}:"),
-        CallbackQueryHandler(stay_pressed, pattern=rf"^{render.STAY}:"),
-        CallbackQueryHandler(contacts_pressed, pattern=rf"^{render.CONTACTS}$"),
+        *commands(ADDRESSED, {"privacy": show_privacy}),
+        *commands(PRIVATE, {"mydata": my_data, "forget": forget}),
+        on_press(ForgetPress, forget_pressed),
+        on_press(StayPress, stay_pressed),
+        on_press(ContactsPress, contacts_pressed),
     ]

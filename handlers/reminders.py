@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
 
 from telegram import InputFile, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks
+from bot.callbacks import Rows
+from bot.config import Config
+from bot.numbers import parse_int
 from bot.reminders import render
-from bot.telegram.context import BotData, ForumContext
-from handlers.common import PRIVATE, Handler, edit_or_reply, escape, keyboard, reply
+from bot.reminders.render import RemindPress, SettingsPress, ShowPress, UnremindPress
+from bot.telegram.context import ForumContext
+from handlers.common import (
+    PRIVATE,
+    Handler,
+    Periodic,
+    answer_stale,
+    commands,
+    edit_or_reply,
+    escape,
+    keyboard,
+    on_press,
+    reply,
+)
 from handlers.web import keep_web_app_rows
 
 
@@ -65,29 +78,26 @@ def _unremind_answer(context: ForumContext, title: str, removed: bool) -> str:
     return text.format(title=escape(title))
 
 
-async def toggle_pressed(update: Update, context: ForumContext) -> None:
-    """Follow or stop following a session from a button (rem:ID / unrem:ID)."""
-    query = update.callback_query
-    user = update.effective_user
-    action = callbacks.parse(query.data if query else None)
-    session_id = action.arg(0) if action else None
-    if query is None or user is None or action is None or session_id is None:
-        if query is not None:
-            await query.answer(context.tr("This button is no longer valid."))
+async def toggle_pressed(
+    update: Update, context: ForumContext, press: RemindPress | UnremindPress
+) -> None:
+    """Follow or stop following a session from a button."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
         return
     reminders = context.runtime.reminders
-    if action.name == render.REMIND:
-        session, added = await reminders.remind(user.id, session_id)
+    following = isinstance(press, RemindPress)
+    if following:
+        session, added = await reminders.remind(user.id, press.session)
         text = _remind_answer(context, session.title_in(context.tr.language), added)
     else:
-        session, removed = await reminders.unremind(user.id, session_id)
+        session, removed = await reminders.unremind(user.id, press.session)
         text = _unremind_answer(context, session.title_in(context.tr.language), removed)
     await query.answer(render.strip_tags(text)[:200])
-    following = action.name == render.REMIND
     await _replace_buttons(update, render.toggle_buttons(context.tr, session, following))
 
 
-async def _replace_buttons(update: Update, rows: render.Rows) -> None:
+async def _replace_buttons(update: Update, rows: Rows) -> None:
     # editMessageText rather than editMessageReplyMarkup: with Defaults(parse_mode) PTB 22
     # adds parse_mode to the latter, which the Bot API does not define for it.
     query = update.callback_query
@@ -98,18 +108,13 @@ async def _replace_buttons(update: Update, rows: render.Rows) -> None:
     await edit_or_reply(update, query.message.text_html, kept)
 
 
-async def show_session(update: Update, context: ForumContext) -> None:
+async def show_session(update: Update, context: ForumContext, press: ShowPress) -> None:
     """Show a session's details with the remind / stop button (from a reminder)."""
-    query = update.callback_query
-    user = update.effective_user
-    action = callbacks.parse(query.data if query else None)
-    session_id = action.arg(0) if action else None
-    if query is None or user is None or session_id is None:
-        if query is not None:
-            await query.answer(context.tr("This button is no longer valid."))
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
         return
     reminders = context.runtime.reminders
-    session = reminders.session(session_id)
+    session = reminders.session(press.session)
     await query.answer()
     text = render.session_text(
         context.tr, session, event_zone=reminders.event_zone, user_zone=_user_zone(context)
@@ -159,7 +164,7 @@ async def settings(update: Update, context: ForumContext) -> None:
     await reply(update, text, keyboard(rows))
 
 
-async def _settings_view(context: ForumContext, user_id: int) -> tuple[str, render.Rows]:
+async def _settings_view(context: ForumContext, user_id: int) -> tuple[str, Rows]:
     reminders = context.runtime.reminders
     current = await reminders.settings(user_id)
     lead = reminders.lead_of(current)
@@ -167,39 +172,31 @@ async def _settings_view(context: ForumContext, user_id: int) -> tuple[str, rend
     return text, render.settings_buttons(context.tr, current, lead=lead)
 
 
-async def settings_pressed(update: Update, context: ForumContext) -> None:
-    """Apply a settings button (rset:lead:15, rset:plen:1, rset:dig:8 or rset:dig:off)."""
-    query = update.callback_query
-    user = update.effective_user
-    action = callbacks.parse(query.data if query else None)
-    if query is None or user is None or action is None:
+async def settings_pressed(update: Update, context: ForumContext, press: SettingsPress) -> None:
+    """Apply a settings button: a lead time, every plenary on or off, a digest hour or off."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
         return
     reminders = context.runtime.reminders
-    what, value = action.arg(0), action.int_arg(1)
-    if what == "lead" and value is not None:
+    value = parse_int(press.value, high=999)
+    if press.what == "lead" and value is not None:
         await reminders.set_lead(user.id, value)
-    elif what == "plen" and value in (0, 1):
+    elif press.what == "plen" and value in (0, 1):
         await reminders.set_all_plenaries(user.id, bool(value))
-    elif what == "dig" and (value is not None or action.arg(1) == "off"):
+    elif press.what == "dig" and (value is not None or press.value == "off"):
         await reminders.set_digest_hour(user.id, value)
     else:
-        await query.answer(context.tr("This button is no longer valid."))
+        await answer_stale(update, context)
         return
     await query.answer(context.tr("Saved."))
     text, rows = await _settings_view(context, user.id)
     await edit_or_reply(update, text, keyboard(rows))
 
 
-def schedule_jobs(application: Application[Any, ForumContext, Any, Any, BotData, Any]) -> None:
-    """Run the reminder dispatcher at start and then every few seconds."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        raise RuntimeError("the reminders need PTB's job queue (python-telegram-bot[job-queue])")
-    interval = 2.0
-    runtime = application.bot_data.runtime
-    if runtime is not None:
-        interval = runtime.config.reminders.dispatch_interval_seconds
-    job_queue.run_repeating(dispatch_tick, interval=interval, first=0, name="reminders")
+def jobs(config: Config) -> list[Periodic]:
+    """Return the dispatcher's round: at start, then every few seconds."""
+    interval = timedelta(seconds=config.reminders.dispatch_interval_seconds)
+    return [Periodic("reminders", dispatch_tick, interval)]
 
 
 async def dispatch_tick(context: ForumContext) -> None:
@@ -210,12 +207,18 @@ async def dispatch_tick(context: ForumContext) -> None:
 def handlers() -> list[Handler]:
     """Return the agenda and reminder handlers."""
     return [
-        CommandHandler("remind", remind, filters=PRIVATE),
-        CommandHandler("unremind", unremind, filters=PRIVATE),
-        CommandHandler("agenda", agenda, filters=PRIVATE),
-        CommandHandler("calendar", calendar, filters=PRIVATE),
-        CommandHandler("settings", settings, filters=PRIVATE),
-        CallbackQueryHandler(toggle_pressed, pattern=r"^(rem|unrem):"),
-        CallbackQueryHandler(show_session, pattern=r"^rses:"),
-        CallbackQueryHandler(settings_pressed, pattern=r"^rset:"),
+        *commands(
+            PRIVATE,
+            {
+                "remind": remind,
+                "unremind": unremind,
+                "agenda": agenda,
+                "calendar": calendar,
+                "settings": settings,
+            },
+        ),
+        on_press(RemindPress, toggle_pressed),
+        on_press(UnremindPress, toggle_pressed),
+        on_press(ShowPress, show_session),
+        on_press(SettingsPress, settings_pressed),
     ]

@@ -23,23 +23,33 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.ext import (
-    CallbackQueryHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from bot import callbacks
 from bot.errors import DomainError
 from bot.numbers import parse_int
 from bot.schedule import render
 from bot.schedule.importers import MAX_FILE_BYTES, ScheduleError
 from bot.schedule.model import Programme, Session
+from bot.schedule.render import ApplyUpload, CalendarPress, CancelUpload, DayPress, SessionPress
 from bot.schedule.service import NO_PROGRAMME, digest
 from bot.telegram.context import ForumContext
 from bot.text import cut
-from handlers.common import ADDRESSED, PRIVATE, Handler, edit, escape, keyboard, reply
+from handlers.common import (
+    ADDRESSED,
+    PRIVATE,
+    Handler,
+    answer_stale,
+    commands,
+    edit,
+    escape,
+    keyboard,
+    on_press,
+    reply,
+)
 from handlers.web import with_programme_button
 
 logger = logging.getLogger(__name__)
@@ -85,25 +95,10 @@ def _words(context: ForumContext) -> str:
     return " ".join(context.args or []).strip()[:200]
 
 
-def _parse_day(code: str | None) -> date | None:
-    if not code or len(code) != 8 or not code.isdigit():
-        return None
-    try:
-        return date(int(code[:4]), int(code[4:6]), int(code[6:]))
-    except ValueError:
-        return None
-
-
 async def _card(update: Update, context: ForumContext, session: Session) -> None:
     text = render.session_card(session, _programme(context), _view(context))
     markup = keyboard(render.card_buttons(session, context.tr))
     await reply(update, text, with_programme_button(update, context, markup, session=session.id))
-
-
-async def _stale(update: Update, context: ForumContext) -> None:
-    query = update.callback_query
-    if query is not None:
-        await query.answer(context.tr("This button is no longer valid."))
 
 
 # --- days ------------------------------------------------------------------------------------
@@ -140,33 +135,24 @@ async def show_day_picker(update: Update, context: ForumContext) -> None:
     await reply(update, context.tr("Choose a day:"), keyboard(picker))
 
 
-async def day_pressed(update: Update, context: ForumContext) -> None:
+async def day_pressed(update: Update, context: ForumContext, press: DayPress) -> None:
     """Show a day, or another page of it, from a button."""
     query = update.callback_query
-    action = callbacks.parse(query.data) if query else None
-    day = _parse_day(action.arg(0)) if action else None
-    page = action.int_arg(1) if action else None
+    day = press.date
     programme = context.runtime.schedule.programme
-    if query is None or day is None or page is None or programme is None:
-        await _stale(update, context)
-        return
-    if day not in programme.days:
-        await _stale(update, context)
+    if query is None or day is None or programme is None or day not in programme.days:
+        await answer_stale(update, context)
         return
     await query.answer()
     view = _view(context)
-    text, page, pages = render.day_page(programme, day, page, view, _per_page(context))
+    text, page, pages = render.day_page(programme, day, press.page, view, _per_page(context))
     markup = keyboard(render.day_buttons(day, page, pages, context.tr))
     markup = with_programme_button(update, context, markup, day=day.isoformat())
     message = query.message
     if isinstance(message, Message) and message.from_user and message.from_user.is_bot:
-        await _edit(message, text, markup)
+        await edit(message, text, markup)
     else:
         await reply(update, text, markup)
-
-
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    await edit(message, text, markup)
 
 
 # --- now, next, one session ------------------------------------------------------------------
@@ -202,15 +188,13 @@ async def show_session(update: Update, context: ForumContext) -> None:
     await _card(update, context, session)
 
 
-async def session_pressed(update: Update, context: ForumContext) -> None:
+async def session_pressed(update: Update, context: ForumContext, press: SessionPress) -> None:
     """Show the card of a session chosen by button."""
     query = update.callback_query
-    action = callbacks.parse(query.data) if query else None
     programme = context.runtime.schedule.programme
-    wanted = action.arg(0) if action else None
-    session = programme.session_by_id(wanted) if programme and wanted else None
+    session = programme.session_by_id(press.session) if programme else None
     if query is None or session is None:
-        await _stale(update, context)
+        await answer_stale(update, context)
         return
     await query.answer()
     await _card(update, context, session)
@@ -304,28 +288,27 @@ async def offer_calendars(update: Update, context: ForumContext) -> None:
     await reply(update, text, keyboard(render.calendar_picker(programme, context.tr)))
 
 
-async def calendar_pressed(update: Update, context: ForumContext) -> None:
-    """Send the .ics of a session ("s", id), a day ("d", yyyymmdd) or everything ("all")."""
+async def calendar_pressed(update: Update, context: ForumContext, press: CalendarPress) -> None:
+    """Send the .ics of a session, a day or the whole programme."""
     query = update.callback_query
-    action = callbacks.parse(query.data) if query else None
     programme = context.runtime.schedule.programme
-    if query is None or action is None or programme is None:
-        await _stale(update, context)
+    if query is None or programme is None:
+        await answer_stale(update, context)
         return
-    kind, arg = action.arg(0), action.arg(1)
-    if kind == "s" and arg and programme.session_by_id(arg):
+    schedule, language = context.runtime.schedule, context.tr.language
+    day = render.parse_day_code(press.arg)
+    if press.kind == "s" and programme.session_by_id(press.arg):
         await query.answer()
-        await _send_session_ics(update, context, arg)
-    elif kind == "d" and (day := _parse_day(arg)) is not None and day in programme.days:
+        await _send_session_ics(update, context, press.arg)
+    elif press.kind == "d" and day is not None and day in programme.days:
         await query.answer()
-        data = await context.runtime.schedule.day_ics(day, context.tr.language)
+        data = await schedule.day_ics(day, language)
         await _send_ics(update, data, f"programme-{day.isoformat()}.ics")
-    elif kind == "all":
+    elif press.kind == "all":
         await query.answer()
-        data = await context.runtime.schedule.programme_ics(context.tr.language)
-        await _send_ics(update, data, "programme.ics")
+        await _send_ics(update, await schedule.programme_ics(language), "programme.ics")
     else:
-        await _stale(update, context)
+        await answer_stale(update, context)
 
 
 async def _send_session_ics(update: Update, context: ForumContext, session_id: str) -> None:
@@ -483,8 +466,8 @@ async def receive_schedule(update: Update, context: ForumContext) -> None:
         return
     preview = context.runtime.schedule.preview(programme)
     view = _view(context)
-    confirm = callbacks.encode("schok", digest(data), preview.base)
-    rows = [[(tr("✅ Apply"), confirm), (tr("✖️ Cancel"), callbacks.encode("schno"))]]
+    confirm = ApplyUpload(digest=digest(data), base=preview.base).encode()
+    rows = [[(tr("✅ Apply"), confirm), (tr("✖️ Cancel"), CancelUpload().encode())]]
     await message.reply_html(
         render.diff_text(preview.changes, programme, view),
         reply_markup=keyboard(rows),
@@ -492,7 +475,7 @@ async def receive_schedule(update: Update, context: ForumContext) -> None:
     )
 
 
-async def confirm_pressed(update: Update, context: ForumContext) -> None:
+async def confirm_pressed(update: Update, context: ForumContext, press: ApplyUpload) -> None:
     """Apply the previewed upload, after checking who pressed and that nothing moved since."""
     query = update.callback_query
     if query is None:
@@ -501,28 +484,27 @@ async def confirm_pressed(update: Update, context: ForumContext) -> None:
     if not _is_organiser(update, context):
         await query.answer(tr("Only the organisers can load a new programme."), show_alert=True)
         return
-    action = callbacks.parse(query.data)
     message = query.message if isinstance(query.message, Message) else None
     upload = message.reply_to_message if message else None
     document = upload.document if upload else None
-    if action is None or message is None or document is None:
-        await _stale(update, context)
+    if message is None or document is None:
+        await answer_stale(update, context)
         return
     service = context.runtime.schedule
-    if action.arg(1) != service.fingerprint:
+    if press.base != service.fingerprint:
         await query.answer()
-        await _edit(
-            message, tr("The live programme changed meanwhile; please send the file again."), None
+        await edit(
+            message, tr("The live programme changed meanwhile; please send the file again.")
         )
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    if digest(data) != action.arg(0):
-        await _stale(update, context)
+    if digest(data) != press.digest:
+        await answer_stale(update, context)
         return
     try:
         programme = service.parse(data, document.file_name or "schedule")
     except ScheduleError:
-        await _stale(update, context)
+        await answer_stale(update, context)
         return
     await query.answer()
     changes = await service.replace(programme)
@@ -535,17 +517,17 @@ async def confirm_pressed(update: Update, context: ForumContext) -> None:
             removed=len(changes.removed),
             changed=len(changes.changed_guids()),
         )
-    await _edit(message, text, None)
+    await edit(message, text)
 
 
-async def cancel_pressed(update: Update, context: ForumContext) -> None:
+async def cancel_pressed(update: Update, context: ForumContext, press: CancelUpload) -> None:
     """Drop the previewed upload."""
     query = update.callback_query
     if query is None:
         return
     await query.answer()
     if _is_organiser(update, context) and isinstance(query.message, Message):
-        await _edit(query.message, context.tr("Cancelled: the live programme is unchanged."), None)
+        await edit(query.message, context.tr("Cancelled: the live programme is unchanged."))
 
 
 # --- registration ----------------------------------------------------------------------------
@@ -570,21 +552,26 @@ def deep_links() -> list[Handler]:
 def handlers() -> list[Handler]:
     """Return the schedule commands, buttons, uploads and inline mode (group 0)."""
     return [
-        CommandHandler("today", show_today, filters=ADDRESSED),
-        CommandHandler("tomorrow", show_tomorrow, filters=ADDRESSED),
-        CommandHandler("schedule", show_day_picker, filters=ADDRESSED),
-        CommandHandler("now", show_now, filters=ADDRESSED),
-        CommandHandler("next", show_next, filters=ADDRESSED),
-        CommandHandler("session", show_session, filters=ADDRESSED),
-        CommandHandler("search", search, filters=ADDRESSED),
-        CommandHandler("speaker", show_speaker, filters=ADDRESSED),
-        CommandHandler("room", show_room, filters=ADDRESSED),
-        CommandHandler("ics", offer_calendars, filters=ADDRESSED),
-        CallbackQueryHandler(day_pressed, pattern=r"^sday:"),
-        CallbackQueryHandler(session_pressed, pattern=r"^ses:"),
-        CallbackQueryHandler(calendar_pressed, pattern=r"^sics:"),
-        CallbackQueryHandler(confirm_pressed, pattern=r"^schok:"),
-        CallbackQueryHandler(cancel_pressed, pattern=r"^schno$"),
+        *commands(
+            ADDRESSED,
+            {
+                "today": show_today,
+                "tomorrow": show_tomorrow,
+                "schedule": show_day_picker,
+                "now": show_now,
+                "next": show_next,
+                "session": show_session,
+                "search": search,
+                "speaker": show_speaker,
+                "room": show_room,
+                "ics": offer_calendars,
+            },
+        ),
+        on_press(DayPress, day_pressed),
+        on_press(SessionPress, session_pressed),
+        on_press(CalendarPress, calendar_pressed),
+        on_press(ApplyUpload, confirm_pressed),
+        on_press(CancelUpload, cancel_pressed),
         MessageHandler(PRIVATE & _SCHEDULE_FILE, receive_schedule),
         InlineQueryHandler(inline_search),
     ]

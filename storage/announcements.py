@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.announcements.service import (
+from bot.announcements.model import (
     DEFAULT_VERSION,
     Announcement,
     Audience,
@@ -254,32 +254,6 @@ class Announcements:
             blocked=totals[Delivered.BLOCKED],
             by_language=by_language,
         )
-
-    async def set_input(
-        self, user_id: int, announcement_id: int, what: str, now: datetime
-    ) -> None:
-        """Remember what the organiser's next message is for, replacing any earlier prompt."""
-        await self._db.execute(
-            "INSERT INTO announcement_inputs (user_id, announcement_id, what, set_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
-            " announcement_id = excluded.announcement_id, what = excluded.what,"
-            " set_at = excluded.set_at",
-            (user_id, announcement_id, what, now.isoformat()),
-        )
-
-    async def take_input(self, user_id: int) -> tuple[int, str] | None:
-        """Forget what the organiser was about to type; return it as (announcement id, what)."""
-        written = await self._db.execute(
-            "DELETE FROM announcement_inputs WHERE user_id = ? RETURNING announcement_id, what",
-            (user_id,),
-        )
-        row = written.rows[0] if written.rows else None
-        return (int(row[0]), str(row[1])) if row else None
-
-    async def input_users(self) -> list[int]:
-        """Return the organisers whose next message is awaited."""
-        rows = await self._db.fetchall("SELECT user_id FROM announcement_inputs ORDER BY user_id")
-        return [row[0] for row in rows]
 
     async def due(self, now: datetime) -> list[int]:
         """Return the scheduled announcements whose send time has come, oldest first."""

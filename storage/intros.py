@@ -1,14 +1,12 @@
-"""Introductions storage: profiles, conversation state, requests, blocks and /meet."""
+"""Introductions storage: profiles, requests, blocks, /meet and self-introductions."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.intros.service import (
-    Conversation,
+from bot.intros.model import (
     DirectoryFilter,
     IntroRequest,
     Profile,
@@ -184,40 +182,6 @@ class IntroStorage:
         await self._db.execute(
             "UPDATE profiles SET meet_opt_in = ? WHERE user_id = ?", (int(opt_in), user_id)
         )
-
-    # ---- conversation state ----
-
-    async def get_conversation(self, user_id: int) -> Conversation | None:
-        """Return the user's open conversation."""
-        row = await self._one(
-            "SELECT step, data FROM intro_conversations WHERE user_id = ?", (user_id,)
-        )
-        return Conversation(user_id, row["step"], json.loads(row["data"])) if row else None
-
-    async def set_conversation(self, conversation: Conversation, now: datetime) -> None:
-        """Store where the user is in a conversation."""
-        await self._db.execute(
-            """
-            INSERT INTO intro_conversations (user_id, step, data, updated_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (user_id) DO UPDATE SET
-                step = excluded.step, data = excluded.data, updated_at = excluded.updated_at
-            """,
-            (
-                conversation.user_id,
-                conversation.step,
-                json.dumps(conversation.data, ensure_ascii=False),
-                now.isoformat(),
-            ),
-        )
-
-    async def clear_conversation(self, user_id: int) -> None:
-        """Forget the user's open conversation."""
-        await self._db.execute("DELETE FROM intro_conversations WHERE user_id = ?", (user_id,))
-
-    async def conversation_users(self) -> set[int]:
-        """Return everyone mid-conversation."""
-        rows = await self._db.fetchall("SELECT user_id FROM intro_conversations")
-        return {row[0] for row in rows}
 
     # ---- directory ----
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
-from bot.participants.model import Participant, UserSeen
+from bot.participants.model import MissedNotice, Participant, UserSeen
 from storage.database import Database, Row
 
 
@@ -23,6 +23,7 @@ def _to_participant(row: Row) -> Participant:
         is_blocked=row["status"] == "blocked",
         first_seen=datetime.fromisoformat(row["first_seen"]),
         last_seen=datetime.fromisoformat(row["last_seen"]),
+        started=row["started_at"] is not None,
     )
 
 
@@ -83,7 +84,7 @@ class Participants:
         return unchanged, cached if unchanged else None
 
     async def record_seen(self, user: UserSeen, now: datetime) -> tuple[Participant, bool]:
-        """Insert or refresh a participant from a private update; True when they are new."""
+        """Insert (as started) or refresh a participant from a private update; True when new."""
         answered, cached = self._fresh(user, now)
         if answered and cached is not None:
             return cached, False
@@ -95,13 +96,14 @@ class Participants:
             user.language_code,
             now.isoformat(),
             now.isoformat(),
+            now.isoformat(),
         )
         written = await self._db.execute(
             """
             INSERT INTO participants
                 (user_id, first_name, last_name, username, telegram_language,
-                 first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+                 first_seen, last_seen, started_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id) DO NOTHING
             RETURNING *
             """,
@@ -183,12 +185,37 @@ class Participants:
         )
         self.invalidate(user_id)
 
-    async def active_ids(self, language: str | None = None) -> list[int]:
-        """Return the ids of reachable participants, optionally of one interface language."""
-        sql = "SELECT user_id FROM participants WHERE status = 'active'"
-        params: tuple[str, ...] = ()
-        if language is not None:
-            sql += " AND COALESCE(language, telegram_language, 'en') = ?"
-            params = (language,)
-        rows = await self._db.fetchall(sql + " ORDER BY user_id", params)
-        return [row[0] for row in rows]
+    async def mark_started(self, user_id: int, now: datetime) -> bool:
+        """Record that the user opened a private chat with the bot; True the first time."""
+        written = await self._db.execute(
+            "UPDATE participants SET started_at = ?, status = 'active'"
+            " WHERE user_id = ? AND (started_at IS NULL OR status = 'blocked')",
+            (now.isoformat(), user_id),
+        )
+        self.invalidate(user_id)
+        return written.rowcount > 0
+
+    async def add_missed(
+        self, user_id: int, text: str, sent_to: int | None, now: datetime
+    ) -> None:
+        """Keep a staff notice the user could not be sent, to tell them when they return."""
+        await self._db.execute(
+            "INSERT INTO missed_notices (user_id, text, sent_to, created_at) VALUES (?, ?, ?, ?)",
+            (user_id, text, sent_to, now.isoformat()),
+        )
+
+    async def has_missed(self, user_id: int) -> bool:
+        """Tell whether notices wait for the user (so they could not be reached)."""
+        found = await self._db.fetchval(
+            "SELECT 1 FROM missed_notices WHERE user_id = ? LIMIT 1", (user_id,)
+        )
+        return found is not None
+
+    async def take_missed(self, user_id: int) -> list[MissedNotice]:
+        """Return and forget the notices the user missed, oldest first."""
+        written = await self._db.execute(
+            "DELETE FROM missed_notices WHERE user_id = ? RETURNING text, sent_to, created_at",
+            (user_id,),
+        )
+        found = [MissedNotice(r[0], r[1], datetime.fromisoformat(r[2])) for r in written.rows]
+        return sorted(found, key=lambda notice: notice.created_at)

@@ -202,16 +202,6 @@ REGISTRY: tuple[Personal, ...] = (
         (_delete("profiles", "user_id = :me"),),
     ),
     Personal(
-        "intro_conversations",
-        "introductions",
-        {"user_id": Holds.ID, "data": Holds.TEXT},
-        {
-            "unfinished_answers": "SELECT step, data, updated_at FROM intro_conversations "
-            "WHERE user_id = :me"
-        },
-        (_delete("intro_conversations", "user_id = :me"),),
-    ),
-    Personal(
         "intro_requests",
         "introductions",
         {"requester_id": Holds.ID, "target_id": Holds.ID, "note": Holds.TEXT},
@@ -308,14 +298,32 @@ REGISTRY: tuple[Personal, ...] = (
         (_delete("announcement_outbox", "chat_id = :me"),),
     ),
     Personal(
-        "announcement_inputs",
-        "announcements",
-        {"user_id": Holds.ID},
+        "awaited_inputs",
+        "account",
+        {"user_id": Holds.ID, "data": Holds.TEXT},
         {
-            "awaited_input": "SELECT announcement_id AS number, what, set_at "
-            "FROM announcement_inputs WHERE user_id = :me"
+            "unfinished_answers": "SELECT feature, step, data, set_at FROM awaited_inputs "
+            "WHERE user_id = :me"
         },
-        (_delete("announcement_inputs", "user_id = :me"),),
+        (_delete("awaited_inputs", "user_id = :me"),),
+    ),
+    Personal(
+        "missed_notices",
+        "account",
+        # Staff notices (a report, a request to review) that could not be sent privately; the
+        # text names the people concerned, by name and by a link with their id.
+        {"user_id": Holds.ID, "text": Holds.TEXT},
+        {
+            "notices_you_missed": "SELECT text, created_at FROM missed_notices "
+            "WHERE user_id = :me ORDER BY id"
+        },
+        (
+            _delete(
+                "missed_notices",
+                "user_id = :me OR instr(text, 'id=' || :me || '\"') > 0 "
+                "OR instr(text, '<code>' || :me || '</code>') > 0",
+            ),
+        ),
     ),
     Personal(
         "announcements",

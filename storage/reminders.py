@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.i18n import resolve_language
+from bot.participants.model import Recipient
 from bot.reminders.model import (
     Claimed,
     ClaimedNotice,
     DigestUser,
-    Recipient,
     ReminderSettings,
     State,
     Subscriber,
@@ -38,8 +38,9 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
 class ReminderStore:
     """Repository of the reminders tables."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, default_language: str = "en") -> None:
         self._db = db
+        self._default_language = default_language
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -113,7 +114,7 @@ class ReminderStore:
             for row in rows:
                 found[row[0]] = Recipient(
                     user_id=row[0],
-                    language=resolve_language(row[1], row[2]),
+                    language=resolve_language(row[1], row[2], self._default_language),
                     timezone=row[3],
                     blocked=row[4] == "blocked",
                 )

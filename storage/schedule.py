@@ -12,9 +12,9 @@ import logging
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Collection
 from datetime import date, datetime
 
-from bot.schedule.diff import ScheduleDiff, diff
 from bot.schedule.model import Programme, Session
 from storage.database import Database, Queries, Row
 
@@ -81,7 +81,6 @@ class ScheduleStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._has_fts: bool | None = None
-        self.programme: Programme | None = None
 
     @property
     def has_fts(self) -> bool:
@@ -112,8 +111,7 @@ class ScheduleStore:
                         "tokenize='unicode61 remove_diacritics 2')"
                     )
                     await self._fill_index(tx)
-        self.programme = await self.load_programme()
-        return self.programme
+        return await self.load_programme()
 
     async def _fill_index(self, tx: Queries) -> None:
         await tx.execute(f"DELETE FROM {_FTS_TABLE}")
@@ -157,14 +155,15 @@ class ScheduleStore:
         )
         return datetime.fromisoformat(row[0]) if row else None
 
-    async def replace_programme(self, programme: Programme, now: datetime) -> ScheduleDiff:
-        """Swap in a new programme atomically and count up the sequence of changed sessions."""
+    async def replace_programme(
+        self, programme: Programme, now: datetime, changed: Collection[str] = frozenset()
+    ) -> None:
+        """Swap in a new programme atomically; the sessions named ``changed`` (by guid) count
+        their iCalendar sequence up, sessions never seen before start at 0."""
         async with self._db.transaction() as tx:
-            old = await self._read(tx)
-            changes = diff(old or _empty(programme), programme)
             rows = await tx.fetchall("SELECT guid, sequence FROM schedule_sequences")
             known = {row[0]: int(row[1]) for row in rows}
-            bump = changes.changed_guids() | {s.guid for s in changes.added if s.guid in known}
+            bump = set(changed)
             await tx.executemany(
                 """
                 INSERT INTO schedule_sequences (guid, sequence) VALUES (?, 0)
@@ -223,8 +222,6 @@ class ScheduleStore:
             )
             if self._has_fts:
                 await self._fill_index(tx)
-        self.programme = programme
-        return changes
 
     async def sequences(self) -> dict[str, int]:
         """Return the iCalendar SEQUENCE of every session ever imported, by guid."""
@@ -264,7 +261,3 @@ class ScheduleStore:
             (*patterns, limit),
         )
         return [(row[0], 1.0) for row in rows]
-
-
-def _empty(like: Programme) -> Programme:
-    return Programme(name=like.name, timezone=like.timezone, version="", sessions=(), days=())

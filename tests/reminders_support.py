@@ -1,4 +1,5 @@
-"""Shared pieces of the reminders tests: a settable clock and a small programme to store.
+"""Shared pieces of the reminders tests: a settable clock, a small programme to store, and a
+fixed programme standing in for the schedule service.
 
 The end-to-end tests run the bot on the shared harness (``tests/e2e/harness.py``).
 """
@@ -11,6 +12,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bot.reminders.service import Reminders
+from bot.schedule.diff import ScheduleDiff
 from bot.schedule.model import Programme, Session
 from storage.database import Database
 from storage.schedule import ScheduleStore
@@ -91,3 +94,21 @@ async def store_programme(database: Path, programme: Programme, now: datetime = 
         await ScheduleStore(db).replace_programme(programme, now)
     finally:
         await db.close()
+
+
+class FixedProgramme:
+    """Stands in for the schedule service's live programme: one held in memory."""
+
+    def __init__(self, programme: Programme | None) -> None:
+        self.programme = programme
+
+    async def sequences(self) -> dict[str, int]:
+        """Return no sequences: every session is at its first version."""
+        return {}
+
+
+async def changed(service: Reminders, change: ScheduleDiff, new: Programme) -> int:
+    """Swap the fixed programme as a schedule reload would, then tell the service."""
+    assert isinstance(service.source, FixedProgramme)
+    service.source.programme = new
+    return await service.on_programme_changed(change)

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.announcements.service import Content, Delivered, Kind, check_length, parse_send_time
+from bot.announcements.model import Content, Delivered, Kind
+from bot.announcements.service import check_length, parse_send_time
 from bot.errors import DomainError
 from storage.announcements import Announcements
 from storage.database import Database
@@ -70,26 +71,5 @@ async def test_outbox_is_written_once_and_counted_per_language(tmp_path: Path) -
         assert figures.by_language["fr"][Delivered.BLOCKED] == 1
         assert await store.pending(announcement_id) == [(3, "en")]
         assert await store.in_progress() == [announcement_id]
-    finally:
-        await db.close()
-
-
-async def test_awaited_input_is_kept_replaced_taken_once_and_dropped_with_its_draft(
-    tmp_path: Path,
-) -> None:
-    db = Database(tmp_path / "bot.sqlite3")
-    await db.open()
-    try:
-        store = Announcements(db, "en")
-        first = await store.create(9, Content(Kind.TEXT, "Hi", 2), NOW)
-        second = await store.create(9, Content(Kind.TEXT, "Ho", 2), NOW)
-        await store.set_input(9, first, "body", NOW)
-        await store.set_input(9, second, "version:de", NOW)  # a new prompt replaces the last
-        await store.set_input(7, first, "time", NOW)
-        assert await store.input_users() == [7, 9]
-        assert await store.take_input(9) == (second, "version:de")
-        assert await store.take_input(9) is None
-        await db.execute("DELETE FROM announcements WHERE id = ?", (first,))
-        assert await store.input_users() == []
     finally:
         await db.close()

@@ -1,5 +1,5 @@
-"""Introductions: answers are validated, quotas hold, only the target decides, and /meet
-matches across regions without repeats (/forget and the purge: tests/test_privacy.py)."""
+"""Introductions: answers are validated, quotas hold, only the target decides, /meet matches
+across regions without repeats, and /forget and the purge leave no personal row."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.awaiting import AwaitedInputs
 from bot.config import IntroductionsConfig
 from bot.errors import DomainError
-from bot.intros.service import (
-    DirectoryFilter,
-    Introductions,
-    ProfileDraft,
-    parse_answer,
-    parse_languages,
-)
+from bot.intros.model import DirectoryFilter, ProfileDraft
+from bot.intros.service import Introductions, parse_answer, parse_languages
 from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
+from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
 from tests.intros_support import NOW, add_participant, db
@@ -55,8 +52,9 @@ async def service(
     db: Database, clock: Clock | None = None, **config: object
 ) -> tuple[Introductions, Clock]:
     clock = clock or Clock(NOW)
-    intros = Introductions(IntroStorage(db), IntroductionsConfig(**config), clock)  # type: ignore[arg-type]  # keys checked by pydantic
-    await intros.load()
+    inputs = AwaitedInputs(AwaitedInputStore(db), clock)
+    intros = Introductions(IntroStorage(db), inputs, IntroductionsConfig(**config), clock)  # type: ignore[arg-type]  # keys checked by pydantic
+    await inputs.load()
     return intros, clock
 
 

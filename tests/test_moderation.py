@@ -107,7 +107,7 @@ async def test_non_moderator_is_refused_before_anything_happens(db: Database) ->
     service = _service(db, Clock())
     control = RecordingControl()
     with pytest.raises(NotAllowedError):
-        await service.ban(control, CHAT, ADA, TOM, "no")
+        await service.act(control, CHAT, ADA, TOM, ModAction.BAN, reason="no")
     with pytest.raises(NotAllowedError):
         await service.warn(control, CHAT, ADA, TOM, None)
     assert control.calls == []
@@ -118,18 +118,18 @@ async def test_telegram_admin_moderates_until_demoted(db: Database) -> None:
     service = _service(db, Clock())
     control = RecordingControl()
     await service.note_admin(CHAT, ADA.user_id, True)
-    await service.mute(control, CHAT, ADA, TOM, None, None)
+    await service.act(control, CHAT, ADA, TOM, ModAction.MUTE)
     assert control.calls == [("restrict", TOM.user_id, None, NOW + timedelta(hours=1))]
     await service.note_admin(CHAT, ADA.user_id, False)
     with pytest.raises(NotAllowedError):
-        await service.unmute(control, CHAT, ADA, TOM)
+        await service.act(control, CHAT, ADA, TOM, ModAction.UNMUTE)
 
 
 async def test_moderators_are_not_targets(db: Database) -> None:
     service = _service(db, Clock())
     await service.note_admin(CHAT, ADA.user_id, True)
     with pytest.raises(DomainError, match="is a moderator"):
-        await service.kick(RecordingControl(), CHAT, MOD, ADA, None)
+        await service.act(RecordingControl(), CHAT, MOD, ADA, ModAction.KICK)
 
 
 async def test_unverified_newcomer_is_removed_once_after_deadline_even_after_restart(

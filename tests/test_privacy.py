@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
+from bot.awaiting import AwaitedInputs
 from bot.config import IntroductionsConfig, PrivacyConfig
 from bot.intros.service import Introductions
 from bot.moderation.model import ModAction, Pending, Person
 from bot.privacy.service import Privacy
+from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
 from storage.moderation import ModerationStore
@@ -35,7 +37,10 @@ class World:
         self.db = db
         self.clock = Clock(NOW)
         self.last_day = last_day
-        self.intros = Introductions(IntroStorage(db), IntroductionsConfig(), self.clock)
+        self.inputs = AwaitedInputs(AwaitedInputStore(db), self.clock)
+        self.intros = Introductions(
+            IntroStorage(db), self.inputs, IntroductionsConfig(), self.clock
+        )
         self.mod = ModerationStore(db)
         self.forgotten: list[int] = []
         self.privacy = Privacy(
@@ -116,6 +121,12 @@ async def _fill(w: World) -> None:
         chat_id=GROUP, action=ModAction.REPORT, actor=lea, target=None, reason=None, now=NOW
     )
     await w.privacy.set_stay(LEAVER, True)
+    report = f'Reported: <a href="tg://user?id={LEAVER}">Lea Telegram</a> (<code>{LEAVER}</code>)'
+    for staff, text in ((OTHER, report), (LEAVER, "a notice Lea missed"), (THIRD, "other news")):
+        await w.db.execute(
+            "INSERT INTO missed_notices (user_id, text, created_at) VALUES (?, ?, ?)",
+            (staff, text, NOW.isoformat()),
+        )
     for update_id, sender in ((1, LEAVER), (2, OTHER)):
         body = {"update_id": update_id, "message": {"from": {"id": sender}, "text": "hi Lea"}}
         await w.db.execute(
@@ -143,6 +154,7 @@ async def test_forget_leaves_only_the_declared_minimal_records(db: Database) -> 
         "mod_log.actor_id",
         "privacy_stays.user_id",
         "webhook_updates.body",
+        "missed_notices.text",
     }
     await w.privacy.forget(LEAVER)
     assert await traces(db, NEEDLES) == {}
@@ -160,6 +172,8 @@ async def test_forget_leaves_only_the_declared_minimal_records(db: Database) -> 
     assert await w.intros.store.get_profile(OTHER) is not None
     assert await db.fetchval("SELECT given_by FROM mod_warnings WHERE user_id = ?", (THIRD,)) == 0
     assert await db.fetchval("SELECT author_id FROM announcements") == OTHER
+    notices = await db.fetchall("SELECT text FROM missed_notices")
+    assert [row[0] for row in notices] == ["other news"]
     bodies = await db.fetchall("SELECT update_id FROM webhook_updates WHERE body IS NOT NULL")
     assert [row[0] for row in bodies] == [2]
 

@@ -15,7 +15,6 @@ from bot.i18n import translator
 from bot.participants.model import UserSeen
 from bot.reminders import render
 from bot.reminders.model import State
-from bot.reminders.programme import FixedProgramme
 from bot.reminders.render import AgendaItem
 from bot.reminders.service import Reminders
 from bot.schedule.diff import diff
@@ -27,7 +26,9 @@ from tests.reminders_support import (
     OPENING,
     T0,
     WORKSHOP,
+    FixedProgramme,
     SettableClock,
+    changed,
     moved,
     programme,
     session,
@@ -146,8 +147,8 @@ async def test_programme_change_moves_reminders_and_queues_one_notice(
     later = moved(OPENING, by=timedelta(hours=2))
     old, new = programme(), programme(later, WORKSHOP, LATER)
     change = diff(old, new)
-    assert await service.on_programme_changed(change, new) == 2
-    await service.on_programme_changed(change, new)
+    assert await changed(service, change, new) == 2
+    await changed(service, change, new)
     assert await service.store.state_of(1, OPENING.guid) == (
         State.PENDING,
         later.start - timedelta(minutes=10),
@@ -169,7 +170,7 @@ async def test_sent_reminder_is_rearmed_when_the_session_moves_later(
     await service.store.finish([(1, OPENING.guid, State.SENT, None)])
     later = moved(OPENING, by=timedelta(hours=1))
     new = programme(later, WORKSHOP, LATER)
-    await service.on_programme_changed(diff(programme(), new), new)
+    await changed(service, diff(programme(), new), new)
     state = await service.store.state_of(1, OPENING.guid)
     assert state == (State.PENDING, later.start - timedelta(minutes=10))
     del decision
@@ -192,7 +193,7 @@ async def test_plenary_opt_in_follows_future_plenaries_and_new_ones(
     assert await service.set_all_plenaries(1, True) == 1
     extra = session("20", T0 + timedelta(hours=6))
     new = programme(OPENING, WORKSHOP, LATER, extra)
-    await service.on_programme_changed(diff(programme(), new), new)
+    await changed(service, diff(programme(), new), new)
     assert set(await service.store.guids_of(1)) == {OPENING.guid, extra.guid}
     await service.set_all_plenaries(1, False)
     assert await service.store.guids_of(1) == []

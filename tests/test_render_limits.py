@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.announcements import model as announcement
+from bot.announcements import render as announcements
 from bot.i18n import LANGUAGES, Translator, translator
 from bot.intros import render as intros
 from bot.intros.service import (
@@ -243,3 +245,27 @@ def test_the_cutters_keep_html_whole() -> None:
             assert visible_length(fitted) <= limit
             parse_html(fitted)
         fits(fit_lines([text] * 3))
+
+
+def test_announcement_lists_and_drafts(tr: Translator) -> None:
+    body = "<b>Tender</b> &amp; " * 2000
+    found = [
+        (
+            announcement.Announcement(
+                number,
+                1,
+                announcement.Status.SCHEDULED,
+                announcement.Kind.TEXT,
+                None,
+                announcement.Audience(announcement.AudienceKind.COUNTRY, hostile(5000)),
+                {"": body, **{lang: body for lang in LANGUAGES}},
+                START,
+                send_at=START,
+            ),
+            announcement.Figures(sent=10**6, by_language={lang: {} for lang in LANGUAGES}),
+        )
+        for number in range(20)
+    ]
+    zone = ZoneInfo(ZONE)
+    fits(announcements.recent(tr, found, zone)[0])
+    fits(announcements.draft(tr, found[0][0], 10**6, zone)[0])

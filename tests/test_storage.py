@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
-from bot.participants.model import UserSeen
+from bot.participants.model import Participant, UserSeen
 from storage.database import Database, DatabaseTooNewError, migrations
 from storage.participants import Participants
 
@@ -75,16 +75,23 @@ async def test_participant_settings_survive_reopen(tmp_path: Path) -> None:
     assert person.display_name == "Zoë <b>& Ñ"
 
 
-async def test_active_ids_filter_by_language(tmp_path: Path) -> None:
+async def test_started_and_missed_notices_are_kept(tmp_path: Path) -> None:
     db = Database(tmp_path / "bot.sqlite3")
     await db.open()
     people = Participants(db)
+    # Only a private update records a participant, so a new row has started the bot.
     await people.record_seen(UserSeen(1, "A", None, None, "de"), NOW)
-    await people.record_seen(UserSeen(2, "B", None, None, None), NOW)
-    await people.record_seen(UserSeen(3, "C", None, None, "es"), NOW)
-    await people.set_language(3, "de")
+    assert (await people.get(1) or _missing()).started
+    assert await people.mark_started(1, NOW) is False
     await people.mark_blocked(1)
-    assert await people.active_ids() == [2, 3]
-    assert await people.active_ids("de") == [3]
-    assert await people.active_ids("en") == [2]
+    assert await people.mark_started(1, NOW) is True  # back after blocking
+    assert (await people.get(1) or _missing()).started
+    await people.add_missed(7, "second", -100, NOW + timedelta(minutes=1))
+    await people.add_missed(7, "first", None, NOW)
+    assert [n.text for n in await people.take_missed(7)] == ["first", "second"]
+    assert await people.take_missed(7) == []
     await db.close()
+
+
+def _missing() -> Participant:
+    raise AssertionError("participant not stored")

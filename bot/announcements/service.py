@@ -1,134 +1,54 @@
-"""Organiser announcements: the message, its audience, its send time and the rules around them.
+"""Organiser announcements: the rules of a draft's life, from the first prompt to the report.
 
 An announcement is composed as a draft (a default body in HTML, optional per-language bodies,
 an audience, an optional send time), confirmed by an organiser, and then delivered from a
-durable per-recipient outbox (see ``bot.announcements.telegram``). This module holds the data
-objects and the service that enforces who may do what and when; it never touches Telegram.
+durable per-recipient outbox. The service owns every change of its state: it starts sending
+(on confirmation, when a scheduled time comes, and at start-up for what a restart interrupted),
+cancels, and closes a run, through the ``Sending`` port that the broadcaster
+(``bot.announcements.telegram``) implements. It never touches Telegram. What an organiser is
+about to type (a new body, a version, a time, a country or session) is this feature's
+conversation in the awaited-input engine.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.announcements.model import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    Announcement,
+    Audience,
+    AudienceKind,
+    Content,
+    Figures,
+    Kind,
+    Status,
+)
+from bot.awaiting import Awaited, AwaitedInputs
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import DomainError, NotAllowedError
 from bot.i18n import LANGUAGES, N_
 
-DEFAULT_VERSION = ""
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
+FEATURE = "announcements"  # this feature's name in the awaited-input engine
+
+# Called by the sender when a run ends: closes the announcement; True if it was cancelled.
+Finished = Callable[[int], Awaitable[bool]]
 
 
-class Status(StrEnum):
-    """Where an announcement is in its life."""
+class Sending(Protocol):
+    """Delivery of an announcement's outbox (``bot.announcements.telegram.Broadcaster``)."""
 
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    DONE = "done"
-    CANCELLED = "cancelled"
+    def launch(self, announcement_id: int, finished: Finished) -> None:
+        """Start sending in the background; call ``finished`` when the outbox is worked off."""
 
-
-class Kind(StrEnum):
-    """What the recipients receive: a text, or a photo or document with a caption."""
-
-    TEXT = "text"
-    PHOTO = "photo"
-    DOCUMENT = "document"
-
-
-class AudienceKind(StrEnum):
-    """Who an announcement goes to."""
-
-    ALL = "all"
-    LANGUAGE = "language"
-    REGION = "region"
-    COUNTRY = "country"
-    SESSION = "session"
-    COMMUNITY = "community"
-    CHANNEL = "channel"
-
-
-class Delivered(StrEnum):
-    """The state of one outbox row."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """An audience kind and, for the filtered kinds, the value it filters on."""
-
-    kind: AudienceKind = AudienceKind.ALL
-    value: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Content:
-    """A body as Telegram will show it: HTML text, or a file with an HTML caption."""
-
-    kind: Kind
-    body: str
-    plain_length: int
-    file_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Announcement:
-    """An announcement with its versions (language '' is the default body)."""
-
-    id: int
-    author_id: int
-    status: Status
-    kind: Kind
-    file_id: str | None
-    audience: Audience
-    versions: dict[str, str]
-    created_at: datetime
-    send_at: datetime | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    progress_chat_id: int | None = None
-    progress_message_id: int | None = None
-
-    def body_for(self, language: str) -> str:
-        """Return the body a recipient of this language receives."""
-        return self.versions.get(language) or self.versions[DEFAULT_VERSION]
-
-    @property
-    def is_open(self) -> bool:
-        """Tell whether the announcement can still be changed (a draft)."""
-        return self.status is Status.DRAFT
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    """Outbox counts of one announcement, overall and per recipient language."""
-
-    pending: int = 0
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    by_language: dict[str, dict[Delivered, int]] = field(default_factory=dict)
-
-    @property
-    def total(self) -> int:
-        """Return the number of recipients."""
-        return self.pending + self.sent + self.failed + self.blocked
-
-    @property
-    def done(self) -> int:
-        """Return the number of recipients whose send is settled."""
-        return self.sent + self.failed + self.blocked
+    def halt(self, announcement_id: int) -> None:
+        """Stop sending after the sends in flight (the announcement was cancelled)."""
 
 
 class AnnouncementStore(Protocol):
@@ -154,6 +74,8 @@ class AnnouncementStore(Protocol):
 
     async def due(self, now: datetime) -> list[int]: ...
 
+    async def in_progress(self) -> list[int]: ...
+
     async def recent(self, limit: int) -> list[Announcement]: ...
 
     async def figures(self, announcement_id: int) -> Figures: ...
@@ -164,42 +86,36 @@ class AnnouncementStore(Protocol):
 
     async def regions(self) -> list[str]: ...
 
-    async def set_input(
-        self, user_id: int, announcement_id: int, what: str, now: datetime
-    ) -> None: ...
-
-    async def take_input(self, user_id: int) -> tuple[int, str] | None: ...
-
-    async def input_users(self) -> list[int]: ...
-
 
 class AnnouncementService:
     """The forum's rules for announcements: organisers only, drafts editable, times ahead."""
 
-    def __init__(self, store: AnnouncementStore, config: Config, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: AnnouncementStore,
+        inputs: AwaitedInputs,
+        sending: Sending,
+        config: Config,
+        clock: Clock,
+    ) -> None:
         self.store = store
+        self._inputs = inputs
+        self._sending = sending
         self._config = config
         self._clock = clock
-        # Organisers whose next message is awaited: the input filter consults this without a
-        # query. The database holds what each one is for; ``load_inputs`` refills this set
-        # from it at start, so a prompt survives a restart.
-        self.awaiting: set[int] = set()
 
-    async def load_inputs(self) -> None:
-        """Load which organisers' next message is awaited from the database."""
-        # Updated in place: the handlers' message filter holds this very set.
-        self.awaiting.clear()
-        self.awaiting.update(await self.store.input_users())
+    async def expect(
+        self, user_id: int, announcement_id: int, what: str, language: str = ""
+    ) -> None:
+        """Take the organiser's next message as ``what`` (body, version, time, country,
+        session) for a draft they may change."""
+        await self.draft(user_id, announcement_id)
+        data = {"announcement_id": announcement_id, "language": language}
+        await self._inputs.expect(user_id, FEATURE, what, data)
 
-    async def expect(self, user_id: int, announcement_id: int, what: str) -> None:
-        """Take the organiser's next message as ``what`` for the announcement."""
-        await self.store.set_input(user_id, announcement_id, what, self._clock())
-        self.awaiting.add(user_id)
-
-    async def forget(self, user_id: int) -> tuple[int, str] | None:
+    async def forget(self, user_id: int) -> Awaited | None:
         """Stop waiting for the organiser's input; return what was awaited."""
-        self.awaiting.discard(user_id)
-        return await self.store.take_input(user_id)
+        return await self._inputs.clear(user_id, FEATURE)
 
     def require_organiser(self, user_id: int) -> None:
         """Raise NotAllowedError unless the user is a configured organiser."""
@@ -272,6 +188,10 @@ class AnnouncementService:
             kinds.add(AudienceKind.CHANNEL)
         return kinds
 
+    async def regions(self) -> list[str]:
+        """Return the regions participants' profiles name (audience choices)."""
+        return await self.store.regions()
+
     async def audience_size(self, audience: Audience) -> int:
         """Return how many recipients the audience has right now."""
         if audience.kind in (AudienceKind.COMMUNITY, AudienceKind.CHANNEL):
@@ -293,6 +213,7 @@ class AnnouncementService:
 
     async def confirm(self, user_id: int, announcement_id: int) -> Announcement:
         """Confirm a draft: schedule it, or materialise its recipients and mark it sending."""
+        await self.forget(user_id)
         announcement = await self.draft(user_id, announcement_id)
         now = self._clock()
         if announcement.send_at is not None and announcement.send_at > now:
@@ -302,7 +223,8 @@ class AnnouncementService:
         return await self.get(announcement_id)
 
     async def start(self, announcement_id: int) -> int:
-        """Write the outbox (one row per recipient) and mark the announcement sending."""
+        """Write the outbox (one row per recipient), mark the announcement sending and start
+        sending it; return the number of recipients written."""
         announcement = await self.get(announcement_id)
         chats: list[tuple[int, str]] | None = None
         language = self._config.event.default_language
@@ -310,7 +232,31 @@ class AnnouncementService:
             chats = [(self._require_chat(self._config.chats.community), language)]
         elif announcement.audience.kind is AudienceKind.CHANNEL:
             chats = [(self._require_chat(self._config.chats.announcements), language)]
-        return await self.store.materialise(announcement_id, chats, self._clock())
+        written = await self.store.materialise(announcement_id, chats, self._clock())
+        self._sending.launch(announcement_id, self.finish)
+        return written
+
+    async def fire_due(self) -> list[int]:
+        """Start the scheduled announcements whose time has come (a periodic job)."""
+        due = await self.store.due(self._clock())
+        for announcement_id in due:
+            await self.start(announcement_id)
+        return due
+
+    async def resume(self) -> list[int]:
+        """Go on sending what a stop or crash interrupted (at start-up); return their ids."""
+        resumed = await self.store.in_progress()
+        for announcement_id in resumed:
+            self._sending.launch(announcement_id, self.finish)
+        return resumed
+
+    async def finish(self, announcement_id: int) -> bool:
+        """Close a run whose outbox is worked off: done, unless it was cancelled (True)."""
+        announcement = await self.get(announcement_id)
+        if announcement.status is Status.CANCELLED:
+            return True
+        await self.store.set_status(announcement_id, Status.DONE, self._clock())
+        return False
 
     @staticmethod
     def _require_chat(chat_id: int | None) -> int:
@@ -324,12 +270,10 @@ class AnnouncementService:
         announcement = await self.get(announcement_id)
         if announcement.status not in (Status.DRAFT, Status.SCHEDULED, Status.SENDING):
             raise DomainError(N_("This announcement can no longer be cancelled."))
+        await self.forget(user_id)
         await self.store.set_status(announcement_id, Status.CANCELLED, self._clock())
+        self._sending.halt(announcement_id)
         return await self.get(announcement_id)
-
-    async def due(self) -> list[int]:
-        """Return the scheduled announcements whose time has come."""
-        return await self.store.due(self._clock())
 
     async def recent(self, user_id: int, limit: int = 10) -> list[tuple[Announcement, Figures]]:
         """Return the latest announcements with their delivery figures, newest first."""

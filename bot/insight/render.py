@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
-from bot import callbacks
+from bot.callbacks import CallbackData, Rows
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.insight.model import (
     SMALL,
@@ -48,6 +48,28 @@ LIST_ROWS = 5
 TITLE_CHARS = 48
 # Characters of an announcement's text in the export.
 TEXT_CHARS = 200
+
+
+class ChartsPress(CallbackData, prefix="insc"):
+    """Send one /stats section's charts."""
+
+    section: str
+
+
+class ReportPress(CallbackData, prefix="insr"):
+    """Send the PDF report."""
+
+
+class ExportsPress(CallbackData, prefix="insx"):
+    """Show the exports menu."""
+
+
+class ExportPress(CallbackData, prefix="inse"):
+    """Send one export in one format."""
+
+    kind: str
+    format: str
+
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -607,9 +629,7 @@ EXPORT_LABELS = {
 }
 
 
-def stats_message(
-    sections: Sequence[Section], tr: Translator
-) -> tuple[str, list[list[tuple[str, str]]]]:
+def stats_message(sections: Sequence[Section], tr: Translator) -> tuple[str, Rows]:
     """Return /stats' text (every section's summary) and its buttons."""
     intro = tr(
         "<b>The forum in figures</b>\nCounts from 1 to 4 are shown as “&lt; 5”. "
@@ -623,21 +643,21 @@ def stats_message(
         parts[longest] = parts[longest].rsplit("\n", 1)[0]
         text = "\n\n".join(parts)
     chart_buttons = [
-        (f"📊 {section.title}", callbacks.encode("ins", "c", section.key))
+        (f"📊 {section.title}", ChartsPress(section=section.key).encode())
         for section in sections
         if section.charts
     ]
     rows = [chart_buttons[i : i + 2] for i in range(0, len(chart_buttons), 2)]
     rows.append(
         [
-            (tr("📄 PDF report"), callbacks.encode("ins", "r")),
-            (tr("⬇️ Exports"), callbacks.encode("ins", "x")),
+            (tr("📄 PDF report"), ReportPress().encode()),
+            (tr("⬇️ Exports"), ExportsPress().encode()),
         ]
     )
     return text, rows
 
 
-def export_menu(tr: Translator) -> tuple[str, list[list[tuple[str, str]]]]:
+def export_menu(tr: Translator) -> tuple[str, Rows]:
     """Return the export choices: each table as XLSX or CSV."""
     text = tr(
         "<b>Exports</b>\nChoose a table and a format. Nobody's personal data is in them, "
@@ -645,8 +665,8 @@ def export_menu(tr: Translator) -> tuple[str, list[list[tuple[str, str]]]]:
     )
     rows = [
         [
-            (f"{tr(label)} · XLSX", callbacks.encode("ins", "e", kind, "xlsx")),
-            ("CSV", callbacks.encode("ins", "e", kind, "csv")),
+            (f"{tr(label)} · XLSX", ExportPress(kind=kind, format="xlsx").encode()),
+            ("CSV", ExportPress(kind=kind, format="csv").encode()),
         ]
         for kind, label in EXPORT_LABELS.items()
     ]

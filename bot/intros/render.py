@@ -7,21 +7,117 @@ only send what these functions return. Button rows are (label, callback data) pa
 from __future__ import annotations
 
 from html import escape
+from typing import Literal
 
-from bot import callbacks
+from pydantic import Field
+
+from bot.callbacks import CallbackData, Flag, Id, Rows
 from bot.i18n import N_, Translator
-from bot.intros.service import (
+from bot.intros.model import (
     MAX_BIO,
     MAX_NOTE,
     TOPIC_LABELS,
     DirectoryFilter,
     DirectoryPage,
+    FilterKind,
     Profile,
 )
 from bot.regions import REGION_NAMES, country_name, language_name
 from bot.text import fit_lines
 
-Rows = list[list[tuple[str, str]]]
+# -- buttons ---------------------------------------------------------------------------------
+
+
+class EditPress(CallbackData, prefix="pfe"):
+    """Change one field of the user's profile."""
+
+    step: str
+
+
+class TopicPress(CallbackData, prefix="pft"):
+    """Select or unselect a topic, by its position in the configured list."""
+
+    index: int = Field(ge=0, le=99)
+
+
+class TopicsDonePress(CallbackData, prefix="pftd"):
+    """Close the topic choice."""
+
+
+class ConsentPress(CallbackData, prefix="pfc"):
+    """Answer a consent question of the profile."""
+
+    step: str = Field(pattern="^(listed|intros)$")
+    yes: Flag
+
+
+class SkipPress(CallbackData, prefix="pfs"):
+    """Leave an optional profile field empty."""
+
+    step: str
+
+
+class DeletePress(CallbackData, prefix="pfdel"):
+    """Ask to delete the profile."""
+
+
+class DeleteConfirmedPress(CallbackData, prefix="pfdok"):
+    """Delete the profile, confirmed."""
+
+
+FilterCode = Literal["a", "t", "c", "r", "l"]
+_FILTER_CODES: dict[FilterKind, FilterCode] = {
+    "all": "a",
+    "topic": "t",
+    "country": "c",
+    "region": "r",
+    "language": "l",
+}
+
+
+class PagePress(CallbackData, prefix="ppl"):
+    """Turn a page of the directory (the filter travels with it)."""
+
+    kind: FilterCode
+    value: str = ""
+    page: int = Field(ge=0, le=9999)
+
+    @property
+    def filter(self) -> DirectoryFilter:
+        """Return the directory filter the page belongs to."""
+        kind = next(k for k, code in _FILTER_CODES.items() if code == self.kind)
+        return DirectoryFilter(kind, self.value)
+
+
+class IntroducePress(CallbackData, prefix="itr"):
+    """Ask to be introduced to the owner of a profile."""
+
+    profile: Id
+
+
+class DecisionPress(CallbackData, prefix="ird"):
+    """The target's answer to a request: accept, decline, or block and report."""
+
+    decision: Literal["a", "d", "b"]
+    request: Id
+
+
+class MeetPress(CallbackData, prefix="mto"):
+    """Take part in /meet, or not."""
+
+    yes: Flag
+
+
+class SelfIntroPress(CallbackData, prefix="sig"):
+    """Post the user's card to the community group."""
+
+
+class ReviewPress(CallbackData, prefix="sia"):
+    """A moderator's decision on a self-introduction."""
+
+    approve: Literal["y", "n"]
+    intro: Id
+
 
 _COMPACT_BIO = 160
 _COMPACT_FIELD = 60
@@ -118,11 +214,11 @@ def own_profile(profile: Profile, tr: Translator) -> tuple[str, Rows]:
         (tr("Requests"), "intros"),
     ]
     rows: Rows = [
-        [(label, callbacks.encode("pfe", step)) for label, step in edit[i : i + 3]]
+        [(label, EditPress(step=step).encode()) for label, step in edit[i : i + 3]]
         for i in range(0, len(edit), 3)
     ]
-    rows.append([(tr("Post my card to the community group"), callbacks.encode("sig"))])
-    rows.append([(tr("Delete my profile"), callbacks.encode("pfdel"))])
+    rows.append([(tr("Post my card to the community group"), SelfIntroPress().encode())])
+    rows.append([(tr("Delete my profile"), DeletePress().encode())])
     return text, rows
 
 
@@ -134,17 +230,17 @@ def prompt(step: str, tr: Translator, topics: list[str], chosen: list[str]) -> t
     if base == "topics":
         for index, topic in enumerate(topics):
             mark = "✅ " if topic in chosen else ""
-            rows.append([(mark + topic_label(topic, tr), callbacks.encode("pft", index))])
-        rows.append([(tr("Done"), callbacks.encode("pftd"))])
+            rows.append([(mark + topic_label(topic, tr), TopicPress(index=index).encode())])
+        rows.append([(tr("Done"), TopicsDonePress().encode())])
     elif base in ("listed", "intros"):
         rows.append(
             [
-                (tr("Yes"), callbacks.encode("pfc", base, 1)),
-                (tr("No"), callbacks.encode("pfc", base, 0)),
+                (tr("Yes"), ConsentPress(step=base, yes=True).encode()),
+                (tr("No"), ConsentPress(step=base, yes=False).encode()),
             ]
         )
     elif base in ("organisation", "city", "role", "bio"):
-        rows.append([(tr("Skip"), callbacks.encode("pfs", base))])
+        rows.append([(tr("Skip"), SkipPress(step=base).encode())])
     if not step.startswith("edit:"):
         text += "\n\n" + tr("(Send /cancel to stop; nothing is saved until the last question.)")
     return text, rows
@@ -179,13 +275,15 @@ def directory_page(
         if p.accepts_intros and p.user_id != viewer_id
     ]
     paging = []
-    code = {"all": "a", "topic": "t", "country": "c", "region": "r", "language": "l"}[wanted.kind]
+    code = _FILTER_CODES[wanted.kind]
+
+    def turn(page: int) -> str:
+        return PagePress(kind=code, value=wanted.value, page=page).encode()
+
     if found.page > 0:
-        paging.append(
-            (tr("◀ Previous"), callbacks.encode("ppl", code, wanted.value, found.page - 1))
-        )
+        paging.append((tr("◀ Previous"), turn(found.page - 1)))
     if found.has_next:
-        paging.append((tr("Next ▶"), callbacks.encode("ppl", code, wanted.value, found.page + 1)))
+        paging.append((tr("Next ▶"), turn(found.page + 1)))
     if paging:
         rows.append(paging)
     # Whole cards only: with every field at its longest, five can exceed one message.
@@ -193,7 +291,7 @@ def directory_page(
 
 
 def _intro_data(profile: Profile) -> str:
-    return callbacks.encode("itr", profile.profile_id)
+    return IntroducePress(profile=profile.profile_id).encode()
 
 
 def introduce_button(profile: Profile, tr: Translator) -> Rows:
@@ -229,10 +327,10 @@ def relay(requester: Profile, note: str, request_id: int, tr: Translator) -> tup
     )
     rows: Rows = [
         [
-            (tr("Accept"), callbacks.encode("ird", "a", request_id)),
-            (tr("Decline"), callbacks.encode("ird", "d", request_id)),
+            (tr("Accept"), DecisionPress(decision="a", request=request_id).encode()),
+            (tr("Decline"), DecisionPress(decision="d", request=request_id).encode()),
         ],
-        [(tr("Block & report"), callbacks.encode("ird", "b", request_id))],
+        [(tr("Block & report"), DecisionPress(decision="b", request=request_id).encode())],
     ]
     return text, rows
 
@@ -268,3 +366,73 @@ def accepted(other: Profile, link: str, mine: Profile | None, event: str, tr: Tr
             f"<i>{escape(opener)}</i>",
         ]
     )
+
+
+def not_arranged(tr: Translator) -> str:
+    """Tell a requester, without a reason, that their request came to nothing."""
+    return tr(
+        "Your introduction request could not be arranged this time. There are many other "
+        "participants to meet: try /people or /meet."
+    )
+
+
+def person_link(user_id: int, name: str | None) -> str:
+    """Return an HTML link to a user with their id, for the staff."""
+    return f'<a href="tg://user?id={user_id}">{escape(name or "?")}</a> (<code>{user_id}</code>)'
+
+
+def reported(
+    tr: Translator,
+    request_id: int,
+    requester: str,
+    reporter: str,
+    card: Profile | None,
+    note: str,
+) -> str:
+    """Tell the staff about a reported request, with both people (``person_link``) and the note."""
+    return "\n".join(
+        [
+            tr("🚩 <b>Introduction request reported</b> (request {number})").format(
+                number=request_id
+            ),
+            tr("Reported: {who}").format(who=requester),
+            tr("Reported by: {who}").format(who=reporter),
+            "",
+            profile_card(card, tr) if card else "",
+            "",
+            tr("Their note:"),
+            f"<blockquote>{escape(note)}</blockquote>",
+        ]
+    )
+
+
+def review(tr: Translator, profile: Profile, intro_id: int) -> tuple[str, Rows]:
+    """Ask the staff to approve a participant's card for the community group."""
+    text = (
+        tr("A participant would like to post this introduction to the community group:")
+        + "\n\n"
+        + profile_card(profile, tr)
+    )
+    rows: Rows = [
+        [
+            (tr("Approve"), ReviewPress(approve="y", intro=intro_id).encode()),
+            (tr("Reject"), ReviewPress(approve="n", intro=intro_id).encode()),
+        ]
+    ]
+    return text, rows
+
+
+def welcome_post(tr: Translator, profile: Profile) -> tuple[str, Rows]:
+    """Present a participant to the community group, with Introduce me when they take requests."""
+    text = tr("👋 Please welcome a participant:") + "\n\n" + profile_card(profile, tr)
+    return text, introduce_button(profile, tr) if profile.accepts_intros else []
+
+
+def posted(tr: Translator) -> str:
+    """Tell a participant their card is in the community group."""
+    return tr("Your card is posted in the community group.")
+
+
+def not_approved(tr: Translator) -> str:
+    """Tell a participant their card was not approved."""
+    return tr("A moderator did not approve your introduction for the community group this time.")

@@ -12,31 +12,35 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal, Protocol
 
+from bot.awaiting import Awaited, AwaitedInputs
 from bot.clock import Clock
 from bot.config import IntroductionsConfig
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.intros import render
+from bot.intros.model import (
+    MAX_BIO,
+    MAX_LANGUAGES,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_SHORT,
+    PAGE_SIZE,
+    DirectoryFilter,
+    DirectoryPage,
+    IntroRequest,
+    Profile,
+    ProfileDraft,
+    RequestStatus,
+    SelfIntro,
+)
+from bot.notify import Notice, Notifier, Silent, notice_of
+from bot.participants.model import Participant
 from bot.regions import find_country, find_language, region_of
 
-MAX_NAME = 64
-MAX_SHORT = 100
-MAX_BIO = 500
-MAX_NOTE = 300
-MAX_LANGUAGES = 8
-PAGE_SIZE = 5
-
-TOPIC_LABELS: dict[str, str] = {
-    "e-procurement": N_("e-procurement"),
-    "sustainability-criteria": N_("sustainability criteria"),
-    "transparency-integrity": N_("transparency and integrity"),
-    "cost-efficiency": N_("cost efficiency"),
-    "circular-economy": N_("circular economy"),
-    "sme-access": N_("SME access"),
-    "state-support": N_("state support structures"),
-}
-
+FEATURE = "intros"  # this feature's name in the awaited-input engine
 # The guided conversation's steps, in order; "edit:<step>" changes one field of a profile.
 STEPS: tuple[str, ...] = (
     "name",
@@ -54,94 +58,11 @@ TEXT_STEPS = frozenset({"name", "organisation", "city", "country", "role", "lang
 OPTIONAL_STEPS = frozenset({"organisation", "city", "role", "bio"})
 SKIP = "-"
 
-FilterKind = Literal["all", "topic", "country", "region", "language"]
-RequestStatus = Literal["pending", "accepted", "declined", "blocked"]
 
+class Contacts(Protocol):
+    """Who participants are on Telegram (``ParticipantService``): names and usernames."""
 
-@dataclass(frozen=True, slots=True)
-class Profile:
-    """What a participant tells others about themselves."""
-
-    profile_id: int
-    user_id: int
-    display_name: str
-    organisation: str
-    city: str
-    country: str
-    region: str
-    role: str
-    topics: tuple[str, ...]
-    languages: tuple[str, ...]
-    bio: str
-    listed: bool
-    accepts_intros: bool
-    meet_opt_in: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileDraft:
-    """A profile's fields before they are saved (no id yet)."""
-
-    display_name: str
-    organisation: str
-    city: str
-    country: str
-    role: str
-    topics: tuple[str, ...]
-    languages: tuple[str, ...]
-    bio: str
-    listed: bool
-    accepts_intros: bool
-
-
-@dataclass(frozen=True, slots=True)
-class IntroRequest:
-    """One person asking to be introduced to another."""
-
-    request_id: int
-    requester_id: int
-    target_id: int
-    note: str
-    status: RequestStatus
-    created_at: datetime
-    decided_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Conversation:
-    """Where a user is in a multi-message exchange with the bot."""
-
-    user_id: int
-    step: str
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class DirectoryFilter:
-    """What /people was asked for."""
-
-    kind: FilterKind
-    value: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DirectoryPage:
-    """One page of the directory."""
-
-    profiles: list[Profile]
-    page: int
-    has_next: bool
-
-
-@dataclass(frozen=True, slots=True)
-class SelfIntro:
-    """A participant's request to post their card to the community group."""
-
-    intro_id: int
-    user_id: int
-    status: Literal["pending", "posted", "rejected"]
+    async def get(self, user_id: int) -> Participant | None: ...
 
 
 class IntroStore(Protocol):
@@ -152,10 +73,6 @@ class IntroStore(Protocol):
     async def save_profile(self, user_id: int, draft: ProfileDraft, now: datetime) -> Profile: ...
     async def delete_profile(self, user_id: int) -> bool: ...
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None: ...
-    async def get_conversation(self, user_id: int) -> Conversation | None: ...
-    async def set_conversation(self, conversation: Conversation, now: datetime) -> None: ...
-    async def clear_conversation(self, user_id: int) -> None: ...
-    async def conversation_users(self) -> set[int]: ...
     async def directory(
         self, wanted: DirectoryFilter, offset: int, limit: int
     ) -> list[Profile]: ...
@@ -326,27 +243,36 @@ class Introductions:
     def __init__(
         self,
         store: IntroStore,
+        inputs: AwaitedInputs,
         config: IntroductionsConfig,
         clock: Clock,
         moderators: Collection[int] = (),
+        *,
+        notifier: Notifier | None = None,
+        contacts: Contacts | None = None,
+        community: int | None = None,
+        event_name: str = "",
     ) -> None:
         self.store = store
+        # The profile questions and the note of a request are this feature's conversation.
+        self.inputs = inputs
         self.config = config
         self.clock = clock
         self.moderators = frozenset(moderators)
-        # Users mid-conversation: the text filter consults this without a query. Loaded from
-        # the database at start, so a conversation survives a restart.
-        self.conversing: set[int] = set()
+        # Who is told what: the other side of a request, the staff, the community group.
+        self.notifier: Notifier = notifier or Silent()
+        self.contacts = contacts
+        self.community = community
+        self.event_name = event_name
 
-    async def load(self) -> None:
-        """Load who is mid-conversation from the database."""
-        # Updated in place: the handlers' message filter holds this very set.
-        self.conversing.clear()
-        self.conversing.update(await self.store.conversation_users())
+    @property
+    def conversing(self) -> set[int]:
+        """Return the users in the middle of a profile or note conversation."""
+        return self.inputs.users(FEATURE)
 
     # ---- the guided conversation ----
 
-    async def begin(self, user_id: int, step: str = STEPS[0]) -> Conversation:
+    async def begin(self, user_id: int, step: str = STEPS[0]) -> Awaited:
         """Start the profile conversation (from scratch, or editing one field)."""
         data: dict[str, Any] = {"topics": []}
         if step.startswith("edit:"):
@@ -358,24 +284,21 @@ class Introductions:
             data = data_from(profile)
         return await self._store_step(user_id, step, data)
 
-    async def begin_note(self, user_id: int, profile_id: int) -> Conversation:
+    async def begin_note(self, user_id: int, profile_id: int) -> Awaited:
         """Start writing the note of an introduction request."""
         return await self._store_step(user_id, "note", {"profile_id": profile_id})
 
-    async def conversation(self, user_id: int) -> Conversation | None:
+    async def conversation(self, user_id: int) -> Awaited | None:
         """Return the user's open conversation, if any."""
-        return await self.store.get_conversation(user_id)
+        return await self.inputs.current(user_id, FEATURE)
 
     async def cancel(self, user_id: int) -> bool:
         """Drop the user's open conversation; tell whether there was one."""
-        had = user_id in self.conversing or await self.store.get_conversation(user_id) is not None
-        await self.store.clear_conversation(user_id)
-        self.conversing.discard(user_id)
-        return had
+        return await self.inputs.clear(user_id, FEATURE) is not None
 
     async def answer(self, user_id: int, value: Any) -> StepResult:
         """Record a validated answer for the current step and move on (or save)."""
-        current = await self.store.get_conversation(user_id)
+        current = await self.conversation(user_id)
         if current is None or current.step == "note":
             raise DomainError(N_("Send /profile to start your profile."))
         editing = current.step.startswith("edit:")
@@ -392,7 +315,7 @@ class Introductions:
 
     async def answer_text(self, user_id: int, text: str) -> StepResult:
         """Validate and record a typed answer."""
-        current = await self.store.get_conversation(user_id)
+        current = await self.conversation(user_id)
         if current is None:
             raise DomainError(N_("Send /profile to start your profile."))
         step = current.step.removeprefix("edit:")
@@ -402,7 +325,7 @@ class Introductions:
 
     async def skip(self, user_id: int, step: str) -> StepResult:
         """Leave an optional field empty, if it is the one being asked."""
-        current = await self.store.get_conversation(user_id)
+        current = await self.conversation(user_id)
         if (
             current is None
             or step not in OPTIONAL_STEPS
@@ -411,9 +334,9 @@ class Introductions:
             raise DomainError(N_("This button is no longer valid."))
         return await self.answer(user_id, "")
 
-    async def toggle_topic(self, user_id: int, index: int) -> Conversation:
+    async def toggle_topic(self, user_id: int, index: int) -> Awaited:
         """Select or unselect a topic (by its position in the configured list)."""
-        current = await self.store.get_conversation(user_id)
+        current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != "topics":
             raise DomainError(N_("This button is no longer valid."))
         if not 0 <= index < len(self.config.topics):
@@ -426,7 +349,7 @@ class Introductions:
 
     async def finish_topics(self, user_id: int) -> StepResult:
         """Close the topic choice (at least one topic)."""
-        current = await self.store.get_conversation(user_id)
+        current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != "topics":
             raise DomainError(N_("This button is no longer valid."))
         chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
@@ -436,16 +359,13 @@ class Introductions:
 
     async def answer_consent(self, user_id: int, step: str, yes: bool) -> StepResult:
         """Record a yes/no consent pressed for the step it was asked in."""
-        current = await self.store.get_conversation(user_id)
+        current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != step:
             raise DomainError(N_("This button is no longer valid."))
         return await self.answer(user_id, yes)
 
-    async def _store_step(self, user_id: int, step: str, data: dict[str, Any]) -> Conversation:
-        conversation = Conversation(user_id, step, data)
-        await self.store.set_conversation(conversation, self.clock())
-        self.conversing.add(user_id)
-        return conversation
+    async def _store_step(self, user_id: int, step: str, data: dict[str, Any]) -> Awaited:
+        return await self.inputs.expect(user_id, FEATURE, step, data)
 
     async def profile(self, user_id: int) -> Profile | None:
         """Return the user's profile."""
@@ -512,9 +432,10 @@ class Introductions:
         await self.begin_note(requester_id, profile_id)
         return target
 
-    async def submit_note(self, requester_id: int, text: str) -> tuple[IntroRequest, Profile]:
-        """Create the request with the note; return it with the requester's own profile."""
-        current = await self.store.get_conversation(requester_id)
+    async def submit_note(self, requester_id: int, text: str) -> tuple[IntroRequest, bool]:
+        """Create the request with the note and pass it to its target; return it and whether
+        it reached them (if not, it is declined at once)."""
+        current = await self.conversation(requester_id)
         if current is None or current.step != "note":
             raise DomainError(N_("Send /people to find someone to meet."))
         note = parse_note(text)
@@ -528,7 +449,11 @@ class Introductions:
         assert mine is not None  # check_request insists on it
         request = await self.store.add_request(requester_id, target.user_id, note, self.clock())
         await self.cancel(requester_id)
-        return request, mine
+        relay = notice_of(lambda tr: render.relay(mine, request.note, request.request_id, tr))
+        if await self.notifier.tell(request.target_id, relay):
+            return request, True
+        await self.store.decide_request(request.request_id, "declined", self.clock())
+        return replace(request, status="declined", decided_at=self.clock()), False
 
     async def decide(
         self, request_id: int, presser_id: int, status: RequestStatus
@@ -541,7 +466,43 @@ class Introductions:
             return None
         if status == "blocked":
             await self.store.add_block(presser_id, request.requester_id, self.clock())
-        return replace(request, status=status, decided_at=self.clock())
+        decided = replace(request, status=status, decided_at=self.clock())
+        if status == "accepted":
+            await self._introduce(decided.requester_id, decided.target_id)
+            return decided
+        await self.notifier.tell(decided.requester_id, Notice(render.not_arranged))
+        if status == "blocked":
+            await self._report(decided)
+        return decided
+
+    async def _introduce(self, requester_id: int, target_id: int) -> None:
+        """Give both sides each other's contact and an opener."""
+        profiles = {uid: await self.store.get_profile(uid) for uid in (requester_id, target_id)}
+        for me, other in ((requester_id, target_id), (target_id, requester_id)):
+            other_profile = profiles[other]
+            person = await self.contacts.get(other) if self.contacts else None
+            if other_profile is None or person is None:
+                continue
+            link = render.contact_link(other, person.username, person.display_name)
+            text = partial(render.accepted, other_profile, link, profiles[me], self.event_name)
+            await self.notifier.tell(me, Notice(text))
+
+    async def _report(self, request: IntroRequest) -> None:
+        """Tell the staff about a blocked and reported request, with both people and the note."""
+        names: dict[int, str] = {}
+        for user_id in (request.requester_id, request.target_id):
+            person = await self.contacts.get(user_id) if self.contacts else None
+            names[user_id] = render.person_link(user_id, person.display_name if person else None)
+        card = await self.store.get_profile(request.requester_id)
+        text = partial(
+            render.reported,
+            request_id=request.request_id,
+            requester=names[request.requester_id],
+            reporter=names[request.target_id],
+            card=card,
+            note=request.note,
+        )
+        await self.notifier.tell_staff(self.moderators, Notice(text), log=True)
 
     # ---- /meet ----
 
@@ -569,8 +530,11 @@ class Introductions:
 
     # ---- self-introduction ----
 
-    async def request_self_intro(self, user_id: int) -> tuple[SelfIntro, Profile]:
-        """Ask to post the user's card to the community group (pending if approval is on)."""
+    async def request_self_intro(self, user_id: int) -> SelfIntro:
+        """Post the user's card to the community group, or send it to the staff for approval
+        first when the forum asks for that."""
+        if self.community is None:
+            raise DomainError(N_("There is no community group to post to."))
         mine = await self.store.get_profile(user_id)
         if mine is None:
             raise DomainError(N_("Please create your profile with /profile first."))
@@ -579,18 +543,33 @@ class Introductions:
                 N_("You have already introduced yourself to the community (or are waiting).")
             )
         status = "pending" if self.config.self_intro_approval else "posted"
-        return await self.store.add_self_intro(user_id, status, self.clock()), mine
+        intro = await self.store.add_self_intro(user_id, status, self.clock())
+        if intro.status == "posted":
+            welcome = notice_of(partial(render.welcome_post, profile=mine))
+            await self.notifier.post(self.community, welcome)
+        else:
+            review = notice_of(partial(render.review, profile=mine, intro_id=intro.intro_id))
+            await self.notifier.tell_staff(self.moderators, review, log=True)
+        return intro
 
     async def decide_self_intro(
         self, intro_id: int | None, moderator_id: int, *, approve: bool
     ) -> SelfIntro | None:
-        """Approve or reject a pending self-introduction; None unless a moderator pressed."""
-        if intro_id is None or moderator_id not in self.moderators:
+        """Approve or reject a pending self-introduction, post it and tell its author; None
+        unless a moderator pressed a pending one."""
+        if intro_id is None or moderator_id not in self.moderators or self.community is None:
             return None
         intro = await self.store.get_self_intro(intro_id)
         status: Literal["posted", "rejected"] = "posted" if approve else "rejected"
         if intro is None or not await self.store.decide_self_intro(intro_id, status, self.clock()):
             return None
+        profile = await self.store.get_profile(intro.user_id)
+        if approve and profile is not None:
+            welcome = notice_of(partial(render.welcome_post, profile=profile))
+            await self.notifier.post(self.community, welcome)
+            await self.notifier.tell(intro.user_id, Notice(render.posted))
+        elif not approve:
+            await self.notifier.tell(intro.user_id, Notice(render.not_approved))
         return replace(intro, status=status)
 
 

@@ -7,10 +7,18 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from bot.callbacks import CallbackData, Id
 from bot.i18n import N_, Translator
 from bot.moderation.model import LogEntry, ModAction, Person, Warning
 
 MAX_MESSAGE = 4096
+
+
+class AgreePress(CallbackData, prefix="modok"):
+    """A newcomer agrees to the rules (only the newcomer the welcome names)."""
+
+    user: Id
+
 
 ACTION_LABELS: dict[ModAction, str] = {
     ModAction.WARN: N_("Warning"),

@@ -8,10 +8,11 @@ every action in the log, returning the entries for the handlers to render and po
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from bot.clock import Clock
@@ -20,6 +21,9 @@ from bot.durations import parse_duration
 from bot.errors import DomainError, NotAllowedError
 from bot.i18n import N_
 from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
+from bot.moderation.render import render_entry
+from bot.notify import Notice, Notifier, Silent
+from bot.window import SlidingWindow
 from storage.moderation import ModerationStore
 
 # How often a member's name and @username are rewritten at most, and how many are held.
@@ -77,49 +81,29 @@ class WarnOutcome:
 class FloodDetector:
     """Notice a member sending more than ``limit`` messages within ``window``.
 
-    Each member keeps a short queue of their recent message times; the check is O(1) amortised,
-    so it stays cheap at hundreds of messages a second. After a flood is reported the member is
-    left alone for one window: the messages still on their way when the mute was applied must
-    not mute and log them again.
+    After a flood is reported the member is left alone for one window: the messages still on
+    their way when the mute was applied must not mute and log them again.
     """
 
     def __init__(self, limit: int, window: timedelta) -> None:
         self._limit = limit
-        self._window = window
-        self._seen: dict[tuple[int, int], deque[datetime]] = {}
-        self._reported: dict[tuple[int, int], datetime] = {}
-        self._checks = 0
+        self._messages: SlidingWindow[tuple[int, int]] = SlidingWindow(window)
+        self._reported: SlidingWindow[tuple[int, int]] = SlidingWindow(window)
 
     def observe(self, chat_id: int, user_id: int, now: datetime) -> bool:
         """Record a message; True when it takes the member over the limit."""
         key = (chat_id, user_id)
-        reported = self._reported.get(key)
-        if reported is not None:
-            if now - reported < self._window:
-                return False
-            del self._reported[key]
-        times = self._seen.get(key)
-        if times is None:
-            times = self._seen[key] = deque()
-        horizon = now - self._window
-        while times and times[0] <= horizon:
-            times.popleft()
-        times.append(now)
-        self._checks += 1
-        if self._checks % 10_000 == 0:
-            self._forget_idle(horizon)
-        if len(times) > self._limit:
-            times.clear()
-            self._reported[key] = now
+        if self._reported.count(key, now):
+            return False
+        if self._messages.add(key, now) > self._limit:
+            self._messages.clear(key)
+            self._reported.add(key, now)
             return True
         return False
 
-    def _forget_idle(self, horizon: datetime) -> None:
-        idle = [key for key, times in self._seen.items() if not times or times[-1] <= horizon]
-        for key in idle:
-            del self._seen[key]
-        for key in [key for key, at in self._reported.items() if at <= horizon]:
-            del self._reported[key]
+
+# The measures a moderator applies with a step of the ladder (the others undo one).
+_MEASURES = frozenset({ModAction.MUTE, ModAction.KICK, ModAction.BAN})
 
 
 class MissingRightError(DomainError):
@@ -129,8 +113,15 @@ class MissingRightError(DomainError):
 class Moderation:
     """The moderation rules of the community group, over its storage and the injected clock."""
 
-    def __init__(self, store: ModerationStore, config: Config, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: ModerationStore,
+        config: Config,
+        clock: Clock,
+        notifier: Notifier | None = None,
+    ) -> None:
         self.store = store
+        self._notifier: Notifier = notifier or Silent()
         self._config = config
         self._settings = config.moderation
         self._clock = clock
@@ -234,15 +225,9 @@ class Moderation:
             await control.kick(due.chat_id, due.user_id)
             if due.welcome_message_id is not None:
                 await control.delete(due.chat_id, due.welcome_message_id)
+            newcomer = Person(due.user_id, due.first_name)
             entries.append(
-                await self.store.log(
-                    chat_id=due.chat_id,
-                    action=ModAction.UNVERIFIED_REMOVED,
-                    actor=None,
-                    target=Person(due.user_id, due.first_name),
-                    reason=None,
-                    now=now,
-                )
+                await self._log(due.chat_id, ModAction.UNVERIFIED_REMOVED, None, newcomer, None)
             )
         return entries
 
@@ -333,65 +318,33 @@ class Moderation:
         await self.require_moderator(chat_id, actor.user_id)
         return await self.store.warnings(chat_id, target.user_id)
 
-    async def mute(
+    async def act(
         self,
         control: GroupControl,
         chat_id: int,
         actor: Person,
         target: Person,
-        duration: timedelta | None,
-        reason: str | None,
+        action: ModAction,
+        *,
+        duration: timedelta | None = None,
+        reason: str | None = None,
     ) -> LogEntry:
-        """Mute a member for ``duration`` (the configured default when None)."""
+        """Apply a moderator's measure to a member: mute (for ``duration``, the configured
+        default when None), unmute, kick (they may rejoin), ban for good, or unban."""
         await self.require_moderator(chat_id, actor.user_id)
+        if action is ModAction.UNMUTE:
+            await control.unrestrict(chat_id, target.user_id)
+            return await self._log(chat_id, action, actor, target, None)
+        if action is ModAction.UNBAN:
+            await control.unban(chat_id, target.user_id)
+            return await self._log(chat_id, action, actor, target, None)
+        if action not in _MEASURES:
+            raise ValueError(f"{action} is not a moderator's measure")
         await self._check_target(chat_id, target)
-        duration = duration or parse_duration(self._settings.default_mute)
-        step = LadderStep(ModAction.MUTE, duration)
+        if action is ModAction.MUTE:
+            duration = duration or parse_duration(self._settings.default_mute)
+        step = LadderStep(action, duration if action is ModAction.MUTE else None)
         return await self._apply(control, chat_id, actor, target, step, reason)
-
-    async def unmute(
-        self, control: GroupControl, chat_id: int, actor: Person, target: Person
-    ) -> LogEntry:
-        """Let a muted member write again."""
-        await self.require_moderator(chat_id, actor.user_id)
-        await control.unrestrict(chat_id, target.user_id)
-        return await self._log(chat_id, ModAction.UNMUTE, actor, target, None)
-
-    async def kick(
-        self,
-        control: GroupControl,
-        chat_id: int,
-        actor: Person,
-        target: Person,
-        reason: str | None,
-    ) -> LogEntry:
-        """Remove a member, who may rejoin."""
-        await self.require_moderator(chat_id, actor.user_id)
-        await self._check_target(chat_id, target)
-        step = LadderStep(ModAction.KICK, None)
-        return await self._apply(control, chat_id, actor, target, step, reason)
-
-    async def ban(
-        self,
-        control: GroupControl,
-        chat_id: int,
-        actor: Person,
-        target: Person,
-        reason: str | None,
-    ) -> LogEntry:
-        """Remove a member for good."""
-        await self.require_moderator(chat_id, actor.user_id)
-        await self._check_target(chat_id, target)
-        step = LadderStep(ModAction.BAN, None)
-        return await self._apply(control, chat_id, actor, target, step, reason)
-
-    async def unban(
-        self, control: GroupControl, chat_id: int, actor: Person, target: Person
-    ) -> LogEntry:
-        """Let a banned user join again."""
-        await self.require_moderator(chat_id, actor.user_id)
-        await control.unban(chat_id, target.user_id)
-        return await self._log(chat_id, ModAction.UNBAN, actor, target, None)
 
     async def delete(
         self,
@@ -415,8 +368,15 @@ class Moderation:
         reason: str | None,
         link: str | None,
     ) -> LogEntry:
-        """Record a member's report of a message; any member may report."""
-        return await self._log(chat_id, ModAction.REPORT, reporter, target, reason, link=link)
+        """Record a member's report of a message (any member may report) and tell the
+        moderators privately, and the modlog chat; the modlog (or the group) stands in for a
+        moderator who cannot be reached."""
+        entry = await self._log(
+            chat_id, ModAction.REPORT, reporter, target, reason, link=link, post=False
+        )
+        staff = await self.moderator_ids(chat_id)
+        await self._notifier.tell_staff(staff, self._notice(entry), log=True, public_fallback=True)
+        return entry
 
     async def rules(self, chat_id: int) -> str | None:
         """Return the rules a moderator set, else the configured ones (None: use the default)."""
@@ -443,8 +403,11 @@ class Moderation:
         *,
         until: datetime | None = None,
         link: str | None = None,
+        post: bool = True,
     ) -> LogEntry:
-        return await self.store.log(
+        """Record an action in the log and post it to the modlog chat (the action stands even
+        if the post fails)."""
+        entry = await self.store.log(
             chat_id=chat_id,
             action=action,
             actor=actor,
@@ -454,3 +417,9 @@ class Moderation:
             until=until,
             link=link,
         )
+        if post:
+            await self._notifier.log(self._notice(entry))
+        return entry
+
+    def _notice(self, entry: LogEntry) -> Notice:
+        return Notice(partial(render_entry, entry=entry, tz=self._config.tz))

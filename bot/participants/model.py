@@ -33,8 +33,30 @@ class Participant:
     is_blocked: bool
     first_seen: datetime
     last_seen: datetime
+    # True once they opened a private chat with the bot: only then can it write to them.
+    started: bool = False
 
     @property
     def display_name(self) -> str:
         """Return the name as Telegram shows it."""
         return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Whom a message goes to: the language and zone to render it in, and whether they can
+    receive private messages at all."""
+
+    user_id: int
+    language: str
+    timezone: str | None
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MissedNotice:
+    """A staff notice a person could not be sent in private, kept to tell them later."""
+
+    text: str
+    sent_to: int | None
+    created_at: datetime

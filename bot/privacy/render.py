@@ -13,19 +13,29 @@ from html import escape
 
 from babel.dates import format_date
 
-from bot import callbacks
+from bot.callbacks import CallbackData, Flag, Rows
 from bot.i18n import Translator
 from bot.privacy.model import Contact, Export, KeptRecord, PurgePlan
 from bot.text import fit_lines
 
-Rows = list[list[tuple[str, str]]]
-
 FILENAME = "my-data.json"
 CAPTION_LIMIT = 1024
 
-FORGET = "fgt"
-STAY = "pvs"
-CONTACTS = "pvc"
+
+class ForgetPress(CallbackData, prefix="fgt"):
+    """Delete everything about the presser, or not."""
+
+    yes: Flag
+
+
+class StayPress(CallbackData, prefix="pvs"):
+    """Keep the presser's data for the next forum, or stop keeping it."""
+
+    stay: Flag
+
+
+class ContactsPress(CallbackData, prefix="pvc"):
+    """Send the presser the people they were introduced to."""
 
 
 def _day(plan: PurgePlan, tr: Translator) -> str:
@@ -130,8 +140,8 @@ def stay_state(tr: Translator, stays: bool) -> str:
 def stay_buttons(tr: Translator, stays: bool) -> Rows:
     """Return the button that changes the stay choice."""
     if stays:
-        return [[(tr("Do not keep my data after the forum"), callbacks.encode(STAY, 0))]]
-    return [[(tr("Stay for the next forum"), callbacks.encode(STAY, 1))]]
+        return [[(tr("Do not keep my data after the forum"), StayPress(stay=False).encode())]]
+    return [[(tr("Stay for the next forum"), StayPress(stay=True).encode())]]
 
 
 def summary(tr: Translator, export: Export) -> str:
@@ -185,8 +195,8 @@ def forget_prompt(tr: Translator, kept: Sequence[KeptRecord]) -> tuple[str, Rows
     lines += ["", tr("Continue?")]
     rows: Rows = [
         [
-            (tr("Yes, delete everything"), callbacks.encode(FORGET, 1)),
-            (tr("No"), callbacks.encode(FORGET, 0)),
+            (tr("Yes, delete everything"), ForgetPress(yes=True).encode()),
+            (tr("No"), ForgetPress(yes=False).encode()),
         ]
     ]
     return fit_lines(lines), rows
@@ -217,7 +227,7 @@ def notice(tr: Translator, plan: PurgePlan, event: str, has_contacts: bool) -> t
     )
     rows: Rows = []
     if has_contacts:
-        rows.append([(tr("Save my contacts"), callbacks.encode(CONTACTS))])
+        rows.append([(tr("Save my contacts"), ContactsPress().encode())])
     rows += stay_buttons(tr, stays=False)
     return text, rows
 

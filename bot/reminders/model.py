@@ -30,16 +30,6 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class Recipient:
-    """What rendering a message for one user needs to know about them."""
-
-    user_id: int
-    language: str
-    timezone: str | None
-    blocked: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Claimed:
     """A reminder taken for sending (now in state 'sending')."""
 

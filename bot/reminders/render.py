@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape, unescape
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
 
-from bot import callbacks
+from bot.callbacks import CallbackData, Rows
 from bot.i18n import Translator
 from bot.reminders.model import DIGEST_HOURS, LEAD_CHOICES, ReminderSettings
 from bot.schedule.model import Session
@@ -26,13 +27,31 @@ MAX_TITLE = 300
 MAX_FIELD = 100
 MAX_SPEAKERS = 600
 MAX_URL = 2000
-Rows = list[list[tuple[str, str]]]
 
-# Callback actions of this feature. "rem"/"unrem" are also used by the schedule's cards.
-REMIND = "rem"
-UNREMIND = "unrem"
-SHOW = "rses"
-SETTINGS = "rset"
+
+class RemindPress(CallbackData, prefix="rem"):
+    """Follow a session (also under the schedule's session cards)."""
+
+    session: str
+
+
+class UnremindPress(CallbackData, prefix="unrem"):
+    """Stop following a session."""
+
+    session: str
+
+
+class ShowPress(CallbackData, prefix="rses"):
+    """Open a session's details from a reminder."""
+
+    session: str
+
+
+class SettingsPress(CallbackData, prefix="rset"):
+    """Change a setting: the lead time, every plenary (1/0) or the digest hour (or off)."""
+
+    what: Literal["lead", "plen", "dig"]
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +138,8 @@ def reminder_buttons(tr: Translator, session: Session) -> Rows:
     """Return the buttons under a reminder: open the session, stop reminding."""
     return [
         [
-            (tr("Open session"), callbacks.encode(SHOW, session.id)),
-            (tr("Stop reminders for it"), callbacks.encode(UNREMIND, session.id)),
+            (tr("Open session"), ShowPress(session=session.id).encode()),
+            (tr("Stop reminders for it"), UnremindPress(session=session.id).encode()),
         ]
     ]
 
@@ -146,8 +165,8 @@ def session_text(
 def toggle_buttons(tr: Translator, session: Session, following: bool) -> Rows:
     """Return the remind / stop reminding button for a session."""
     if following:
-        return [[(tr("Stop reminders for it"), callbacks.encode(UNREMIND, session.id))]]
-    return [[(tr("Remind me"), callbacks.encode(REMIND, session.id))]]
+        return [[(tr("Stop reminders for it"), UnremindPress(session=session.id).encode())]]
+    return [[(tr("Remind me"), RemindPress(session=session.id).encode())]]
 
 
 def agenda_text(
@@ -281,25 +300,25 @@ def settings_buttons(tr: Translator, settings: ReminderSettings, *, lead: int) -
     leads = [
         (
             ("✓ " if minutes == lead else "") + tr("{n} min").format(n=minutes),
-            callbacks.encode(SETTINGS, "lead", minutes),
+            SettingsPress(what="lead", value=str(minutes)).encode(),
         )
         for minutes in LEAD_CHOICES
     ]
     plenary = (
-        (tr("Stop reminding me of every plenary"), callbacks.encode(SETTINGS, "plen", 0))
+        (tr("Stop reminding me of every plenary"), SettingsPress(what="plen", value="0").encode())
         if settings.all_plenaries
-        else (tr("Remind me of every plenary"), callbacks.encode(SETTINGS, "plen", 1))
+        else (tr("Remind me of every plenary"), SettingsPress(what="plen", value="1").encode())
     )
     digest = [
         (
             ("✓ " if settings.digest_hour == hour else "") + f"☀️ {hour}:00",
-            callbacks.encode(SETTINGS, "dig", hour),
+            SettingsPress(what="dig", value=str(hour)).encode(),
         )
         for hour in DIGEST_HOURS
     ]
     digest_off = (
         ("✓ " if settings.digest_hour is None else "") + tr("No digest"),
-        callbacks.encode(SETTINGS, "dig", "off"),
+        SettingsPress(what="dig", value="off").encode(),
     )
     return [leads, [plenary], digest, [digest_off]]
 

@@ -1,31 +1,35 @@
-"""The rules of reminders: who follows what, when a reminder is due, what a change does.
+"""The rules of reminders: who follows what, when a reminder is due, what a change does, and
+which group posts and digests are due.
 
-Plain async code over ``storage.reminders`` and the programme; nothing here talks to Telegram
-(``bot.reminders.telegram`` does the sending).
+Plain async code over ``storage.reminders`` and the schedule service's live programme; nothing
+here talks to Telegram. The service hands out what is due (``due_reminders``, ``due_notices``,
+``due_posts``) and takes back what became of each send (``finish_reminder``,
+``finish_notices``, ``finish_post``); ``bot.reminders.telegram`` only renders and sends.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import RemindersConfig
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.participants.model import Recipient
 from bot.reminders.model import (
     DIGEST_HOURS,
     LEAD_CHOICES,
     Claimed,
-    Recipient,
+    ClaimedNotice,
     ReminderSettings,
     State,
 )
-from bot.reminders.programme import ProgrammeSource
 from bot.reminders.render import AgendaItem
 from bot.schedule.calendar import sessions_ics
 from bot.schedule.diff import ScheduleDiff
@@ -36,6 +40,41 @@ logger = logging.getLogger(__name__)
 
 # A reminder sent more than this after its time says that it is late.
 LATE_AFTER = timedelta(seconds=60)
+
+
+class ProgrammeSource(Protocol):
+    """The live programme (``ScheduleService``, or a fixed one in tests and benchmarks)."""
+
+    @property
+    def programme(self) -> Programme | None:
+        """Return the current programme, or None before the first import."""
+        ...
+
+    async def sequences(self) -> dict[str, int]:
+        """Return the iCalendar SEQUENCE of each session, by guid."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeDue:
+    """A change notice to send: to whom, about which session (None: it is gone)."""
+
+    notice: ClaimedNotice
+    recipient: Recipient
+    session: Session | None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A group post or a digest that is due, claimed once by its key before it is sent."""
+
+    key: str
+    chat_id: int
+    kind: Literal["session", "morning", "digest"]
+    sessions: tuple[Session, ...]
+    day: date
+    language: str
+    zone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +99,16 @@ class Reminders:
         clock: Clock,
         *,
         event_zone: str,
+        community: int | None = None,
+        default_language: str = "en",
     ) -> None:
         self.store = store
         self.source = source
         self.config = config
         self.clock = clock
         self.event_zone = event_zone
+        self.community = community
+        self.default_language = default_language
         self.dispatch_lock = asyncio.Lock()
 
     # -- the programme ----------------------------------------------------------------------
@@ -215,8 +258,7 @@ class Reminders:
     # -- dispatch ---------------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Load the programme and recover what a crash left in flight."""
-        await self.source.open()
+        """Recover what a crash left in flight (the schedule service loads the programme)."""
         await self.recover()
 
     async def recover(self) -> int:
@@ -225,6 +267,135 @@ class Reminders:
         if count:
             logger.warning("%d reminder(s) were in flight at the last stop; resending", count)
         return count
+
+    async def due_reminders(self, limit: int) -> list[Decision]:
+        """Claim due reminders; the ones to send are those whose ``skip`` is None."""
+        return await self.claim(limit)
+
+    async def finish_reminder(
+        self, decision: Decision, *, sent: bool, retry: bool, error: str | None
+    ) -> None:
+        """Record what became of one reminder's send: sent; failed only for now (tried again
+        next round, until the session starts, rather than lost); or failed for good."""
+        key = (decision.claimed.user_id, decision.claimed.session_guid)
+        if sent:
+            await self.store.finish([(*key, State.SENT, "late" if decision.late else None)])
+        elif retry:
+            await self.store.finish([(*key, State.PENDING, None)])
+        else:
+            await self.store.finish([(*key, State.SKIPPED, (error or "blocked")[:200])])
+
+    async def due_notices(self, limit: int) -> list[NoticeDue]:
+        """Claim change notices to send (an empty list: none left); those of users the bot
+        no longer knows are skipped at once."""
+        while notices := await self.store.claim_notices(limit):
+            recipients = await self.store.recipients([n.user_id for n in notices])
+            programme = self.source.programme
+            unknown = [n for n in notices if n.user_id not in recipients]
+            await self.finish_notices([(n, False) for n in unknown])
+            due = [
+                NoticeDue(
+                    n,
+                    recipients[n.user_id],
+                    programme.session_by_guid(n.session_guid) if programme else None,
+                )
+                for n in notices
+                if n.user_id in recipients
+            ]
+            if due:
+                return due
+        return []
+
+    async def finish_notices(self, outcomes: Sequence[tuple[ClaimedNotice, bool]]) -> None:
+        """Record which notices were sent (the others are skipped, never retried)."""
+        await self.store.finish_notices(
+            [
+                (n.user_id, n.session_guid, n.version, State.SENT if sent else State.SKIPPED)
+                for n, sent in outcomes
+            ]
+        )
+
+    async def due_posts(self) -> list[Post]:
+        """Return the group posts (before a session of a posted type, the morning programme)
+        and the personal morning digests that are due and not made yet."""
+        return [
+            post
+            for post in (*self._group_posts(), *await self._digests())
+            if not await self.store.has_post(post.key)
+        ]
+
+    async def claim_post(self, post: Post) -> bool:
+        """Claim a post before sending it; False if it was made (or is being made) already."""
+        return await self.store.claim_post(post.key, self.clock())
+
+    async def finish_post(self, post: Post, *, sent: bool) -> None:
+        """Record whether a claimed post went out."""
+        await self.store.finish_post(post.key, sent)
+
+    def _group_posts(self) -> list[Post]:
+        settings, chat_id = self.config, self.community
+        programme = self.source.programme
+        if chat_id is None or programme is None:
+            return []
+        now, zone, language = self.clock(), self.event_zone, self.default_language
+        kinds = {kind.casefold() for kind in settings.group_session_types}
+        soon = now + timedelta(minutes=settings.group_lead_minutes)
+        posts = [
+            Post(
+                f"group:{session.guid}:{int(session.start.timestamp())}",
+                chat_id,
+                "session",
+                (session,),
+                session.day,
+                language,
+                zone,
+            )
+            for session in programme.starting_between(now, soon + timedelta(seconds=1))
+            if (session.type or "").casefold() in kinds
+        ]
+        hour = settings.group_morning_hour
+        local = now.astimezone(ZoneInfo(zone))
+        if hour >= 0 and hour <= local.hour < hour + 3:
+            today = programme.on_day(local.date())
+            if today:
+                key = f"morning:{local.date().isoformat()}"
+                day = local.date()
+                posts.append(Post(key, chat_id, "morning", tuple(today), day, language, zone))
+        return posts
+
+    async def _digests(self) -> list[Post]:
+        users = await self.store.digest_users()
+        if not users:
+            return []
+        now = self.clock()
+        recipients = await self.store.recipients([u.user_id for u in users])
+        posts = []
+        for user in users:
+            recipient = recipients.get(user.user_id)
+            if recipient is None:
+                continue
+            zone = recipient.timezone or self.event_zone
+            local = now.astimezone(ZoneInfo(zone))
+            if not user.hour <= local.hour < user.hour + 3:
+                continue
+            key = f"digest:{user.user_id}:{local.date().isoformat()}"
+            if await self.store.has_post(key):
+                continue
+            today = await self.day_of(user.user_id, local.date(), zone)
+            sessions = tuple(s for s in today if s.start > now)
+            if sessions:
+                posts.append(
+                    Post(
+                        key,
+                        user.user_id,
+                        "digest",
+                        sessions,
+                        local.date(),
+                        recipient.language,
+                        zone,
+                    )
+                )
+        return posts
 
     async def claim(self, limit: int) -> list[Decision]:
         """Claim due reminders and decide, for each, whether to send it or skip it.
@@ -267,15 +438,12 @@ class Reminders:
         """Follow a programme swap (registered with the schedule service's listeners)."""
         await self.on_programme_changed(diff)
 
-    async def on_programme_changed(
-        self, diff: ScheduleDiff, programme: Programme | None = None
-    ) -> int:
+    async def on_programme_changed(self, diff: ScheduleDiff) -> int:
         """Move reminders of moved sessions, skip cancelled ones, and queue one notice each.
 
-        Called by the schedule reload after the new programme is stored. Returns the number
-        of notices queued (the dispatcher sends them).
+        Called by the schedule reload after the new programme is live. Returns the number of
+        notices queued (the dispatcher sends them).
         """
-        await self.source.refresh(programme)
         now = self.clock()
         retime: list[tuple[int, str, datetime, bool]] = []
         skip: list[tuple[int, str, str]] = []

@@ -15,19 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
+from pydantic import Field
 
-from bot import callbacks
+from bot.callbacks import CallbackData, Rows
 from bot.i18n import N_, Translator
+from bot.reminders.render import RemindPress
 from bot.schedule.diff import ScheduleDiff
 from bot.schedule.importers import Problem
 from bot.schedule.model import Programme, Session
 from bot.schedule.query import Answer, Intent, Kind
 from bot.text import MAX_TEXT, cut, fit_html, fit_lines, visible_length
-
-Rows = list[list[tuple[str, str]]]
 
 PAGE_BUDGET = 3800  # characters per page of a list, leaving room for its heading and footer
 MAX_DESCRIPTION = 1200
@@ -179,20 +180,56 @@ def session_card(session: Session, programme: Programme, view: View) -> str:
     return fit_lines(lines)
 
 
-def _button(action: str, *args: str) -> str | None:
+class DayPress(CallbackData, prefix="sday"):
+    """Show a page of one day's programme."""
+
+    day: str = Field(pattern=r"^\d{8}$")
+    page: int = Field(default=0, ge=0, le=999)
+
+    @property
+    def date(self) -> date | None:
+        """Return the day pressed, or None for a code that names no date."""
+        return parse_day_code(self.day)
+
+
+class SessionPress(CallbackData, prefix="ses"):
+    """Show one session's card."""
+
+    session: str
+
+
+class CalendarPress(CallbackData, prefix="sics"):
+    """Send a calendar file: of a session ("s", id), a day ("d", yyyymmdd) or everything."""
+
+    kind: Literal["s", "d", "all"]
+    arg: str = ""
+
+
+class ApplyUpload(CallbackData, prefix="schok"):
+    """Apply the previewed schedule file: its digest and the programme it was compared with."""
+
+    digest: str
+    base: str
+
+
+class CancelUpload(CallbackData, prefix="schno"):
+    """Drop the previewed schedule file."""
+
+
+def _button(press: CallbackData) -> str | None:
     try:
-        return callbacks.encode(action, *args)
+        return press.encode()
     except ValueError:
-        return None
+        return None  # an organiser's session id too long to fit: the card goes without it
 
 
 def card_buttons(session: Session, tr: Translator) -> Rows:
     """Return "Remind me" and "Add to calendar" for a session card."""
     row: list[tuple[str, str]] = []
-    remind = _button("rem", session.id)
+    remind = _button(RemindPress(session=session.id))
     if remind:
         row.append((tr("⏰ Remind me"), remind))
-    ics = _button("sics", "s", session.id)
+    ics = _button(CalendarPress(kind="s", arg=session.id))
     if ics:
         row.append((tr("📅 Add to calendar"), ics))
     return [row] if row else []
@@ -251,24 +288,33 @@ def day_code(day: date) -> str:
     return day.strftime("%Y%m%d")
 
 
+def parse_day_code(code: str) -> date | None:
+    """Return the day a ``20270316`` code names, or None."""
+    if len(code) != 8 or not code.isdigit():
+        return None
+    try:
+        return date(int(code[:4]), int(code[4:6]), int(code[6:]))
+    except ValueError:
+        return None
+
+
 def day_buttons(day: date, page: int, pages: int, tr: Translator) -> Rows:
     """Return the page buttons and the day's calendar button."""
     code = day_code(day)
     turn: list[tuple[str, str]] = []
     if page > 0:
-        turn.append((tr("« Previous"), callbacks.encode("sday", code, page - 1)))
+        turn.append((tr("« Previous"), DayPress(day=code, page=page - 1).encode()))
     if page + 1 < pages:
-        turn.append((tr("Next »"), callbacks.encode("sday", code, page + 1)))
+        turn.append((tr("Next »"), DayPress(day=code, page=page + 1).encode()))
     rows = [turn] if turn else []
-    rows.append([(tr("📅 This day as calendar file"), callbacks.encode("sics", "d", code))])
+    rows.append([(tr("📅 This day as calendar file"), CalendarPress(kind="d", arg=code).encode())])
     return rows
 
 
-def day_picker(programme: Programme, language: str, action: str = "sday") -> Rows:
+def day_picker(programme: Programme, language: str) -> Rows:
     """Return one button per event day, three to a row."""
     buttons = [
-        (short_day(day, language), callbacks.encode(action, day_code(day), 0))
-        for day in programme.days
+        (short_day(day, language), DayPress(day=day_code(day)).encode()) for day in programme.days
     ]
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
 
@@ -276,11 +322,11 @@ def day_picker(programme: Programme, language: str, action: str = "sday") -> Row
 def calendar_picker(programme: Programme, tr: Translator) -> Rows:
     """Return a button per day's calendar file and one for the whole programme."""
     days = [
-        (short_day(day, tr.language), callbacks.encode("sics", "d", day_code(day)))
+        (short_day(day, tr.language), CalendarPress(kind="d", arg=day_code(day)).encode())
         for day in programme.days
     ]
     rows = [days[i : i + 3] for i in range(0, len(days), 3)]
-    rows.append([(tr("📅 Whole programme"), callbacks.encode("sics", "all"))])
+    rows.append([(tr("📅 Whole programme"), CalendarPress(kind="all").encode())])
     return rows
 
 
@@ -302,7 +348,7 @@ def choice_buttons(sessions: Sequence[Session], programme: Programme, language: 
     """Return one button per candidate session: "Tue 11:30 · title"."""
     rows: Rows = []
     for session in sessions[:MAX_CHOICES]:
-        data = _button("ses", session.id)
+        data = _button(SessionPress(session=session.id))
         if data is None:
             continue
         when = short_day(session.day, language) + " " + _hhmm(session.start, programme.tz)

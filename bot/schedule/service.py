@@ -62,11 +62,16 @@ class ScheduleService:
         self.source = source
         self.clock = clock
         self.listeners = listeners
+        self._programme: Programme | None = None
 
     @property
     def programme(self) -> Programme | None:
         """Return the live programme, or None before the first import."""
-        return self.store.programme
+        return self._programme
+
+    async def sequences(self) -> dict[str, int]:
+        """Return the iCalendar SEQUENCE of each session, by guid."""
+        return await self.store.sequences()
 
     @property
     def fingerprint(self) -> str:
@@ -77,7 +82,7 @@ class ScheduleService:
 
     async def open(self) -> None:
         """Load the stored programme, and the configured file when it is new or newer."""
-        stored = await self.store.prepare()
+        stored = self._programme = await self.store.prepare()
         if self.source is not None and await self._source_is_newer(stored):
             try:
                 programme = load_programme(self.source, timezone=self.timezone)
@@ -124,7 +129,13 @@ class ScheduleService:
 
     async def replace(self, programme: Programme) -> ScheduleDiff:
         """Swap in a programme atomically, rebuild the index and tell every listener."""
-        changes = await self.store.replace_programme(programme, self.clock())
+        live = self._programme or Programme.build(
+            name=programme.name, timezone=programme.timezone, version="", sessions=()
+        )
+        changes = diff(live, programme)
+        changed = changes.changed_guids() | {s.guid for s in changes.added}
+        await self.store.replace_programme(programme, self.clock(), changed)
+        self._programme = programme
         query.prepare(programme)
         for listener in list(self.listeners):
             try:

@@ -1,16 +1,21 @@
-"""The one outbound queue for bulk sends (reminders, announcements, group posts).
+"""Bulk sending (reminders, announcements, digests, group posts) through the core scheduler.
 
-Pacing at Telegram's limits is done by the application's ``MessageRateLimiter`` (every send
-goes through it, so bulk and interactive traffic share one budget). This module adds what a
-bulk sender needs on top: a bounded pool of concurrent sends that keeps the limiter busy,
-retries of transient failures with backoff, a pause on a 429 that outlived PTB's own retries,
-users who blocked the bot marked unreachable, and one outcome per recipient.
+Pacing at Telegram's limits and the order between senders are the application's
+``OutboundScheduler``'s (``bot.telegram.ratelimit``): every send goes through it, interactive
+replies first. ``Outbound`` marks its sends with its priority (``Priority.URGENT`` for what is
+due now, ``Priority.BULK`` for announcements and digests), optionally a coalescing key and a
+longest wait, and adds what a bulk sender needs on top: a bounded pool of concurrent sends
+that keeps the scheduler's queue full (so bulk uses every slot interactive traffic leaves),
+retries of transient failures (5xx, timeouts) with backoff, a pause on a 429 that outlived the
+scheduler's own retries, users who blocked the bot marked unreachable, a send dropped at its
+deadline reported as failed, and one outcome per recipient.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +25,8 @@ from typing import TypeVar
 
 from telegram import Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.telegram.ratelimit import Priority, SendExpiredError, send_options
 
 logger = logging.getLogger(__name__)
 
@@ -55,25 +62,46 @@ class Outbound:
         self,
         mark_blocked: MarkBlocked,
         *,
+        priority: Priority = Priority.BULK,
         concurrency: int = 32,
         max_attempts: int = 5,
         backoff_seconds: float = 0.5,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._mark_blocked = mark_blocked
+        self.priority = priority
         self._concurrency = concurrency
         self._max_attempts = max_attempts
         self._backoff = backoff_seconds
         self._sleep = sleep
 
-    async def deliver(self, chat_id: int, send: Callable[[], Awaitable[Message]]) -> Delivery:
-        """Run ``send`` for one recipient until it succeeds or fails for good."""
+    async def deliver(
+        self,
+        chat_id: int,
+        send: Callable[[], Awaitable[Message]],
+        *,
+        priority: Priority | None = None,
+        coalesce: str | None = None,
+        max_wait: float | None = None,
+    ) -> Delivery:
+        """Run ``send`` for one recipient until it succeeds or fails for good.
+
+        ``priority`` overrides this sender's; a send still waiting ``max_wait`` seconds after
+        it was first queued is dropped (a "starting soon" post that would come late).
+        """
         wait = 0.0
+        deadline = None if max_wait is None else time.monotonic() + max_wait
         for attempt in range(1, self._max_attempts + 1):
             if attempt > 1:
                 await self._sleep(wait)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return Delivery(chat_id, Outcome.FAILED, error="expired")
             try:
-                message = await send()
+                with send_options(priority or self.priority, coalesce=coalesce, max_wait=left):
+                    message = await send()
+            except SendExpiredError:
+                return Delivery(chat_id, Outcome.FAILED, error="expired")
             except Forbidden as error:
                 if chat_id > 0:
                     await self._mark_blocked(chat_id)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeAlias
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-Buttons: TypeAlias = Sequence[Sequence[tuple[str, str]]]
+from bot.callbacks import Button
 
 
-def keyboard(rows: Buttons) -> InlineKeyboardMarkup | None:
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
     """Build an inline keyboard from rows of (label, callback data); None for no rows."""
     if not rows:
         return None

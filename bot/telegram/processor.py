@@ -1,19 +1,33 @@
 """Update processing: different users concurrently, each user's updates strictly in order.
 
 PTB's default processes one update at a time, so one slow or spamming user delays everyone;
-``concurrent_updates=True`` loses the per-user order a conversation needs. This processor keeps
-one lock per user (or chat, for updates without a user) and counts finished updates, which the
-end-to-end tests use to wait for the bot to settle instead of sleeping.
+``concurrent_updates=True`` loses the per-user order a conversation needs. This processor
+chains each user's (or, for updates without a user, each chat's) updates one after the other,
+and runs up to ``max_concurrent_updates`` of them at once, counting only those that work: an
+update waiting for its user's earlier update holds nothing, and one waiting for the outbound
+scheduler (a send slot, a group's budget) lends its slot back meanwhile (``slot_lent``). So a
+busy group or a participant firing many messages delays only themselves. The processor also
+counts finished updates, which the end-to-end tests use to wait for the bot to settle.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import contextlib
+import inspect
+from collections.abc import AsyncIterator, Awaitable
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+# Updates working at once: enough to keep the CPU and the database busy while others wait on
+# the network; an update waiting for its turn or a send slot does not count.
+DEFAULT_CONCURRENCY = 256
+# PTB's own semaphore (taken before ``do_process_update``) must never make an update wait: the
+# waiting that matters happens inside, where a waiting update holds no slot.
+_UNBOUNDED = 2**30
 
 
 def _key(update: object) -> int | None:
@@ -26,36 +40,107 @@ def _key(update: object) -> int | None:
     return None
 
 
+class _Lease:
+    """One update's processing slot, which it can lend back while it waits on others."""
+
+    def __init__(self, processor: PerUserUpdateProcessor) -> None:
+        self._processor = processor
+        self.task = asyncio.current_task()
+        self.held = False
+        self._lenders = 0
+
+    async def take(self) -> None:
+        self._processor.working += 1
+        try:
+            await self._processor.slots.acquire()
+        except BaseException:
+            self._processor.working -= 1
+            raise
+        self.held = True
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self._processor.slots.release()
+            self._processor.working -= 1
+
+    def lend(self) -> None:
+        self._lenders += 1
+        self.give_back()
+
+    async def return_lent(self) -> None:
+        self._lenders -= 1
+        if not self._lenders and not self.held:
+            await self.take()
+
+
+_LEASE: ContextVar[_Lease | None] = ContextVar("update_slot", default=None)
+
+
+@contextlib.asynccontextmanager
+async def slot_lent() -> AsyncIterator[None]:
+    """Give the current update's processing slot back while the block waits on others."""
+    lease = _LEASE.get()
+    # A task started from a handler inherits the variable; only the update's own task lends.
+    if lease is None or lease.task is not asyncio.current_task():
+        yield
+        return
+    lease.lend()
+    try:
+        yield
+    finally:
+        await lease.return_lent()
+
+
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Process updates concurrently across users and in order within one user."""
 
-    def __init__(self, max_concurrent_updates: int = 8) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
+    def __init__(self, max_concurrent_updates: int = DEFAULT_CONCURRENCY) -> None:
+        super().__init__(_UNBOUNDED)
+        self.slots = asyncio.Semaphore(max_concurrent_updates)
+        self._tails: dict[int, asyncio.Future[None]] = {}
+        # Updates that have entered, finished, and that are working or want a slot to work.
+        self.entered = 0
         self.finished = 0
+        self.working = 0
         self._finished_changed = asyncio.Event()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update's handlers after the same user's earlier updates."""
+        """Run the update after the same user's earlier updates, in a slot of its own."""
+        self.entered += 1
         key = _key(update)
+        previous = self._tails.get(key) if key is not None else None
+        turn: asyncio.Future[None] | None = None
+        if key is not None:
+            turn = asyncio.get_running_loop().create_future()
+            self._tails[key] = turn
+        lease = _Lease(self)
+        started = False
         try:
-            if key is None:
-                await coroutine
-                return
-            lock = self._locks.setdefault(key, asyncio.Lock())
-            self._waiting[key] = self._waiting.get(key, 0) + 1
+            if previous is not None and not previous.done():
+                await asyncio.shield(previous)
+            await lease.take()
+            token = _LEASE.set(lease)
             try:
-                async with lock:
-                    await coroutine
+                started = True
+                await coroutine
             finally:
-                self._waiting[key] -= 1
-                if not self._waiting[key]:
-                    del self._waiting[key]
-                    self._locks.pop(key, None)
+                _LEASE.reset(token)
         finally:
+            lease.give_back()
+            if not started and inspect.iscoroutine(coroutine):
+                coroutine.close()
+            if turn is not None and key is not None:
+                turn.set_result(None)
+                if self._tails.get(key) is turn:
+                    del self._tails[key]
             self.finished += 1
             self._finished_changed.set()
+
+    @property
+    def idle(self) -> bool:
+        """Tell whether no update is working or wants a slot to work (tests drive time by it)."""
+        return self.working == 0
 
     async def wait_finished(self, count: int) -> None:
         """Wait until at least ``count`` updates have been processed in all."""

@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.harness import ROOT, BotHarness, TestClock, at, config_text, token_free
 from tests.fakeapi import FakeTelegram
+from tests.virtualtime import VirtualPaceClock
 
 MakeBot = Callable[..., Awaitable[BotHarness]]
 
@@ -22,13 +23,20 @@ def clock() -> TestClock:
 
 
 @pytest.fixture
-async def fake(clock: TestClock) -> AsyncIterator[FakeTelegram]:
-    """A running fake Bot API server sharing the test clock."""
-    server = FakeTelegram(clock=clock.timestamp)
+def pace() -> VirtualPaceClock:
+    """The virtual pace clock the bot's outbound scheduler and the fake's flood control share."""
+    return VirtualPaceClock()
+
+
+@pytest.fixture
+async def fake(clock: TestClock, pace: VirtualPaceClock) -> AsyncIterator[FakeTelegram]:
+    """A running fake Bot API server sharing the test clock, with Telegram's flood limits."""
+    server = FakeTelegram(clock=clock.timestamp, flood_control=True, flood_clock=pace.now)
     await server.start()
     yield server
     await server.stop()
     server.assert_no_contract_violations()
+    assert server.flood_errors == 0, f"the bot was answered 429 {server.flood_errors} times"
 
 
 @pytest.fixture
@@ -41,6 +49,7 @@ def database(tmp_path: Path) -> Path:
 async def make_bot(
     fake: FakeTelegram,
     clock: TestClock,
+    pace: VirtualPaceClock,
     tmp_path: Path,
     database: Path,
     caplog: pytest.LogCaptureFixture,
@@ -76,7 +85,7 @@ async def make_bot(
             ),
             encoding="utf-8",
         )
-        harness = BotHarness(fake=fake, clock=clock, config_path=path)
+        harness = BotHarness(fake=fake, clock=clock, config_path=path, pace=pace)
         await harness.start()
         harnesses.append(harness)
         return harness

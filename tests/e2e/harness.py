@@ -3,6 +3,12 @@
 A test gets a ``BotHarness`` with a running bot polling the in-process fake server, a settable
 clock shared by both, simulated users, ``settle()`` to wait until every update has been
 processed, and ``restart()`` to stop the bot and start a new one on the same database.
+
+The fake enforces Telegram's flood limits and the bot paces its sends at Telegram's real rates;
+both count on one virtual pace clock (``VirtualPaceClock``), which the harness moves on to the
+next timer whenever the bot is only waiting on pacing: no update fetched but not started, none
+working, no send in flight. A group's minute of budget therefore costs no wall-clock time, and
+what the bot sends comes out in the order it would at Telegram's pace.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import ForumApplication, build_application, processor_of, runtime_of
+from bot.app import ForumApplication, build_application, processor_of, runtime_of, scheduler_of
 from bot.config import Config, load_config
 from bot.runtime import Runtime
 from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimChat, SimUser
+from tests.virtualtime import VirtualPaceClock
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -82,7 +89,6 @@ def config_text(
         "telegram": {
             "api_base_url": base_url,
             "poll_timeout_seconds": 1,
-            "messages_per_second": 1000,
         },
         "event": {"name": "Bonn Forum <Test> & Friends", "timezone": "Europe/Berlin"},
         "chats": dict(chats),
@@ -108,9 +114,12 @@ class BotHarness:
     fake: FakeTelegram
     clock: TestClock
     config_path: Path
+    pace: VirtualPaceClock = field(default_factory=VirtualPaceClock)
     app: ForumApplication | None = None
     _processed_before: int = 0
     _delivered_before: int = 0
+    _driver: asyncio.Task[None] | None = None
+    _stopping: ForumApplication | None = None
     groups: dict[str, SimChat] = field(default_factory=dict)
 
     @property
@@ -130,7 +139,10 @@ class BotHarness:
     async def start(self) -> None:
         """Build the application from the config file and start polling the fake."""
         config = load_config(self.config_path)
-        app = build_application(config, TEST_TOKEN, clock=self.clock)
+        # A bot starting afresh knows nothing of what its predecessor sent: let a minute pass,
+        # as any real restart would, so its budgets and the fake's agree.
+        self.pace.advance(61)
+        app = build_application(config, TEST_TOKEN, clock=self.clock, pace=self.pace)
         await app.initialize()
         if app.post_init is not None:
             await app.post_init(app)
@@ -145,12 +157,16 @@ class BotHarness:
                 poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
             )
         self.app = app
+        if self._driver is None:
+            self._driver = asyncio.ensure_future(self._drive_time())
 
     async def stop(self) -> None:
         """Stop polling and shut the application down as SIGTERM would."""
         app, self.app = self.app, None
         if app is None:
             return
+        # Time keeps moving while the bot finishes what it has in hand.
+        self._stopping = app
         assert app.updater is not None
         if app.updater.running:
             await app.updater.stop()
@@ -161,6 +177,11 @@ class BotHarness:
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+        self._stopping = None
+        if self._driver is not None:
+            self._driver.cancel()
+            await asyncio.gather(self._driver, return_exceptions=True)
+            self._driver = None
 
     async def restart(self) -> None:
         """Stop the bot and start a new one on the same database."""
@@ -191,6 +212,35 @@ class BotHarness:
                     return
 
         await asyncio.wait_for(wait(), timeout)
+
+    def waits_only_on_pacing(self) -> bool:
+        """Tell whether the bot has nothing to do but wait for a send slot."""
+        app = self.app or self._stopping
+        if app is None:
+            return False
+        processor = processor_of(app)
+        delivered = set(self.fake.delivered[self._delivered_before :])
+        pending = {u["update_id"] for u in self.fake.pending_updates}
+        return (
+            pending <= delivered
+            and processor.entered >= len(delivered)
+            and processor.idle
+            and scheduler_of(app).in_flight == 0
+        )
+
+    async def _drive_time(self) -> None:
+        """Move the pace clock on to the next timer whenever the bot only waits on pacing."""
+        quiet = 0
+        while True:
+            await asyncio.sleep(0.001)
+            if self.pace.next_at() is None or not self.waits_only_on_pacing():
+                quiet = 0
+                continue
+            # Quiet over a few turns of the loop: work started by a job has had its chance.
+            quiet += 1
+            if quiet >= 3:
+                quiet = 0
+                self.pace.step()
 
     def user(
         self, first_name: str = "Ada", *, language: str | None = "en", **kwargs: Any

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram.ext import CallbackQueryHandler
 
+from bot.callbacks import CallbackData
 from bot.commands import COMMANDS
 from bot.schedule.model import Programme, Session
 from tests.e2e.conftest import MakeBot
@@ -311,13 +312,13 @@ ROLE_INPUTS = [
     "line one\r\nline two\rthree\n",
     "<b><i>unbalanced</a> & &amp &#0; <tg-spoiler>",
 ]
-PREFIXES = [
-    *("ann", "ird", "itr", "ins", "lang", "modok", "mto", "pfc", "pfdel", "pfdok", "pfe"),
-    *("pfs", "pft", "pftd", "ppl", "pvc", "pvs", "fgt", "rem", "unrem", "rses", "rset"),
-    *("schno", "schok", "sday", "ses", "sia", "sics", "sig", "tz"),
-]
-# In the group the bot may post only 20 (at most 60) messages a minute, paced in real time.
-GROUP_INPUTS = ["9" * 25, "<b>9 unbalanced</a> &\r\n" + "x" * 5000]
+
+
+# Every kind of button the bot makes (the features' typed presses), read once the bot is
+# built: a new kind is forged here without anyone listing it.
+def prefixes() -> list[str]:
+    """Return the prefix of every kind of button."""
+    return sorted({press.prefix for press in CallbackData.__subclasses__()})
 
 
 def forged(prefix: str) -> list[str]:
@@ -340,9 +341,9 @@ def every_button_is_forged(bot: BotHarness) -> None:
         if isinstance(handler, CallbackQueryHandler) and isinstance(handler.pattern, re.Pattern)
     ]
     assert patterns
-    presses = [data for prefix in PREFIXES for data in forged(prefix)]
+    presses = [data for prefix in prefixes() for data in forged(prefix)]
     missed = [p.pattern for p in patterns if not any(p.match(data) for data in presses)]
-    assert missed == [], "add these buttons to PREFIXES"
+    assert missed == [], "button handlers that take no typed press: forge them here too"
 
 
 @pytest.mark.parametrize("role", ["participant", "moderator", "outsider"])
@@ -365,7 +366,6 @@ async def test_every_command_and_button_as_every_role_in_private_and_in_the_grou
         organisers=[staff.id],
         moderators=[staff.id],
         chats={"community": group.id, "modlog": modlog.id},
-        settings={"telegram": {"group_messages_per_minute": 60}},
     )
     every_button_is_forged(bot)
     username = fake.bot_user()["username"]
@@ -376,7 +376,7 @@ async def test_every_command_and_button_as_every_role_in_private_and_in_the_grou
     for chat in chats:
         in_group = chat is group
         for command in COMMANDS:
-            for argument in GROUP_INPUTS if in_group else ROLE_INPUTS:
+            for argument in ROLE_INPUTS:
                 name = f"/{command.name}@{username}" if in_group else f"/{command.name}"
                 await user.send(f"{name} {argument}", chat=chat)
                 await bot.settle()
@@ -384,7 +384,7 @@ async def test_every_command_and_button_as_every_role_in_private_and_in_the_grou
         await user.send(f"/help@{username}" if in_group else "/help", chat=chat)
         await bot.settle()
         anchor = chat.bot_messages[-1]
-        for prefix in PREFIXES:
+        for prefix in prefixes():
             for data in forged(prefix):
                 callbacks.append((f"{chat.type} {data}", await user.click_data(anchor, data)))
                 await bot.settle()

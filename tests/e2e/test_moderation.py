@@ -302,7 +302,8 @@ async def test_flood_mutes_automatically_and_logs(world: World) -> None:
 
 
 async def test_report_reaches_moderators_privately_and_the_modlog(world: World) -> None:
-    world.moderator.started = True  # the moderator has talked to the bot before
+    await world.moderator.send("/start")  # the moderator has started the bot
+    await world.settle()
     reporter = world.member("Rae", language_code="fr")
     offender = world.member("Odd")
     bad = await offender.send("insult", chat=world.group)

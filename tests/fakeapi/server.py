@@ -179,6 +179,7 @@ class Call:
     status: int
     response: dict[str, Any]
     at: float
+    paced_at: float = 0.0  # on flood control's clock
 
 
 @dataclass
@@ -306,7 +307,14 @@ class FakeTelegram:
         clock: Callable[[], float] | None = None,
         flood_control: bool = False,
         limits: FloodLimits = FloodLimits(),
+        flood_clock: Callable[[], float] | None = None,
     ) -> None:
+        """Serve a simulated world.
+
+        ``clock`` is the wall clock (message dates, update ages); ``flood_clock``, when given,
+        is the one flood control counts on (the end-to-end tests share a virtual one with the
+        bot's outbound scheduler, so pacing costs no wall-clock time).
+        """
         from tests.fakeapi.methods import METHODS
         from tests.fakeapi.webhook import WebhookDelivery
 
@@ -315,7 +323,7 @@ class FakeTelegram:
         self.bot_username = bot_username
         self.clock: Callable[[], float] = clock or time.time
         self.flood_control = flood_control
-        self.flood = FloodControl(limits, self.clock)
+        self.flood = FloodControl(limits, flood_clock or self.clock)
         self.flood_errors = 0
         self.calls: list[Call] = []
         self.contract_violations: list[str] = []
@@ -788,6 +796,7 @@ class FakeTelegram:
                 status,
                 body,
                 self.clock(),
+                self.flood.clock(),
             )
         )
 

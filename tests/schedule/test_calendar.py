@@ -69,7 +69,7 @@ async def test_sequence_increases_after_a_change_and_uid_stays(
         sessions=[later if s.guid == lunch.guid else s for s in mini.sessions],
         days=mini.days,
     )
-    await store.replace_programme(changed, STAMP)
+    await store.replace_programme(changed, STAMP, {lunch.guid})
     after = _events(
         session_ics(later, changed, sequence=(await store.sequences())[lunch.guid], stamp=STAMP)
     )[0]
