@@ -14,7 +14,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -24,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.support import scratch_database
 from bot.config import IntroductionsConfig
 from bot.intros.model import DirectoryFilter, ProfileDraft
 from bot.intros.service import PAGE_SIZE
@@ -85,9 +85,7 @@ async def main() -> int:
     parser.add_argument("--runs", type=int, default=300)
     args = parser.parse_args()
     rng = random.Random(7)
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.sqlite3")
-        await db.open()
+    async with scratch_database() as db:
         store = IntroStorage(db)
         started = time.perf_counter()
         await _populate(db, store, args.profiles, rng)
@@ -141,7 +139,6 @@ async def main() -> int:
             p50, p99, top = await _time(args.runs, make)
             worst = max(worst, p99)
             print(f"{name:<24}{p50:>9.2f}{p99:>9.2f}{top:>9.2f}")
-        await db.close()
     verdict = "within" if worst <= FLOOR_MS else "OVER"
     print(f"worst p99 {worst:.2f} ms: {verdict} the {FLOOR_MS:.0f} ms floor")
     return 0 if worst <= FLOOR_MS else 1

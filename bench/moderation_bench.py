@@ -16,15 +16,13 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
+from bench.support import percentile, scratch_database
 from bot.config import Config
 from bot.moderation.model import Person
 from bot.moderation.service import Moderation
-from storage.database import Database
 from storage.moderation import ModerationStore
 
 CHAT_ID = -1001000000001
@@ -47,12 +45,6 @@ class RecordingControl:
     async def delete(self, chat_id: int, message_id: int) -> None: ...
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Return the q-th percentile (0-100) by nearest rank."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
-
 async def run(seconds: int, rate: int, members: int, flooders: int) -> int:
     """Run the simulation and print the figures; return 1 if the floor is missed."""
     now = datetime(2027, 3, 16, 9, 0, tzinfo=UTC)
@@ -60,9 +52,7 @@ async def run(seconds: int, rate: int, members: int, flooders: int) -> int:
     def clock() -> datetime:
         return now
 
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.sqlite3")
-        await db.open()
+    async with scratch_database() as db:
         config = Config(event={"name": "Bench"}, chats={"community": CHAT_ID})
         moderation = Moderation(ModerationStore(db), config, clock)
         control = RecordingControl()
@@ -85,18 +75,17 @@ async def run(seconds: int, rate: int, members: int, flooders: int) -> int:
             if n % 1000 == 0:
                 await asyncio.sleep(0)
         log = await moderation.store.recent_log(1000)
-        await db.close()
     print(f"messages: {len(every)} in {seconds} simulated s ({rate}/s) from {members} members")
     print(f"flooders: {flooders}; mutes applied: {len(control.restricted)}; logged: {len(log)}")
     innocent = {p.user_id for i, p in enumerate(people) if i not in flooding}
     wrongly = sum(1 for uid in control.restricted if uid in innocent)
     print(f"ordinary members muted: {wrongly}")
-    median, p99_all, worst = statistics.median(every), percentile(every, 99), max(every)
+    median, p99_all, worst = statistics.median(every), percentile(every, 0.99), max(every)
     print(f"per message  p50 {median:.3f} ms  p99 {p99_all:.3f} ms  max {worst:.3f} ms")
     if not acted:
         print("no flood detected: nothing to measure")
         return 1
-    p99 = percentile(acted, 99)
+    p99 = percentile(acted, 0.99)
     print(
         "detect+act   p50 {:.3f} ms  p99 {:.3f} ms  max {:.3f} ms  (floor {:.0f} ms: {})".format(
             statistics.median(acted),

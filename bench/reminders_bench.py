@@ -31,20 +31,25 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bot.app import build_application, runtime_of
+from bot.config import Config
 from storage.database import Database
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
 from tests.fakeapi import TEST_TOKEN, FakeTelegram
-from tests.reminders_support import (
-    OPENING,
-    T0,
-    SettableClock,
-    make_config,
-    programme,
-    session,
-)
+from tests.reminders_support import OPENING, T0, programme, session
+from tests.virtualtime import TestClock
 
 DUE = OPENING.start - timedelta(minutes=10)
+
+
+def make_config(fake: FakeTelegram, database: Path) -> Config:
+    """Return a configuration pointing at the fake, without start-up menus or morning posts."""
+    return Config(
+        event={"name": "Bench forum", "timezone": "Europe/Berlin"},
+        telegram={"api_base_url": fake.base_url, "set_commands": False},
+        storage={"database": database},
+        reminders={"dispatch_interval_seconds": 60, "group_morning_hour": -1},
+    )
 
 
 async def _fill(database: Path, user_ids: list[int], sessions_per_user: int) -> None:
@@ -112,7 +117,7 @@ async def burst(users: int) -> None:
         config = config.model_copy(
             update={"telegram": config.telegram.model_copy(update={"messages_per_second": 29})}
         )
-        clock = SettableClock(DUE)
+        clock = TestClock(DUE)
         application = build_application(config, TEST_TOKEN, clock=clock)
         await application.initialize()
         assert application.post_init is not None
@@ -146,7 +151,7 @@ async def startup_child(database: Path) -> None:
     fake = FakeTelegram()
     await fake.start()
     config = make_config(fake, database)
-    application = build_application(config, TEST_TOKEN, clock=SettableClock(T0))
+    application = build_application(config, TEST_TOKEN, clock=TestClock(T0))
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)

@@ -209,7 +209,7 @@ async def run() -> None:
         now = start + span * rng.random()
         kind = rng.choice(["today", "now", "next", "search", "speaker", "room", "free"])
         if kind == "today":
-            timed(kind, programme.on_day, programme.local_date(now))
+            timed(kind, programme.on_day, programme.day_of(now))
         elif kind == "now":
             timed(kind, programme.running_at, now)
         elif kind == "next":

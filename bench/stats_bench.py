@@ -18,7 +18,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.support import scratch_database
 from bot.config import Config
 from bot.i18n import translator
 from bot.insight.charts import render_png
@@ -195,9 +195,7 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     rng = random.Random(15)
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.sqlite3")
-        await db.open()
+    async with scratch_database() as db:
         started = time.perf_counter()
         await _populate(db, args, rng)
         counts = {
@@ -259,7 +257,6 @@ async def main() -> None:
                 f"export {kind.value:<14} xlsx: {(time.perf_counter() - started) * 1000:6.0f} ms"
                 f", {len(document.data) / 1024:.0f} kB"
             )
-        await db.close()
     verdict = "OK" if worst <= FIGURE_FLOOR_MS and total <= CHARTS_FLOOR_MS else "OVER THE FLOOR"
     print(f"\nslowest figure p50 {worst:.1f} ms, charts {total:.0f} ms: {verdict}")
 

@@ -31,20 +31,24 @@ from bot.logs import protect_token
 from bot.runtime import Runtime
 from bot.telegram.application import ArrivalQueue, ForumApplication
 from bot.telegram.context import BotData, ForumContext
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.polling import PollingRequest
 from bot.telegram.processor import PerUserUpdateProcessor
 from bot.telegram.ratelimit import Limits, OutboundScheduler, PaceClock
 from bot.web.health import Liveness
 from bot.web.telegram import WebFrontend
 from handlers import (
+    afterforum,
     announcements,
     awaiting,
     backup,
     core,
+    feedback,
     insight,
     intros,
     moderation,
     privacy,
+    questions,
     reminders,
     schedule,
     web,
@@ -112,11 +116,9 @@ def build_application(
                 read_timeout=telegram.poll_timeout_seconds + 10,
             )
         )
-        # httpcore scans every pooled connection on each request: a small pool keeps that scan
-        # short; requests that find it full wait for a free connection instead of failing
-        # after PTB's 1 s.
-        .connection_pool_size(CONNECTIONS)
-        .pool_timeout(30.0)
+        # Requests that find every connection busy wait for one (up to 30 s) instead of
+        # failing after PTB's 1 s.
+        .request(AiohttpRequest(CONNECTIONS, pool_timeout=30.0))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -140,18 +142,29 @@ def _add_handlers(application: ForumApplication) -> None:
     application.add_handlers(insight.counters(), group=insight.COUNTER_GROUP)
     for handler in core.middleware():
         application.add_handler(handler, group=-1)
-    # schedule.deep_links() (/start s_<id>) must come before the core /start. Answers to a
-    # feature's prompt (awaited input) before the features' own commands and uploads, so an
+    # The deep links (/start s_<id>, /start i_<code>) must come before the core /start. Answers
+    # to a feature's prompt (awaited input) before the features' own commands and uploads, so an
     # organiser's document sent as an announcement body is not taken for a schedule file.
-    conversations = [announcements.conversation(), intros.conversation()]
+    conversations = [
+        announcements.conversation(),
+        intros.conversation(),
+        questions.conversation(),
+        feedback.conversation(),
+    ]
     for module_handlers in (
         schedule.deep_links(),
+        intros.deep_links(),
         core.handlers(),
         [awaiting.answers(runtime.inputs, conversations)],
         announcements.handlers(),
         moderation.handlers(),
         schedule.handlers(),
         intros.handlers(runtime.inputs),
+        # Questions (a reply to the "now running" message among them) and feedback.
+        [questions.cancel_handler(runtime.inputs)],
+        questions.handlers(),
+        feedback.handlers(),
+        afterforum.handlers(),
         reminders.handlers(),
         privacy.handlers(),
         insight.handlers(),
@@ -162,6 +175,8 @@ def _add_handlers(application: ForumApplication) -> None:
         application.add_handlers(module_handlers)
     # Group 1: moderation sees every group message (flood, newcomers' links) beside commands.
     application.add_handlers(moderation.watchers(), group=1)
+    # Questions replied to the "now running" message in the group, after moderation saw them.
+    application.add_handlers(questions.group_replies(), group=questions.GROUP_REPLIES)
     # Free-text questions last, so any feature's conversation in group 0 wins.
     application.add_handlers(schedule.free_text(), group=schedule.FREE_TEXT_GROUP)
     # After everything: the chat's Mini App menu button follows the user's language.
@@ -176,11 +191,12 @@ def _schedule_jobs(application: ForumApplication) -> None:
         raise RuntimeError("forum-bot needs python-telegram-bot's job-queue extra")
     config = runtime_of(application).config
     for job in (
-        *moderation.jobs(),
+        *moderation.jobs(config),
         *privacy.jobs(),
         *reminders.jobs(config),
         *announcements.jobs(config),
         *backup.jobs(config),
+        *feedback.jobs(config),
     ):
         job_queue.run_repeating(
             job.callback, interval=job.interval, first=job.first, name=job.name

@@ -14,6 +14,11 @@ fields, wrong types), so a forged or outdated press is answered as stale and cha
 a parsed press is still re-authorised by the service like a command. ``pattern()`` routes the
 class's presses to its handler (``handlers.common.on_press``).
 
+A button that belongs to a private flow (a profile, an introduction, one's own reminders) is
+declared ``private=True``: pressed in a group, it never continues there. ``on_press`` answers
+it in the presser's private chat, or points them there with a deep link (``/start`` and
+``start()``) when the bot cannot write to them yet.
+
 Keyboards are plain ``Rows`` of (label, callback data): renderers build them without Telegram,
 and ``bot.telegram.keyboards`` turns them into markup.
 """
@@ -64,12 +69,19 @@ class CallbackData(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     prefix: ClassVar[str] = ""
+    private: ClassVar[bool] = False
 
-    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+    def __init_subclass__(cls, prefix: str = "", private: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not _PREFIX.match(prefix):
             raise TypeError(f"{cls.__name__} needs a prefix like 'rem', got {prefix!r}")
         cls.prefix = prefix
+        cls.private = private
+
+    def start(self) -> str:
+        """Return the ``/start`` payload that resumes this press in the private chat ("" for
+        none: the private chat just opens)."""
+        return ""
 
     def encode(self) -> str:
         """Pack the press; raise ValueError if Telegram would refuse it (over 64 bytes)."""

@@ -39,6 +39,20 @@ _EXIT_CODES = """exit status:
   7  cannot write: the file exists, the folder is missing, or the disk refused"""
 
 
+class CommandError(Exception):
+    """A command that cannot go on: its exit status, what went wrong, and any details."""
+
+    def __init__(self, status: int, message: str, details: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
+def _problems(problems: Sequence[object]) -> CommandError:
+    return CommandError(EXIT_PROBLEM, f"{len(problems)} problem(s) found:", problems)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="forum-bot",
@@ -145,13 +159,22 @@ def _ops_parsers(commands: Any, with_config: Callable[[argparse.ArgumentParser],
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return the exit status."""
+    """Run the command line and return the exit status; a failure is told on stderr."""
     args = _parser().parse_args(argv)
+    try:
+        return _command(args)
+    except CommandError as failure:
+        print(f"forum-bot: {failure.message}", file=sys.stderr)
+        for detail in failure.details:
+            print(f"  - {detail}", file=sys.stderr)
+        return failure.status
+
+
+def _command(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
     except ConfigError as error:
-        _print_problems(error.problems)
-        return EXIT_PROBLEM
+        raise _problems(error.problems) from None
     if args.command == "check":
         return _check(config)
     if args.command == "import":
@@ -165,12 +188,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(config, args.log_format or config.logging.format)
 
 
-def _print_problems(problems: Sequence[object]) -> None:
-    print(f"forum-bot: {len(problems)} problem(s) found:", file=sys.stderr)
-    for problem in problems:
-        print(f"  - {problem}", file=sys.stderr)
-
-
 def _check(config: Config) -> int:
     roles = config.roles
     print(f"event:      {config.event.name} ({config.event.timezone})")
@@ -178,8 +195,7 @@ def _check(config: Config) -> int:
         try:
             programme = load_programme(config.event.schedule, timezone=config.event.timezone)
         except ScheduleError as error:
-            _print_problems([p.english() for p in error.problems])
-            return EXIT_PROBLEM
+            raise _problems([p.english() for p in error.problems]) from None
         days = ", ".join(day.isoformat() for day in programme.days)
         print(f"schedule:   {config.event.schedule}")
         print(f"days:       {len(programme.days)} ({days})")
@@ -204,11 +220,9 @@ async def _import(config: Config, path: Path, *, assume_yes: bool) -> int:
     try:
         programme = load_programme(path, timezone=config.event.timezone)
     except ScheduleError as error:
-        _print_problems([p.english() for p in error.problems])
-        return EXIT_PROBLEM
+        raise _problems([p.english() for p in error.problems]) from None
     except OSError as error:
-        _print_problems([f"{path}: {error.strerror or error}"])
-        return EXIT_PROBLEM
+        raise _problems([f"{path}: {error.strerror or error}"]) from None
     db = Database(config.storage.database)
     await db.open()
     try:
@@ -265,12 +279,11 @@ def _run(config: Config, log_format: Literal["text", "json"]) -> int:
 
     token = bot_token()
     if token is None:
-        print(
-            f"forum-bot: the bot token is missing; set the environment variable {TOKEN_ENV} "
+        raise CommandError(
+            EXIT_PROBLEM,
+            f"the bot token is missing; set the environment variable {TOKEN_ENV} "
             "to the token BotFather gave you",
-            file=sys.stderr,
         )
-        return EXIT_PROBLEM
     configure_logging(config.logging.level, token, log_format)
     application = build_application(config, token)
     try:
@@ -285,22 +298,19 @@ def _run(config: Config, log_format: Literal["text", "json"]) -> int:
                 timeout=config.telegram.poll_timeout_seconds,
             )
     except InvalidToken:
-        print(
-            f"forum-bot: the Bot API at {config.telegram.api_base_url} refused the token; "
+        raise CommandError(
+            EXIT_PROBLEM,
+            f"the Bot API at {config.telegram.api_base_url} refused the token; "
             f"check {TOKEN_ENV} (BotFather's /token shows it, or issues a new one)",
-            file=sys.stderr,
-        )
-        return EXIT_PROBLEM
+        ) from None
     except NetworkError as error:
-        print(
-            f"forum-bot: cannot reach the Bot API at {config.telegram.api_base_url} "
+        raise CommandError(
+            EXIT_UNREACHABLE,
+            f"cannot reach the Bot API at {config.telegram.api_base_url} "
             f"({error.message}); check the network and telegram.api_base_url",
-            file=sys.stderr,
-        )
-        return EXIT_UNREACHABLE
+        ) from None
     except DatabaseInUseError as error:
-        print(f"forum-bot: {error}; stop the other one first", file=sys.stderr)
-        return EXIT_RUNNING
+        raise CommandError(EXIT_RUNNING, f"{error}; stop the other one first") from None
     return EXIT_OK
 
 
@@ -309,20 +319,16 @@ def _backup(config: Config, path: Path) -> int:
 
     database = config.storage.database
     if not database.is_file():
-        print(f"forum-bot: there is no database at {database} to back up", file=sys.stderr)
-        return EXIT_PROBLEM
+        raise CommandError(EXIT_PROBLEM, f"there is no database at {database} to back up")
     target = path / backup_name(datetime.now(UTC)) if path.is_dir() else path
     try:
         summary = snapshot(database, target, newest_version=newest_version())
-    except NotABackupError as error:
-        print(f"forum-bot: backup failed: {error}", file=sys.stderr)
-        return EXIT_NOT_A_BACKUP
     except BackupError as error:
-        print(f"forum-bot: backup failed: {error}", file=sys.stderr)
-        return EXIT_CANNOT_WRITE
+        status = EXIT_NOT_A_BACKUP if isinstance(error, NotABackupError) else EXIT_CANNOT_WRITE
+        raise CommandError(status, f"backup failed: {error}") from None
     except OSError as error:
-        print(f"forum-bot: backup failed: {target}: {error.strerror or error}", file=sys.stderr)
-        return EXIT_CANNOT_WRITE
+        message = f"backup failed: {target}: {error.strerror or error}"
+        raise CommandError(EXIT_CANNOT_WRITE, message) from None
     print(f"backup written to {summary.path}")
     _print_summary(summary)
     return EXIT_OK
@@ -344,28 +350,23 @@ async def _restore(config: Config, path: Path) -> int:
     try:
         result = await restore(path, database, now=datetime.now(UTC))
     except DatabaseInUseError as error:
-        print(
-            f"forum-bot: restore refused: {error}. Stop the bot first "
+        raise CommandError(
+            EXIT_RUNNING,
+            f"restore refused: {error}. Stop the bot first "
             "(systemctl stop forum-bot), then restore, then start it again.",
-            file=sys.stderr,
-        )
-        return EXIT_RUNNING
-    except BackupTooNewError as error:
-        print(f"forum-bot: restore refused: {error}; nothing was changed", file=sys.stderr)
-        return EXIT_TOO_NEW
-    except NotABackupError as error:
-        print(f"forum-bot: restore refused: {error}; nothing was changed", file=sys.stderr)
-        return EXIT_NOT_A_BACKUP
+        ) from None
+    except (BackupTooNewError, NotABackupError) as error:
+        status = EXIT_TOO_NEW if isinstance(error, BackupTooNewError) else EXIT_NOT_A_BACKUP
+        raise CommandError(status, f"restore refused: {error}; nothing was changed") from None
     except sqlite3.Error as error:
-        print(
-            f"forum-bot: restore failed: {path} cannot be brought up to this version's schema "
+        raise CommandError(
+            EXIT_NOT_A_BACKUP,
+            f"restore failed: {path} cannot be brought up to this version's schema "
             f"({error}); the previous database was put back, nothing was changed",
-            file=sys.stderr,
-        )
-        return EXIT_NOT_A_BACKUP
+        ) from None
     except (BackupError, OSError) as error:
-        print(f"forum-bot: restore failed: {error}; nothing was changed", file=sys.stderr)
-        return EXIT_CANNOT_WRITE
+        message = f"restore failed: {error}; nothing was changed"
+        raise CommandError(EXIT_CANNOT_WRITE, message) from None
     print(f"restored {path} into {database}")
     _print_summary(result.summary)
     if result.migrated_to != result.migrated_from:
@@ -386,18 +387,14 @@ async def _document(config: Config, args: argparse.Namespace) -> int:
     if args.command == "export":
         fmt_name = args.format or out.suffix.lower().lstrip(".")
         if fmt_name not in ("csv", "xlsx"):
-            print(
-                f"forum-bot: cannot tell the format of {out}; name it .csv or .xlsx, or give "
-                "--format",
-                file=sys.stderr,
+            raise CommandError(
+                EXIT_PROBLEM,
+                f"cannot tell the format of {out}; name it .csv or .xlsx, or give --format",
             )
-            return EXIT_PROBLEM
     if not out.parent.is_dir():
-        print(f"forum-bot: {out.parent} is not a folder", file=sys.stderr)
-        return EXIT_CANNOT_WRITE
+        raise CommandError(EXIT_CANNOT_WRITE, f"{out.parent} is not a folder")
     if not config.storage.database.is_file():
-        print(f"forum-bot: there is no database at {config.storage.database}", file=sys.stderr)
-        return EXIT_PROBLEM
+        raise CommandError(EXIT_PROBLEM, f"there is no database at {config.storage.database}")
     db = Database(config.storage.database)
     await db.open()
     try:
@@ -416,8 +413,8 @@ async def _document(config: Config, args: argparse.Namespace) -> int:
         partial.replace(out)
     except OSError as error:
         partial.unlink(missing_ok=True)
-        print(f"forum-bot: cannot write {out}: {error.strerror or error}", file=sys.stderr)
-        return EXIT_CANNOT_WRITE
+        message = f"cannot write {out}: {error.strerror or error}"
+        raise CommandError(EXIT_CANNOT_WRITE, message) from None
     print(f"{out}: {len(document.data):,} bytes")
     return EXIT_OK
 

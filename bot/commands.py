@@ -66,8 +66,19 @@ COMMANDS: tuple[Command, ...] = (
     Command("unremind", N_("Stop reminding me of a session: /unremind 12")),
     Command("calendar", N_("Your agenda as a calendar file")),
     Command("settings", N_("Reminder lead time, plenaries and morning digest")),
+    Command("ask", N_("Ask a session's panel a question: /ask 12 your question")),
+    Command("questions", N_("A session's questions, ranked by votes: /questions 12")),
+    Command("rate", N_("Rate a session: /rate 12")),
+    Command("survey", N_("The end-of-forum survey")),
+    Command("stay", N_("Stay in the community for the next forum")),
     Command("announce", N_("Send an announcement to participants"), Role.ORGANISER),
     Command("announcements", N_("Recent announcements and their delivery"), Role.ORGANISER),
+    Command("host", N_("Assign a session's hosts: /host 12 @name"), Role.ORGANISER, True),
+    Command(
+        "feedback",
+        N_("Feedback results and chart: /feedback [session|survey|export]; /questions export"),
+        Role.ORGANISER,
+    ),
     Command(
         "stats", N_("The forum in figures and charts; /stats report for the PDF"), Role.ORGANISER
     ),

@@ -40,6 +40,18 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _check_texts(value: dict[str, str], limit: int) -> dict[str, str]:
+    if not value.get("en", "").strip():
+        raise ValueError("needs an English text ('en'); other languages fall back to it")
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        raise ValueError(f"unknown language {unknown[0]!r}; use en, de, es, fr or pt")
+    for language, text in value.items():
+        if len(text) > limit:
+            raise ValueError(f"the {language!r} text is over {limit} characters")
+    return value
+
+
 class TelegramConfig(Section):
     """How to reach the Bot API."""
 
@@ -157,6 +169,9 @@ class ModerationConfig(Section):
     flood_mute: str = "1h"
     group_language: Literal["en", "de", "es", "fr", "pt"] | None = None
     rules: str = Field(default="", max_length=3000)
+    report_limit: int = Field(default=5, ge=1, le=100)
+    report_window_minutes: int = Field(default=60, ge=1, le=10080)
+    report_digest_minutes: int = Field(default=2, ge=1, le=60)
 
     @field_validator("default_mute", "flood_mute")
     @classmethod
@@ -242,6 +257,172 @@ class AnnouncementsConfig(Section):
     check_seconds: float = Field(default=20.0, ge=0.01, le=600)
 
 
+class QuestionsConfig(Section):
+    """Questions to the panel of a session: when they may be asked, moderation, group posts."""
+
+    # Asking (and voting) opens this many minutes before a session starts and closes this many
+    # minutes after it ends.
+    open_minutes_before: int = Field(default=15, ge=0, le=1440)
+    close_minutes_after: int = Field(default=0, ge=0, le=1440)
+    # Session types without questions (compared without case).
+    skip_types: list[str] = Field(default_factory=lambda: ["break"])
+    # New questions wait for a host's approval before others see them.
+    premoderation: bool = False
+    # The host view is edited at most this often, however many votes arrive.
+    host_view_seconds: float = Field(default=2.0, ge=0.01, le=60)
+    # How many of a session's top questions are posted to the community group when it ends
+    # (0: none).
+    post_top_to_group: int = Field(default=0, ge=0, le=10)
+
+
+class FeedbackConfig(Section):
+    """Ratings of sessions: who is asked, when, and how often at most."""
+
+    # Minutes after a session ends before its feedback prompt goes out.
+    delay_minutes: int = Field(default=10, ge=0, le=1440)
+    # Session types that are rated (empty: every type but skip_types; compared without case).
+    session_types: list[str] = Field(default_factory=list)
+    skip_types: list[str] = Field(default_factory=lambda: ["break"])
+    # No prompt between these hours (0-23) in the reader's own zone; equal values: no quiet time.
+    quiet_start_hour: int = Field(default=21, ge=0, le=23)
+    quiet_end_hour: int = Field(default=8, ge=0, le=23)
+    # At most one prompt message per person within this many minutes.
+    min_prompt_gap_minutes: int = Field(default=60, ge=1, le=1440)
+    # A rating whose optional comment never came is submitted without it after this long.
+    comment_wait_minutes: int = Field(default=30, ge=1, le=1440)
+    # How often due prompts are looked for, in seconds, and how many people per round.
+    dispatch_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
+    dispatch_batch: int = Field(default=200, ge=1, le=5000)
+
+
+class SurveyQuestion(Section):
+    """One question of the end-of-forum survey, with its text in each language."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,23}$")
+    kind: Literal["rating", "choice", "text"]
+    # The question in each language ("en" is required; others fall back to it).
+    text: dict[str, str]
+    # For "choice": the answers, each with its text per language ("en" required).
+    choices: list[dict[str, str]] = Field(default_factory=list, max_length=8)
+    optional: bool = False
+
+    @field_validator("text")
+    @classmethod
+    def _has_english(cls, value: dict[str, str]) -> dict[str, str]:
+        return _check_texts(value, 500)
+
+    @field_validator("choices")
+    @classmethod
+    def _choices_have_english(cls, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        return [_check_texts(choice, 60) for choice in value]
+
+    @model_validator(mode="after")
+    def _choices_fit_kind(self) -> SurveyQuestion:
+        if self.kind == "choice" and len(self.choices) < 2:
+            raise ValueError(f"survey question {self.id!r}: a choice needs at least 2 choices")
+        if self.kind != "choice" and self.choices:
+            raise ValueError(f"survey question {self.id!r}: only a choice has choices")
+        return self
+
+
+def _default_survey() -> list[SurveyQuestion]:
+    return [
+        SurveyQuestion(
+            id="overall",
+            kind="rating",
+            text={
+                "en": "How useful was the forum for your work?",
+                "de": "Wie nützlich war das Forum für deine Arbeit?",
+                "es": "¿Qué tan útil fue el foro para tu trabajo?",
+                "fr": "Dans quelle mesure le forum a-t-il été utile pour votre travail ?",
+                "pt": "Quão útil foi o fórum para o seu trabalho?",
+            },
+        ),
+        SurveyQuestion(
+            id="format",
+            kind="choice",
+            text={
+                "en": "Which format helped you most?",
+                "de": "Welches Format hat dir am meisten geholfen?",
+                "es": "¿Qué formato te ayudó más?",
+                "fr": "Quel format vous a le plus aidé ?",
+                "pt": "Qual formato mais ajudou você?",
+            },
+            choices=[
+                {
+                    "en": "Plenaries",
+                    "de": "Plenarsitzungen",
+                    "es": "Plenarias",
+                    "fr": "Plénières",
+                    "pt": "Plenárias",
+                },
+                {
+                    "en": "Workshops",
+                    "de": "Workshops",
+                    "es": "Talleres",
+                    "fr": "Ateliers",
+                    "pt": "Oficinas",
+                },
+                {
+                    "en": "Regional exchanges",
+                    "de": "Regionaler Austausch",
+                    "es": "Intercambios regionales",
+                    "fr": "Échanges régionaux",
+                    "pt": "Intercâmbios regionais",
+                },
+                {
+                    "en": "Networking",
+                    "de": "Networking",
+                    "es": "Networking",
+                    "fr": "Réseautage",
+                    "pt": "Networking",
+                },
+            ],
+        ),
+        SurveyQuestion(
+            id="next",
+            kind="text",
+            optional=True,
+            text={
+                "en": "What should the next forum do differently?",
+                "de": "Was sollte das nächste Forum anders machen?",
+                "es": "¿Qué debería hacer diferente el próximo foro?",
+                "fr": "Que devrait faire différemment le prochain forum ?",
+                "pt": "O que o próximo fórum deveria fazer diferente?",
+            },
+        ),
+    ]
+
+
+class SurveyConfig(Section):
+    """The end-of-forum survey, sent on the last day with the "after the forum" message."""
+
+    enabled: bool = True
+    # One reminder to those who have not finished, this many hours after the survey went out.
+    reminder_after_hours: int = Field(default=20, ge=1, le=720)
+    questions: list[SurveyQuestion] = Field(default_factory=_default_survey, max_length=20)
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_ids(cls, value: list[SurveyQuestion]) -> list[SurveyQuestion]:
+        ids = [question.id for question in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("survey question ids must not repeat")
+        return value
+
+
+class AfterForumConfig(Section):
+    """The "after the forum" message on the last day, and the community that stays."""
+
+    enabled: bool = True
+    # Hour (0-23, event zone) on the programme's last day when the message goes out.
+    send_hour: int = Field(default=16, ge=0, le=23)
+    # Day of the month (1-28) and hour (event zone) of the monthly /meet suggestion to those
+    # who stay and asked for it.
+    monthly_meet_day: int = Field(default=1, ge=1, le=28)
+    monthly_meet_hour: int = Field(default=10, ge=0, le=23)
+
+
 class WebConfig(Section):
     """The bot's web server: webhook, health, metrics and the programme's Mini App."""
 
@@ -313,6 +494,10 @@ class Config(BaseSettings):
     schedule: ScheduleConfig = ScheduleConfig()
     introductions: IntroductionsConfig = IntroductionsConfig()
     announcements: AnnouncementsConfig = AnnouncementsConfig()
+    questions: QuestionsConfig = QuestionsConfig()
+    feedback: FeedbackConfig = FeedbackConfig()
+    survey: SurveyConfig = SurveyConfig()
+    after_forum: AfterForumConfig = AfterForumConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()
     # Absent: nothing listens (no webhook, health, metrics or Mini App).

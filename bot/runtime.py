@@ -9,13 +9,18 @@ from typing import Any
 from telegram import Bot
 
 from bot import metrics
+from bot.afterforum.service import AfterForum
+from bot.afterforum.telegram import AfterForumSender
 from bot.announcements.service import AnnouncementService
 from bot.announcements.telegram import Broadcaster
-from bot.awaiting import AwaitedInputs
+from bot.awaiting.service import AwaitedInputs
 from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import ErrorReports
+from bot.feedback import render as feedback_render
+from bot.feedback.service import Feedback, Survey
+from bot.feedback.telegram import FeedbackDispatcher
 from bot.floodguard import FloodGuard
 from bot.insight.service import InsightService
 from bot.intros.service import Introductions
@@ -23,23 +28,30 @@ from bot.moderation.service import Moderation
 from bot.notify import Notifier
 from bot.participants.service import ParticipantService
 from bot.privacy.service import Privacy
+from bot.questions import render as questions_render
+from bot.questions.service import Questions
+from bot.questions.telegram import QuestionsTelegram
 from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
+from bot.schedule.render import SessionButtons
 from bot.schedule.service import ProgrammeListener, ScheduleService
 from bot.telegram.delivery import Outbound
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.ratelimit import Priority
 from bot.web.health import Liveness
 from bot.web.service import WebService
+from storage.afterforum import AfterForumStore
 from storage.announcements import Announcements
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
+from storage.feedback import FeedbackStore
 from storage.insight import InsightStore
 from storage.intros import IntroStorage
 from storage.lock import RunLock
 from storage.moderation import ModerationStore
 from storage.participants import Participants
 from storage.privacy import PrivacyStore
+from storage.questions import QuestionStore
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
 from storage.web import WebStore
@@ -72,6 +84,15 @@ class Runtime:
     liveness: Liveness
     # The Mini App's service; None when there is no [web] section.
     web: WebService | None
+    questions: Questions
+    questions_telegram: QuestionsTelegram
+    feedback: Feedback
+    survey: Survey
+    feedback_dispatch: FeedbackDispatcher
+    after_forum: AfterForum
+    after_forum_sender: AfterForumSender
+    # Features' buttons under session cards and the "now running" list.
+    session_buttons: list[SessionButtons]
     # Held while the bot runs, so a restore knows to refuse; None for an in-memory database.
     run_lock: RunLock | None = None
     # Scheduled backups into storage.backups; None for an in-memory database.
@@ -121,9 +142,62 @@ class Runtime:
             bot,
             outbound,
             participants,
-            clock,
             concurrency=config.announcements.concurrency,
             progress_seconds=config.announcements.progress_seconds,
+        )
+        intros = Introductions(
+            IntroStorage(db, participant_store.invalidate),
+            inputs,
+            config.introductions,
+            clock,
+            moderators=config.roles.moderators,
+            notifier=notifier,
+            contacts=participants,
+            community=config.chats.community,
+            event_name=config.event.name,
+        )
+        language = config.event.default_language
+        # Bulk sends of the dialogue features: prompts, the survey's reminder, after-forum
+        # messages, a session's top questions in the group.
+        bulk = Outbound(participants.mark_blocked, concurrency=8)
+        question_store = QuestionStore(db)
+        questions = Questions(
+            question_store,
+            schedule,
+            config.questions,
+            clock,
+            organisers=config.roles.organisers,
+            moderators=config.roles.moderators,
+            default_language=language,
+        )
+        questions_telegram = QuestionsTelegram(
+            questions,
+            question_store,
+            bulk,
+            bot,
+            participants,
+            notifier,
+            community=config.chats.community,
+            group_language=config.moderation.group_language or language,
+        )
+        questions.notifier = questions_telegram
+        feedback_store = FeedbackStore(db, language)
+        feedback = Feedback(
+            feedback_store,
+            schedule,
+            config.feedback,
+            clock,
+            event_zone=config.event.timezone,
+            organisers=config.roles.organisers,
+        )
+        survey = Survey(feedback_store, config.survey, clock)
+        after_forum = AfterForum(
+            AfterForumStore(db, language),
+            schedule,
+            config.after_forum,
+            clock,
+            event_zone=config.event.timezone,
+            meet=intros,
         )
         privacy = _privacy(config, clock, db, schedule)
         moderation = Moderation(ModerationStore(db), config, clock, notifier)
@@ -159,17 +233,7 @@ class Runtime:
             moderation=moderation,
             schedule=schedule,
             on_programme_changed=listeners,
-            intros=Introductions(
-                IntroStorage(db, participant_store.invalidate),
-                inputs,
-                config.introductions,
-                clock,
-                moderators=config.roles.moderators,
-                notifier=notifier,
-                contacts=participants,
-                community=config.chats.community,
-                event_name=config.event.name,
-            ),
+            intros=intros,
             announcements=AnnouncementService(
                 announcement_store, inputs, broadcast, config, clock
             ),
@@ -183,6 +247,25 @@ class Runtime:
             ),
             liveness=liveness or Liveness(clock),
             web=web,
+            questions=questions,
+            questions_telegram=questions_telegram,
+            feedback=feedback,
+            survey=survey,
+            feedback_dispatch=FeedbackDispatcher(feedback, survey, bulk, bot),
+            after_forum=after_forum,
+            after_forum_sender=AfterForumSender(
+                after_forum,
+                survey,
+                intros,
+                bulk,
+                bot,
+                event=config.event.name,
+                purge_days=config.privacy.purge_after_days,
+            ),
+            session_buttons=[
+                questions_render.QuestionButtons(questions.is_open),
+                feedback_render.RateButton(feedback.can_rate_now),
+            ],
         )
 
     async def open(self) -> None:
@@ -199,6 +282,8 @@ class Runtime:
         await self.schedule.open()
         await self.inputs.load()
         await self.reminders.open()
+        await self.feedback.store.recover_in_flight()
+        await self.after_forum.store.recover_in_flight()
         if self.web is not None:
             await self.web.open()
         await self.announcements.resume()
@@ -206,6 +291,7 @@ class Runtime:
     async def close(self) -> None:
         """Close what ``open`` opened; harmless to call twice."""
         await self.broadcast.stop()
+        await self.questions_telegram.close()
         await self.db.close()
         if self.run_lock is not None:
             self.run_lock.release()

@@ -18,7 +18,7 @@ from bot.announcements.model import Announcement, Audience, AudienceKind, Conten
 from bot.announcements.render import AnnouncementPress
 from bot.announcements.service import FEATURE
 from bot.announcements.telegram import send_content
-from bot.awaiting import Awaited
+from bot.awaiting.model import Awaited
 from bot.callbacks import Rows
 from bot.config import Config
 from bot.errors import DomainError
@@ -255,6 +255,6 @@ def conversation() -> Conversation:
 def handlers() -> list[Handler]:
     """Return the announcement handlers (answers to its prompts come via ``conversation``)."""
     return [
-        *commands(PRIVATE, {"announce": announce, "announcements": list_recent}),
+        *commands(PRIVATE, announce, announcements=list_recent),
         on_press(AnnouncementPress, pressed),
     ]

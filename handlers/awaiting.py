@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.errors import DomainError
 from bot.telegram.context import ForumContext
 from handlers.common import PRIVATE, Handler, reply

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
 from typing import Any, TypeAlias, TypeVar
-from weakref import WeakKeyDictionary
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -16,11 +18,13 @@ from telegram import (
     Update,
     User,
 )
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.callbacks import CallbackData, Rows
 from bot.errors import STALE_BUTTON
 from bot.i18n import N_
+from bot.participants.service import is_reachable
 from bot.telegram.context import ForumContext
 from bot.telegram.edits import unchanged_is_fine
 from bot.telegram.keyboards import keyboard
@@ -28,11 +32,15 @@ from bot.telegram.keyboards import keyboard
 Handler: TypeAlias = BaseHandler[Any, ForumContext, Any]
 Press = TypeVar("Press", bound=CallbackData)
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "PRIVATE",
     "Handler",
     "Periodic",
     "Rows",
+    "answer_in_private",
+    "answer_press",
     "answer_stale",
     "commands",
     "edit",
@@ -41,9 +49,15 @@ __all__ = [
     "keyboard",
     "on_press",
     "reply",
+    "reply_privately",
+    "sender_id",
 ]
 
 EXPIRED_BUTTON = N_("This button has expired.")
+CONTINUE_IN_PRIVATE = N_("This continues in our private chat with me.")
+CONTINUED_IN_PRIVATE = N_("I have written to you in our private chat.")
+# What Telegram accepts after t.me/<bot>?start=
+_START_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -108,8 +122,19 @@ async def edit_or_reply(
 # What the bot last put in each message it edited, per bot, most recent last (bounded): a
 # stale second tap carries the message as it was before the first tap's edit, so only this
 # memory knows that the edit it asks for is already there.
-_LAST_EDITS: WeakKeyDictionary[object, OrderedDict[tuple[int, int], int]] = WeakKeyDictionary()
+# Keyed by the bot object's identity: bots compare equal by their Telegram id, and two
+# applications of one bot (a restart, a test after another) must not share what they edited.
+_LAST_EDITS: dict[int, OrderedDict[tuple[int, int], int]] = {}
 _EDITS_KEPT = 2048
+
+
+def _edits_of(bot: object) -> OrderedDict[tuple[int, int], int]:
+    key = id(bot)
+    memory = _LAST_EDITS.get(key)
+    if memory is None:
+        memory = _LAST_EDITS[key] = OrderedDict()
+        weakref.finalize(bot, _LAST_EDITS.pop, key, None)
+    return memory
 
 
 def _fingerprint(text: str, markup: InlineKeyboardMarkup | None) -> int:
@@ -122,7 +147,7 @@ async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None 
     if message.text_html == text and shown == (markup.to_dict() if markup else None):
         return
     key = (message.chat_id, message.message_id)
-    memory = _LAST_EDITS.setdefault(message.get_bot(), OrderedDict())
+    memory = _edits_of(message.get_bot())
     fingerprint = _fingerprint(text, markup)
     if memory.get(key) == fingerprint:
         memory.move_to_end(key)
@@ -144,8 +169,17 @@ async def answer_stale(update: Update, context: ForumContext) -> None:
 def on_press(
     press: type[Press],
     callback: Callable[[Update, ForumContext, Press], Awaitable[None]],
+    *,
+    elsewhere: Callable[[Update, ForumContext, Press], Awaitable[None]] | None = None,
 ) -> Handler:
-    """Route a kind of button to its callback with the parsed press; stale ones are answered."""
+    """Route a kind of button to its callback with the parsed press; stale ones are answered.
+
+    A private press (``CallbackData`` declared ``private=True``) made outside the private chat
+    (on a card in a group, or on a message shared inline) never continues there: ``elsewhere``
+    carries it on in the presser's private chat when the bot can write to them; otherwise, or
+    when there is no ``elsewhere``, the press is answered with a link that opens the private
+    chat (``answer_in_private``).
+    """
 
     async def route(update: Update, context: ForumContext) -> None:
         query = update.callback_query
@@ -153,16 +187,71 @@ def on_press(
         if parsed is None:
             await answer_stale(update, context)
             return
+        if parsed.private and not _in_private_chat(update):
+            # Only someone who started the bot (and did not block it) can be written to; the
+            # sender of this very update is known, so nobody is tried on the off chance.
+            presser = context.participant
+            if elsewhere is not None and presser is not None and is_reachable(presser):
+                await elsewhere(update, context, parsed)
+            else:
+                await answer_in_private(update, context, parsed)
+            return
         await callback(update, context, parsed)
 
     return CallbackQueryHandler(route, pattern=press.pattern())
 
 
+def _in_private_chat(update: Update) -> bool:
+    query = update.callback_query
+    return query is not None and query.message is not None and query.message.chat.type == "private"
+
+
+def start_link(bot_username: str | None, payload: str = "") -> str | None:
+    """Return the t.me link that opens the private chat with the bot (``/start payload``)."""
+    if not bot_username:
+        return None
+    if payload and _START_PAYLOAD.match(payload):
+        return f"https://t.me/{bot_username}?start={payload}"
+    return f"https://t.me/{bot_username}"
+
+
+async def answer_in_private(
+    update: Update, context: ForumContext, press: CallbackData | None = None
+) -> None:
+    """Answer a press that belongs in the private chat: a short alert, and a link that opens
+    the private chat, resuming the press there when it says how (``press.start()``)."""
+    query = update.callback_query
+    if query is None:
+        return
+    link = start_link(context.bot.username, press.start() if press else "")
+    await query.answer(context.tr(CONTINUE_IN_PRIVATE), show_alert=True, url=link)
+
+
+async def reply_privately(
+    update: Update, context: ForumContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
+    """Answer a press made outside the private chat in the presser's private chat, where its
+    flow continues; False if Telegram refused (they blocked the bot since)."""
+    user = update.effective_user
+    if user is None:
+        return False
+    try:
+        await context.bot.send_message(user.id, text, reply_markup=markup)
+    except Forbidden:
+        await context.runtime.participants.mark_blocked(user.id)
+        return False
+    return True
+
+
 Callback: TypeAlias = Callable[[Update, ForumContext], Coroutine[Any, Any, None]]
 
 
-def commands(only: filters.BaseFilter | None, table: Mapping[str, Callback]) -> list[Handler]:
-    """Return a CommandHandler per (command, callback) of the table, all behind one filter."""
+def commands(
+    only: filters.BaseFilter | None, *callbacks: Callback, **named: Callback
+) -> list[Handler]:
+    """Return a CommandHandler per callback, all behind one filter: each positional callback
+    answers the command of its own name, each keyword one the command named by the keyword."""
+    table = {callback.__name__: callback for callback in callbacks} | named
     return [CommandHandler(name, callback, filters=only) for name, callback in table.items()]
 
 
@@ -175,6 +264,27 @@ async def answer_expired(update: Update, context: ForumContext) -> None:
 def any_press() -> Handler:
     """Return the catch-all for presses no feature took (registered last in group 0)."""
     return CallbackQueryHandler(answer_expired)
+
+
+def sender_id(update: Update) -> int:
+    """Return the id of the user an update comes from (handlers only route users' updates)."""
+    user = update.effective_user
+    if user is None:
+        raise RuntimeError("update without a user")
+    return user.id
+
+
+async def answer_press(update: Update, text: str | None = None) -> None:
+    """Answer the press; one Telegram finds too old to answer (the work is done anyway) is
+    only logged."""
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer(text)
+    except BadRequest as error:
+        if "too old" not in error.message.lower() and "invalid" not in error.message.lower():
+            raise
+        logger.info("a press was answered too late: %s", error.message)
 
 
 def mention(user: User) -> str:

@@ -13,16 +13,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import CallbackData
 from bot.commands import Role, commands_for
 from bot.i18n import normalize_language, resolve_language, translator
-from bot.intros.render import ReviewPress
-from bot.moderation.render import AgreePress
 from bot.participants import render
 from bot.participants.model import UserSeen
 from bot.participants.render import LanguagePress, ZonePress
 from bot.privacy.render import not_started
-from bot.schedule.render import CalendarPress, DayPress, SessionPress
 from bot.telegram.context import ForumContext
 from handlers.common import (
     ADDRESSED,
@@ -79,54 +75,8 @@ async def remember_user(update: Update, context: ForumContext) -> None:
     if participant is None:
         # Not stored: addressed in the language Telegram reports for them.
         context.tr = translator(resolve_language(None, seen.language_code))
-        if update.callback_query is not None:
-            await _require_private_start(update, context)
         return
     context.tr = runtime.participants.translator_of(participant)
-
-
-# Buttons that make sense in a group for someone the bot does not know (programme pages,
-# session cards and calendar files, and the newcomer's "I agree"), and for staff who never
-# started it (a self-introduction to approve, in the modlog chat).
-_GROUP_PRESSES: tuple[type[CallbackData], ...] = (
-    DayPress,
-    SessionPress,
-    CalendarPress,
-    AgreePress,
-)
-_STAFF_PRESSES: tuple[type[CallbackData], ...] = (ReviewPress,)
-
-
-def _private_flow(data: str | None, *, staff: bool) -> bool:
-    """Tell whether a press is a valid button of a flow that needs a private chat."""
-    allowed = _GROUP_PRESSES + (_STAFF_PRESSES if staff else ())
-    return any(
-        press.parse(data) is not None
-        for press in CallbackData.__subclasses__()
-        if press not in allowed
-    )
-
-
-async def _require_private_start(update: Update, context: ForumContext) -> None:
-    """Send someone who never opened a private chat there, before a button that needs one.
-
-    Presses no feature would act on (unknown, forged, outdated) go on to be answered as such.
-    """
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        return
-    config = context.runtime.config
-    staff = config.is_moderator(user.id) or config.is_organiser(user.id)
-    if not _private_flow(query.data, staff=staff):
-        return
-    username = context.bot.username
-    await query.answer(
-        not_started(context.tr),
-        show_alert=not username,
-        url=f"https://t.me/{username}?start=hello" if username else None,
-    )
-    raise ApplicationHandlerStop
 
 
 async def start(update: Update, context: ForumContext) -> None:
@@ -166,6 +116,20 @@ async def language_pressed(update: Update, context: ForumContext, press: Languag
     assert update.callback_query is not None  # routed by on_press
     await update.callback_query.answer()
     await _switch_language(update, context, press.code)
+
+
+async def language_pressed_elsewhere(
+    update: Update, context: ForumContext, press: LanguagePress
+) -> None:
+    """Switch the presser's language from the buttons shown in a group: only they are told."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    if context.participant is None:
+        await query.answer(not_started(context.tr), show_alert=True)
+        return
+    await context.runtime.participants.set_language(user.id, press.code)
+    await query.answer(translator(press.code)("I will speak English with you from now on."))
 
 
 async def _switch_language(update: Update, context: ForumContext, code: str) -> None:
@@ -259,9 +223,9 @@ def middleware() -> list[Handler]:
 def handlers() -> list[Handler]:
     """Return the first-contact handlers."""
     return [
-        *commands(PRIVATE, {"start": start, "timezone": set_timezone}),
-        *commands(ADDRESSED, {"help": show_help, "language": choose_language}),
-        on_press(LanguagePress, language_pressed),
+        *commands(PRIVATE, start, timezone=set_timezone),
+        *commands(ADDRESSED, help=show_help, language=choose_language),
+        on_press(LanguagePress, language_pressed, elsewhere=language_pressed_elsewhere),
         on_press(ZonePress, timezone_pressed),
         ChatMemberHandler(track_block, ChatMemberHandler.MY_CHAT_MEMBER),
     ]

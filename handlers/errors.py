@@ -22,7 +22,7 @@ async def on_error(update: object, context: ForumContext) -> None:
     """Answer the user politely and tell the operators what broke."""
     error = context.error
     if isinstance(error, DomainError):
-        await _tell_user(update, context, error.render(context.tr))
+        await _tell_user(update, context, error.render(await _translator(update, context)))
         return
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         logger.info("user %s cannot be reached: %s", update.effective_user.id, error.message)
@@ -35,6 +35,14 @@ async def on_error(update: object, context: ForumContext) -> None:
         context.tr("Sorry, something went wrong on my side. Please try again in a moment."),
     )
     await _report(update, context, error)
+
+
+async def _translator(update: object, context: ForumContext) -> Translator:
+    """Return the user's translator: an error handler gets a fresh context without one."""
+    user = update.effective_user if isinstance(update, Update) else None
+    if user is None:
+        return context.tr
+    return await context.runtime.participants.translator_for(user.id)
 
 
 async def _tell_user(update: object, context: ForumContext, text: str) -> None:

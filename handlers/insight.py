@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from telegram import InputMediaPhoto, Update
 from telegram.constants import ChatAction
-from telegram.ext import CommandHandler, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from bot.insight import render
 from bot.insight.render import ChartsPress, ExportPress, ExportsPress, ReportPress
 from bot.insight.service import Document, DrawnChart, ExportFormat, ExportKind
 from bot.telegram.context import ForumContext
-from handlers.common import PRIVATE, Handler, answer_stale, escape, keyboard, on_press, reply
+from handlers.common import (
+    PRIVATE,
+    Handler,
+    answer_stale,
+    commands,
+    escape,
+    keyboard,
+    on_press,
+    reply,
+)
 
 # Runs before the core's middleware (-1), so every group message is counted.
 COUNTER_GROUP = -2
@@ -72,50 +81,43 @@ async def export(update: Update, context: ForumContext) -> None:
 
 async def charts_pressed(update: Update, context: ForumContext, press: ChartsPress) -> None:
     """Send one section's charts."""
-    user = update.effective_user
-    if user is None or update.callback_query is None:
-        return
-    insight = context.runtime.insight
-    if press.section not in insight.section_keys:
+    if press.section not in context.runtime.insight.section_keys:
         await answer_stale(update, context)
-        return
-    insight.require_organiser(user.id)
-    await update.callback_query.answer()
-    await _send_charts(update, context, press.section)
+    elif await _organiser_pressed(update, context):
+        await _send_charts(update, context, press.section)
 
 
 async def report_pressed(update: Update, context: ForumContext, press: ReportPress) -> None:
     """Send the PDF report."""
-    user = update.effective_user
-    if user is None or update.callback_query is None:
-        return
-    context.runtime.insight.require_organiser(user.id)
-    await update.callback_query.answer()
-    await _send_report(update, context)
+    if await _organiser_pressed(update, context):
+        await _send_report(update, context)
 
 
 async def exports_pressed(update: Update, context: ForumContext, press: ExportsPress) -> None:
     """Show the exports menu."""
-    user = update.effective_user
-    if user is None or update.callback_query is None:
-        return
-    context.runtime.insight.require_organiser(user.id)
-    await update.callback_query.answer()
-    text, rows = render.export_menu(context.tr)
-    await reply(update, text, keyboard(rows))
+    if await _organiser_pressed(update, context):
+        text, rows = render.export_menu(context.tr)
+        await reply(update, text, keyboard(rows))
 
 
 async def export_pressed(update: Update, context: ForumContext, press: ExportPress) -> None:
     """Send one export in the chosen format."""
-    user = update.effective_user
     kind = next((k for k in ExportKind if k.value == press.kind), None)
     fmt = next((f for f in ExportFormat if f.value == press.format), None)
-    if user is None or update.callback_query is None or kind is None or fmt is None:
+    if kind is None or fmt is None:
         await answer_stale(update, context)
-        return
+    elif await _organiser_pressed(update, context):
+        await _send_export(update, context, kind, fmt)
+
+
+async def _organiser_pressed(update: Update, context: ForumContext) -> bool:
+    """Check that an organiser pressed, then answer the press before the slow work starts."""
+    user = update.effective_user
+    if user is None or update.callback_query is None:
+        return False
     context.runtime.insight.require_organiser(user.id)
     await update.callback_query.answer()
-    await _send_export(update, context, kind, fmt)
+    return True
 
 
 async def _send_charts(update: Update, context: ForumContext, key: str) -> None:
@@ -188,8 +190,7 @@ def counters() -> list[Handler]:
 def handlers() -> list[Handler]:
     """Return the organisers' insight handlers."""
     return [
-        CommandHandler("stats", stats, filters=PRIVATE),
-        CommandHandler("export", export, filters=PRIVATE),
+        *commands(PRIVATE, stats, export),
         on_press(ChartsPress, charts_pressed),
         on_press(ReportPress, report_pressed),
         on_press(ExportsPress, exports_pressed),

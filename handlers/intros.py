@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 
 from telegram import Message, Update
-from telegram.ext import CommandHandler
+from telegram.ext import CommandHandler, filters
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.i18n import N_, Translator
 from bot.intros import render as texts
 from bot.intros.model import TOPIC_LABELS, DirectoryFilter, RequestStatus
 from bot.intros.render import (
+    INTRO_LINK,
     ConsentPress,
     DecisionPress,
     DeleteConfirmedPress,
@@ -30,14 +32,16 @@ from bot.intros.render import (
     TopicPress,
     TopicsDonePress,
 )
-from bot.intros.service import FEATURE, StepResult
-from bot.numbers import parse_int
+from bot.intros.service import FEATURE, StepResult, parse_code
 from bot.regions import REGION_NAMES, find_country, find_language, find_region
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation, awaiting
 from handlers.common import (
+    CONTINUED_IN_PRIVATE,
     PRIVATE,
     Handler,
+    answer_in_private,
+    answer_press,
     answer_stale,
     commands,
     edit_or_reply,
@@ -45,21 +49,10 @@ from handlers.common import (
     keyboard,
     on_press,
     reply,
+    sender_id,
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _user_id(update: Update) -> int:
-    user = update.effective_user
-    if user is None:
-        raise RuntimeError("update without a user")  # the filters only route users' updates
-    return user.id
-
-
-async def _answer(update: Update, text: str | None = None) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(text)
 
 
 # ---- profile ---------------------------------------------------------------------------
@@ -67,7 +60,7 @@ async def _answer(update: Update, text: str | None = None) -> None:
 
 async def show_profile(update: Update, context: ForumContext) -> None:
     """Show the user's profile with edit buttons, or start the guided conversation."""
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     intros = context.runtime.intros
     profile = await intros.profile(user_id)
     if profile is None:
@@ -107,25 +100,25 @@ async def profile_answer(update: Update, context: ForumContext, awaited: Awaited
 
 async def cancel(update: Update, context: ForumContext) -> None:
     """Stop the profile or note conversation without saving."""
-    await context.runtime.intros.cancel(_user_id(update))
+    await context.runtime.intros.cancel(sender_id(update))
     await reply(update, context.tr("Stopped. Nothing was changed."))
 
 
 async def edit_pressed(update: Update, context: ForumContext, press: EditPress) -> None:
     """Ask again for one field of the profile."""
-    conversation = await context.runtime.intros.begin(_user_id(update), f"edit:{press.step}")
+    conversation = await context.runtime.intros.begin(sender_id(update), f"edit:{press.step}")
     await _ask(update, context, conversation.step, list(conversation.data.get("topics", [])))
     # Answered after the work: a DomainError is answered, with its reason, by the error handler.
-    await _answer(update)
+    await answer_press(update)
 
 
 async def topic_pressed(update: Update, context: ForumContext, press: TopicPress) -> None:
     """Select or unselect a topic."""
-    conversation = await context.runtime.intros.toggle_topic(_user_id(update), press.index)
+    conversation = await context.runtime.intros.toggle_topic(sender_id(update), press.index)
     topics = context.runtime.config.introductions.topics
     text, rows = texts.prompt(conversation.step, context.tr, topics, conversation.data["topics"])
     await edit_or_reply(update, text, keyboard(rows))
-    await _answer(update)
+    await answer_press(update)
 
 
 async def topics_done_pressed(
@@ -133,25 +126,25 @@ async def topics_done_pressed(
 ) -> None:
     """Close the topic choice."""
     await _after_answer(
-        update, context, await context.runtime.intros.finish_topics(_user_id(update))
+        update, context, await context.runtime.intros.finish_topics(sender_id(update))
     )
-    await _answer(update)
+    await answer_press(update)
 
 
 async def consent_pressed(update: Update, context: ForumContext, press: ConsentPress) -> None:
     """Record a yes or no to a consent question."""
     intros = context.runtime.intros
-    result = await intros.answer_consent(_user_id(update), press.step, press.yes)
+    result = await intros.answer_consent(sender_id(update), press.step, press.yes)
     await _after_answer(update, context, result)
-    await _answer(update)
+    await answer_press(update)
 
 
 async def skip_pressed(update: Update, context: ForumContext, press: SkipPress) -> None:
     """Leave an optional field empty."""
     await _after_answer(
-        update, context, await context.runtime.intros.skip(_user_id(update), press.step)
+        update, context, await context.runtime.intros.skip(sender_id(update), press.step)
     )
-    await _answer(update)
+    await answer_press(update)
 
 
 async def delete_pressed(update: Update, context: ForumContext, press: DeletePress) -> None:
@@ -159,19 +152,19 @@ async def delete_pressed(update: Update, context: ForumContext, press: DeletePre
     rows = [[(context.tr("Yes, delete my profile"), DeleteConfirmedPress().encode())]]
     text = context.tr("Delete your profile? Your pending requests stay until answered.")
     await reply(update, text, keyboard(rows))
-    await _answer(update)
+    await answer_press(update)
 
 
 async def delete_confirmed(
     update: Update, context: ForumContext, press: DeleteConfirmedPress
 ) -> None:
     """Delete the profile."""
-    deleted = await context.runtime.intros.delete_profile(_user_id(update))
+    deleted = await context.runtime.intros.delete_profile(sender_id(update))
     tr = context.tr
     await edit_or_reply(
         update, tr("Your profile is deleted.") if deleted else tr("You have no profile.")
     )
-    await _answer(update)
+    await answer_press(update)
 
 
 # ---- directory ---------------------------------------------------------------------------
@@ -230,14 +223,14 @@ async def people(update: Update, context: ForumContext) -> None:
 async def people_pressed(update: Update, context: ForumContext, press: PagePress) -> None:
     """Turn a directory page."""
     await _show_page(update, context, press.filter, press.page)
-    await _answer(update)
+    await answer_press(update)
 
 
 async def _show_page(
     update: Update, context: ForumContext, wanted: DirectoryFilter, page: int
 ) -> None:
     found = await context.runtime.intros.directory(wanted, page)
-    text, rows = texts.directory_page(found, wanted, context.tr, _user_id(update))
+    text, rows = texts.directory_page(found, wanted, context.tr, sender_id(update))
     await edit_or_reply(update, text, keyboard(rows))
 
 
@@ -245,28 +238,44 @@ async def _show_page(
 
 
 async def intro_command(update: Update, context: ForumContext) -> None:
-    """Start a request to the profile with the number given, or explain how."""
-    number = parse_int(context.args[0].lstrip("#")) if context.args else None
-    if number is None:
+    """Start a request to the profile with the code given, or explain how."""
+    if not context.args or parse_code(context.args[0]) is None:
         await reply(
             update,
             context.tr(
                 "Find someone with /people or /meet and press “Introduce me”, or send /intro and "
-                "the number on their card, e.g. <code>/intro 42</code>."
+                "the code on their card, e.g. <code>/intro 3f9a0c2b7d5e8a41</code>."
             ),
         )
         return
-    await _start_request(update, context, number)
+    await _start_request(update, context, context.args[0])
+
+
+async def intro_link(update: Update, context: ForumContext) -> None:
+    """Start a request from a deep link (``/start i_<code>``: a card's button pressed in a
+    group by someone who had not started the bot yet)."""
+    payload = context.args[0] if context.args else ""
+    await _start_request(update, context, payload.removeprefix(INTRO_LINK))
 
 
 async def intro_pressed(update: Update, context: ForumContext, press: IntroducePress) -> None:
     """Start a request from a card's Introduce me button."""
     await _start_request(update, context, press.profile)
-    await _answer(update)
+    await answer_press(update)
 
 
-async def _start_request(update: Update, context: ForumContext, profile_id: int) -> None:
-    target = await context.runtime.intros.start_request(_user_id(update), profile_id)
+async def intro_pressed_elsewhere(
+    update: Update, context: ForumContext, press: IntroducePress
+) -> None:
+    """Continue an Introduce me pressed on a card in a group in the presser's private chat."""
+    if await context.runtime.intros.start_request_in_private(sender_id(update), press.profile):
+        await answer_press(update, context.tr(CONTINUED_IN_PRIVATE))
+        return
+    await answer_in_private(update, context, press)
+
+
+async def _start_request(update: Update, context: ForumContext, token: str) -> None:
+    target = await context.runtime.intros.start_request(sender_id(update), token)
     await reply(update, texts.ask_note(target, context.tr))
 
 
@@ -293,11 +302,11 @@ _DECISIONS: dict[str, RequestStatus] = {"a": "accepted", "d": "declined", "b": "
 async def decision_pressed(update: Update, context: ForumContext, press: DecisionPress) -> None:
     """Accept, decline or block & report a request; only its target's press counts."""
     status = _DECISIONS[press.decision]
-    decided = await context.runtime.intros.decide(press.request, _user_id(update), status)
+    decided = await context.runtime.intros.decide(press.request, sender_id(update), status)
     if decided is None:
         await answer_stale(update, context)
         return
-    await _answer(update)
+    await answer_press(update)
     await _close_relay(update, context.tr(_DECIDED[decided.status]))
     if decided.status == "declined":
         await reply(update, context.tr("Declined. They will not be told why."))
@@ -334,7 +343,7 @@ async def _close_relay(update: Update, outcome: str) -> None:
 async def meet(update: Update, context: ForumContext) -> None:
     """Suggest someone from another region, after asking once to take part."""
     intros = context.runtime.intros
-    user_id = _user_id(update)
+    user_id = sender_id(update)
     mine = await intros.profile(user_id)
     if mine is not None and not mine.meet_opt_in:
         rows = [
@@ -356,7 +365,7 @@ async def meet(update: Update, context: ForumContext) -> None:
 
 
 async def _suggest(update: Update, context: ForumContext) -> None:
-    found = await context.runtime.intros.meet(_user_id(update))
+    found = await context.runtime.intros.meet(sender_id(update))
     if found is None:
         await reply(
             update,
@@ -376,14 +385,14 @@ async def _suggest(update: Update, context: ForumContext) -> None:
 async def meet_pressed(update: Update, context: ForumContext, press: MeetPress) -> None:
     """Record the /meet opt-in answer."""
     yes = press.yes
-    await context.runtime.intros.set_meet_opt_in(_user_id(update), yes)
+    await context.runtime.intros.set_meet_opt_in(sender_id(update), yes)
     if yes:
         await _suggest(update, context)
     else:
         await edit_or_reply(
             update, context.tr("All right; send /meet again if you change your mind.")
         )
-    await _answer(update)
+    await answer_press(update)
 
 
 # ---- self-introduction ------------------------------------------------------------------
@@ -391,8 +400,8 @@ async def meet_pressed(update: Update, context: ForumContext, press: MeetPress) 
 
 async def self_intro_pressed(update: Update, context: ForumContext, press: SelfIntroPress) -> None:
     """Post the user's card to the community group, or send it to the moderators first."""
-    intro = await context.runtime.intros.request_self_intro(_user_id(update))
-    await _answer(update)
+    intro = await context.runtime.intros.request_self_intro(sender_id(update))
+    await answer_press(update)
     if intro.status == "posted":
         await reply(update, texts.posted(context.tr))
         return
@@ -406,14 +415,23 @@ async def self_intro_decided(update: Update, context: ForumContext, press: Revie
     """Approve or reject a self-introduction; only moderators' presses count."""
     approve = press.approve == "y"
     intro = await context.runtime.intros.decide_self_intro(
-        press.intro, _user_id(update), approve=approve
+        press.intro, sender_id(update), approve=approve
     )
     if intro is None:
         await answer_stale(update, context)
         return
-    await _answer(update)
+    await answer_press(update)
     tr = context.tr
     await edit_or_reply(update, tr("Done: approved.") if approve else tr("Done: rejected."))
+
+
+def deep_links() -> list[Handler]:
+    """Return the ``/start i_<code>`` handler, to be registered before the core ``/start``."""
+    return [
+        CommandHandler(
+            "start", intro_link, filters=PRIVATE & filters.Regex(rf"^/start {INTRO_LINK}")
+        )
+    ]
 
 
 def conversation() -> Conversation:
@@ -426,12 +444,10 @@ def handlers(inputs: AwaitedInputs) -> list[Handler]:
     return [
         *commands(
             PRIVATE,
-            {
-                "profile": show_profile,
-                "people": people,
-                "intro": intro_command,
-                "meet": meet,
-            },
+            people,
+            meet,
+            profile=show_profile,
+            intro=intro_command,
         ),
         CommandHandler("cancel", cancel, filters=PRIVATE & awaiting(FEATURE, inputs)),
         on_press(EditPress, edit_pressed),
@@ -442,7 +458,7 @@ def handlers(inputs: AwaitedInputs) -> list[Handler]:
         on_press(DeletePress, delete_pressed),
         on_press(DeleteConfirmedPress, delete_confirmed),
         on_press(PagePress, people_pressed),
-        on_press(IntroducePress, intro_pressed),
+        on_press(IntroducePress, intro_pressed, elsewhere=intro_pressed_elsewhere),
         on_press(DecisionPress, decision_pressed),
         on_press(MeetPress, meet_pressed),
         on_press(SelfIntroPress, self_intro_pressed),

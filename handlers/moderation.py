@@ -22,21 +22,22 @@ from telegram.ext import (
     filters,
 )
 
+from bot.config import Config
 from bot.durations import format_duration, parse_duration
 from bot.errors import DomainError
 from bot.i18n import N_, Translator, resolve_language, translator
-from bot.moderation.model import LogEntry, ModAction, Person
+from bot.moderation import render
+from bot.moderation.model import ModAction, Person
 from bot.moderation.render import (
     DEFAULT_RULES,
     AgreePress,
     mention,
     render_log,
     render_warnings,
-    when,
 )
 from bot.moderation.service import Moderation
 from bot.moderation.telegram import TelegramGroupControl
-from bot.numbers import parse_int
+from bot.numbers import MAX_ID, parse_int
 from bot.telegram.context import ForumContext
 from handlers.common import (
     PRIVATE,
@@ -53,6 +54,7 @@ from handlers.common import (
 logger = logging.getLogger(__name__)
 
 SWEEP_JOB = "moderation-sweep"
+DIGEST_JOB = "moderation-reports"
 ADMINS_JOB = "moderation-admins"
 SWEEP_INTERVAL = timedelta(seconds=30)
 ADMIN_SYNC_INTERVAL = timedelta(hours=6)
@@ -102,26 +104,23 @@ async def _target(update: Update, context: ForumContext) -> tuple[Person, list[s
     if message is None:
         raise DomainError(N_("Tell me whom you mean."))
     replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        return _person(replied.from_user), args
+    chat = update.effective_chat
+    author = _author(replied, chat.id) if replied is not None and chat is not None else None
+    if author is not None:
+        return author, args
     for entity in message.entities:
         if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
             after = _text_after(message, entity)
             return _person(entity.user), after.split()
     if args:
         first = args[0]
-        store = _moderation(context).store
+        moderation = _moderation(context)
         if first.startswith("@"):
-            found = await store.find_by_username(first)
-            if found is None:
-                raise DomainError(
-                    N_("I don't know {name} yet. Reply to one of their messages instead."),
-                    name=first[:64],
-                )
-            return found, args[1:]
-        user_id = parse_int(first)
+            return await moderation.member_named(first), args[1:]
+        # Negative: a channel members post on behalf of (its chat id).
+        user_id = parse_int(first, low=-MAX_ID)
         if user_id is not None:
-            return await store.find_by_id(user_id) or Person(user_id, first), args[1:]
+            return await moderation.member_by_id(user_id), args[1:]
     raise DomainError(
         N_("Reply to a message of the member, or name them by @username or numeric id.")
     )
@@ -156,16 +155,8 @@ async def _welcome(context: ForumContext, chat_id: int, user: User) -> None:
     tr = await _translator_of(context, user)
     rules = await moderation.rules(chat_id)
     minutes = context.runtime.config.moderation.welcome_timeout_minutes
-    text = tr(
-        "Welcome, {name}! Please read the group's rules and press “I agree” within "
-        "{minutes} minutes; until then you can read but not write.\n\n<b>Rules</b>\n{rules}"
-    ).format(
-        name=mention(_person(user)),
-        minutes=minutes,
-        rules=escape(rules) if rules else escape(tr(DEFAULT_RULES)),
-    )
-    markup = keyboard([[(tr("I agree"), AgreePress(user=user.id).encode())]])
-    sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
+    text, rows = render.welcome(tr, _person(user), minutes, rules)
+    sent = await context.bot.send_message(chat_id, text, reply_markup=keyboard(rows))
     await moderation.store.set_welcome_message(chat_id, user.id, sent.message_id)
 
 
@@ -218,8 +209,11 @@ async def agreed(update: Update, context: ForumContext, press: AgreePress) -> No
 
 
 async def sweep_unverified(context: ForumContext) -> None:
-    """Remove newcomers whose time to agree has run out (a periodic job; survives restarts)."""
-    await _moderation(context).expire_unverified(TelegramGroupControl(context.bot))
+    """Remove newcomers whose time to agree has run out, and let channels muted for flooding
+    post again once theirs has (a periodic job; survives restarts)."""
+    control = TelegramGroupControl(context.bot)
+    await _moderation(context).expire_unverified(control)
+    await _moderation(context).lift_channel_mutes(control)
 
 
 async def sync_admins(context: ForumContext) -> None:
@@ -250,18 +244,34 @@ def _has_link_or_forward(message: Message) -> bool:
     return bool(_LINK.search(message.text or message.caption or ""))
 
 
+def _author(message: Message, chat_id: int) -> Person | None:
+    """Return who the group's rules apply to for a message: its sender, or the channel a
+    member posted it on behalf of; None for the bot's and the group's own (anonymous
+    administrators, its linked channel's posts)."""
+    sender = message.sender_chat
+    if sender is not None:
+        if sender.id == chat_id or message.is_automatic_forward:
+            return None
+        return Person(sender.id, sender.title or sender.username or str(sender.id))
+    user = message.from_user
+    return _person(user) if user is not None and not user.is_bot else None
+
+
 async def watch(update: Update, context: ForumContext) -> None:
-    """Mute flooders and delete newcomers' early links (runs beside the commands)."""
+    """Mute flooders and delete newcomers' early links (runs beside the commands), whether a
+    member writes as themselves or on behalf of a channel."""
     message = update.effective_message
     chat_id = _community(update, context)
-    user = message.from_user if message else None
-    if message is None or chat_id is None or user is None or user.is_bot:
+    member = _author(message, chat_id) if message and chat_id is not None else None
+    if message is None or chat_id is None or member is None:
         return
     moderation = _moderation(context)
     control = TelegramGroupControl(context.bot)
-    member = _person(user)
-    await moderation.note_member(chat_id, member, user.username)
-    if moderation.is_flooding(chat_id, user.id):
+    if member.is_channel:
+        await moderation.note_channel(chat_id, member)
+    elif message.from_user is not None:
+        await moderation.note_member(chat_id, member, message.from_user.username)
+    if moderation.is_flooding(chat_id, member.user_id):
         entry = await moderation.mute_flooder(control, chat_id, member)
         if entry is not None:
             tr = _group_tr(context)
@@ -269,10 +279,13 @@ async def watch(update: Update, context: ForumContext) -> None:
             duration = format_duration(entry.until - entry.created_at) if entry.until else "∞"
             await reply(update, text.format(name=mention(member), duration=duration))
         return
-    if _has_link_or_forward(message) and await moderation.breaks_link_rule(chat_id, user.id):
+    if _has_link_or_forward(message) and await moderation.breaks_link_rule(
+        chat_id, member.user_id
+    ):
         await moderation.delete_newcomer_link(control, chat_id, member, message.message_id)
         hours = context.runtime.config.moderation.newcomer_no_links_hours
-        tr = await _translator_of(context, user)
+        user = None if member.is_channel else message.from_user
+        tr = await _translator_of(context, user) if user else _group_tr(context)
         text = tr("{name}, new members can share links and forwards after {hours} hours.")
         await context.bot.send_message(chat_id, text.format(name=mention(member), hours=hours))
 
@@ -299,33 +312,8 @@ async def warn(update: Update, context: ForumContext) -> None:
     link = message.reply_to_message.link if message and message.reply_to_message else None
     control = TelegramGroupControl(context.bot)
     outcome = await _moderation(context).warn(control, chat_id, actor, target, _reason(rest), link)
-    tr = _group_tr(context)
-    text = tr.plural(
-        "{name} has been warned ({count} warning).",
-        "{name} has been warned ({count} warnings).",
-        outcome.count,
-    ).format(name=mention(target), count=outcome.count)
-    if outcome.step is not None:
-        text += "\n" + _step_text(tr, outcome.entries[-1], context)
-    await reply(update, text)
-
-
-def _step_text(tr: Translator, entry: LogEntry, context: ForumContext) -> str:
     tz = context.runtime.config.tz
-    name = mention(entry.target) if entry.target else ""
-    if entry.action is ModAction.KICK:
-        return tr("{name} has been removed from the group.").format(name=name)
-    if entry.action is ModAction.BAN and entry.until is None:
-        return tr("{name} has been banned from the group.").format(name=name)
-    if entry.action is ModAction.BAN and entry.until is not None:
-        return tr("{name} has been banned until {time}.").format(
-            name=name, time=when(entry.until, tz)
-        )
-    if entry.until is not None:
-        return tr("{name} has been muted until {time}.").format(
-            name=name, time=when(entry.until, tz)
-        )
-    return tr("{name} has been muted.").format(name=name)
+    await reply(update, render.warned(_group_tr(context), target, outcome, tz))
 
 
 async def unwarn(update: Update, context: ForumContext) -> None:
@@ -393,7 +381,7 @@ def _measure(measure: Measure) -> Callable[[Update, ForumContext], Coroutine[Any
         if measure.done is not None:
             await reply(update, tr(measure.done).format(name=mention(target)))
         else:
-            await reply(update, _step_text(tr, entry, context))
+            await reply(update, render.measure(tr, entry, context.runtime.config.tz))
 
     return apply
 
@@ -465,8 +453,10 @@ async def report(update: Update, context: ForumContext) -> None:
         raise DomainError(N_("Reply to the message you want to report with /report."))
     target = _person(replied.from_user) if replied.from_user else None
     reason = _reason(list(context.args or []))
-    await _moderation(context).report(chat_id, reporter, target, reason, replied.link)
-    await reply(update, context.tr("Thank you, the moderators have been told."))
+    await _moderation(context).report(
+        chat_id, replied.message_id, reporter, target, reason, replied.link
+    )
+    await reply(update, context.tr("Thank you, I am passing your report on to the moderators."))
 
 
 def handlers() -> list[Handler]:
@@ -474,15 +464,13 @@ def handlers() -> list[Handler]:
     return [
         *commands(
             _GROUPS,
-            {
-                "warn": warn,
-                "unwarn": unwarn,
-                "warns": warns,
-                **{measure.command: _measure(measure) for measure in MEASURES},
-                "del": delete,
-                "setrules": set_rules,
-                "report": report,
-            },
+            warn,
+            unwarn,
+            warns,
+            report,
+            setrules=set_rules,
+            **{"del": delete},
+            **{measure.command: _measure(measure) for measure in MEASURES},
         ),
         CommandHandler("rules", show_rules),
         CommandHandler("modlog", show_modlog, filters=PRIVATE),
@@ -497,9 +485,16 @@ def watchers() -> list[Handler]:
     return [MessageHandler(_GROUPS & ~filters.StatusUpdate.ALL, watch)]
 
 
-def jobs() -> list[Periodic]:
-    """Return the verification sweep and the administrators' sync."""
+async def send_report_digest(context: ForumContext) -> None:
+    """Tell the moderators of new reports in one digest (a periodic job)."""
+    await _moderation(context).send_report_digest()
+
+
+def jobs(config: Config) -> list[Periodic]:
+    """Return the verification sweep, the reports' digest and the administrators' sync."""
+    digest = timedelta(minutes=config.moderation.report_digest_minutes)
     return [
         Periodic(SWEEP_JOB, sweep_unverified, SWEEP_INTERVAL, first=SWEEP_INTERVAL),
+        Periodic(DIGEST_JOB, send_report_digest, digest, first=digest),
         Periodic(ADMINS_JOB, sync_admins, ADMIN_SYNC_INTERVAL, first=timedelta(seconds=1)),
     ]

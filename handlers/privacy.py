@@ -10,21 +10,19 @@ from telegram.constants import ParseMode
 
 from bot.i18n import resolve_language, translator
 from bot.privacy import render
-from bot.privacy.render import ContactsPress, ForgetPress, StayPress
+from bot.privacy.render import ContactsPress, ForgetPress
 from bot.telegram.context import ForumContext
 from handlers.common import (
     ADDRESSED,
     PRIVATE,
     Handler,
     Periodic,
-    answer_stale,
     commands,
     edit_or_reply,
     keyboard,
     on_press,
     reply,
 )
-from storage.privacy import kept_records
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +50,7 @@ async def show_privacy(update: Update, context: ForumContext) -> None:
         runtime.privacy.plan(),
         config.purge_after_days,
         config.notice_days,
-        kept_records(),
+        runtime.privacy.kept(),
         stays,
     )
     await reply(update, text, keyboard(rows))
@@ -75,7 +73,7 @@ async def my_data(update: Update, context: ForumContext) -> None:
 
 async def forget(update: Update, context: ForumContext) -> None:
     """Ask for confirmation before deleting everything about the user."""
-    text, rows = render.forget_prompt(context.tr, kept_records())
+    text, rows = render.forget_prompt(context.tr, context.runtime.privacy.kept())
     await reply(update, text, keyboard(rows))
 
 
@@ -91,19 +89,6 @@ async def forget_pressed(update: Update, context: ForumContext, press: ForgetPre
     await context.runtime.privacy.forget(_user_id(update))
     context.participant = None
     await edit_or_reply(update, render.forgotten(context.tr))
-
-
-async def stay_pressed(update: Update, context: ForumContext, press: StayPress) -> None:
-    """Record or revoke the choice to keep one's data for the next forum."""
-    query = update.callback_query
-    if query is None:
-        return
-    if context.participant is None:
-        await answer_stale(update, context)
-        return
-    await context.runtime.privacy.set_stay(_user_id(update), press.stay)
-    await query.answer(context.tr("Saved."))
-    await reply(update, render.stay_state(context.tr, press.stay))
 
 
 async def contacts_pressed(update: Update, context: ForumContext, press: ContactsPress) -> None:
@@ -157,9 +142,8 @@ def jobs() -> list[Periodic]:
 def handlers() -> list[Handler]:
     """Return the personal-data handlers."""
     return [
-        *commands(ADDRESSED, {"privacy": show_privacy}),
-        *commands(PRIVATE, {"mydata": my_data, "forget": forget}),
+        *commands(ADDRESSED, privacy=show_privacy),
+        *commands(PRIVATE, forget, mydata=my_data),
         on_press(ForgetPress, forget_pressed),
-        on_press(StayPress, stay_pressed),
         on_press(ContactsPress, contacts_pressed),
     ]

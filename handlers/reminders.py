@@ -8,6 +8,7 @@ from telegram import InputFile, Message, Update
 
 from bot.callbacks import Rows
 from bot.config import Config
+from bot.i18n import N_
 from bot.numbers import parse_int
 from bot.reminders import render
 from bot.reminders.render import RemindPress, SettingsPress, ShowPress, UnremindPress
@@ -19,7 +20,6 @@ from handlers.common import (
     answer_stale,
     commands,
     edit_or_reply,
-    escape,
     keyboard,
     on_press,
     reply,
@@ -28,8 +28,7 @@ from handlers.web import keep_web_app_rows
 
 
 def _zone(context: ForumContext) -> str:
-    participant = context.participant
-    return (participant.timezone if participant else None) or context.runtime.config.event.timezone
+    return context.runtime.participants.zone_of(context.participant)
 
 
 def _user_zone(context: ForumContext) -> str | None:
@@ -38,63 +37,68 @@ def _user_zone(context: ForumContext) -> str | None:
 
 async def remind(update: Update, context: ForumContext) -> None:
     """Add a session to the user's agenda from /remind 12."""
-    user = update.effective_user
-    if user is None:
-        return
-    if not context.args:
-        await reply(update, context.tr("Send the session's number: <code>/remind 12</code>."))
-        return
-    session, added = await context.runtime.reminders.remind(user.id, context.args[0])
-    await reply(update, _remind_answer(context, session.title_in(context.tr.language), added))
+    await _follow(update, context, following=True)
 
 
 async def unremind(update: Update, context: ForumContext) -> None:
     """Remove a session from the user's agenda from /unremind 12."""
+    await _follow(update, context, following=False)
+
+
+_USAGE = {
+    True: N_("Send the session's number: <code>/remind 12</code>."),
+    False: N_("Send the session's number: <code>/unremind 12</code>."),
+}
+
+
+async def _follow(update: Update, context: ForumContext, *, following: bool) -> None:
     user = update.effective_user
     if user is None:
         return
     if not context.args:
-        await reply(update, context.tr("Send the session's number: <code>/unremind 12</code>."))
+        await reply(update, context.tr(_USAGE[following]))
         return
-    session, removed = await context.runtime.reminders.unremind(user.id, context.args[0])
-    await reply(update, _unremind_answer(context, session.title_in(context.tr.language), removed))
-
-
-def _remind_answer(context: ForumContext, title: str, added: bool) -> str:
-    text = (
-        context.tr("Done: I will remind you of <b>{title}</b>.")
-        if added
-        else context.tr("You already have a reminder for <b>{title}</b>.")
+    session, changed = await context.runtime.reminders.follow(
+        user.id, context.args[0], following=following
     )
-    return text.format(title=escape(title))
-
-
-def _unremind_answer(context: ForumContext, title: str, removed: bool) -> str:
-    text = (
-        context.tr("I will not remind you of <b>{title}</b>.")
-        if removed
-        else context.tr("You had no reminder for <b>{title}</b>.")
-    )
-    return text.format(title=escape(title))
+    title = session.title_in(context.tr.language)
+    await reply(update, render.follow_answer(context.tr, title, following, changed))
 
 
 async def toggle_pressed(
     update: Update, context: ForumContext, press: RemindPress | UnremindPress
 ) -> None:
     """Follow or stop following a session from a button."""
+    await _toggle(update, context, press, elsewhere=False)
+
+
+async def toggle_pressed_elsewhere(
+    update: Update, context: ForumContext, press: RemindPress | UnremindPress
+) -> None:
+    """Follow or stop following a session from a card in a group: only the presser is told,
+    and the card keeps the buttons everyone sees."""
+    await _toggle(update, context, press, elsewhere=True)
+
+
+async def _toggle(
+    update: Update,
+    context: ForumContext,
+    press: RemindPress | UnremindPress,
+    *,
+    elsewhere: bool,
+) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    reminders = context.runtime.reminders
     following = isinstance(press, RemindPress)
-    if following:
-        session, added = await reminders.remind(user.id, press.session)
-        text = _remind_answer(context, session.title_in(context.tr.language), added)
-    else:
-        session, removed = await reminders.unremind(user.id, press.session)
-        text = _unremind_answer(context, session.title_in(context.tr.language), removed)
-    await query.answer(render.strip_tags(text)[:200])
-    await _replace_buttons(update, render.toggle_buttons(context.tr, session, following))
+    session, changed = await context.runtime.reminders.follow(
+        user.id, press.session, following=following
+    )
+    title = session.title_in(context.tr.language)
+    text = render.follow_answer(context.tr, title, following, changed)
+    await query.answer(render.strip_tags(text)[:200], show_alert=elsewhere)
+    if not elsewhere:
+        await _replace_buttons(update, render.toggle_buttons(context.tr, session, following))
 
 
 async def _replace_buttons(update: Update, rows: Rows) -> None:
@@ -207,18 +211,9 @@ async def dispatch_tick(context: ForumContext) -> None:
 def handlers() -> list[Handler]:
     """Return the agenda and reminder handlers."""
     return [
-        *commands(
-            PRIVATE,
-            {
-                "remind": remind,
-                "unremind": unremind,
-                "agenda": agenda,
-                "calendar": calendar,
-                "settings": settings,
-            },
-        ),
-        on_press(RemindPress, toggle_pressed),
-        on_press(UnremindPress, toggle_pressed),
+        *commands(PRIVATE, remind, unremind, agenda, calendar, settings),
+        on_press(RemindPress, toggle_pressed, elsewhere=toggle_pressed_elsewhere),
+        on_press(UnremindPress, toggle_pressed, elsewhere=toggle_pressed_elsewhere),
         on_press(ShowPress, show_session),
         on_press(SettingsPress, settings_pressed),
     ]

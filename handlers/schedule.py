@@ -37,7 +37,6 @@ from bot.schedule.model import Programme, Session
 from bot.schedule.render import ApplyUpload, CalendarPress, CancelUpload, DayPress, SessionPress
 from bot.schedule.service import NO_PROGRAMME, digest
 from bot.telegram.context import ForumContext
-from bot.text import cut
 from handlers.common import (
     ADDRESSED,
     PRIVATE,
@@ -97,7 +96,11 @@ def _words(context: ForumContext) -> str:
 
 async def _card(update: Update, context: ForumContext, session: Session) -> None:
     text = render.session_card(session, _programme(context), _view(context))
-    markup = keyboard(render.card_buttons(session, context.tr))
+    rows = render.card_buttons(session, context.tr)
+    rows += render.feature_rows(
+        context.runtime.session_buttons, session, context.tr, compact=False
+    )
+    markup = keyboard(rows)
     await reply(update, text, with_programme_button(update, context, markup, session=session.id))
 
 
@@ -162,7 +165,17 @@ async def show_now(update: Update, context: ForumContext) -> None:
     """Show what is running now (or what comes next)."""
     programme = _programme(context)
     now = context.runtime.clock()
-    await reply(update, render.now_text(programme, now, _view(context), _per_page(context)))
+    # The "now running" message carries each running session's "Ask a question" button; a
+    # reply to it is a question to that session (handlers/questions.py).
+    rows = [
+        row
+        for session in programme.running_at(now)[:8]
+        for row in render.feature_rows(
+            context.runtime.session_buttons, session, context.tr, compact=True
+        )
+    ]
+    text = render.now_text(programme, now, _view(context), _per_page(context))
+    await reply(update, text, keyboard(rows))
 
 
 async def show_next(update: Update, context: ForumContext) -> None:
@@ -234,48 +247,25 @@ async def _search_reply(update: Update, context: ForumContext, words: str) -> No
 
 async def show_speaker(update: Update, context: ForumContext) -> None:
     """Show a speaker's sessions: /speaker Souza; without a name, list the speakers."""
-    programme = _programme(context)
-    tr = context.tr
-    name = _words(context)
-    speaker = context.runtime.schedule.find_speaker(name) if name else None
-    if speaker is None:
-        intro = (
-            tr("I know no speaker called <b>{name}</b>.").format(name=escape(name)) + "\n"
-            if name
-            else ""
-        )
-        names = [escape(cut(s, render.MAX_FIELD)) for s in programme.speakers]
-        lines = [intro + tr("<b>Speakers</b> (send <code>/speaker name</code>):"), *names]
-        await reply(update, render.clip_lines(lines))
-        return
-    heading = tr("<b>Sessions with {name}</b>").format(name=escape(speaker))
-    text = render.session_list(
-        heading, programme.by_speaker(speaker), programme, _view(context), _per_page(context)
-    )
-    await reply(update, text)
+    await _show_named(update, context, "speaker")
 
 
 async def show_room(update: Update, context: ForumContext) -> None:
     """Show a room's sessions: /room Rhein; without a name, list the rooms."""
-    programme = _programme(context)
-    tr = context.tr
+    await _show_named(update, context, "room")
+
+
+async def _show_named(update: Update, context: ForumContext, kind: render.Named) -> None:
+    programme, schedule = _programme(context), context.runtime.schedule
     name = _words(context)
-    room = context.runtime.schedule.find_room(name) if name else None
-    if room is None:
-        intro = (
-            tr("I know no room called <b>{name}</b>.").format(name=escape(name)) + "\n"
-            if name
-            else ""
-        )
-        lines = [intro + tr("<b>Rooms</b> (send <code>/room name</code>):")]
-        lines += [escape(cut(r, render.MAX_FIELD)) for r in programme.rooms]
-        await reply(update, render.clip_lines(lines))
+    found = (schedule.find_speaker if kind == "speaker" else schedule.find_room)(name)
+    if found is None or not name:
+        await reply(update, render.named_choices(context.tr, kind, name, programme))
         return
-    heading = tr("<b>Sessions in {room}</b>").format(room=escape(room))
-    text = render.session_list(
-        heading, programme.in_room(room), programme, _view(context), _per_page(context)
-    )
-    await reply(update, text)
+    sessions = programme.by_speaker(found) if kind == "speaker" else programme.in_room(found)
+    heading = render.named_heading(context.tr, kind, found)
+    view, per_page = _view(context), _per_page(context)
+    await reply(update, render.session_list(heading, sessions, programme, view, per_page))
 
 
 # --- calendar files --------------------------------------------------------------------------
@@ -554,18 +544,16 @@ def handlers() -> list[Handler]:
     return [
         *commands(
             ADDRESSED,
-            {
-                "today": show_today,
-                "tomorrow": show_tomorrow,
-                "schedule": show_day_picker,
-                "now": show_now,
-                "next": show_next,
-                "session": show_session,
-                "search": search,
-                "speaker": show_speaker,
-                "room": show_room,
-                "ics": offer_calendars,
-            },
+            search,
+            today=show_today,
+            tomorrow=show_tomorrow,
+            schedule=show_day_picker,
+            now=show_now,
+            next=show_next,
+            session=show_session,
+            speaker=show_speaker,
+            room=show_room,
+            ics=offer_calendars,
         ),
         on_press(DayPress, day_pressed),
         on_press(SessionPress, session_pressed),

@@ -196,6 +196,11 @@ class Announcements:
                 " JOIN schedule_sessions AS s ON s.guid = r.session_guid WHERE s.id = ?)",
                 (value.strip().lstrip("#"),),
             )
+        if audience.kind is AudienceKind.STAYING:
+            return (
+                " AND p.user_id IN (SELECT user_id FROM community_stay WHERE staying = 1)",
+                (),
+            )
         return "", ()
 
     async def audience_size(self, audience: Audience) -> int:
@@ -208,7 +213,12 @@ class Announcements:
 
     async def audience_kinds(self) -> set[AudienceKind]:
         """Return the participant audiences beyond everyone and a language."""
-        return {AudienceKind.REGION, AudienceKind.COUNTRY, AudienceKind.SESSION}
+        return {
+            AudienceKind.REGION,
+            AudienceKind.COUNTRY,
+            AudienceKind.SESSION,
+            AudienceKind.STAYING,
+        }
 
     async def regions(self) -> list[str]:
         """Return the regions participants' profiles name."""

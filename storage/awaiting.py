@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.awaiting import Awaited
+from bot.awaiting.model import Awaited
 from storage.database import Database
 
 

@@ -30,6 +30,7 @@ from bot.insight.model import (
     region_pair,
 )
 from storage.database import Database
+from storage.rows import from_row
 
 # (from unix second, UTC offset in seconds), ascending; the first applies before its instant.
 Shifts = Sequence[tuple[int, int]]
@@ -139,8 +140,8 @@ class InsightStore:
         """Count subscriptions per session of the stored programme, and the reminders sent."""
         rows = await self._db.fetchall(
             """
-            SELECT s.guid, s.id, s.title, s.day, s.start_utc, s.end_utc, s.room, s.capacity,
-                   s.type, COALESCE(c.n, 0) AS subscribers
+            SELECT s.guid, s.id, s.title, s.day, s.start_utc AS start, s.end_utc AS "end",
+                   s.room, s.capacity, s.type, COALESCE(c.n, 0) AS subscribers
             FROM schedule_sessions AS s
             LEFT JOIN (
                 SELECT session_guid, COUNT(*) AS n FROM reminders
@@ -162,21 +163,7 @@ class InsightStore:
         )
         assert counts is not None  # a SELECT without FROM always has its row
         return ProgrammeFigures(
-            sessions=tuple(
-                SessionFigure(
-                    guid=r["guid"],
-                    id=r["id"],
-                    title=r["title"],
-                    day=date.fromisoformat(r["day"]),
-                    start=datetime.fromisoformat(r["start_utc"]),
-                    end=datetime.fromisoformat(r["end_utc"]),
-                    room=r["room"],
-                    capacity=r["capacity"],
-                    subscribers=r["subscribers"],
-                    type=r["type"],
-                )
-                for r in rows
-            ),
+            sessions=tuple(from_row(SessionFigure, r) for r in rows),
             subscriptions=counts["subscriptions"],
             subscribers=counts["subscribers"],
             reminders_sent=counts["sent"],
@@ -190,7 +177,7 @@ class InsightStore:
         rows = await self._db.fetchall(
             """
             SELECT a.id, a.created_at, a.finished_at, a.status, a.audience, a.audience_value,
-                   COALESCE(v.body, '') AS body,
+                   COALESCE(v.body, '') AS text,
                    COALESCE(SUM(o.status = 'sent'), 0) AS delivered,
                    COALESCE(SUM(o.status = 'blocked'), 0) AS blocked,
                    COALESCE(SUM(o.status = 'failed'), 0) AS failed,
@@ -205,26 +192,7 @@ class InsightStore:
             """,
             (-1 if limit is None else limit,),
         )
-        return ReachFigures(
-            tuple(
-                AnnouncementFigure(
-                    id=r["id"],
-                    created_at=datetime.fromisoformat(r["created_at"]),
-                    finished_at=(
-                        datetime.fromisoformat(r["finished_at"]) if r["finished_at"] else None
-                    ),
-                    status=r["status"],
-                    audience=r["audience"],
-                    audience_value=r["audience_value"],
-                    text=r["body"],
-                    delivered=r["delivered"],
-                    blocked=r["blocked"],
-                    failed=r["failed"],
-                    pending=r["pending"],
-                )
-                for r in rows
-            )
-        )
+        return ReachFigures(tuple(from_row(AnnouncementFigure, r) for r in rows))
 
     # -- the network --------------------------------------------------------------------------
 
@@ -254,13 +222,9 @@ class InsightStore:
             GROUP BY first, second
             """
         )
-        return NetworkFigures(
-            profiles=counts["profiles"],
-            listed=counts["listed"],
-            requests=counts["requests"],
-            accepted=counts["accepted"],
-            declined=counts["declined"],
-            pending=counts["pending"],
+        return from_row(
+            NetworkFigures,
+            counts,
             pairs={region_pair(r["first"], r["second"]): r["n"] for r in pairs},
         )
 
@@ -279,39 +243,24 @@ class InsightStore:
             ORDER BY from_region, to_region
             """
         )
-        return [
-            IntroductionCounts(
-                r["from_region"],
-                r["to_region"],
-                r["requests"],
-                r["accepted"],
-                r["declined"],
-                r["pending"],
-            )
-            for r in rows
-        ]
+        return [from_row(IntroductionCounts, r) for r in rows]
 
     async def listed_profiles(self) -> list[ListedProfile]:
         """Return the profile cards of everyone who agreed to be listed in the directory."""
         rows = await self._db.fetchall(
             """
-            SELECT profile_id, display_name, role, organisation, city, country, region,
-                   topics, languages, bio
+            SELECT COALESCE(CASE WHEN accepts_intros THEN token END, '') AS code,
+                   display_name AS name, role, organisation, city, country, region, topics,
+                   languages, bio
             FROM profiles WHERE listed ORDER BY display_name COLLATE NOCASE, profile_id
             """
         )
         return [
-            ListedProfile(
-                number=r["profile_id"],
-                name=r["display_name"],
-                role=r["role"],
-                organisation=r["organisation"],
-                city=r["city"],
-                country=r["country"],
-                region=r["region"],
+            from_row(
+                ListedProfile,
+                r,
                 topics=tuple(t for t in r["topics"].split(",") if t),
                 languages=tuple(code for code in r["languages"].split(",") if code),
-                bio=r["bio"],
             )
             for r in rows
         ]
@@ -345,10 +294,8 @@ class InsightStore:
             {"chat": chat_id, **{f"mute{i}": action for i, action in enumerate(MUTES)}},
         )
         assert counts is not None
-        return GroupFigures(
+        return from_row(
+            GroupFigures,
+            counts,
             messages_per_day=tuple((date.fromisoformat(r["day"]), r["n"]) for r in per_day),
-            verified=counts["verified"],
-            warnings=counts["warnings"],
-            mutes=counts["mutes"],
-            bans=counts["bans"],
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,11 +17,12 @@ from bot.intros.model import (
 )
 from bot.regions import region_of
 from storage.database import Database, Queries, Row
+from storage.rows import from_row
 
 _MEET_WINDOW = 200
 _PROFILE_COLUMNS = (
-    "profile_id, user_id, display_name, organisation, city, country, region, role, topics, "
-    "languages, bio, listed, accepts_intros, meet_opt_in, created_at, updated_at"
+    "profile_id, token, user_id, display_name, organisation, city, country, region, role, "
+    "topics, languages, bio, listed, accepts_intros, meet_opt_in, created_at, updated_at"
 )
 
 
@@ -33,37 +35,11 @@ def _pack(items: tuple[str, ...]) -> str:
 
 
 def _to_profile(row: Row) -> Profile:
-    return Profile(
-        profile_id=row["profile_id"],
-        user_id=row["user_id"],
-        display_name=row["display_name"],
-        organisation=row["organisation"],
-        city=row["city"],
-        country=row["country"],
-        region=row["region"],
-        role=row["role"],
-        topics=_split(row["topics"]),
-        languages=_split(row["languages"]),
-        bio=row["bio"],
-        listed=bool(row["listed"]),
-        accepts_intros=bool(row["accepts_intros"]),
-        meet_opt_in=bool(row["meet_opt_in"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-    )
+    return from_row(Profile, row, topics=_split(row["topics"]), languages=_split(row["languages"]))
 
 
 def _to_request(row: Row) -> IntroRequest:
-    decided = row["decided_at"]
-    return IntroRequest(
-        request_id=row["request_id"],
-        requester_id=row["requester_id"],
-        target_id=row["target_id"],
-        note=row["note"],
-        status=row["status"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        decided_at=datetime.fromisoformat(decided) if decided else None,
-    )
+    return from_row(IntroRequest, row)
 
 
 class IntroStorage:
@@ -90,10 +66,15 @@ class IntroStorage:
         return _to_profile(row) if row else None
 
     async def get_profile_by_id(self, profile_id: int) -> Profile | None:
-        """Return a profile by its public number."""
+        """Return a profile by its internal number."""
         row = await self._one(
             f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE profile_id = ?", (profile_id,)
         )
+        return _to_profile(row) if row else None
+
+    async def get_profile_by_token(self, token: str) -> Profile | None:
+        """Return the profile a card's token stands for."""
+        row = await self._one(f"SELECT {_PROFILE_COLUMNS} FROM profiles WHERE token = ?", (token,))
         return _to_profile(row) if row else None
 
     async def save_profile(self, user_id: int, draft: ProfileDraft, now: datetime) -> Profile:
@@ -112,9 +93,9 @@ class IntroStorage:
         await tx.execute(
             """
             INSERT INTO profiles
-                (user_id, display_name, organisation, city, country, region, role, topics,
-                 languages, bio, listed, accepts_intros, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (user_id, token, display_name, organisation, city, country, region, role,
+                 topics, languages, bio, listed, accepts_intros, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (user_id) DO UPDATE SET
                 display_name = excluded.display_name,
                 organisation = excluded.organisation,
@@ -131,6 +112,9 @@ class IntroStorage:
             """,
             (
                 user_id,
+                # Kept by the update: a card someone was shown stays valid while the profile
+                # lives.
+                secrets.token_hex(8),
                 draft.display_name,
                 draft.organisation,
                 draft.city,
@@ -310,7 +294,7 @@ class IntroStorage:
         eligible = f"""
             SELECT *, ({topic_score}) AS shared_topics, ({language_score}) AS shared_languages
             FROM profiles
-            WHERE {{range}} AND meet_opt_in = 1 AND accepts_intros = 1
+            WHERE {{range}} AND meet_opt_in = 1 AND listed = 1 AND accepts_intros = 1
               AND region <> ? AND user_id <> ?
               AND user_id NOT IN excluded
               AND ({topic_score}) + ({language_score}) > 0

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
 from storage.database import Database, Queries, Row
+from storage.rows import from_row
 
 
 def _time(value: str | None) -> datetime | None:
@@ -17,27 +18,16 @@ def _person(user_id: int | None, name: str | None) -> Person | None:
 
 
 def _to_pending(row: Row) -> Pending:
-    return Pending(
-        chat_id=row["chat_id"],
-        user_id=row["user_id"],
-        first_name=row["first_name"],
-        welcome_message_id=row["welcome_message_id"],
-        joined_at=datetime.fromisoformat(row["joined_at"]),
-        deadline=datetime.fromisoformat(row["deadline"]),
-    )
+    return from_row(Pending, row)
 
 
 def _to_entry(row: Row) -> LogEntry:
-    return LogEntry(
-        id=row["id"],
-        chat_id=row["chat_id"],
+    return from_row(
+        LogEntry,
+        row,
         action=ModAction(row["action"]),
         actor=_person(row["actor_id"], row["actor_name"]),
         target=_person(row["target_id"], row["target_name"]),
-        reason=row["reason"],
-        until=_time(row["until"]),
-        link=row["link"],
-        created_at=datetime.fromisoformat(row["created_at"]),
     )
 
 
@@ -159,6 +149,53 @@ class ModerationStore:
         )
         return datetime.fromisoformat(row[0]) if row else None
 
+    # -- channel identities ----------------------------------------------------------------
+
+    async def note_channel(self, chat_id: int, channel_id: int, now: datetime) -> None:
+        """Record when a channel first posted in the chat (a later sighting changes nothing)."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO mod_channels (chat_id, channel_id, first_seen) "
+            "VALUES (?, ?, ?)",
+            (chat_id, channel_id, now.isoformat()),
+        )
+
+    async def channel_first_seen(self, chat_id: int, channel_id: int) -> datetime | None:
+        """Return when the channel first posted in the chat, if the bot saw it."""
+        found = await self._db.fetchval(
+            "SELECT first_seen FROM mod_channels WHERE chat_id = ? AND channel_id = ?",
+            (chat_id, channel_id),
+        )
+        return datetime.fromisoformat(found) if found else None
+
+    async def mute_channel(
+        self, chat_id: int, channel_id: int, until: datetime | None, now: datetime
+    ) -> None:
+        """Record that a channel may not post until then (None: until a moderator unbans it)."""
+        await self._db.execute(
+            """
+            INSERT INTO mod_channels (chat_id, channel_id, first_seen, muted_until)
+            VALUES (?, ?, ?, ?)
+            ON CONFLICT (chat_id, channel_id) DO UPDATE SET muted_until = excluded.muted_until
+            """,
+            (chat_id, channel_id, now.isoformat(), until.isoformat() if until else None),
+        )
+
+    async def due_channel_mutes(self, now: datetime) -> list[tuple[int, int]]:
+        """Return (chat, channel) of every channel whose ban for flooding has run out."""
+        rows = await self._db.fetchall(
+            "SELECT chat_id, channel_id FROM mod_channels "
+            "WHERE muted_until IS NOT NULL AND muted_until <= ?",
+            (now.isoformat(),),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def end_channel_mute(self, chat_id: int, channel_id: int) -> None:
+        """Record that a channel may post again."""
+        await self._db.execute(
+            "UPDATE mod_channels SET muted_until = NULL WHERE chat_id = ? AND channel_id = ?",
+            (chat_id, channel_id),
+        )
+
     # -- warnings --------------------------------------------------------------------------
 
     async def add_warning(
@@ -253,21 +290,24 @@ class ModerationStore:
             (chat_id, member.user_id, member.name, username, now.isoformat()),
         )
 
-    async def find_by_username(self, username: str) -> Person | None:
-        """Return the person last seen with this @username (a participant or group member)."""
-        row = await self._db.fetchone(
+    async def find_by_username(self, username: str, since: datetime) -> list[Person]:
+        """Return everyone the bot saw using this @username since then, most recent first: a
+        participant, or a group member known only to moderation."""
+        rows = await self._db.fetchall(
             """
             SELECT user_id, name FROM (
                 SELECT user_id, first_name || COALESCE(' ' || last_name, '') AS name,
                        last_seen AS seen
-                FROM participants WHERE username = ?1 COLLATE NOCASE
+                FROM participants WHERE username = ?1 COLLATE NOCASE AND last_seen >= ?2
                 UNION ALL
-                SELECT user_id, name, seen_at FROM mod_members WHERE username = ?1 COLLATE NOCASE
-            ) ORDER BY seen DESC LIMIT 1
+                SELECT user_id, name, seen_at FROM mod_members
+                WHERE username = ?1 COLLATE NOCASE AND seen_at >= ?2
+                  AND user_id NOT IN (SELECT user_id FROM participants)
+            ) ORDER BY seen DESC
             """,
-            (username.lstrip("@"),),
+            (username.lstrip("@"), since.isoformat()),
         )
-        return Person(row[0], row[1]) if row is not None else None
+        return [Person(row[0], row[1]) for row in rows]
 
     async def find_by_id(self, user_id: int) -> Person | None:
         """Return the person with this id (a participant or group member), if known."""
@@ -287,7 +327,6 @@ class ModerationStore:
 
     async def log(
         self,
-        *,
         chat_id: int,
         action: ModAction,
         actor: Person | None,
@@ -298,11 +337,75 @@ class ModerationStore:
         link: str | None = None,
     ) -> LogEntry:
         """Record one moderation action and return it."""
+        entry = await self._insert_log(chat_id, action, actor, target, reason, now, until, link)
+        assert entry is not None  # only a report can collide (with one of the same message)
+        return entry
+
+    async def add_report(
+        self,
+        chat_id: int,
+        message_id: int,
+        reporter: Person,
+        target: Person | None,
+        reason: str | None,
+        now: datetime,
+        link: str | None,
+    ) -> LogEntry | None:
+        """Record a report of a message; None if the message was reported already."""
+        return await self._insert_log(
+            chat_id, ModAction.REPORT, reporter, target, reason, now, None, link, message_id
+        )
+
+    async def reports_since(self, reporter_id: int, since: datetime) -> int:
+        """Return how many reports the member made since then."""
+        found = await self._db.fetchval(
+            "SELECT COUNT(*) FROM mod_log "
+            "WHERE action = 'report' AND actor_id = ? AND created_at > ?",
+            (reporter_id, since.isoformat()),
+        )
+        return int(found or 0)
+
+    async def is_reported(self, chat_id: int, message_id: int) -> bool:
+        """Tell whether someone reported this message already."""
+        found = await self._db.fetchval(
+            "SELECT 1 FROM mod_log WHERE action = 'report' AND chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return found is not None
+
+    async def undigested_reports(self, limit: int) -> list[LogEntry]:
+        """Return the reports no digest has told the moderators of yet, oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM mod_log WHERE action = 'report' AND digested_at IS NULL "
+            "ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [_to_entry(row) for row in rows]
+
+    async def mark_digested(self, entry_ids: list[int], now: datetime) -> None:
+        """Record that a digest told the moderators of these reports."""
+        await self._db.executemany(
+            "UPDATE mod_log SET digested_at = ? WHERE id = ?",
+            [(now.isoformat(), entry_id) for entry_id in entry_ids],
+        )
+
+    async def _insert_log(
+        self,
+        chat_id: int,
+        action: ModAction,
+        actor: Person | None,
+        target: Person | None,
+        reason: str | None,
+        now: datetime,
+        until: datetime | None,
+        link: str | None,
+        message_id: int | None = None,
+    ) -> LogEntry | None:
         cursor = await self._db.execute(
             """
-            INSERT INTO mod_log (chat_id, action, actor_id, actor_name, target_id,
-                                 target_name, reason, until, link, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO mod_log (chat_id, action, actor_id, actor_name, target_id,
+                                 target_name, reason, until, link, created_at, message_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 chat_id,
@@ -315,8 +418,11 @@ class ModerationStore:
                 until.isoformat() if until else None,
                 link,
                 now.isoformat(),
+                message_id,
             ),
         )
+        if cursor.rowcount == 0:
+            return None
         entry_id = cursor.lastrowid
         assert entry_id is not None  # an INSERT on a rowid table always has one
         return LogEntry(entry_id, chat_id, action, actor, target, reason, until, link, now)

@@ -3,32 +3,40 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.participants.model import MissedNotice, Participant, UserSeen
 from storage.database import Database, Row
+from storage.rows import from_row
 
 
 def _to_participant(row: Row) -> Participant:
-    return Participant(
-        user_id=row["user_id"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        username=row["username"],
-        telegram_language=row["telegram_language"],
-        language=row["language"],
-        timezone=row["timezone"],
-        consent_directory=bool(row["consent_directory"]),
-        consent_intros=bool(row["consent_intros"]),
+    return from_row(
+        Participant,
+        row,
         is_blocked=row["status"] == "blocked",
-        first_seen=datetime.fromisoformat(row["first_seen"]),
-        last_seen=datetime.fromisoformat(row["last_seen"]),
         started=row["started_at"] is not None,
     )
 
 
 # How stale ``last_seen`` may get before an update from the same user writes it again.
 SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+async def languages_of(
+    db: Database, user_ids: Sequence[int], default: str
+) -> list[tuple[int, str]]:
+    """Return each user's language (chosen, else Telegram's, else ``default``), by user id."""
+    if not user_ids:
+        return []
+    marks = ", ".join("?" for _ in user_ids)
+    rows = await db.fetchall(
+        f"SELECT user_id, COALESCE(language, telegram_language, ?) FROM participants"
+        f" WHERE user_id IN ({marks}) ORDER BY user_id",
+        (default, *user_ids),
+    )
+    return [(int(row[0]), str(row[1])) for row in rows]
 
 
 # Participants kept in memory, most recently seen first out last: enough for every active

@@ -96,13 +96,6 @@ _OTHER_SIDE_VISIBLE = """
 
 REGISTRY: tuple[Personal, ...] = (
     Personal(
-        "privacy_stays",
-        "account",
-        {"user_id": Holds.ID},
-        {"stay_for_next_forum": "SELECT given_at FROM privacy_stays WHERE user_id = :me"},
-        (_delete("privacy_stays", "user_id = :me"),),
-    ),
-    Personal(
         "privacy_notices",
         "account",
         {"user_id": Holds.ID},
@@ -460,6 +453,132 @@ REGISTRY: tuple[Personal, ...] = (
             ),
         ),
     ),
+    Personal(
+        "questions",
+        "dialogues",
+        {"asker_id": Holds.ID, "signature": Holds.NAME, "text": Holds.TEXT},
+        {
+            "questions_you_asked": """
+                SELECT q.session_guid, s.title AS session, q.text, q.anonymous, q.signature,
+                       q.status, datetime(q.created_at, 'unixepoch') || 'Z' AS asked_at
+                FROM questions AS q LEFT JOIN schedule_sessions AS s ON s.guid = q.session_guid
+                WHERE q.asker_id = :me ORDER BY q.question_id
+            """
+        },
+        (_delete("questions", "asker_id = :me"),),
+    ),
+    Personal(
+        "question_votes",
+        "dialogues",
+        {"user_id": Holds.ID},
+        {
+            "questions_you_voted_for": """
+                SELECT q.session_guid, q.text FROM question_votes AS v
+                JOIN questions AS q USING (question_id)
+                WHERE v.user_id = :me AND q.status IN ('open', 'answered')
+                ORDER BY v.question_id
+            """
+        },
+        (_delete("question_votes", "user_id = :me"),),
+    ),
+    Personal(
+        "session_hosts",
+        "dialogues",
+        {"user_id": Holds.ID},
+        {
+            "sessions_you_host": "SELECT session_guid, datetime(assigned_at, 'unixepoch') || 'Z' "
+            "AS assigned_at FROM session_hosts WHERE user_id = :me"
+        },
+        (_delete("session_hosts", "user_id = :me"),),
+    ),
+    Personal(
+        "question_views",
+        "dialogues",
+        {"chat_id": Holds.ID},
+        {},
+        (_delete("question_views", "chat_id = :me"),),
+    ),
+    Personal(
+        "feedback_prompts",
+        "dialogues",
+        {"user_id": Holds.ID},
+        {
+            "rating_prompts": "SELECT session_guid, state FROM feedback_prompts "
+            "WHERE user_id = :me ORDER BY due_at"
+        },
+        (_delete("feedback_prompts", "user_id = :me"),),
+    ),
+    Personal(
+        "feedback_drafts",
+        "dialogues",
+        {"user_id": Holds.ID},
+        {
+            "unsent_ratings": "SELECT session_guid, rating, named FROM feedback_drafts "
+            "WHERE user_id = :me"
+        },
+        (_delete("feedback_drafts", "user_id = :me"),),
+    ),
+    Personal(
+        "feedback_given",
+        "dialogues",
+        {"user_id": Holds.ID},
+        {"sessions_you_rated": "SELECT session_guid FROM feedback_given WHERE user_id = :me"},
+        (_delete("feedback_given", "user_id = :me"),),
+    ),
+    Personal(
+        "feedback_ratings",
+        "dialogues",
+        # Anonymous unless the person chose to be named; forgetting makes it anonymous.
+        {"named_user_id": Holds.ID, "named_as": Holds.NAME, "comment": Holds.TEXT},
+        {
+            "ratings_given_by_name": "SELECT session_guid, rating, comment, named_as, "
+            "submitted_on FROM feedback_ratings WHERE named_user_id = :me ORDER BY rating_id"
+        },
+        (
+            Forget(
+                Step.BLANK,
+                "UPDATE feedback_ratings SET named_user_id = NULL, named_as = NULL "
+                "WHERE named_user_id = :me",
+            ),
+        ),
+    ),
+    Personal(
+        "survey_state",
+        "dialogues",
+        {"user_id": Holds.ID},
+        {
+            "survey": "SELECT sent_at, reminded_at, completed_at FROM survey_state "
+            "WHERE user_id = :me"
+        },
+        (_delete("survey_state", "user_id = :me"),),
+    ),
+    Personal(
+        "survey_drafts",
+        "dialogues",
+        {"user_id": Holds.ID, "answer": Holds.TEXT},
+        {
+            "survey_answers_so_far": "SELECT question_id, answer FROM survey_drafts "
+            "WHERE user_id = :me ORDER BY question_id"
+        },
+        (_delete("survey_drafts", "user_id = :me"),),
+    ),
+    Personal(
+        "afterforum_sends",
+        "account",
+        {"user_id": Holds.ID},
+        {"after_forum_message": "SELECT state FROM afterforum_sends WHERE user_id = :me"},
+        (_delete("afterforum_sends", "user_id = :me"),),
+    ),
+    Personal(
+        "community_stay",
+        "account",
+        {"user_id": Holds.ID},
+        {
+            "stay_for_next_forum": "SELECT staying, monthly_meet, decided_at FROM community_stay "
+            "WHERE user_id = :me"
+        },
+        (_delete("community_stay", "user_id = :me"),),
+    ),
     # Last: the rows above may reference it.
     Personal(
         "participants",
@@ -485,6 +604,7 @@ REGISTRY: tuple[Personal, ...] = (
 # Columns whose names look personal but that hold no participant's data, and why.
 NOT_PERSONAL: Mapping[tuple[str, str], str] = {
     ("group_activity", "chat_id"): "the community group's id (hourly message counts)",
+    ("mod_channels", "chat_id"): "the community group's id (channels posted as there)",
     ("mod_admins", "chat_id"): "the community group's id",
     ("mod_members", "chat_id"): "the community group's id",
     ("mod_pending", "chat_id"): "the community group's id",
@@ -609,30 +729,19 @@ class PrivacyStore:
             (purge_on, purged, now.isoformat()),
         )
 
-    # -- staying for the next forum ---------------------------------------------------------
-
-    async def set_stay(self, user_id: int, stay: bool, now: datetime) -> None:
-        """Record or revoke the person's choice to keep their data for the next forum."""
-        if stay:
-            await self._db.execute(
-                "INSERT OR IGNORE INTO privacy_stays (user_id, given_at) VALUES (?, ?)",
-                (user_id, now.isoformat()),
-            )
-        else:
-            await self._db.execute("DELETE FROM privacy_stays WHERE user_id = ?", (user_id,))
+    # -- staying for the next forum (the after-forum feature records the choice) ----------
 
     async def stays(self, user_id: int) -> bool:
         """Tell whether the person chose to stay for the next forum."""
         found = await self._db.fetchval(
-            "SELECT 1 FROM privacy_stays WHERE user_id = ?", (user_id,)
+            "SELECT 1 FROM community_stay WHERE user_id = ? AND staying = 1", (user_id,)
         )
         return found is not None
 
     async def staying(self) -> set[int]:
         """Return everyone who chose to stay for the next forum."""
-        return {
-            int(row[0]) for row in await self._db.fetchall("SELECT user_id FROM privacy_stays")
-        }
+        rows = await self._db.fetchall("SELECT user_id FROM community_stay WHERE staying = 1")
+        return {int(row[0]) for row in rows}
 
     # -- the purge notice -------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from bot.schedule.model import Programme, Session
 from storage.database import Database, Queries, Row
+from storage.rows import from_row
 
 logger = logging.getLogger(__name__)
 
@@ -55,23 +56,14 @@ def _search_text(session: Session) -> str:
 
 
 def _to_session(row: Row) -> Session:
-    return Session(
-        guid=row["guid"],
-        id=row["id"],
-        title=row["title"],
-        description=row["description"],
+    return from_row(
+        Session,
+        row,
         start=datetime.fromisoformat(row["start_utc"]),
         end=datetime.fromisoformat(row["end_utc"]),
-        room=row["room"],
-        day=date.fromisoformat(row["day"]),
-        track=row["track"],
-        type=row["type"],
         speakers=tuple(json.loads(row["speakers"])),
-        language=row["language"],
-        url=row["url"],
         titles=json.loads(row["titles"]),
         descriptions=json.loads(row["descriptions"]),
-        capacity=row["capacity"],
     )
 
 

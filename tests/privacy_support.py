@@ -55,8 +55,10 @@ async def schema(db: Database) -> list[Column]:
     tables = [
         row[0]
         for row in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE '%_fts%' ORDER BY name"
+            # The schedule's full-text index (a virtual table and its shadow tables) is
+            # derived from the published programme.
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' "
+            "AND name NOT LIKE 'schedule\\_search%' ESCAPE '\\' ORDER BY name"
         )
     ]
     found: list[Column] = []

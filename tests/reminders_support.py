@@ -23,20 +23,6 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 T0 = datetime(2027, 3, 16, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
 
 
-class SettableClock:
-    """The bot's injected clock: tz-aware UTC, moved by the test."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, now: datetime) -> None:
-        """Jump to ``now``."""
-        self.now = now
-
-
 def session(
     sid: str,
     start: datetime,

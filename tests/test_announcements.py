@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,14 @@ NOW = datetime(2027, 3, 16, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 )
 def test_send_time_is_read_in_the_event_zone(typed: str, expected: datetime) -> None:
     assert parse_send_time(typed, NOW, BERLIN) == expected
+
+
+def test_after_midnight_tomorrow_is_the_programme_day_that_begins_at_four() -> None:
+    at_00_40 = datetime(2027, 3, 16, 23, 40, tzinfo=UTC)  # 00:40 in Berlin on the 17th
+    expected = datetime(2027, 3, 17, 7, 30, tzinfo=UTC)  # 08:30 the same morning
+    assert parse_send_time("tomorrow 08:30", at_00_40, BERLIN) == expected
+    # "today 02:00" is later this night, not a time gone by.
+    assert parse_send_time("today 02:00", at_00_40, BERLIN) == at_00_40 + timedelta(minutes=80)
 
 
 @pytest.mark.parametrize("typed", ["today 09:00", "soon", "2027-02-30 08:00", "25:00", ""])

@@ -6,12 +6,11 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database, migrations
-from tests.intros_support import add_participant, db
-
-__all__ = ["db"]
+from tests.people import add_participant
 
 NOW = datetime(2027, 3, 16, 8, 0, tzinfo=UTC)
 
@@ -50,10 +49,10 @@ async def test_migration_moves_the_old_prompts(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA foreign_keys=ON")
         for version, _name, sql in migrations():
-            if version > 9:
+            if version > 10:
                 break
             conn.executescript(sql)
-        conn.execute("PRAGMA user_version = 9")
+        conn.execute("PRAGMA user_version = 10")
         for user_id in (1, 2, 3):
             conn.execute(
                 "INSERT INTO participants (user_id, first_name, first_seen, last_seen)"

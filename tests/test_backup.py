@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,17 +49,50 @@ async def make_database(path: Path, participants: int = 3) -> None:
         await db.close()
 
 
+def backup_of(forum: Forum, name: str, participants: int) -> Path:
+    """Make the forum's database with ``participants``, and a backup of it named ``name``."""
+    asyncio.run(make_database(forum.database, participants=participants))
+    backup = forum.folder / name
+    snapshot(forum.database, backup, newest_version=newest_version())
+    return backup
+
+
 def names(path: Path) -> list[str]:
     with sqlite3.connect(path) as conn:
         return [row[0] for row in conn.execute("SELECT first_name FROM participants ORDER BY 1")]
 
 
-def write_config(tmp_path: Path, database: Path) -> Path:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[event]\nname = "Forum"\n[storage]\ndatabase = "{database}"\n', encoding="utf-8"
+@dataclass
+class Forum:
+    """A forum-bot installed in a folder: its database file, its configuration, its command."""
+
+    folder: Path
+    capsys: pytest.CaptureFixture[str]
+
+    @property
+    def database(self) -> Path:
+        return self.folder / "bot.sqlite3"
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "config.toml"
+
+    def cli(self, *args: str) -> tuple[int, str, str]:
+        """Run ``forum-bot ARGS --config ...``; return its exit status, stdout and stderr."""
+        status = main([*args, "--config", str(self.config)])
+        captured = self.capsys.readouterr()
+        return status, captured.out, captured.err
+
+
+@pytest.fixture
+def forum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Forum:
+    """A configured forum-bot whose database does not exist yet (``make_database`` makes it)."""
+    installed = Forum(tmp_path, capsys)
+    installed.config.write_text(
+        f'[event]\nname = "Forum"\n[storage]\ndatabase = "{installed.database}"\n',
+        encoding="utf-8",
     )
-    return config
+    return installed
 
 
 async def test_snapshot_is_checked_and_describes_what_it_holds(tmp_path: Path) -> None:
@@ -132,34 +166,27 @@ def test_the_lock_is_exclusive_and_released(tmp_path: Path) -> None:
         assert first.is_taken()
 
 
-def test_cli_backup_into_a_folder_then_restore_round_trips(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    database = tmp_path / "bot.sqlite3"
-    asyncio.run(make_database(database, participants=3))
-    config = write_config(tmp_path, database)
-    folder = tmp_path / "backups"
+def test_cli_backup_into_a_folder_then_restore_round_trips(forum: Forum) -> None:
+    asyncio.run(make_database(forum.database, participants=3))
+    folder = forum.folder / "backups"
     folder.mkdir()
-    assert main(["backup", str(folder), "--config", str(config)]) == EXIT_OK
-    out = capsys.readouterr().out
+    status, out, _ = forum.cli("backup", str(folder))
+    assert status == EXIT_OK
     assert "integrity check: ok" in out and "participants:" in out
     (backup,) = backups_in(folder)
 
-    with sqlite3.connect(database) as conn:
+    with sqlite3.connect(forum.database) as conn:
         conn.execute("DELETE FROM participants WHERE user_id = 1")
-    assert main(["restore", str(backup), "--config", str(config)]) == EXIT_OK
-    out = capsys.readouterr().out
+    status, out, _ = forum.cli("restore", str(backup))
+    assert status == EXIT_OK
     assert "the replaced database is kept as" in out
-    assert names(database) == ["P1", "P2", "P3"]
-    (kept,) = tmp_path.glob("bot.sqlite3.before-restore-*[0-9]Z")
+    assert names(forum.database) == ["P1", "P2", "P3"]
+    (kept,) = forum.folder.glob("bot.sqlite3.before-restore-*[0-9]Z")
     assert names(kept) == ["P2", "P3"]
 
 
-def test_restore_applies_migrations_to_an_older_backup(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    database = tmp_path / "bot.sqlite3"
-    old = tmp_path / "old.sqlite3"
+def test_restore_applies_migrations_to_an_older_backup(forum: Forum) -> None:
+    old = forum.folder / "old.sqlite3"
     with sqlite3.connect(old) as conn:
         conn.executescript(Path("storage/migrations/0001_participants.sql").read_text())
         conn.execute("PRAGMA user_version = 1")
@@ -167,22 +194,17 @@ def test_restore_applies_migrations_to_an_older_backup(
             "INSERT INTO participants (user_id, first_name, first_seen, last_seen) "
             "VALUES (9, 'Old', '2027-01-01T00:00:00+00:00', '2027-01-01T00:00:00+00:00')"
         )
-    config = write_config(tmp_path, database)
-    assert main(["restore", str(old), "--config", str(config)]) == EXIT_OK
-    assert f"migrated from schema version 1 to {newest_version()}" in capsys.readouterr().out
-    assert names(database) == ["Old"]
-    with sqlite3.connect(database) as conn:
+    status, out, _ = forum.cli("restore", str(old))
+    assert status == EXIT_OK
+    assert f"migrated from schema version 1 to {newest_version()}" in out
+    assert names(forum.database) == ["Old"]
+    with sqlite3.connect(forum.database) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == newest_version()
 
 
-def test_restore_is_refused_and_changes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    database = tmp_path / "bot.sqlite3"
-    asyncio.run(make_database(database, participants=2))
-    config = write_config(tmp_path, database)
-    backup = tmp_path / "good.sqlite3"
-    snapshot(database, backup, newest_version=newest_version())
+def test_restore_is_refused_and_changes_nothing(forum: Forum) -> None:
+    database, tmp_path = forum.database, forum.folder
+    backup = backup_of(forum, "good.sqlite3", participants=2)
     newer = tmp_path / "newer.sqlite3"
     snapshot(database, newer, newest_version=newest_version())
     with sqlite3.connect(newer) as conn:
@@ -196,8 +218,8 @@ def test_restore_is_refused_and_changes_nothing(
     before = database.read_bytes()
 
     def refused(path: Path) -> tuple[int, str]:
-        status = main(["restore", str(path), "--config", str(config)])
-        return status, capsys.readouterr().err
+        status, _, err = forum.cli("restore", str(path))
+        return status, err
 
     with RunLock(database):  # what the running bot holds
         status, err = refused(backup)
@@ -214,16 +236,12 @@ def test_restore_is_refused_and_changes_nothing(
     assert not list(tmp_path.glob(".*restoring"))
 
 
-def test_cli_backup_refuses_an_existing_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    database = tmp_path / "bot.sqlite3"
-    asyncio.run(make_database(database))
-    config = write_config(tmp_path, database)
-    (tmp_path / "taken.sqlite3").write_bytes(b"x")
-    status = main(["backup", str(tmp_path / "taken.sqlite3"), "--config", str(config)])
+def test_cli_backup_refuses_an_existing_file(forum: Forum) -> None:
+    asyncio.run(make_database(forum.database))
+    (forum.folder / "taken.sqlite3").write_bytes(b"x")
+    status, _, err = forum.cli("backup", str(forum.folder / "taken.sqlite3"))
     assert status == EXIT_CANNOT_WRITE
-    assert "already exists" in capsys.readouterr().err
+    assert "already exists" in err
 
 
 def test_cli_help_lists_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -245,29 +263,18 @@ def _break_an_index(path: Path) -> None:
         )
 
 
-def test_restore_refuses_a_backup_failing_the_integrity_check(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    database = tmp_path / "bot.sqlite3"
-    asyncio.run(make_database(database, participants=6))
-    config = write_config(tmp_path, database)
-    damaged = tmp_path / "damaged.sqlite3"
-    snapshot(database, damaged, newest_version=newest_version())
+def test_restore_refuses_a_backup_failing_the_integrity_check(forum: Forum) -> None:
+    damaged = backup_of(forum, "damaged.sqlite3", participants=6)
     _break_an_index(damaged)
-    assert main(["restore", str(damaged), "--config", str(config)]) == EXIT_NOT_A_BACKUP
-    err = capsys.readouterr().err
+    status, _, err = forum.cli("restore", str(damaged))
+    assert status == EXIT_NOT_A_BACKUP
     assert "fails SQLite's integrity check" in err and "missing from index" in err
-    assert names(database) == ["P1", "P2", "P3", "P4", "P5", "P6"]
+    assert names(forum.database) == ["P1", "P2", "P3", "P4", "P5", "P6"]
 
 
-def test_a_backup_that_cannot_be_migrated_puts_the_old_database_back(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    database = tmp_path / "bot.sqlite3"
-    asyncio.run(make_database(database, participants=2))
-    config = write_config(tmp_path, database)
-    odd = tmp_path / "odd.sqlite3"
-    snapshot(database, odd, newest_version=newest_version())
+def test_a_backup_that_cannot_be_migrated_puts_the_old_database_back(forum: Forum) -> None:
+    database = forum.database
+    odd = backup_of(forum, "odd.sqlite3", participants=2)
     with sqlite3.connect(odd) as conn:
         # One version back, but with the newest migration's table already there: migrating
         # it fails half way.
@@ -276,7 +283,8 @@ def test_a_backup_that_cannot_be_migrated_puts_the_old_database_back(
     with sqlite3.connect(database) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     before = database.read_bytes()
-    assert main(["restore", str(odd), "--config", str(config)]) == EXIT_NOT_A_BACKUP
-    assert "the previous database was put back" in capsys.readouterr().err
+    status, _, err = forum.cli("restore", str(odd))
+    assert status == EXIT_NOT_A_BACKUP
+    assert "the previous database was put back" in err
     assert database.read_bytes() == before and names(database) == ["P1", "P2"]
-    assert not list(tmp_path.glob("*before-restore*"))
+    assert not list(forum.folder.glob("*before-restore*"))

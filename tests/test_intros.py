@@ -1,34 +1,23 @@
 """Introductions: answers are validated, quotas hold, only the target decides, /meet matches
-across regions without repeats, and /forget and the purge leave no personal row."""
+across regions without repeats (/forget and the purge: tests/test_privacy.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from bot.awaiting import AwaitedInputs
+from bot.awaiting.service import AwaitedInputs
 from bot.config import IntroductionsConfig
 from bot.errors import DomainError
-from bot.intros.model import DirectoryFilter, ProfileDraft
+from bot.intros.model import DirectoryFilter, ProfileDraft, RequestStatus
 from bot.intros.service import Introductions, parse_answer, parse_languages
 from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
-from tests.intros_support import NOW, add_participant, db
-
-__all__ = ["db"]
-
-
-class Clock:
-    """A settable clock standing in for the system clock."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.people import NOW, add_participant
+from tests.virtualtime import TestClock
 
 
 def draft(country: str = "KE", **changes: object) -> ProfileDraft:
@@ -49,19 +38,20 @@ def draft(country: str = "KE", **changes: object) -> ProfileDraft:
 
 
 async def service(
-    db: Database, clock: Clock | None = None, **config: object
-) -> tuple[Introductions, Clock]:
-    clock = clock or Clock(NOW)
+    db: Database, clock: TestClock | None = None, **config: object
+) -> tuple[Introductions, TestClock]:
+    clock = clock or TestClock(NOW)
     inputs = AwaitedInputs(AwaitedInputStore(db), clock)
     intros = Introductions(IntroStorage(db), inputs, IntroductionsConfig(**config), clock)  # type: ignore[arg-type]  # keys checked by pydantic
     await inputs.load()
     return intros, clock
 
 
-async def person(intros: Introductions, db: Database, user_id: int, **changes: object) -> int:
+async def person(intros: Introductions, db: Database, user_id: int, **changes: object) -> str:
+    """Give the participant a profile; return its code (what others address it by)."""
     await add_participant(db, user_id, f"P{user_id}")
     profile = await intros.store.save_profile(user_id, draft(**changes), NOW)  # type: ignore[arg-type]
-    return profile.profile_id
+    return profile.token
 
 
 # ---- answers and regions ----
@@ -209,7 +199,7 @@ async def test_request_needs_own_profile_and_target_consent(db: Database) -> Non
         await intros.start_request(1, closed)
     mine = await intros.store.get_profile(1)
     with pytest.raises(DomainError, match="your own profile"):
-        await intros.start_request(1, mine.profile_id)  # type: ignore[union-attr]
+        await intros.start_request(1, mine.token)  # type: ignore[union-attr]
 
 
 async def test_one_request_per_pair_and_pending_quota(db: Database) -> None:
@@ -223,7 +213,7 @@ async def test_one_request_per_pair_and_pending_quota(db: Database) -> None:
         await intros.start_request(1, targets[0])
     mine = await intros.store.get_profile(1)
     with pytest.raises(DomainError, match="already a request"):  # the other way round too
-        await intros.start_request(2, mine.profile_id)  # type: ignore[union-attr]
+        await intros.start_request(2, mine.token)  # type: ignore[union-attr]
     await intros.start_request(1, targets[1])
     await intros.submit_note(1, "Hi")
     with pytest.raises(DomainError, match="2 requests waiting"):
@@ -247,13 +237,22 @@ async def test_only_the_target_can_decide_and_only_once(db: Database) -> None:
         await intros.start_request(1, target)
 
 
-async def test_decline_starts_a_cooldown(db: Database) -> None:
-    intros, clock = await service(db, decline_cooldown_days=10)
+async def _decided(
+    db: Database, status: RequestStatus, **config: object
+) -> tuple[Introductions, TestClock, str]:
+    """Have participant 1 ask participant 2, who answers ``status``; return the target's
+    code."""
+    intros, clock = await service(db, **config)
     await person(intros, db, 1)
     target = await person(intros, db, 2)
     await intros.start_request(1, target)
     request, _ = await intros.submit_note(1, "Hello")
-    await intros.decide(request.request_id, 2, "declined")
+    await intros.decide(request.request_id, 2, status)
+    return intros, clock, target
+
+
+async def test_decline_starts_a_cooldown(db: Database) -> None:
+    intros, clock, target = await _decided(db, "declined", decline_cooldown_days=10)
     clock.now = NOW + timedelta(days=9)
     with pytest.raises(DomainError, match="ask again after 2027-03-26"):
         await intros.start_request(1, target)
@@ -262,12 +261,7 @@ async def test_decline_starts_a_cooldown(db: Database) -> None:
 
 
 async def test_blocked_requester_cannot_ask_again_and_is_not_told(db: Database) -> None:
-    intros, clock = await service(db, decline_cooldown_days=0)
-    await person(intros, db, 1)
-    target = await person(intros, db, 2)
-    await intros.start_request(1, target)
-    request, _ = await intros.submit_note(1, "spam")
-    await intros.decide(request.request_id, 2, "blocked")
+    intros, clock, target = await _decided(db, "blocked", decline_cooldown_days=0)
     clock.now = NOW + timedelta(days=400)
     with pytest.raises(DomainError, match="does not take introduction requests"):
         await intros.start_request(1, target)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-from bot.awaiting import AwaitedInputs
+from bot.awaiting.service import AwaitedInputs
 from bot.config import IntroductionsConfig, PrivacyConfig
 from bot.intros.service import Introductions
 from bot.moderation.model import ModAction, Pending, Person
@@ -16,11 +16,10 @@ from storage.database import Database
 from storage.intros import IntroStorage
 from storage.moderation import ModerationStore
 from storage.privacy import KEPT_BAN, PrivacyStore
-from tests.intros_support import NOW, add_participant, db
+from tests.people import NOW, add_participant
 from tests.privacy_support import traces
-from tests.test_intros import Clock, draft
-
-__all__ = ["db"]
+from tests.test_intros import draft
+from tests.virtualtime import TestClock
 
 GROUP = -1001234
 LEAVER = 7_000_001  # ids no counter, time or flag column holds by chance
@@ -35,7 +34,7 @@ class World:
 
     def __init__(self, db: Database, last_day: date | None = date(2027, 3, 18)) -> None:
         self.db = db
-        self.clock = Clock(NOW)
+        self.clock = TestClock(NOW)
         self.last_day = last_day
         self.inputs = AwaitedInputs(AwaitedInputStore(db), self.clock)
         self.intros = Introductions(
@@ -52,15 +51,15 @@ class World:
         )
         self.privacy.forgotten.append(self.forgotten.append)
 
-    async def person(self, user_id: int, name: str, **changes: object) -> int:
+    async def person(self, user_id: int, name: str, **changes: object) -> str:
         await add_participant(self.db, user_id, name)
         profile = await self.intros.store.save_profile(
             user_id, draft(display_name=f"{name} Profile", **changes), NOW
         )
-        return profile.profile_id
+        return profile.token
 
-    async def request(self, requester: int, target_profile: int, note: str = "Hello") -> int:
-        await self.intros.start_request(requester, target_profile)
+    async def request(self, requester: int, target: str, note: str = "Hello") -> int:
+        await self.intros.start_request(requester, target)
         request, _ = await self.intros.submit_note(requester, note)
         return request.request_id
 
@@ -68,10 +67,12 @@ class World:
 async def _fill(w: World) -> None:
     """Give the leaver data in every feature, and others data about them."""
     mine = await w.person(LEAVER, "Lea", country="KE")
-    other = await w.person(OTHER, "Otto", country="DE", listed=False)
+    other = await w.person(OTHER, "Otto", country="DE")
     await w.person(THIRD, "Thea", country="BR")
     await w.person(FOURTH, "Fritz", country="FR")
-    await w.request(LEAVER, other, "I found you by your number")
+    await w.request(LEAVER, other, "I found you in the directory")
+    # Otto leaves the directory afterwards: Lea's export no longer names him.
+    await w.db.execute("UPDATE profiles SET listed = 0 WHERE user_id = ?", (OTHER,))
     accepted = await w.request(THIRD, mine)
     await w.intros.decide(accepted, LEAVER, "accepted")
     blocked = await w.request(FOURTH, mine, "spam")
@@ -120,7 +121,10 @@ async def _fill(w: World) -> None:
     await w.mod.log(
         chat_id=GROUP, action=ModAction.REPORT, actor=lea, target=None, reason=None, now=NOW
     )
-    await w.privacy.set_stay(LEAVER, True)
+    await w.db.execute(
+        "INSERT INTO community_stay (user_id, staying, decided_at) VALUES (?, 1, ?)",
+        (LEAVER, NOW.isoformat()),
+    )
     report = f'Reported: <a href="tg://user?id={LEAVER}">Lea Telegram</a> (<code>{LEAVER}</code>)'
     for staff, text in ((OTHER, report), (LEAVER, "a notice Lea missed"), (THIRD, "other news")):
         await w.db.execute(
@@ -152,7 +156,7 @@ async def test_forget_leaves_only_the_declared_minimal_records(db: Database) -> 
         "mod_warnings.given_by",
         "mod_log.target_name",
         "mod_log.actor_id",
-        "privacy_stays.user_id",
+        "community_stay.user_id",
         "webhook_updates.body",
         "missed_notices.text",
     }
@@ -228,7 +232,7 @@ async def test_the_export_names_others_only_as_the_person_could_see_them(db: Dat
         row["direction"] + ":" + row["status"]: row
         for row in export.rows("introductions", "requests")
     }
-    # Otto is unlisted and was never suggested: Lea reached him by his number.
+    # Otto is no longer listed and was never suggested to Lea.
     assert requests["sent:pending"]["other_person"] is None
     assert requests["sent:pending"]["contact"] is None
     assert requests["received:accepted"]["other_person"] == "Thea Profile"

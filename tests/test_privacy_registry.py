@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from storage.database import Database
 from storage.privacy import REGISTRY, Holds, Step
-from tests.intros_support import db
 from tests.privacy_support import declared, schema, undeclared
-
-__all__ = ["db"]
 
 
 async def test_every_column_that_can_hold_a_person_is_declared(db: Database) -> None:

@@ -16,7 +16,7 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot import metrics
-from bot.telegram.processor import PerUserUpdateProcessor
+from bot.telegram.processor import PerUserUpdateProcessor, Slots
 from bot.telegram.ratelimit import (
     Limits,
     OutboundScheduler,
@@ -281,3 +281,99 @@ async def test_an_update_waiting_on_a_send_holds_no_processing_slot() -> None:
     assert done == ["private"]
     await world.run([waiting, answered])
     assert done == ["private", "group"] and processor.finished == 2
+
+
+async def test_slots_are_handed_out_in_order_and_a_cancelled_waiter_passes_its_turn_on() -> None:
+    slots = Slots(1)
+    order: list[str] = []
+
+    async def take(name: str) -> None:
+        async with slots:
+            order.append(name)
+            await asyncio.sleep(0)
+
+    await slots.acquire()
+    waiters = [asyncio.ensure_future(take(name)) for name in "abc"]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    waiters[0].cancel()
+    slots.release()
+    await asyncio.gather(*waiters, return_exceptions=True)
+    assert order == ["b", "c"]
+    await asyncio.wait_for(slots.acquire(), 1)  # the slot came back
+
+
+async def test_a_send_held_up_after_its_slot_moves_the_chats_pace_to_when_it_left() -> None:
+    clock = VirtualPaceClock()
+    scheduler = OutboundScheduler(Limits(chat_burst=1), clock, connections=1)
+    seen: list[tuple[float, str]] = []
+    wire_free = asyncio.Event()
+
+    def request(chat_id: int, text: str, hold: bool = False) -> asyncio.Task[Any]:
+        async def call() -> Any:
+            if hold:
+                await wire_free.wait()
+            seen.append((clock.now(), text))
+            return {"message_id": len(seen)}
+
+        data = {"chat_id": chat_id, "text": text}
+        return asyncio.ensure_future(
+            scheduler.process_request(call, (), {}, "sendMessage", data, None)
+        )
+
+    blocker = request(9, "holds the only connection", hold=True)
+    await asyncio.sleep(0)
+    clock.advance(1.0)
+    first = request(7, "first")  # released at once, then waits half a second for the wire
+    for _ in range(10):
+        await asyncio.sleep(0)
+    clock.advance(0.5)
+    wire_free.set()
+    await asyncio.gather(blocker, first)
+    second = request(7, "second")
+    for _ in range(10):
+        await asyncio.sleep(0)
+    while not second.done():
+        clock.step()
+        for _ in range(10):
+            await asyncio.sleep(0)
+    times = {text: at for at, text in seen}
+    assert times["second"] - times["first"] >= 1.0  # a second after it really left
+
+
+async def test_sends_held_up_together_still_leave_at_the_pace() -> None:
+    clock = VirtualPaceClock()
+    scheduler = OutboundScheduler(Limits(messages_per_second=10), clock, connections=1)
+    seen: list[tuple[float, int]] = []
+    wire_free = asyncio.Event()
+
+    def request(chat_id: int, hold: bool = False) -> asyncio.Task[Any]:
+        async def call() -> Any:
+            if hold:
+                await wire_free.wait()
+            seen.append((clock.now(), chat_id))
+            return {"message_id": len(seen)}
+
+        data = {"chat_id": chat_id, "text": "hi"}
+        return asyncio.ensure_future(
+            scheduler.process_request(call, (), {}, "sendMessage", data, None)
+        )
+
+    async def turn() -> None:
+        for _ in range(10):
+            await asyncio.sleep(0)
+
+    tasks = [request(1, hold=True)]
+    await turn()
+    for chat in range(2, 6):  # each released at its slot, all waiting for the one connection
+        clock.step()
+        tasks.append(request(chat))
+        await turn()
+    clock.advance(1.0)
+    wire_free.set()
+    while not all(task.done() for task in tasks):
+        await turn()
+        clock.step()
+    left = [at for at, chat in seen if chat != 1]
+    assert len(left) == 4
+    assert all(b - a >= 0.1 - 0.002 for a, b in itertools.pairwise(left))

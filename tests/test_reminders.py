@@ -27,12 +27,12 @@ from tests.reminders_support import (
     T0,
     WORKSHOP,
     FixedProgramme,
-    SettableClock,
     changed,
     moved,
     programme,
     session,
 )
+from tests.virtualtime import TestClock
 
 DUE = OPENING.start - timedelta(minutes=10)
 
@@ -49,12 +49,12 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock()
+def clock() -> TestClock:
+    return TestClock(T0)
 
 
 @pytest.fixture
-def service(db: Database, clock: SettableClock) -> Reminders:
+def service(db: Database, clock: TestClock) -> Reminders:
     return Reminders(
         ReminderStore(db),
         FixedProgramme(programme()),
@@ -95,7 +95,7 @@ async def test_rows_left_sending_by_a_crash_go_back_to_pending(db: Database) -> 
 
 
 async def test_remind_sets_fire_time_from_the_lead_and_refuses_started_sessions(
-    service: Reminders, clock: SettableClock
+    service: Reminders, clock: TestClock
 ) -> None:
     session_, added = await service.remind(1, "12")
     assert added and session_ is OPENING
@@ -119,7 +119,7 @@ async def test_changed_lead_moves_pending_reminders(service: Reminders) -> None:
 
 
 async def test_claim_skips_started_cancelled_and_blocked_and_marks_late(
-    service: Reminders, db: Database, clock: SettableClock
+    service: Reminders, db: Database, clock: TestClock
 ) -> None:
     await service.remind(1, "12")
     await service.remind(2, "12")
@@ -139,7 +139,7 @@ async def test_claim_skips_started_cancelled_and_blocked_and_marks_late(
 
 
 async def test_programme_change_moves_reminders_and_queues_one_notice(
-    service: Reminders, clock: SettableClock
+    service: Reminders, clock: TestClock
 ) -> None:
     await service.remind(1, "12")
     await service.remind(2, "12")
@@ -162,7 +162,7 @@ async def test_programme_change_moves_reminders_and_queues_one_notice(
 
 
 async def test_sent_reminder_is_rearmed_when_the_session_moves_later(
-    service: Reminders, clock: SettableClock
+    service: Reminders, clock: TestClock
 ) -> None:
     await service.remind(1, "12")
     clock.set(DUE)

@@ -170,6 +170,7 @@ def worst_profile(number: int) -> Profile:
     return Profile(
         profile_id=number,
         user_id=number,
+        token=f"{number:016x}",
         display_name=hostile(MAX_NAME),
         organisation=hostile(MAX_SHORT),
         city=hostile(MAX_SHORT),

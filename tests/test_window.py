@@ -30,3 +30,14 @@ def test_idle_keys_are_forgotten() -> None:
         window.add(key, at(key))
     assert window.count(0, at(10_000)) == 0
     assert len(window._events) < 10  # swept: only the keys active in the last second stay
+
+
+def test_idle_keys_are_forgotten_a_sweep_period_later_however_few_were_added() -> None:
+    window: SlidingWindow[int] = SlidingWindow(timedelta(seconds=10))
+    for key in range(5_000):  # a burst of distinct senders, each once, far below 10,000
+        window.add(key, at(0))
+    assert len(window) == 5_000
+    window.add(-1, at(59))
+    assert len(window) == 5_001  # within the sweep period (a minute): nothing swept yet
+    window.add(-2, at(61))
+    assert len(window) == 2  # a minute on: only the keys active in the last window remain

@@ -1,8 +1,10 @@
-"""A virtual pace clock: the bot's outbound scheduler and the fake's flood control share it.
+"""Test time: the settable clock injected as the bot's ``clock``, and a virtual pace clock.
 
-Time stands still until someone advances it; timers run in order as it passes them. The
-end-to-end harness advances it whenever the bot is only waiting on pacing (no update working,
-no send in flight), so a minute of group budget costs no wall-clock time.
+``TestClock`` is the wall clock of every test (unit and end to end): tz-aware UTC, set and
+advanced by the test. ``VirtualPaceClock`` is shared by the bot's outbound scheduler and the
+fake's flood control: time stands still until someone advances it; timers run in order as it
+passes them. The end-to-end harness advances it whenever the bot is only waiting on pacing (no
+update working, no send in flight), so a minute of group budget costs no wall-clock time.
 """
 
 from __future__ import annotations
@@ -11,6 +13,31 @@ import asyncio
 import heapq
 import itertools
 from collections.abc import Callable
+from datetime import datetime, timedelta
+
+
+class TestClock:
+    """A clock the test sets and advances; tz-aware UTC for the bot, unix seconds for the fake."""
+
+    __test__ = False
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def timestamp(self) -> float:
+        """Return the current time as unix seconds (for the fake server)."""
+        return self.now.timestamp()
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward by a timedelta's keyword arguments."""
+        self.now += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        """Jump to a moment."""
+        self.now = moment
 
 
 class VirtualTimer:

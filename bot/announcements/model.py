@@ -39,6 +39,7 @@ class AudienceKind(StrEnum):
     SESSION = "session"
     COMMUNITY = "community"
     CHANNEL = "channel"
+    STAYING = "staying"  # those who stayed in the community for the next forum
 
 
 class Delivered(StrEnum):

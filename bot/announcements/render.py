@@ -41,7 +41,7 @@ Verb = Literal[
 ]
 
 
-class AnnouncementPress(CallbackData, prefix="ann"):
+class AnnouncementPress(CallbackData, prefix="ann", private=True):
     """A button of an announcement draft or of the list: what to do, to which announcement."""
 
     verb: Verb
@@ -67,6 +67,7 @@ def audience_label(tr: Translator, audience: Audience) -> str:
         AudienceKind.SESSION: tr("subscribers of session {session}").format(session=value),
         AudienceKind.COMMUNITY: tr("the community group"),
         AudienceKind.CHANNEL: tr("the announcements channel"),
+        AudienceKind.STAYING: tr("those who stayed for the next forum"),
     }
     return labels[audience.kind]
 
@@ -147,6 +148,8 @@ def audience_menu(
         rows.append([(tr("The community group"), pick(AudienceKind.COMMUNITY))])
     if AudienceKind.CHANNEL in kinds:
         rows.append([(tr("The announcements channel"), pick(AudienceKind.CHANNEL))])
+    if AudienceKind.STAYING in kinds:
+        rows.append([(tr("Those who stayed for the next forum"), pick(AudienceKind.STAYING))])
     rows.append([(tr("Back"), _press("back", announcement_id))])
     return tr("Who should receive it?"), rows
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -29,11 +30,13 @@ from bot.announcements.model import (
     Kind,
     Status,
 )
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import DomainError, NotAllowedError
 from bot.i18n import LANGUAGES, N_
+from bot.schedule.model import on_programme_day, programme_day
 
 FEATURE = "announcements"  # this feature's name in the awaited-input engine
 
@@ -87,22 +90,15 @@ class AnnouncementStore(Protocol):
     async def regions(self) -> list[str]: ...
 
 
+@dataclass
 class AnnouncementService:
     """The forum's rules for announcements: organisers only, drafts editable, times ahead."""
 
-    def __init__(
-        self,
-        store: AnnouncementStore,
-        inputs: AwaitedInputs,
-        sending: Sending,
-        config: Config,
-        clock: Clock,
-    ) -> None:
-        self.store = store
-        self._inputs = inputs
-        self._sending = sending
-        self._config = config
-        self._clock = clock
+    store: AnnouncementStore
+    inputs: AwaitedInputs  # what organisers are about to type: this feature's conversation
+    sending: Sending
+    config: Config
+    clock: Clock
 
     async def expect(
         self, user_id: int, announcement_id: int, what: str, language: str = ""
@@ -111,22 +107,22 @@ class AnnouncementService:
         session) for a draft they may change."""
         await self.draft(user_id, announcement_id)
         data = {"announcement_id": announcement_id, "language": language}
-        await self._inputs.expect(user_id, FEATURE, what, data)
+        await self.inputs.expect(user_id, FEATURE, what, data)
 
     async def forget(self, user_id: int) -> Awaited | None:
         """Stop waiting for the organiser's input; return what was awaited."""
-        return await self._inputs.clear(user_id, FEATURE)
+        return await self.inputs.clear(user_id, FEATURE)
 
     def require_organiser(self, user_id: int) -> None:
         """Raise NotAllowedError unless the user is a configured organiser."""
-        if not self._config.is_organiser(user_id):
+        if not self.config.is_organiser(user_id):
             raise NotAllowedError(N_("Only the organisers can send announcements."))
 
     async def create_draft(self, user_id: int, content: Content) -> Announcement:
         """Start a draft with a default body, for everyone, to be sent on confirmation."""
         self.require_organiser(user_id)
         check_length(content)
-        announcement_id = await self.store.create(user_id, content, self._clock())
+        announcement_id = await self.store.create(user_id, content, self.clock())
         return await self.get(announcement_id)
 
     async def get(self, announcement_id: int) -> Announcement:
@@ -138,10 +134,22 @@ class AnnouncementService:
 
     async def draft(self, user_id: int, announcement_id: int) -> Announcement:
         """Return a draft an organiser may change, or say why not."""
+        return await self._in_state(
+            user_id,
+            announcement_id,
+            (Status.DRAFT,),
+            N_("This announcement can no longer be changed."),
+        )
+
+    async def _in_state(
+        self, user_id: int, announcement_id: int, states: tuple[Status, ...], refusal: str
+    ) -> Announcement:
+        """Return the announcement for an organiser if it is in one of ``states``, else say
+        ``refusal``."""
         self.require_organiser(user_id)
         announcement = await self.get(announcement_id)
-        if not announcement.is_open:
-            raise DomainError(N_("This announcement can no longer be changed."))
+        if announcement.status not in states:
+            raise DomainError(refusal)
         return announcement
 
     async def replace_body(
@@ -182,9 +190,9 @@ class AnnouncementService:
     async def audience_kinds(self) -> set[AudienceKind]:
         """Return the audiences this forum can address (profiles, reminders, chats present)."""
         kinds = {AudienceKind.ALL, AudienceKind.LANGUAGE} | await self.store.audience_kinds()
-        if self._config.chats.community is not None:
+        if self.config.chats.community is not None:
             kinds.add(AudienceKind.COMMUNITY)
-        if self._config.chats.announcements is not None:
+        if self.config.chats.announcements is not None:
             kinds.add(AudienceKind.CHANNEL)
         return kinds
 
@@ -201,7 +209,7 @@ class AnnouncementService:
     async def schedule(self, user_id: int, announcement_id: int, typed: str) -> Announcement:
         """Set the draft's send time from what the organiser typed (event zone)."""
         await self.draft(user_id, announcement_id)
-        when = parse_send_time(typed, self._clock(), ZoneInfo(self._config.event.timezone))
+        when = parse_send_time(typed, self.clock(), ZoneInfo(self.config.event.timezone))
         await self.store.set_send_at(announcement_id, when)
         return await self.get(announcement_id)
 
@@ -215,7 +223,7 @@ class AnnouncementService:
         """Confirm a draft: schedule it, or materialise its recipients and mark it sending."""
         await self.forget(user_id)
         announcement = await self.draft(user_id, announcement_id)
-        now = self._clock()
+        now = self.clock()
         if announcement.send_at is not None and announcement.send_at > now:
             await self.store.set_status(announcement_id, Status.SCHEDULED, now)
         else:
@@ -227,18 +235,18 @@ class AnnouncementService:
         sending it; return the number of recipients written."""
         announcement = await self.get(announcement_id)
         chats: list[tuple[int, str]] | None = None
-        language = self._config.event.default_language
+        language = self.config.event.default_language
         if announcement.audience.kind is AudienceKind.COMMUNITY:
-            chats = [(self._require_chat(self._config.chats.community), language)]
+            chats = [(self._require_chat(self.config.chats.community), language)]
         elif announcement.audience.kind is AudienceKind.CHANNEL:
-            chats = [(self._require_chat(self._config.chats.announcements), language)]
-        written = await self.store.materialise(announcement_id, chats, self._clock())
-        self._sending.launch(announcement_id, self.finish)
+            chats = [(self._require_chat(self.config.chats.announcements), language)]
+        written = await self.store.materialise(announcement_id, chats, self.clock())
+        self.sending.launch(announcement_id, self.finish)
         return written
 
     async def fire_due(self) -> list[int]:
         """Start the scheduled announcements whose time has come (a periodic job)."""
-        due = await self.store.due(self._clock())
+        due = await self.store.due(self.clock())
         for announcement_id in due:
             await self.start(announcement_id)
         return due
@@ -247,7 +255,7 @@ class AnnouncementService:
         """Go on sending what a stop or crash interrupted (at start-up); return their ids."""
         resumed = await self.store.in_progress()
         for announcement_id in resumed:
-            self._sending.launch(announcement_id, self.finish)
+            self.sending.launch(announcement_id, self.finish)
         return resumed
 
     async def finish(self, announcement_id: int) -> bool:
@@ -255,7 +263,7 @@ class AnnouncementService:
         announcement = await self.get(announcement_id)
         if announcement.status is Status.CANCELLED:
             return True
-        await self.store.set_status(announcement_id, Status.DONE, self._clock())
+        await self.store.set_status(announcement_id, Status.DONE, self.clock())
         return False
 
     @staticmethod
@@ -266,13 +274,15 @@ class AnnouncementService:
 
     async def cancel(self, user_id: int, announcement_id: int) -> Announcement:
         """Cancel a draft, a scheduled announcement, or the rest of one being sent."""
-        self.require_organiser(user_id)
-        announcement = await self.get(announcement_id)
-        if announcement.status not in (Status.DRAFT, Status.SCHEDULED, Status.SENDING):
-            raise DomainError(N_("This announcement can no longer be cancelled."))
+        await self._in_state(
+            user_id,
+            announcement_id,
+            (Status.DRAFT, Status.SCHEDULED, Status.SENDING),
+            N_("This announcement can no longer be cancelled."),
+        )
         await self.forget(user_id)
-        await self.store.set_status(announcement_id, Status.CANCELLED, self._clock())
-        self._sending.halt(announcement_id)
+        await self.store.set_status(announcement_id, Status.CANCELLED, self.clock())
+        self.sending.halt(announcement_id)
         return await self.get(announcement_id)
 
     async def recent(self, user_id: int, limit: int = 10) -> list[tuple[Announcement, Figures]]:
@@ -308,12 +318,13 @@ def parse_send_time(typed: str, now: datetime, zone: ZoneInfo) -> datetime:
     words = typed.strip().lower().split()
     local_now = now.astimezone(zone)
     day: date | None = None
+    named = False  # "today" and "tomorrow" are programme days (04:00 to 04:00)
     clock: time | None = None
     for word in words:
         if word in ("today", "heute", "hoy", "aujourd'hui", "hoje"):
-            day = local_now.date()
+            day, named = programme_day(now, zone), True
         elif word in ("tomorrow", "morgen", "mañana", "demain", "amanhã"):
-            day = local_now.date() + timedelta(days=1)
+            day, named = programme_day(now, zone) + timedelta(days=1), True
         elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
             try:
                 day = date.fromisoformat(word)
@@ -332,7 +343,8 @@ def parse_send_time(typed: str, now: datetime, zone: ZoneInfo) -> datetime:
         day = local_now.date()
         if datetime.combine(day, clock, zone) <= local_now:
             day += timedelta(days=1)
-    when = datetime.combine(day, clock, zone).astimezone(now.tzinfo)
+    local = on_programme_day(day, clock, zone) if named else datetime.combine(day, clock, zone)
+    when = local.astimezone(now.tzinfo)
     if when <= now:
         raise DomainError(N_("That time has already passed."))
     return when

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from telegram import Bot, Message
@@ -27,7 +27,6 @@ from telegram.error import TelegramError
 from bot.announcements import render
 from bot.announcements.model import Announcement, Delivered, Figures, Kind, Status
 from bot.announcements.service import Finished
-from bot.clock import Clock
 from bot.i18n import Translator
 from bot.participants.service import ParticipantService
 from bot.telegram.delivery import Outbound, Outcome
@@ -80,30 +79,19 @@ class _Run:
         return self.sent_now + self.blocked_now + self.failed_now
 
 
+@dataclass
 class Broadcaster:
     """Send announcements from their outbox, resumably, and report progress."""
 
-    def __init__(
-        self,
-        store: Announcements,
-        bot: Bot,
-        outbound: Outbound,
-        participants: ParticipantService,
-        clock: Clock,
-        *,
-        concurrency: int = 32,
-        progress_seconds: float = 3.0,
-    ) -> None:
-        self._store = store
-        self._bot = bot
-        self._outbound = outbound
-        self._participants = participants
-        self._clock = clock
-        self.concurrency = concurrency
-        self._progress_seconds = progress_seconds
-        self._tasks: dict[int, asyncio.Future[None]] = {}
-        self._halted: set[int] = set()
-        self._stopping = False
+    store: Announcements
+    bot: Bot
+    outbound: Outbound  # bulk priority: replies to people go first
+    participants: ParticipantService  # the organiser's language for progress and report
+    concurrency: int = field(default=32, kw_only=True)
+    progress_seconds: float = field(default=3.0, kw_only=True)
+    _tasks: dict[int, asyncio.Future[None]] = field(default_factory=dict, init=False)
+    _halted: set[int] = field(default_factory=set, init=False)
+    _stopping: bool = field(default=False, init=False)
 
     def launch(self, announcement_id: int, finished: Finished) -> None:
         """Start sending an announcement in the background (once)."""
@@ -156,14 +144,14 @@ class Broadcaster:
             self._halted.discard(announcement_id)
 
     async def _run(self, announcement_id: int, finished: Finished) -> None:
-        announcement = await self._store.get(announcement_id)
+        announcement = await self.store.get(announcement_id)
         if announcement is None or announcement.status is not Status.SENDING:
             return
-        run = _Run(announcement, await self._store.figures(announcement_id))
+        run = _Run(announcement, await self.store.figures(announcement_id))
         run.started = time.monotonic()
-        tr = await self._participants.translator_for(announcement.author_id)
+        tr = await self.participants.translator_for(announcement.author_id)
         progress = await self._progress_message(run, tr)
-        pending = iter(await self._store.pending(announcement_id))
+        pending = iter(await self.store.pending(announcement_id))
         workers = [
             asyncio.ensure_future(self._worker(run, pending)) for _ in range(self.concurrency)
         ]
@@ -178,7 +166,7 @@ class Broadcaster:
         if self._stopping and announcement_id not in self._halted:
             return  # shutting down: the rest goes out after the restart
         cancelled = await finished(announcement_id)
-        figures = await self._store.figures(announcement_id)
+        figures = await self.store.figures(announcement_id)
         report = render.report(tr, announcement_id, figures, cancelled)
         await self._edit(progress, report)
         await self._say(announcement.author_id, report)
@@ -188,10 +176,10 @@ class Broadcaster:
         for chat_id, language in pending:
             if self._should_stop(run.announcement.id):
                 return
-            send = partial(send_content, self._bot, chat_id, run.announcement, language)
-            delivery = await self._outbound.deliver(chat_id, send)
+            send = partial(send_content, self.bot, chat_id, run.announcement, language)
+            delivery = await self.outbound.deliver(chat_id, send)
             state = _OUTCOMES[delivery.outcome]
-            await self._store.mark(run.announcement.id, chat_id, state, delivery.error)
+            await self.store.mark(run.announcement.id, chat_id, state, delivery.error)
             if state is Delivered.SENT:
                 run.sent_now += 1
             elif state is Delivered.BLOCKED:
@@ -201,7 +189,7 @@ class Broadcaster:
 
     async def _tick(self, run: _Run, tr: Translator, progress: tuple[int, int] | None) -> None:
         while True:
-            await asyncio.sleep(self._progress_seconds)
+            await asyncio.sleep(self.progress_seconds)
             await self._edit(progress, self._progress_text(run, tr))
 
     def _progress_text(self, run: _Run, tr: Translator) -> str:
@@ -213,13 +201,13 @@ class Broadcaster:
         if announcement.progress_message_id is not None and announcement.progress_chat_id:
             return announcement.progress_chat_id, announcement.progress_message_id
         try:
-            message = await self._bot.send_message(
+            message = await self.bot.send_message(
                 announcement.author_id, self._progress_text(run, tr)
             )
         except TelegramError:
             logger.warning("cannot show progress of announcement %s", announcement.id)
             return None
-        await self._store.set_progress_message(announcement.id, message.chat_id, message.id)
+        await self.store.set_progress_message(announcement.id, message.chat_id, message.id)
         return message.chat_id, message.id
 
     async def _edit(self, progress: tuple[int, int] | None, text: str) -> None:
@@ -227,14 +215,12 @@ class Broadcaster:
             return
         try:
             async with unchanged_is_fine():
-                await self._bot.edit_message_text(
-                    text, chat_id=progress[0], message_id=progress[1]
-                )
+                await self.bot.edit_message_text(text, chat_id=progress[0], message_id=progress[1])
         except TelegramError as error:
             logger.warning("cannot update the progress message: %s", error)
 
     async def _say(self, chat_id: int, text: str) -> None:
         try:
-            await self._bot.send_message(chat_id, text)
+            await self.bot.send_message(chat_id, text)
         except TelegramError as error:
             logger.warning("cannot send the announcement report: %s", error)

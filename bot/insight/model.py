@@ -210,7 +210,7 @@ class IntroductionCounts:
 class ListedProfile:
     """A profile its owner agreed to list in the directory: the card's fields only."""
 
-    number: int
+    code: str  # what /intro takes, as on the card ("" when the person takes no requests)
     name: str
     role: str
     organisation: str
@@ -259,13 +259,17 @@ class Chart:
         return self.texts[series][self.labels.index(label)]
 
 
+# A cell of an exported table.
+Cell = str | int | float | None
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """A table with a header row; cells are text, numbers or "< 5"."""
 
     title: str
     columns: tuple[str, ...]
-    rows: tuple[tuple[str | int | float | None, ...], ...]
+    rows: tuple[tuple[Cell, ...], ...]
     # Relative column widths for the PDF (defaults to equal).
     widths: tuple[int, ...] = ()
 

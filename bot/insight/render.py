@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -24,6 +25,7 @@ from bot.insight.model import (
     SMALL,
     SUPPRESSED,
     AnnouncementFigure,
+    Cell,
     Chart,
     ChartKind,
     GroupFigures,
@@ -50,21 +52,21 @@ TITLE_CHARS = 48
 TEXT_CHARS = 200
 
 
-class ChartsPress(CallbackData, prefix="insc"):
+class ChartsPress(CallbackData, prefix="insc", private=True):
     """Send one /stats section's charts."""
 
     section: str
 
 
-class ReportPress(CallbackData, prefix="insr"):
+class ReportPress(CallbackData, prefix="insr", private=True):
     """Send the PDF report."""
 
 
-class ExportsPress(CallbackData, prefix="insx"):
+class ExportsPress(CallbackData, prefix="insx", private=True):
     """Show the exports menu."""
 
 
-class ExportPress(CallbackData, prefix="inse"):
+class ExportPress(CallbackData, prefix="inse", private=True):
     """Send one export in one format."""
 
     kind: str
@@ -484,68 +486,57 @@ def group_section(figures: GroupFigures, tr: Translator) -> Section:
 # -- exports ----------------------------------------------------------------------------------
 
 
+T = TypeVar("T")
+
+
+def _table(
+    title: str,
+    items: Iterable[T],
+    columns: Sequence[tuple[str, Callable[[T], Cell]]],
+    tr: Translator,
+) -> Table:
+    """Return a table of ``items``, a row each; a column is its heading (an msgid) and its cell."""
+    return Table(
+        title=tr(title),
+        columns=tuple(tr(heading) for heading, _ in columns),
+        rows=tuple(tuple(cell(item) for _, cell in columns) for item in items),
+    )
+
+
 def programme_table(figures: ProgrammeFigures, zone: ZoneInfo, tr: Translator) -> Table:
     """Return the programme with each session's subscribers."""
-    return Table(
-        title=tr("Programme"),
-        columns=(
-            tr("Day"),
-            tr("Start"),
-            tr("End"),
-            tr("No."),
-            tr("Session"),
-            tr("Room"),
-            tr("Seats"),
-            tr("Subscribers"),
-        ),
-        rows=tuple(
-            (
-                s.day.isoformat(),
-                f"{s.start.astimezone(zone):%H:%M}",
-                f"{s.end.astimezone(zone):%H:%M}",
-                s.id,
-                s.title,
-                s.room,
-                s.capacity,
-                count_cell(s.subscribers),
-            )
-            for s in figures.sessions
-        ),
-    )
+    columns: list[tuple[str, Callable[[SessionFigure], Cell]]] = [
+        (N_("Day"), lambda s: s.day.isoformat()),
+        (N_("Start"), lambda s: f"{s.start.astimezone(zone):%H:%M}"),
+        (N_("End"), lambda s: f"{s.end.astimezone(zone):%H:%M}"),
+        (N_("No."), lambda s: s.id),
+        (N_("Session"), lambda s: s.title),
+        (N_("Room"), lambda s: s.room),
+        (N_("Seats"), lambda s: s.capacity),
+        (N_("Subscribers"), lambda s: count_cell(s.subscribers)),
+    ]
+    return _table(N_("Programme"), figures.sessions, columns, tr)
 
 
 def announcements_table(figures: ReachFigures, zone: ZoneInfo, tr: Translator) -> Table:
     """Return the announcements with their delivery figures, oldest first."""
-    return Table(
-        title=tr("Announcements"),
-        columns=(
-            tr("No."),
-            tr("Created"),
-            tr("Finished"),
-            tr("Audience"),
-            tr("Recipients"),
-            tr("Delivered"),
-            tr("Blocked"),
-            tr("Failed"),
-            tr("Pending"),
-            tr("Text"),
-        ),
-        rows=tuple(
-            (
-                a.id,
-                a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                a.finished_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if a.finished_at else "",
-                audience_text(a, tr),
-                count_cell(a.recipients),
-                count_cell(a.delivered),
-                count_cell(a.blocked),
-                count_cell(a.failed),
-                count_cell(a.pending),
-                cut(plain(a.text), TEXT_CHARS),
-            )
-            for a in reversed(figures.announcements)
-        ),
-    )
+
+    def moment(at: datetime | None) -> str:
+        return at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if at else ""
+
+    columns: list[tuple[str, Callable[[AnnouncementFigure], Cell]]] = [
+        (N_("No."), lambda a: a.id),
+        (N_("Created"), lambda a: moment(a.created_at)),
+        (N_("Finished"), lambda a: moment(a.finished_at)),
+        (N_("Audience"), lambda a: audience_text(a, tr)),
+        (N_("Recipients"), lambda a: count_cell(a.recipients)),
+        (N_("Delivered"), lambda a: count_cell(a.delivered)),
+        (N_("Blocked"), lambda a: count_cell(a.blocked)),
+        (N_("Failed"), lambda a: count_cell(a.failed)),
+        (N_("Pending"), lambda a: count_cell(a.pending)),
+        (N_("Text"), lambda a: cut(plain(a.text), TEXT_CHARS)),
+    ]
+    return _table(N_("Announcements"), reversed(figures.announcements), columns, tr)
 
 
 def introductions_table(counts: Sequence[IntroductionCounts], tr: Translator) -> Table:
@@ -558,64 +549,35 @@ def introductions_table(counts: Sequence[IntroductionCounts], tr: Translator) ->
         sum(c.declined for c in counts),
         sum(c.pending for c in counts),
     )
-    rows = [(region_label(c.from_region, tr), region_label(c.to_region, tr), c) for c in counts]
-    rows.append((tr("All regions"), tr("All regions"), total))
-    return Table(
-        title=tr("Introductions"),
-        columns=(
-            tr("From region"),
-            tr("To region"),
-            tr("Requests"),
-            tr("Accepted"),
-            tr("Declined"),
-            tr("Waiting"),
-        ),
-        rows=tuple(
-            (
-                source,
-                target,
-                count_cell(c.requests),
-                count_cell(c.accepted),
-                count_cell(c.declined),
-                count_cell(c.pending),
-            )
-            for source, target, c in rows
-        ),
-    )
+    every = tr("All regions")
+    pairs = [(region_label(c.from_region, tr), region_label(c.to_region, tr), c) for c in counts]
+    pairs.append((every, every, total))
+    columns: list[tuple[str, Callable[[tuple[str, str, IntroductionCounts]], Cell]]] = [
+        (N_("From region"), lambda pair: pair[0]),
+        (N_("To region"), lambda pair: pair[1]),
+        (N_("Requests"), lambda pair: count_cell(pair[2].requests)),
+        (N_("Accepted"), lambda pair: count_cell(pair[2].accepted)),
+        (N_("Declined"), lambda pair: count_cell(pair[2].declined)),
+        (N_("Waiting"), lambda pair: count_cell(pair[2].pending)),
+    ]
+    return _table(N_("Introductions"), pairs, columns, tr)
 
 
 def directory_table(profiles: Sequence[ListedProfile], tr: Translator) -> Table:
     """Return the profile cards of participants who agreed to be listed, and nothing else."""
-    return Table(
-        title=tr("Directory"),
-        columns=(
-            tr("No."),
-            tr("Name"),
-            tr("Role"),
-            tr("Organisation"),
-            tr("City"),
-            tr("Country"),
-            tr("Region"),
-            tr("Topics"),
-            tr("Languages"),
-            tr("About"),
-        ),
-        rows=tuple(
-            (
-                p.number,
-                p.name,
-                p.role,
-                p.organisation,
-                p.city,
-                country_name(p.country, tr.language),
-                region_label(p.region, tr),
-                ", ".join(topic_label(t, tr) for t in p.topics),
-                ", ".join(language_name(code, tr.language) for code in p.languages),
-                p.bio,
-            )
-            for p in profiles
-        ),
-    )
+    columns: list[tuple[str, Callable[[ListedProfile], Cell]]] = [
+        (N_("Code"), lambda p: p.code),
+        (N_("Name"), lambda p: p.name),
+        (N_("Role"), lambda p: p.role),
+        (N_("Organisation"), lambda p: p.organisation),
+        (N_("City"), lambda p: p.city),
+        (N_("Country"), lambda p: country_name(p.country, tr.language)),
+        (N_("Region"), lambda p: region_label(p.region, tr)),
+        (N_("Topics"), lambda p: ", ".join(topic_label(t, tr) for t in p.topics)),
+        (N_("Languages"), lambda p: ", ".join(language_name(c, tr.language) for c in p.languages)),
+        (N_("About"), lambda p: p.bio),
+    ]
+    return _table(N_("Directory"), profiles, columns, tr)
 
 
 # -- /stats ----------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ MAX_BIO = 500
 MAX_NOTE = 300
 MAX_LANGUAGES = 8
 PAGE_SIZE = 5
+# A profile's token: 16 hex digits (64 random bits), short enough for a button and a deep link.
+TOKEN_PATTERN = r"^[0-9a-f]{16}$"
 
 TOPIC_LABELS: dict[str, str] = {
     "e-procurement": N_("e-procurement"),
@@ -30,28 +32,6 @@ RequestStatus = Literal["pending", "accepted", "declined", "blocked"]
 
 
 @dataclass(frozen=True, slots=True)
-class Profile:
-    """What a participant tells others about themselves."""
-
-    profile_id: int
-    user_id: int
-    display_name: str
-    organisation: str
-    city: str
-    country: str
-    region: str
-    role: str
-    topics: tuple[str, ...]
-    languages: tuple[str, ...]
-    bio: str
-    listed: bool
-    accepts_intros: bool
-    meet_opt_in: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class ProfileDraft:
     """A profile's fields before they are saved (no id yet)."""
 
@@ -65,6 +45,24 @@ class ProfileDraft:
     bio: str
     listed: bool
     accepts_intros: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Profile(ProfileDraft):
+    """What a participant tells others about themselves, as saved."""
+
+    profile_id: int  # internal: never shown, never in a button (counting through it names people)
+    token: str  # how others address the profile: on its card, in buttons and deep links
+    user_id: int
+    region: str
+    meet_opt_in: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def takes_requests(self) -> bool:
+        """Tell whether others may find and ask this person: listed, and open to requests."""
+        return self.listed and self.accepts_intros
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ only send what these functions return. Button rows are (label, callback data) pa
 from __future__ import annotations
 
 from html import escape
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -16,6 +16,7 @@ from bot.i18n import N_, Translator
 from bot.intros.model import (
     MAX_BIO,
     MAX_NOTE,
+    TOKEN_PATTERN,
     TOPIC_LABELS,
     DirectoryFilter,
     DirectoryPage,
@@ -27,41 +28,44 @@ from bot.text import fit_lines
 
 # -- buttons ---------------------------------------------------------------------------------
 
+# A profile as others address it: its opaque token, never its row number.
+Token = Annotated[str, Field(pattern=TOKEN_PATTERN)]
 
-class EditPress(CallbackData, prefix="pfe"):
+
+class EditPress(CallbackData, prefix="pfe", private=True):
     """Change one field of the user's profile."""
 
     step: str
 
 
-class TopicPress(CallbackData, prefix="pft"):
+class TopicPress(CallbackData, prefix="pft", private=True):
     """Select or unselect a topic, by its position in the configured list."""
 
     index: int = Field(ge=0, le=99)
 
 
-class TopicsDonePress(CallbackData, prefix="pftd"):
+class TopicsDonePress(CallbackData, prefix="pftd", private=True):
     """Close the topic choice."""
 
 
-class ConsentPress(CallbackData, prefix="pfc"):
+class ConsentPress(CallbackData, prefix="pfc", private=True):
     """Answer a consent question of the profile."""
 
     step: str = Field(pattern="^(listed|intros)$")
     yes: Flag
 
 
-class SkipPress(CallbackData, prefix="pfs"):
+class SkipPress(CallbackData, prefix="pfs", private=True):
     """Leave an optional profile field empty."""
 
     step: str
 
 
-class DeletePress(CallbackData, prefix="pfdel"):
+class DeletePress(CallbackData, prefix="pfdel", private=True):
     """Ask to delete the profile."""
 
 
-class DeleteConfirmedPress(CallbackData, prefix="pfdok"):
+class DeleteConfirmedPress(CallbackData, prefix="pfdok", private=True):
     """Delete the profile, confirmed."""
 
 
@@ -75,7 +79,7 @@ _FILTER_CODES: dict[FilterKind, FilterCode] = {
 }
 
 
-class PagePress(CallbackData, prefix="ppl"):
+class PagePress(CallbackData, prefix="ppl", private=True):
     """Turn a page of the directory (the filter travels with it)."""
 
     kind: FilterCode
@@ -89,26 +93,34 @@ class PagePress(CallbackData, prefix="ppl"):
         return DirectoryFilter(kind, self.value)
 
 
-class IntroducePress(CallbackData, prefix="itr"):
-    """Ask to be introduced to the owner of a profile."""
+class IntroducePress(CallbackData, prefix="itr", private=True):
+    """Ask to be introduced to the owner of a profile (addressed by its token)."""
 
-    profile: Id
+    profile: Token
+
+    def start(self) -> str:
+        """Resume the request in the private chat: ``/start i_<token>``."""
+        return f"{INTRO_LINK}{self.profile}"
 
 
-class DecisionPress(CallbackData, prefix="ird"):
+# The deep-link payload that starts a request: ``/start i_<token>``.
+INTRO_LINK = "i_"
+
+
+class DecisionPress(CallbackData, prefix="ird", private=True):
     """The target's answer to a request: accept, decline, or block and report."""
 
     decision: Literal["a", "d", "b"]
     request: Id
 
 
-class MeetPress(CallbackData, prefix="mto"):
+class MeetPress(CallbackData, prefix="mto", private=True):
     """Take part in /meet, or not."""
 
     yes: Flag
 
 
-class SelfIntroPress(CallbackData, prefix="sig"):
+class SelfIntroPress(CallbackData, prefix="sig", private=True):
     """Post the user's card to the community group."""
 
 
@@ -161,12 +173,11 @@ def region_label(region: str, tr: Translator) -> str:
 def profile_card(profile: Profile, tr: Translator, *, compact: bool = False) -> str:
     """Render a profile as an HTML card; compact cards fit five to a message."""
     field = _COMPACT_FIELD if compact else 100
-    lines = [
-        "<b>{name}</b> · {number}".format(
-            name=escape(profile.display_name),
-            number=tr("No. {number}").format(number=profile.profile_id),
-        )
-    ]
+    lines = [f"<b>{escape(profile.display_name)}</b>"]
+    if profile.takes_requests:
+        # The code others may send with /intro; only a listed profile open to requests has one.
+        code = tr("code {code}").format(code=f"<code>{profile.token}</code>")
+        lines[0] += f" · {code}"
     work = ", ".join(p for p in (profile.role, profile.organisation) if p)
     if work:
         lines.append(escape(cut(work, field * 2)))
@@ -272,7 +283,7 @@ def directory_page(
     rows: Rows = [
         [(tr("Introduce me to {name}").format(name=cut(p.display_name, 24)), _intro_data(p))]
         for p in found.profiles
-        if p.accepts_intros and p.user_id != viewer_id
+        if p.takes_requests and p.user_id != viewer_id
     ]
     paging = []
     code = _FILTER_CODES[wanted.kind]
@@ -291,7 +302,7 @@ def directory_page(
 
 
 def _intro_data(profile: Profile) -> str:
-    return IntroducePress(profile=profile.profile_id).encode()
+    return IntroducePress(profile=profile.token).encode()
 
 
 def introduce_button(profile: Profile, tr: Translator) -> Rows:
@@ -425,7 +436,7 @@ def review(tr: Translator, profile: Profile, intro_id: int) -> tuple[str, Rows]:
 def welcome_post(tr: Translator, profile: Profile) -> tuple[str, Rows]:
     """Present a participant to the community group, with Introduce me when they take requests."""
     text = tr("👋 Please welcome a participant:") + "\n\n" + profile_card(profile, tr)
-    return text, introduce_button(profile, tr) if profile.accepts_intros else []
+    return text, introduce_button(profile, tr) if profile.takes_requests else []
 
 
 def posted(tr: Translator) -> str:

@@ -8,17 +8,19 @@ render the results.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Collection
-from dataclasses import dataclass, replace
+import re
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
 
-from bot.awaiting import Awaited, AwaitedInputs
+from bot.awaiting.model import Awaited
+from bot.awaiting.service import AwaitedInputs
 from bot.clock import Clock
 from bot.config import IntroductionsConfig
-from bot.errors import DomainError
+from bot.errors import DomainError, StaleButtonError
 from bot.i18n import N_
 from bot.intros import render
 from bot.intros.model import (
@@ -28,6 +30,7 @@ from bot.intros.model import (
     MAX_NOTE,
     MAX_SHORT,
     PAGE_SIZE,
+    TOKEN_PATTERN,
     DirectoryFilter,
     DirectoryPage,
     IntroRequest,
@@ -39,6 +42,7 @@ from bot.intros.model import (
 from bot.notify import Notice, Notifier, Silent, notice_of
 from bot.participants.model import Participant
 from bot.regions import find_country, find_language, region_of
+from bot.typed import clean_typed, within
 
 FEATURE = "intros"  # this feature's name in the awaited-input engine
 # The guided conversation's steps, in order; "edit:<step>" changes one field of a profile.
@@ -57,12 +61,18 @@ STEPS: tuple[str, ...] = (
 TEXT_STEPS = frozenset({"name", "organisation", "city", "country", "role", "languages", "bio"})
 OPTIONAL_STEPS = frozenset({"organisation", "city", "role", "bio"})
 SKIP = "-"
+# Said alike for an unknown code, an unlisted profile, one closed to requests and a block, so
+# that no answer tells whether someone is there.
+NOT_REQUESTABLE = N_("This person is not in the directory or does not take introduction requests.")
+_TOKEN = re.compile(TOKEN_PATTERN)
 
 
 class Contacts(Protocol):
-    """Who participants are on Telegram (``ParticipantService``): names and usernames."""
+    """Who participants are on Telegram (``ParticipantService``): names and usernames, and
+    whether a private message can reach them."""
 
     async def get(self, user_id: int) -> Participant | None: ...
+    async def is_reachable(self, user_id: int) -> bool: ...
 
 
 class IntroStore(Protocol):
@@ -70,6 +80,7 @@ class IntroStore(Protocol):
 
     async def get_profile(self, user_id: int) -> Profile | None: ...
     async def get_profile_by_id(self, profile_id: int) -> Profile | None: ...
+    async def get_profile_by_token(self, token: str) -> Profile | None: ...
     async def save_profile(self, user_id: int, draft: ProfileDraft, now: datetime) -> Profile: ...
     async def delete_profile(self, user_id: int) -> bool: ...
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None: ...
@@ -99,24 +110,11 @@ class IntroStore(Protocol):
 # ---- answers -------------------------------------------------------------------------------
 
 
-def _clean(text: str) -> str:
-    """Normalise typed text: NFC, no control characters, single-line spaces collapsed."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cc" or c == "\n")
-    return text.strip()
-
-
 def _one_line(text: str, limit: int) -> str:
-    value = " ".join(_clean(text).split())
+    value = " ".join(clean_typed(text).split())
     if not value:
         raise DomainError(N_("Please send your answer as text."))
-    if len(value) > limit:
-        raise DomainError(
-            N_("That is {length} characters; please keep it to {limit}."),
-            length=len(value),
-            limit=limit,
-        )
-    return value
+    return within(value, limit)
 
 
 def parse_answer(step: str, text: str) -> Any:
@@ -141,20 +139,13 @@ def parse_answer(step: str, text: str) -> Any:
                     "I don't know the country “{text}”. Send its name (in English, German, "
                     "Spanish, French or Portuguese) or its two-letter code, such as KE or BR."
                 ),
-                text=_clean(text)[:40],
+                text=clean_typed(text)[:40],
             )
         return code
     if step == "languages":
         return list(parse_languages(text))
     if step == "bio":
-        value = _clean(text)
-        if len(value) > MAX_BIO:
-            raise DomainError(
-                N_("That is {length} characters; please keep it to {limit}."),
-                length=len(value),
-                limit=MAX_BIO,
-            )
-        return value
+        return within(clean_typed(text), MAX_BIO)
     raise DomainError(N_("Please use the buttons for this question."))
 
 
@@ -171,7 +162,7 @@ def parse_languages(text: str) -> tuple[str, ...]:
                     "I don't know the language “{text}”. Send names or codes, "
                     "e.g. English, fr, pt."
                 ),
-                text=_clean(part)[:40],
+                text=clean_typed(part)[:40],
             )
         if code not in found:
             found.append(code)
@@ -182,18 +173,18 @@ def parse_languages(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def parse_code(text: str) -> str | None:
+    """Return a card's code as typed (any case, a leading #), or None if it cannot be one."""
+    code = text.strip().lstrip("#").lower()
+    return code if _TOKEN.match(code) else None
+
+
 def parse_note(text: str) -> str:
     """Validate an introduction note."""
-    value = _clean(text)
+    value = clean_typed(text)
     if not value:
         raise DomainError(N_("Please write a short note as text."))
-    if len(value) > MAX_NOTE:
-        raise DomainError(
-            N_("That is {length} characters; please keep it to {limit}."),
-            length=len(value),
-            limit=MAX_NOTE,
-        )
-    return value
+    return within(value, MAX_NOTE)
 
 
 def draft_from(data: dict[str, Any]) -> ProfileDraft:
@@ -237,33 +228,23 @@ class StepResult:
     profile: Profile | None = None
 
 
+@dataclass
 class Introductions:
     """The introduction rules over a store, a clock and the configuration."""
 
-    def __init__(
-        self,
-        store: IntroStore,
-        inputs: AwaitedInputs,
-        config: IntroductionsConfig,
-        clock: Clock,
-        moderators: Collection[int] = (),
-        *,
-        notifier: Notifier | None = None,
-        contacts: Contacts | None = None,
-        community: int | None = None,
-        event_name: str = "",
-    ) -> None:
-        self.store = store
-        # The profile questions and the note of a request are this feature's conversation.
-        self.inputs = inputs
-        self.config = config
-        self.clock = clock
-        self.moderators = frozenset(moderators)
-        # Who is told what: the other side of a request, the staff, the community group.
-        self.notifier: Notifier = notifier or Silent()
-        self.contacts = contacts
-        self.community = community
-        self.event_name = event_name
+    store: IntroStore
+    # The profile questions and the note of a request are this feature's conversation.
+    inputs: AwaitedInputs
+    config: IntroductionsConfig
+    clock: Clock
+    moderators: Collection[int] = ()
+    # Who is told what: the other side of a request, the staff, the community group.
+    notifier: Notifier = field(default_factory=Silent, kw_only=True)
+    contacts: Contacts | None = field(default=None, kw_only=True)
+    community: int | None = field(default=None, kw_only=True)
+    event_name: str = field(default="", kw_only=True)
+    # Cards being posted right now (see ``_claim``): only what is in flight, so it stays small.
+    _posting: set[int] = field(default_factory=set, init=False, repr=False)
 
     @property
     def conversing(self) -> set[int]:
@@ -280,7 +261,7 @@ class Introductions:
             if profile is None:
                 raise DomainError(N_("You have no profile yet; send /profile to create one."))
             if step.removeprefix("edit:") not in STEPS:
-                raise DomainError(N_("This button is no longer valid."))
+                raise StaleButtonError()
             data = data_from(profile)
         return await self._store_step(user_id, step, data)
 
@@ -331,16 +312,16 @@ class Introductions:
             or step not in OPTIONAL_STEPS
             or current.step.removeprefix("edit:") != step
         ):
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         return await self.answer(user_id, "")
 
     async def toggle_topic(self, user_id: int, index: int) -> Awaited:
         """Select or unselect a topic (by its position in the configured list)."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != "topics":
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         if not 0 <= index < len(self.config.topics):
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         topic = self.config.topics[index]
         chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
         chosen = [t for t in chosen if t != topic] if topic in chosen else [*chosen, topic]
@@ -351,7 +332,7 @@ class Introductions:
         """Close the topic choice (at least one topic)."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != "topics":
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         chosen = [t for t in current.data.get("topics", []) if t in self.config.topics]
         if not chosen:
             raise DomainError(N_("Please choose at least one topic."))
@@ -361,7 +342,7 @@ class Introductions:
         """Record a yes/no consent pressed for the step it was asked in."""
         current = await self.conversation(user_id)
         if current is None or current.step.removeprefix("edit:") != step:
-            raise DomainError(N_("This button is no longer valid."))
+            raise StaleButtonError()
         return await self.answer(user_id, yes)
 
     async def _store_step(self, user_id: int, step: str, data: dict[str, Any]) -> Awaited:
@@ -386,21 +367,25 @@ class Introductions:
 
     # ---- introduction requests ----
 
-    async def check_request(self, requester_id: int, profile_id: int) -> Profile:
+    async def find(self, token: str) -> Profile | None:
+        """Return the profile a card's code stands for, if others may see it (listed and open
+        to requests); None for anything else, alike."""
+        code = parse_code(token)
+        if code is None:
+            return None
+        profile = await self.store.get_profile_by_token(code)
+        return profile if profile is not None and profile.takes_requests else None
+
+    async def check_request(self, requester_id: int, target: Profile | None) -> Profile:
         """Return the target's profile if the requester may ask them now; else DomainError."""
-        mine = await self.store.get_profile(requester_id)
-        if mine is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
-        target = await self.store.get_profile_by_id(profile_id)
-        if target is None or not target.accepts_intros:
-            raise DomainError(N_("This person does not take introduction requests."))
+        await self._own_profile(requester_id)
+        if target is None or not target.takes_requests:
+            raise DomainError(NOT_REQUESTABLE)
         if target.user_id == requester_id:
             raise DomainError(N_("That is your own profile."))
         if await self.store.is_blocked(target.user_id, requester_id):
             # Said like the no-consent case, so that a block is not revealed.
-            raise DomainError(N_("This person does not take introduction requests."))
+            raise DomainError(NOT_REQUESTABLE)
         if await self.store.is_blocked(requester_id, target.user_id):
             raise DomainError(N_("You have blocked this person."))
         existing = await self.store.open_request_between(requester_id, target.user_id)
@@ -426,11 +411,32 @@ class Introductions:
             )
         return target
 
-    async def start_request(self, requester_id: int, profile_id: int) -> Profile:
-        """Check the request and wait for the requester's note."""
-        target = await self.check_request(requester_id, profile_id)
-        await self.begin_note(requester_id, profile_id)
+    async def _own_profile(self, user_id: int) -> Profile:
+        """Return the user's profile, or say that others are shown it, so it comes first."""
+        mine = await self.store.get_profile(user_id)
+        if mine is None:
+            raise DomainError(
+                N_("Please create your profile with /profile first: it is what I show them.")
+            )
+        return mine
+
+    async def start_request(self, requester_id: int, token: str) -> Profile:
+        """Check the request to the profile with this code and wait for the requester's note."""
+        target = await self.check_request(requester_id, await self.find(token))
+        await self.begin_note(requester_id, target.profile_id)
         return target
+
+    async def start_request_in_private(self, requester_id: int, token: str) -> bool:
+        """Start a request pressed outside the private chat (a card in the community group) in
+        the requester's private chat, where the note is asked for; False, with nothing
+        started, when the bot cannot write to them there (they never started it)."""
+        if self.contacts is None or not await self.contacts.is_reachable(requester_id):
+            return False
+        target = await self.start_request(requester_id, token)
+        if await self.notifier.tell(requester_id, Notice(partial(render.ask_note, target))):
+            return True
+        await self.cancel(requester_id)
+        return False
 
     async def submit_note(self, requester_id: int, text: str) -> tuple[IntroRequest, bool]:
         """Create the request with the note and pass it to its target; return it and whether
@@ -439,9 +445,9 @@ class Introductions:
         if current is None or current.step != "note":
             raise DomainError(N_("Send /people to find someone to meet."))
         note = parse_note(text)
-        profile_id = int(current.data["profile_id"])
+        chosen = await self.store.get_profile_by_id(int(current.data["profile_id"]))
         try:
-            target = await self.check_request(requester_id, profile_id)
+            target = await self.check_request(requester_id, chosen)
         except DomainError:
             await self.cancel(requester_id)
             raise
@@ -508,19 +514,12 @@ class Introductions:
 
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None:
         """Record whether the user takes part in /meet."""
-        if await self.store.get_profile(user_id) is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
+        await self._own_profile(user_id)
         await self.store.set_meet_opt_in(user_id, opt_in)
 
     async def meet(self, user_id: int) -> Profile | None:
         """Suggest someone new from another region with a shared topic or language."""
-        mine = await self.store.get_profile(user_id)
-        if mine is None:
-            raise DomainError(
-                N_("Please create your profile with /profile first: it is what I show them.")
-            )
+        mine = await self._own_profile(user_id)
         if not mine.meet_opt_in:
             raise DomainError(N_("Send /meet and agree to take part first."))
         found = await self.store.meet_candidate(mine)
@@ -532,45 +531,73 @@ class Introductions:
 
     async def request_self_intro(self, user_id: int) -> SelfIntro:
         """Post the user's card to the community group, or send it to the staff for approval
-        first when the forum asks for that."""
+        first when the forum asks for that. A card is recorded as posted only once Telegram
+        took it: a post that failed can be tried again."""
         if self.community is None:
             raise DomainError(N_("There is no community group to post to."))
         mine = await self.store.get_profile(user_id)
         if mine is None:
             raise DomainError(N_("Please create your profile with /profile first."))
-        if await self.store.has_self_intro(user_id):
+        if await self.store.has_self_intro(user_id) or user_id in self._posting:
             raise DomainError(
                 N_("You have already introduced yourself to the community (or are waiting).")
             )
-        status = "pending" if self.config.self_intro_approval else "posted"
-        intro = await self.store.add_self_intro(user_id, status, self.clock())
-        if intro.status == "posted":
-            welcome = notice_of(partial(render.welcome_post, profile=mine))
-            await self.notifier.post(self.community, welcome)
-        else:
+        if self.config.self_intro_approval:
+            intro = await self.store.add_self_intro(user_id, "pending", self.clock())
             review = notice_of(partial(render.review, profile=mine, intro_id=intro.intro_id))
             await self.notifier.tell_staff(self.moderators, review, log=True)
-        return intro
+            return intro
+        async with self._claim(user_id):
+            await self._post_card(mine)
+            return await self.store.add_self_intro(user_id, "posted", self.clock())
 
     async def decide_self_intro(
         self, intro_id: int | None, moderator_id: int, *, approve: bool
     ) -> SelfIntro | None:
         """Approve or reject a pending self-introduction, post it and tell its author; None
-        unless a moderator pressed a pending one."""
+        unless a moderator pressed a pending one. An approved card stays pending until it is
+        posted, so that a post Telegram refused can be approved again."""
         if intro_id is None or moderator_id not in self.moderators or self.community is None:
             return None
         intro = await self.store.get_self_intro(intro_id)
-        status: Literal["posted", "rejected"] = "posted" if approve else "rejected"
-        if intro is None or not await self.store.decide_self_intro(intro_id, status, self.clock()):
+        if intro is None or intro.status != "pending" or -intro_id in self._posting:
             return None
-        profile = await self.store.get_profile(intro.user_id)
-        if approve and profile is not None:
-            welcome = notice_of(partial(render.welcome_post, profile=profile))
-            await self.notifier.post(self.community, welcome)
+        async with self._claim(-intro_id):
+            profile = await self.store.get_profile(intro.user_id) if approve else None
+            status: Literal["posted", "rejected"] = "posted" if profile else "rejected"
+            if profile is not None:
+                await self._post_card(profile)
+            if not await self.store.decide_self_intro(intro_id, status, self.clock()):
+                return None
+        if profile is not None:
             await self.notifier.tell(intro.user_id, Notice(render.posted))
-        elif not approve:
+        elif approve:
+            return None  # the profile was deleted while it waited: nothing to post
+        else:
             await self.notifier.tell(intro.user_id, Notice(render.not_approved))
         return replace(intro, status=status)
+
+    @asynccontextmanager
+    async def _claim(self, key: int) -> AsyncIterator[None]:
+        """Hold a card (a user's id, or minus a pending intro's id) while it is being posted,
+        so that a second press in the meantime cannot post it twice."""
+        self._posting.add(key)
+        try:
+            yield
+        finally:
+            self._posting.discard(key)
+
+    async def _post_card(self, profile: Profile) -> None:
+        """Post a card to the community group; DomainError if Telegram did not take it."""
+        assert self.community is not None  # the callers check
+        welcome = notice_of(partial(render.welcome_post, profile=profile))
+        if not await self.notifier.post(self.community, welcome):
+            raise DomainError(
+                N_(
+                    "I could not post to the community group just now (am I still a member "
+                    "who may write there?). Nothing was changed; please try again later."
+                )
+            )
 
 
 def _next_step(step: str) -> str | None:

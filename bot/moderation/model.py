@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 
@@ -25,12 +25,24 @@ class ModAction(Enum):
     RULES_SET = "rules_set"
 
 
+def is_channel(sender_id: int) -> bool:
+    """Tell whether a sender is a channel posting on someone's behalf: Telegram gives users
+    positive ids and chats negative ones."""
+    return sender_id < 0
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A Telegram user as moderation names them: id and display name."""
+    """Who wrote in the group as moderation names them: a user, or a channel a member posts on
+    behalf of ("send as"; then ``user_id`` is the channel's chat id), and the name shown."""
 
     user_id: int
     name: str
+
+    @property
+    def is_channel(self) -> bool:
+        """Tell whether this is a channel identity rather than a user."""
+        return is_channel(self.user_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +82,20 @@ class LogEntry:
     until: datetime | None
     link: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LadderStep:
+    """What a number of warnings leads to."""
+
+    action: ModAction
+    duration: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class WarnOutcome:
+    """A warning given: the member's count and what it led to."""
+
+    count: int
+    entries: list[LogEntry]
+    step: LadderStep | None

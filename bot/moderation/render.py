@@ -7,9 +7,9 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.callbacks import CallbackData, Id
+from bot.callbacks import CallbackData, Id, Rows
 from bot.i18n import N_, Translator
-from bot.moderation.model import LogEntry, ModAction, Person, Warning
+from bot.moderation.model import LogEntry, ModAction, Person, Warning, WarnOutcome
 
 MAX_MESSAGE = 4096
 
@@ -45,7 +45,10 @@ DEFAULT_RULES = N_(
 
 
 def mention(person: Person) -> str:
-    """Return an HTML mention of the person, their name escaped."""
+    """Return an HTML mention of the person, their name escaped (a channel: its name only,
+    since a user link cannot point at a chat)."""
+    if person.is_channel:
+        return f"<b>{escape(person.name)}</b>"
     return f'<a href="tg://user?id={person.user_id}">{escape(person.name)}</a>'
 
 
@@ -70,6 +73,20 @@ def render_entry(tr: Translator, entry: LogEntry, tz: ZoneInfo) -> str:
         label = escape(tr("Go to the message"))
         lines.append(f'<a href="{escape(entry.link)}">{label}</a>')
     return "\n".join(lines)
+
+
+def render_digest(tr: Translator, entries: Sequence[LogEntry], tz: ZoneInfo) -> str:
+    """Render new reports as one message for the moderators (what does not fit: /modlog)."""
+    text = tr.plural(
+        "🚩 <b>{count} new report</b>", "🚩 <b>{count} new reports</b>", len(entries)
+    ).format(count=len(entries))
+    for shown, entry in enumerate(entries):
+        block = "\n\n" + render_entry(tr, entry, tz)
+        more = "\n\n" + tr("… and {count} more: see /modlog.").format(count=len(entries) - shown)
+        if len(text) + len(block) + len(more) > MAX_MESSAGE:
+            return text + more
+        text += block
+    return text
 
 
 def render_log(tr: Translator, entries: Sequence[LogEntry], tz: ZoneInfo) -> str:
@@ -101,4 +118,47 @@ def render_warnings(
         if len(text) + len(line) > MAX_MESSAGE:
             break
         text += line
+    return text
+
+
+def welcome(tr: Translator, newcomer: Person, minutes: int, rules: str | None) -> tuple[str, Rows]:
+    """Welcome a newcomer with the rules and the button that lets them write."""
+    text = tr(
+        "Welcome, {name}! Please read the group's rules and press “I agree” within "
+        "{minutes} minutes; until then you can read but not write.\n\n<b>Rules</b>\n{rules}"
+    ).format(
+        name=mention(newcomer),
+        minutes=minutes,
+        rules=escape(rules) if rules else escape(tr(DEFAULT_RULES)),
+    )
+    return text, [[(tr("I agree"), AgreePress(user=newcomer.user_id).encode())]]
+
+
+def measure(tr: Translator, entry: LogEntry, tz: ZoneInfo) -> str:
+    """Tell the group what a measure did to a member."""
+    name = mention(entry.target) if entry.target else ""
+    if entry.action is ModAction.KICK:
+        return tr("{name} has been removed from the group.").format(name=name)
+    if entry.action is ModAction.BAN and entry.until is None:
+        return tr("{name} has been banned from the group.").format(name=name)
+    if entry.action is ModAction.BAN and entry.until is not None:
+        return tr("{name} has been banned until {time}.").format(
+            name=name, time=when(entry.until, tz)
+        )
+    if entry.until is not None:
+        return tr("{name} has been muted until {time}.").format(
+            name=name, time=when(entry.until, tz)
+        )
+    return tr("{name} has been muted.").format(name=name)
+
+
+def warned(tr: Translator, target: Person, outcome: WarnOutcome, tz: ZoneInfo) -> str:
+    """Tell the group a member was warned, and what the ladder did if it did something."""
+    text = tr.plural(
+        "{name} has been warned ({count} warning).",
+        "{name} has been warned ({count} warnings).",
+        outcome.count,
+    ).format(name=mention(target), count=outcome.count)
+    if outcome.step is not None:
+        text += "\n" + measure(tr, outcome.entries[-1], tz)
     return text

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
@@ -20,12 +19,28 @@ from bot.config import Config
 from bot.durations import parse_duration
 from bot.errors import DomainError, NotAllowedError
 from bot.i18n import N_
-from bot.moderation.model import LogEntry, ModAction, Pending, Person, Warning
-from bot.moderation.render import render_entry
+from bot.moderation.model import (
+    LadderStep,
+    LogEntry,
+    ModAction,
+    Pending,
+    Person,
+    Warning,
+    WarnOutcome,
+    is_channel,
+)
+from bot.moderation.render import render_digest, render_entry
 from bot.notify import Notice, Notifier, Silent
+from bot.participants.model import USERNAME_FRESH
 from bot.window import SlidingWindow
 from storage.moderation import ModerationStore
 
+# Channel identities remembered as already recorded (see ``Moderation.note_channel``).
+CHANNELS_REMEMBERED = 1024
+# Said alike to a second reporter and to one who raced the first.
+ALREADY_REPORTED = N_("This message has been reported already; the moderators will look at it.")
+# Reports one digest tells of at most (the rest go in the next one, a round later).
+DIGEST_MAX = 50
 # How often a member's name and @username are rewritten at most, and how many are held.
 MEMBER_REFRESH = timedelta(days=1)
 NOTED_MEMBERS = 4096
@@ -52,13 +67,11 @@ class GroupControl(Protocol):
     async def delete(self, chat_id: int, message_id: int) -> None:
         """Delete a message in the group."""
 
+    async def ban_sender(self, chat_id: int, channel_id: int) -> None:
+        """Stop members from posting in the group on behalf of a channel."""
 
-@dataclass(frozen=True, slots=True)
-class LadderStep:
-    """What a number of warnings leads to."""
-
-    action: ModAction
-    duration: timedelta | None
+    async def unban_sender(self, chat_id: int, channel_id: int) -> None:
+        """Let members post on behalf of a channel again."""
 
 
 def ladder_step(text: str) -> LadderStep:
@@ -67,15 +80,6 @@ def ladder_step(text: str) -> LadderStep:
     action = {"mute": ModAction.MUTE, "kick": ModAction.KICK, "ban": ModAction.BAN}[words[0]]
     duration = parse_duration(words[1]) if len(words) > 1 else None
     return LadderStep(action, duration)
-
-
-@dataclass(frozen=True, slots=True)
-class WarnOutcome:
-    """A warning given: the member's count and what it led to."""
-
-    count: int
-    entries: list[LogEntry]
-    step: LadderStep | None
 
 
 class FloodDetector:
@@ -89,6 +93,10 @@ class FloodDetector:
         self._limit = limit
         self._messages: SlidingWindow[tuple[int, int]] = SlidingWindow(window)
         self._reported: SlidingWindow[tuple[int, int]] = SlidingWindow(window)
+
+    def __len__(self) -> int:
+        """Return how many (chat, member) keys the detector holds."""
+        return len(self._messages) + len(self._reported)
 
     def observe(self, chat_id: int, user_id: int, now: datetime) -> bool:
         """Record a message; True when it takes the member over the limit."""
@@ -128,6 +136,9 @@ class Moderation:
         self.flood = FloodDetector(
             self._settings.flood_messages, timedelta(seconds=self._settings.flood_seconds)
         )
+        # Channel identities already recorded as seen (most recent last): a bound on memory,
+        # and no write for every message a channel posts.
+        self._channels_seen: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._ladder = {
             count: ladder_step(step) for count, step in self._settings.warn_ladder.items()
         }
@@ -175,6 +186,38 @@ class Moderation:
     async def note_admin(self, chat_id: int, user_id: int, is_admin: bool) -> None:
         """Keep the group's administrator list current from a chat_member change."""
         await self.store.set_admin(chat_id, user_id, is_admin)
+
+    async def member_named(self, username: str) -> Person:
+        """Return the one person seen with this @username within ``USERNAME_FRESH``.
+
+        A username can change hands: the bot's record of who last used it may point at its
+        former holder. So an old sighting does not count, and two people seen with it
+        recently are not told apart; either way the moderator is asked for a reply or an id.
+        """
+        shown = username[:33]
+        found = await self.store.find_by_username(username, self._clock() - USERNAME_FRESH)
+        if not found:
+            raise DomainError(
+                N_(
+                    "I have not seen {name} in the last {days} days, and a username can change "
+                    "hands. Reply to one of their messages, or use their numeric id."
+                ),
+                name=shown,
+                days=USERNAME_FRESH.days,
+            )
+        if len(found) > 1:
+            raise DomainError(
+                N_(
+                    "More than one person has used {name} recently. Reply to one of their "
+                    "messages, or use their numeric id."
+                ),
+                name=shown,
+            )
+        return found[0]
+
+    async def member_by_id(self, user_id: int) -> Person:
+        """Return the person with this Telegram id, named as the bot knows them."""
+        return await self.store.find_by_id(user_id) or Person(user_id, str(user_id))
 
     async def _check_target(self, chat_id: int, target: Person) -> None:
         if await self.is_moderator(chat_id, target.user_id):
@@ -231,12 +274,35 @@ class Moderation:
             )
         return entries
 
+    @property
+    def channels_remembered(self) -> int:
+        """Return how many channel identities are remembered as recorded (at most 1,024)."""
+        return len(self._channels_seen)
+
+    async def note_channel(self, chat_id: int, channel: Person) -> None:
+        """Remember when a channel identity first posted in the group: for the link rule it
+        arrives then, as a member does when joining."""
+        if self._settings.newcomer_no_links_hours == 0:
+            return
+        key = (chat_id, channel.user_id)
+        if key in self._channels_seen:
+            self._channels_seen.move_to_end(key)
+            return
+        await self.store.note_channel(chat_id, channel.user_id, self._clock())
+        self._channels_seen[key] = None
+        while len(self._channels_seen) > CHANNELS_REMEMBERED:
+            self._channels_seen.popitem(last=False)
+
     async def breaks_link_rule(self, chat_id: int, user_id: int) -> bool:
-        """Tell whether the member is too new to post links or forwards."""
+        """Tell whether the member (or channel identity) is too new to post links or
+        forwards."""
         hours = self._settings.newcomer_no_links_hours
         if hours == 0:
             return False
-        joined = await self.store.joined_at(chat_id, user_id)
+        if is_channel(user_id):
+            joined = await self.store.channel_first_seen(chat_id, user_id)
+        else:
+            joined = await self.store.joined_at(chat_id, user_id)
         if joined is None or self._clock() - joined >= timedelta(hours=hours):
             return False
         return not await self.is_moderator(chat_id, user_id)
@@ -257,13 +323,26 @@ class Moderation:
     async def mute_flooder(
         self, control: GroupControl, chat_id: int, member: Person
     ) -> LogEntry | None:
-        """Mute a member who flooded the group; None for moderators, who are left alone."""
+        """Mute a member who flooded the group; None for moderators, who are left alone. A
+        channel identity is banned from posting for as long (``lift_channel_mutes`` ends it)."""
         if await self.is_moderator(chat_id, member.user_id):
             return None
         duration = parse_duration(self._settings.flood_mute)
         until = self._clock() + duration if duration else None
-        await control.restrict(chat_id, member.user_id, until)
+        if member.is_channel:
+            await control.ban_sender(chat_id, member.user_id)
+            await self.store.mute_channel(chat_id, member.user_id, until, self._clock())
+        else:
+            await control.restrict(chat_id, member.user_id, until)
         return await self._log(chat_id, ModAction.FLOOD_MUTE, None, member, None, until=until)
+
+    async def lift_channel_mutes(self, control: GroupControl) -> int:
+        """Let channels muted for flooding post again once their time is up; return how many."""
+        due = await self.store.due_channel_mutes(self._clock())
+        for chat_id, channel_id in due:
+            await control.unban_sender(chat_id, channel_id)
+            await self.store.end_channel_mute(chat_id, channel_id)
+        return len(due)
 
     # -- moderator commands ----------------------------------------------------------------
 
@@ -297,13 +376,36 @@ class Moderation:
         reason: str | None,
     ) -> LogEntry:
         until = self._clock() + step.duration if step.duration else None
-        if step.action is ModAction.MUTE:
+        if target.is_channel:
+            await self._silence_channel(control, chat_id, target, step.action, until)
+        elif step.action is ModAction.MUTE:
             await control.restrict(chat_id, target.user_id, until)
         elif step.action is ModAction.KICK:
             await control.kick(chat_id, target.user_id)
         else:
             await control.ban(chat_id, target.user_id, until)
         return await self._log(chat_id, step.action, actor, target, reason, until=until)
+
+    async def _silence_channel(
+        self,
+        control: GroupControl,
+        chat_id: int,
+        channel: Person,
+        action: ModAction,
+        until: datetime | None,
+    ) -> None:
+        """Mute or ban a channel identity: stop posting on its behalf (until ``until``, lifted
+        by ``lift_channel_mutes``). A channel is no member, so it cannot be removed."""
+        if action is ModAction.KICK:
+            raise DomainError(
+                N_(
+                    "{name} posts on behalf of a channel, which cannot be removed from the "
+                    "group, only stopped from posting: use /mute or /ban."
+                ),
+                name=channel.name,
+            )
+        await control.ban_sender(chat_id, channel.user_id)
+        await self.store.mute_channel(chat_id, channel.user_id, until, self._clock())
 
     async def unwarn(self, chat_id: int, actor: Person, target: Person) -> tuple[int, LogEntry]:
         """Withdraw the member's latest warning; return the count left and the log entry."""
@@ -332,6 +434,10 @@ class Moderation:
         """Apply a moderator's measure to a member: mute (for ``duration``, the configured
         default when None), unmute, kick (they may rejoin), ban for good, or unban."""
         await self.require_moderator(chat_id, actor.user_id)
+        if action in (ModAction.UNMUTE, ModAction.UNBAN) and target.is_channel:
+            await control.unban_sender(chat_id, target.user_id)
+            await self.store.end_channel_mute(chat_id, target.user_id)
+            return await self._log(chat_id, action, actor, target, None)
         if action is ModAction.UNMUTE:
             await control.unrestrict(chat_id, target.user_id)
             return await self._log(chat_id, action, actor, target, None)
@@ -363,20 +469,49 @@ class Moderation:
     async def report(
         self,
         chat_id: int,
+        message_id: int,
         reporter: Person,
         target: Person | None,
         reason: str | None,
         link: str | None,
     ) -> LogEntry:
-        """Record a member's report of a message (any member may report) and tell the
-        moderators privately, and the modlog chat; the modlog (or the group) stands in for a
-        moderator who cannot be reached."""
-        entry = await self._log(
-            chat_id, ModAction.REPORT, reporter, target, reason, link=link, post=False
+        """Record a member's report of a message (any member may report, within a limit per
+        member and once per message); the moderators hear of it in the next digest."""
+        settings = self._settings
+        if await self.store.is_reported(chat_id, message_id):
+            raise DomainError(ALREADY_REPORTED)
+        # Counted in the log rather than in memory: a restart must not reset a limit that is
+        # there against abuse, and the reports are stored anyway.
+        since = self._clock() - timedelta(minutes=settings.report_window_minutes)
+        if await self.store.reports_since(reporter.user_id, since) >= settings.report_limit:
+            raise DomainError(
+                N_(
+                    "You have reported {limit} messages recently; the moderators will look at "
+                    "them. Please wait a little before reporting more."
+                ),
+                limit=settings.report_limit,
+            )
+        entry = await self.store.add_report(
+            chat_id, message_id, reporter, target, reason, self._clock(), link
         )
-        staff = await self.moderator_ids(chat_id)
-        await self._notifier.tell_staff(staff, self._notice(entry), log=True, public_fallback=True)
+        if entry is None:  # reported by someone else a moment ago
+            raise DomainError(ALREADY_REPORTED)
         return entry
+
+    async def send_report_digest(self) -> int:
+        """Tell the moderators of the reports made since the last digest, all in one message:
+        in the modlog chat, or privately to each moderator when there is none. Return how many
+        reports it told of."""
+        entries = await self.store.undigested_reports(DIGEST_MAX)
+        community = self._config.chats.community
+        if not entries or community is None:
+            return 0
+        notice = Notice(partial(render_digest, entries=entries, tz=self._config.tz))
+        if not await self._notifier.log(notice):
+            staff = await self.moderator_ids(community)
+            await self._notifier.tell_staff(staff, notice, log=False)
+        await self.store.mark_digested([entry.id for entry in entries], self._clock())
+        return len(entries)
 
     async def rules(self, chat_id: int) -> str | None:
         """Return the rules a moderator set, else the configured ones (None: use the default)."""
@@ -408,14 +543,7 @@ class Moderation:
         """Record an action in the log and post it to the modlog chat (the action stands even
         if the post fails)."""
         entry = await self.store.log(
-            chat_id=chat_id,
-            action=action,
-            actor=actor,
-            target=target,
-            reason=reason,
-            now=self._clock(),
-            until=until,
-            link=link,
+            chat_id, action, actor, target, reason, self._clock(), until=until, link=link
         )
         if post:
             await self._notifier.log(self._notice(entry))

@@ -94,6 +94,22 @@ class TelegramGroupControl:
             "can_delete_messages", chat_id, self._bot.delete_message(chat_id, message_id)
         )
 
+    async def ban_sender(self, chat_id: int, channel_id: int) -> None:
+        """Stop members from posting in the group on behalf of a channel."""
+        await self._call(
+            "can_restrict_members",
+            chat_id,
+            self._bot.ban_chat_sender_chat(chat_id, channel_id),
+        )
+
+    async def unban_sender(self, chat_id: int, channel_id: int) -> None:
+        """Let members post on behalf of a channel again."""
+        await self._call(
+            "can_restrict_members",
+            chat_id,
+            self._bot.unban_chat_sender_chat(chat_id, channel_id),
+        )
+
     async def _call(self, right: str, chat_id: int, request: Awaitable[Any]) -> None:
         try:
             await request

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+# How recently someone must have been seen with an @username for staff to name them by it:
+# a username can change hands, and an old record may point at its former holder.
+USERNAME_FRESH = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)

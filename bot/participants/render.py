@@ -25,13 +25,13 @@ def _supported(code: str) -> str:
     return code
 
 
-class LanguagePress(CallbackData, prefix="lang"):
+class LanguagePress(CallbackData, prefix="lang", private=True):
     """Switch the interface language."""
 
     code: Annotated[str, AfterValidator(_supported)]
 
 
-class ZonePress(CallbackData, prefix="tz"):
+class ZonePress(CallbackData, prefix="tz", private=True):
     """Set the time zone (``Area.City``: slashes travel as dots)."""
 
     zone: str

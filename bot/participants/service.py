@@ -16,7 +16,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.i18n import Translator, resolve_language, translator
-from bot.participants.model import MissedNotice, Participant, Recipient, UserSeen
+from bot.participants.model import MissedNotice, Participant, UserSeen
 
 
 class ParticipantStore(Protocol):
@@ -118,21 +118,6 @@ class ParticipantService:
     def zone_of(self, participant: Participant | None) -> str:
         """Return the zone to show a participant times in (the event's unless they chose)."""
         return (participant.timezone if participant else None) or self.event_zone
-
-    @property
-    def default_translator(self) -> Translator:
-        """Return the translator of the forum's default language (staff chats, the group)."""
-        return translator(self.default_language)
-
-    async def recipient(self, user_id: int) -> Recipient:
-        """Return how to address a user and whether a private message can reach them."""
-        participant = await self.store.get(user_id)
-        return Recipient(
-            user_id=user_id,
-            language=self.language_of(participant),
-            timezone=participant.timezone if participant else None,
-            blocked=participant is None or not is_reachable(participant),
-        )
 
     async def translator_for(self, user_id: int) -> Translator:
         """Return the translator for any user the bot may write to."""

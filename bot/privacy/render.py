@@ -13,6 +13,7 @@ from html import escape
 
 from babel.dates import format_date
 
+from bot.afterforum.render import stay_rows
 from bot.callbacks import CallbackData, Flag, Rows
 from bot.i18n import Translator
 from bot.privacy.model import Contact, Export, KeptRecord, PurgePlan
@@ -22,19 +23,13 @@ FILENAME = "my-data.json"
 CAPTION_LIMIT = 1024
 
 
-class ForgetPress(CallbackData, prefix="fgt"):
+class ForgetPress(CallbackData, prefix="fgt", private=True):
     """Delete everything about the presser, or not."""
 
     yes: Flag
 
 
-class StayPress(CallbackData, prefix="pvs"):
-    """Keep the presser's data for the next forum, or stop keeping it."""
-
-    stay: Flag
-
-
-class ContactsPress(CallbackData, prefix="pvc"):
+class ContactsPress(CallbackData, prefix="pvc", private=True):
     """Send the presser the people they were introduced to."""
 
 
@@ -110,11 +105,9 @@ def privacy_text(
         )
     lines += ["", tr("<b>Your rights</b>"), tr("/mydata sends you everything I store about you.")]
     lines += forget_scope(tr, kept)
-    rows: Rows = []
     if stays is not None:
         lines += ["", stay_state(tr, stays)]
-        rows = stay_buttons(tr, stays)
-    return fit_lines(lines), rows
+    return fit_lines(lines), []
 
 
 def forget_scope(tr: Translator, kept: Sequence[KeptRecord]) -> list[str]:
@@ -128,20 +121,13 @@ def forget_scope(tr: Translator, kept: Sequence[KeptRecord]) -> list[str]:
 
 
 def stay_state(tr: Translator, stays: bool) -> str:
-    """Say whether the person's data stays for the next forum."""
+    """Say whether the person's data stays for the next forum, and how to change that."""
     if stays:
         return tr(
             "You chose to stay for the next forum: your data is kept after this one, until "
-            "you /forget it."
+            "you /forget it. /stay changes that."
         )
-    return tr("You have not chosen to stay for the next forum.")
-
-
-def stay_buttons(tr: Translator, stays: bool) -> Rows:
-    """Return the button that changes the stay choice."""
-    if stays:
-        return [[(tr("Do not keep my data after the forum"), StayPress(stay=False).encode())]]
-    return [[(tr("Stay for the next forum"), StayPress(stay=True).encode())]]
+    return tr("You have not chosen to stay for the next forum (/stay to choose).")
 
 
 def summary(tr: Translator, export: Export) -> str:
@@ -228,7 +214,7 @@ def notice(tr: Translator, plan: PurgePlan, event: str, has_contacts: bool) -> t
     rows: Rows = []
     if has_contacts:
         rows.append([(tr("Save my contacts"), ContactsPress().encode())])
-    rows += stay_buttons(tr, stays=False)
+    rows += stay_rows(tr)
     return text, rows
 
 

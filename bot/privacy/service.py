@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import PrivacyConfig
-from bot.privacy.model import Contact, Export, PurgePlan
+from bot.privacy.model import Contact, Export, KeptRecord, PurgePlan
+from storage.privacy import kept_records
 
 # Notices go out at a civil hour of the event's zone, not at midnight.
 NOTICE_HOUR = time(10, 0)
@@ -28,7 +29,6 @@ class PrivacyStore(Protocol):
     async def forget(self, user_id: int, now: datetime) -> None: ...
     async def people(self) -> set[int]: ...
     async def staying(self) -> set[int]: ...
-    async def set_stay(self, user_id: int, stay: bool, now: datetime) -> None: ...
     async def stays(self, user_id: int) -> bool: ...
     async def claim_notices(self, purge_on: str, limit: int) -> list[tuple[int, str]]: ...
     async def mark_notice(self, user_id: int, purge_on: str, sent: bool) -> None: ...
@@ -126,13 +126,13 @@ class Privacy:
 
     # ---- staying for the next forum, and contacts ----
 
-    async def set_stay(self, user_id: int, stay: bool) -> None:
-        """Record or revoke the person's choice to keep their data for the next forum."""
-        await self.store.set_stay(user_id, stay, self.clock())
-
     async def stays(self, user_id: int) -> bool:
-        """Tell whether the person chose to stay for the next forum."""
+        """Tell whether the person chose to stay for the next forum (with /stay)."""
         return await self.store.stays(user_id)
+
+    def kept(self) -> list[KeptRecord]:
+        """Return the minimal records /forget keeps, each with the need it serves."""
+        return kept_records()
 
     async def contacts(self, user_id: int) -> list[Contact]:
         """Return everyone the person was introduced to."""

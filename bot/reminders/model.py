@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
+
+from bot.participants.model import Recipient
+from bot.schedule.model import Session
 
 LEAD_CHOICES: tuple[int, ...] = (5, 10, 15, 30, 60)
 DIGEST_HOURS: tuple[int, ...] = (6, 7, 8, 9, 10)
@@ -75,3 +78,25 @@ def to_ts(instant: datetime) -> int:
 def from_ts(seconds: int) -> datetime:
     """Return unix seconds as a UTC instant."""
     return datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeDue:
+    """A change notice to send: to whom, about which session (None: it is gone)."""
+
+    notice: ClaimedNotice
+    recipient: Recipient
+    session: Session | None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A group post or a digest that is due, claimed once by its key before it is sent."""
+
+    key: str
+    chat_id: int
+    kind: Literal["session", "morning", "digest"]
+    sessions: tuple[Session, ...]
+    day: date
+    language: str
+    zone: str

@@ -19,7 +19,7 @@ from babel.dates import format_skeleton, format_time
 from bot.callbacks import CallbackData, Rows
 from bot.i18n import Translator
 from bot.reminders.model import DIGEST_HOURS, LEAD_CHOICES, ReminderSettings
-from bot.schedule.model import Session
+from bot.schedule.model import Session, programme_day
 from bot.text import MAX_TEXT, cut, fit_html
 
 # What a text shows at most of each organiser-supplied field (see bot.text).
@@ -29,25 +29,34 @@ MAX_SPEAKERS = 600
 MAX_URL = 2000
 
 
-class RemindPress(CallbackData, prefix="rem"):
-    """Follow a session (also under the schedule's session cards)."""
+class RemindPress(CallbackData, prefix="rem", private=True):
+    """Follow a session (also under the schedule's session cards, in groups too: the agenda is
+    the presser's own, so the card is left as everyone sees it)."""
 
     session: str
 
+    def start(self) -> str:
+        """Open the session's card in the private chat (``/start s_<id>``)."""
+        return f"s_{self.session}"
 
-class UnremindPress(CallbackData, prefix="unrem"):
+
+class UnremindPress(CallbackData, prefix="unrem", private=True):
     """Stop following a session."""
 
     session: str
 
+    def start(self) -> str:
+        """Open the session's card in the private chat (``/start s_<id>``)."""
+        return f"s_{self.session}"
 
-class ShowPress(CallbackData, prefix="rses"):
+
+class ShowPress(CallbackData, prefix="rses", private=True):
     """Open a session's details from a reminder."""
 
     session: str
 
 
-class SettingsPress(CallbackData, prefix="rset"):
+class SettingsPress(CallbackData, prefix="rset", private=True):
     """Change a setting: the lead time, every plenary (1/0) or the digest hour (or off)."""
 
     what: Literal["lead", "plen", "dig"]
@@ -162,6 +171,23 @@ def session_text(
     )
 
 
+def follow_answer(tr: Translator, title: str, following: bool, changed: bool) -> str:
+    """Say what /remind, /unremind or their buttons did (or that nothing needed doing)."""
+    if following:
+        text = (
+            tr("Done: I will remind you of <b>{title}</b>.")
+            if changed
+            else tr("You already have a reminder for <b>{title}</b>.")
+        )
+    else:
+        text = (
+            tr("I will not remind you of <b>{title}</b>.")
+            if changed
+            else tr("You had no reminder for <b>{title}</b>.")
+        )
+    return text.format(title=escape(title))
+
+
 def toggle_buttons(tr: Translator, session: Session, following: bool) -> Rows:
     """Return the remind / stop reminding button for a session."""
     if following:
@@ -184,7 +210,7 @@ def agenda_text(
     current: date | None = None
     for item in items:
         session = item.session
-        day = session.start.astimezone(tz).date()
+        day = programme_day(session.start, tz)
         if day != current:
             current = day
             lines.append("")

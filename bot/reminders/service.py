@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -27,13 +27,15 @@ from bot.reminders.model import (
     LEAD_CHOICES,
     Claimed,
     ClaimedNotice,
+    NoticeDue,
+    Post,
     ReminderSettings,
     State,
 )
 from bot.reminders.render import AgendaItem
 from bot.schedule.calendar import sessions_ics
 from bot.schedule.diff import ScheduleDiff
-from bot.schedule.model import Programme, Session
+from bot.schedule.model import Programme, Session, programme_day
 from storage.reminders import ReminderStore
 
 logger = logging.getLogger(__name__)
@@ -56,28 +58,6 @@ class ProgrammeSource(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class NoticeDue:
-    """A change notice to send: to whom, about which session (None: it is gone)."""
-
-    notice: ClaimedNotice
-    recipient: Recipient
-    session: Session | None
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """A group post or a digest that is due, claimed once by its key before it is sent."""
-
-    key: str
-    chat_id: int
-    kind: Literal["session", "morning", "digest"]
-    sessions: tuple[Session, ...]
-    day: date
-    language: str
-    zone: str
-
-
-@dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one claimed reminder: send it (late or not), or skip it."""
 
@@ -88,28 +68,19 @@ class Decision:
     late: bool
 
 
+@dataclass
 class Reminders:
     """Subscriptions, settings, due reminders and schedule changes."""
 
-    def __init__(
-        self,
-        store: ReminderStore,
-        source: ProgrammeSource,
-        config: RemindersConfig,
-        clock: Clock,
-        *,
-        event_zone: str,
-        community: int | None = None,
-        default_language: str = "en",
-    ) -> None:
-        self.store = store
-        self.source = source
-        self.config = config
-        self.clock = clock
-        self.event_zone = event_zone
-        self.community = community
-        self.default_language = default_language
-        self.dispatch_lock = asyncio.Lock()
+    store: ReminderStore
+    source: ProgrammeSource  # the schedule service's live programme
+    config: RemindersConfig
+    clock: Clock
+    event_zone: str = field(kw_only=True)
+    community: int | None = field(default=None, kw_only=True)  # where group posts go
+    default_language: str = field(default="en", kw_only=True)  # of group posts
+    # One dispatcher round at a time.
+    dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     # -- the programme ----------------------------------------------------------------------
 
@@ -205,6 +176,14 @@ class Reminders:
         session = self.session(session_id)
         return session, await self.store.unsubscribe(user_id, session.guid)
 
+    async def follow(
+        self, user_id: int, session_id: str, *, following: bool
+    ) -> tuple[Session, bool]:
+        """Follow a session or stop following it; return it and whether anything changed."""
+        if following:
+            return await self.remind(user_id, session_id)
+        return await self.unremind(user_id, session_id)
+
     async def is_following(self, user_id: int, session: Session) -> bool:
         """Tell whether the user has a reminder for the session."""
         return await self.store.has(user_id, session.guid)
@@ -247,12 +226,12 @@ class Reminders:
         )
 
     async def day_of(self, user_id: int, day: date, zone: str) -> list[Session]:
-        """Return the user's sessions that start on ``day`` in ``zone``."""
+        """Return the user's sessions that start on programme day ``day`` in ``zone``."""
         tz = ZoneInfo(zone)
         return [
             item.session
             for item in await self.agenda(user_id)
-            if item.session.start.astimezone(tz).date() == day
+            if programme_day(item.session.start, tz) == day
         ]
 
     # -- dispatch ---------------------------------------------------------------------------
@@ -356,10 +335,10 @@ class Reminders:
         hour = settings.group_morning_hour
         local = now.astimezone(ZoneInfo(zone))
         if hour >= 0 and hour <= local.hour < hour + 3:
-            today = programme.on_day(local.date())
+            day = programme.day_of(now)
+            today = programme.on_day(day)
             if today:
-                key = f"morning:{local.date().isoformat()}"
-                day = local.date()
+                key = f"morning:{day.isoformat()}"
                 posts.append(Post(key, chat_id, "morning", tuple(today), day, language, zone))
         return posts
 
@@ -378,22 +357,15 @@ class Reminders:
             local = now.astimezone(ZoneInfo(zone))
             if not user.hour <= local.hour < user.hour + 3:
                 continue
-            key = f"digest:{user.user_id}:{local.date().isoformat()}"
+            day = programme_day(now, ZoneInfo(zone))
+            key = f"digest:{user.user_id}:{day.isoformat()}"
             if await self.store.has_post(key):
                 continue
-            today = await self.day_of(user.user_id, local.date(), zone)
+            today = await self.day_of(user.user_id, day, zone)
             sessions = tuple(s for s in today if s.start > now)
             if sessions:
                 posts.append(
-                    Post(
-                        key,
-                        user.user_id,
-                        "digest",
-                        sessions,
-                        local.date(),
-                        recipient.language,
-                        zone,
-                    )
+                    Post(key, user.user_id, "digest", sessions, day, recipient.language, zone)
                 )
         return posts
 

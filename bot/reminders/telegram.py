@@ -20,7 +20,8 @@ from bot.callbacks import Rows
 from bot.config import Config
 from bot.i18n import translator
 from bot.reminders import render
-from bot.reminders.service import Decision, NoticeDue, Post, Reminders
+from bot.reminders.model import NoticeDue, Post
+from bot.reminders.service import Decision, Reminders
 from bot.telegram.delivery import Outbound, Outcome
 from bot.telegram.keyboards import keyboard
 from bot.telegram.ratelimit import Priority

@@ -45,7 +45,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.i18n import LANGUAGES, N_
-from bot.schedule.model import Programme, Session
+from bot.schedule.model import DAY_STARTS, Programme, Session
 
 GUID_NAMESPACE = uuid.UUID("6f1c2d3e-9b7a-5c4d-8e2f-0a1b2c3d4e5f")
 
@@ -70,7 +70,6 @@ FIELD_LIMITS: dict[str, int] = {
 }
 _ONE_LINE = ("id", "guid", "title", "room", "track", "type", "language", "speaker", "url")
 # Like pretalx, an event day runs 04:00-03:59: a 01:30 session belongs to the night before.
-DAY_STARTS = time(4, 0)
 
 
 @dataclass(frozen=True)
@@ -220,22 +219,14 @@ def _wall_clock(
     """Return the UTC instant of a wall-clock time in the event zone, flagging DST trouble."""
     local = datetime.combine(day, at, tzinfo=zone)
     back = local.astimezone(UTC).astimezone(zone)
+    trouble = None
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
+        trouble = N_("{date} {time} does not exist in {zone} (the clocks go forward).")
+    elif local.utcoffset() != local.replace(fold=1).utcoffset():
+        trouble = N_("{date} {time} happens twice in {zone} (the clocks go back); move it.")
+    if trouble is not None:
         problems.add(
-            location,
-            N_("{date} {time} does not exist in {zone} (the clocks go forward)."),
-            date=day.isoformat(),
-            time=at.strftime("%H:%M"),
-            zone=zone.key,
-        )
-        return None
-    if local.utcoffset() != local.replace(fold=1).utcoffset():
-        problems.add(
-            location,
-            N_("{date} {time} happens twice in {zone} (the clocks go back); move it."),
-            date=day.isoformat(),
-            time=at.strftime("%H:%M"),
-            zone=zone.key,
+            location, trouble, date=day.isoformat(), time=at.strftime("%H:%M"), zone=zone.key
         )
         return None
     return local.astimezone(UTC)
@@ -243,6 +234,19 @@ def _wall_clock(
 
 def _split_speakers(value: str) -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(";") if name.strip())
+
+
+def _details(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the optional details every format names alike: track, type, language, link and
+    the per-language titles and descriptions."""
+    return {
+        "track": _optional(raw.get("track")),
+        "type": _optional(raw.get("type")),
+        "language": _optional(raw.get("language")),
+        "url": _optional(raw.get("url")),
+        "titles": _localized(raw, "title"),
+        "descriptions": _localized(raw, "description"),
+    }
 
 
 def _localized(raw: Mapping[str, Any], base: str) -> dict[str, str]:
@@ -457,14 +461,9 @@ def _build_row(
         end=end,
         room=str(raw["room"]).strip(),
         day=day - timedelta(days=1) if start_time < DAY_STARTS else day,
-        track=_optional(raw.get("track")),
-        type=_optional(raw.get("type")),
         speakers=speakers,
-        language=_optional(raw.get("language")),
-        url=_optional(raw.get("url")),
-        titles=_localized(raw, "title"),
-        descriptions=_localized(raw, "description"),
         capacity=capacity,
+        **_details(raw),
     )
     return session if _check_fields(session, locate, problems) else None
 
@@ -836,14 +835,9 @@ def _json_event(
         end=start_utc + duration,
         room=room,
         day=day,
-        track=_optional(event.get("track")),
-        type=_optional(event.get("type")),
         speakers=speakers,
-        language=_optional(event.get("language")),
-        url=_optional(event.get("url")),
-        titles=_localized(event, "title"),
-        descriptions=_localized(event, "description"),
         capacity=capacity or seats.get(room),
+        **_details(event),
     )
     return session if _check_fields(session, locate, problems) else None
 

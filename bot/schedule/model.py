@@ -9,9 +9,27 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
+
+# A programme day runs from 04:00 to 04:00 local time, as in pretalx and frab schedules: a
+# session at 00:40 belongs to the evening before. This is the bot's one meaning of "today".
+DAY_STARTS = time(4, 0)
+
+
+def programme_day(instant: datetime, zone: ZoneInfo) -> date:
+    """Return the programme day (04:00 to 04:00 in ``zone``) that contains ``instant``."""
+    local = instant.astimezone(zone)
+    if local.time() < DAY_STARTS:
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
+def on_programme_day(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """Return the moment a clock time falls on a programme day (01:30 is after midnight)."""
+    calendar = day + timedelta(days=1) if clock < DAY_STARTS else day
+    return datetime.combine(calendar, clock, tzinfo=zone)
 
 
 @dataclass(frozen=True)
@@ -118,9 +136,9 @@ class Programme:
         """Return the sessions of one event day."""
         return self._by_day.get(day, ())
 
-    def local_date(self, instant: datetime) -> date:
-        """Return the calendar date of ``instant`` in the event zone."""
-        return instant.astimezone(self.tz).date()
+    def day_of(self, instant: datetime) -> date:
+        """Return the programme day that contains ``instant`` ("today" at that moment)."""
+        return programme_day(instant, self.tz)
 
     def running_at(self, instant: datetime) -> tuple[Session, ...]:
         """Return the sessions under way at ``instant``."""

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 
 from bot.i18n import LANGUAGES, N_
 from bot.schedule.lexicon import LEXICONS, STOPWORDS
-from bot.schedule.model import Programme, Session
+from bot.schedule.model import Programme, Session, on_programme_day
 
 MAX_QUESTION_CHARS = 300
 TITLE_CUTOFF = 85.0
@@ -297,7 +297,7 @@ def understand(
 
 
 def _resolve_day(tags: frozenset[str], now: datetime, programme: Programme) -> date | None:
-    today = programme.local_date(now)
+    today = programme.day_of(now)
     if "after_tomorrow" in tags:
         return today + timedelta(days=2)
     if "tomorrow" in tags:
@@ -337,28 +337,21 @@ def _match_entity(
     room = process.extractOne(topic, index.room_keys, scorer=fuzz.WRatio, score_cutoff=ROOM_CUTOFF)
     titles = [item for item in index.match_titles(parsed.residual) if item[0] >= TITLE_CUTOFF][:40]
     best_title = titles[0][0] if titles else 0.0
-    if speaker is not None and speaker[1] >= best_title:
-        name = index.speakers[speaker[2]]
-        found = _on_day(programme.by_speaker(name), day)
-        return Answer(
-            Kind.SPEAKER,
-            sessions=found,
-            subject=name,
-            day=day,
-            intent=intent,
-            language=parsed.language,
-        )
-    if room is not None and room[1] >= best_title:
-        name = index.rooms[room[2]]
-        found = _on_day(programme.in_room(name), day)
-        return Answer(
-            Kind.ROOM,
-            sessions=found,
-            subject=name,
-            day=day,
-            intent=intent,
-            language=parsed.language,
-        )
+    for kind, match, names, of in (
+        (Kind.SPEAKER, speaker, index.speakers, programme.by_speaker),
+        (Kind.ROOM, room, index.rooms, programme.in_room),
+    ):
+        if match is not None and match[1] >= best_title:
+            name = names[match[2]]
+            found = _on_day(of(name), day)
+            return Answer(
+                kind,
+                sessions=found,
+                subject=name,
+                day=day,
+                intent=intent,
+                language=parsed.language,
+            )
 
     scored: dict[str, tuple[float, Session]] = {}
     for score, position in titles:
@@ -447,11 +440,29 @@ def _next(now: datetime, programme: Programme, language: str) -> Answer:
     return Answer(Kind.SESSIONS, Intent.NEXT, sessions=following, language=language)
 
 
+def _sessions_between(
+    found: tuple[Session, ...],
+    start: datetime,
+    end: datetime,
+    intent: Intent,
+    parsed: Parsed,
+    day: date,
+) -> Answer:
+    """Answer with the sessions of a time window of one day."""
+    return Answer(
+        Kind.SESSIONS,
+        sessions=found,
+        window=(start, end),
+        intent=intent,
+        language=parsed.language,
+        day=day,
+    )
+
+
 def _window(
     parsed: Parsed, intent: Intent, day: date | None, now: datetime, programme: Programme
 ) -> Answer:
-    today = programme.local_date(now)
-    target = day or today
+    target = day or programme.day_of(now)
     if not programme.days or target < programme.days[0]:
         return _before(programme, parsed.language, intent)
     if target > programme.days[-1]:
@@ -466,33 +477,19 @@ def _window(
         )
     zone = programme.tz
     if parsed.at is not None:
-        start = datetime.combine(target, parsed.at, tzinfo=zone)
+        start = on_programme_day(target, parsed.at, zone)
         end = start + timedelta(hours=1)
         running = programme.running_at(start)
         found = running + tuple(
             s for s in programme.starting_between(start, end) if s not in running
         )
-        return Answer(
-            Kind.SESSIONS,
-            sessions=found,
-            window=(start, end),
-            intent=intent,
-            language=parsed.language,
-            day=target,
-        )
+        return _sessions_between(found, start, end, intent, parsed, target)
     for part, (first, last) in PARTS_OF_DAY.items():
         if part in parsed.tags:
             start = datetime.combine(target, time(first), tzinfo=zone)
             end = datetime.combine(target, time(last), tzinfo=zone)
             found = tuple(s for s in programme.starting_between(start, end) if s.day == target)
-            return Answer(
-                Kind.SESSIONS,
-                sessions=found,
-                window=(start, end),
-                intent=intent,
-                language=parsed.language,
-                day=target,
-            )
+            return _sessions_between(found, start, end, intent, parsed, target)
     return Answer(
         Kind.SESSIONS,
         sessions=programme.on_day(target),

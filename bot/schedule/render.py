@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_skeleton
@@ -205,14 +205,14 @@ class CalendarPress(CallbackData, prefix="sics"):
     arg: str = ""
 
 
-class ApplyUpload(CallbackData, prefix="schok"):
+class ApplyUpload(CallbackData, prefix="schok", private=True):
     """Apply the previewed schedule file: its digest and the programme it was compared with."""
 
     digest: str
     base: str
 
 
-class CancelUpload(CallbackData, prefix="schno"):
+class CancelUpload(CallbackData, prefix="schno", private=True):
     """Drop the previewed schedule file."""
 
 
@@ -221,6 +221,22 @@ def _button(press: CallbackData) -> str | None:
         return press.encode()
     except ValueError:
         return None  # an organiser's session id too long to fit: the card goes without it
+
+
+class SessionButtons(Protocol):
+    """A feature's hook that adds its buttons under a session (questions, feedback).
+
+    ``compact`` asks for at most one short row per session, for a list such as /now.
+    """
+
+    def __call__(self, session: Session, tr: Translator, *, compact: bool) -> Rows: ...
+
+
+def feature_rows(
+    hooks: Sequence[SessionButtons], session: Session, tr: Translator, *, compact: bool
+) -> Rows:
+    """Return the rows every feature hook adds under a session."""
+    return [row for hook in hooks for row in hook(session, tr, compact=compact)]
 
 
 def card_buttons(session: Session, tr: Translator) -> Rows:
@@ -554,3 +570,32 @@ def diff_text(changes: ScheduleDiff, new: Programme, view: View) -> str:
         room = max(room - len(entries), 0)
     question = "\n\n" + tr("Apply this programme now?")
     return clip_lines(lines, MAX_TEXT - 100 - len(question)) + question
+
+
+Named = Literal["speaker", "room"]
+_NAMED_TEXTS: dict[Named, tuple[str, str, str]] = {
+    "speaker": (
+        N_("I know no speaker called <b>{name}</b>."),
+        N_("<b>Speakers</b> (send <code>/speaker name</code>):"),
+        N_("<b>Sessions with {name}</b>"),
+    ),
+    "room": (
+        N_("I know no room called <b>{name}</b>."),
+        N_("<b>Rooms</b> (send <code>/room name</code>):"),
+        N_("<b>Sessions in {room}</b>"),
+    ),
+}
+
+
+def named_choices(tr: Translator, kind: Named, typed: str, programme: Programme) -> str:
+    """List the speakers or rooms, after saying that the one typed is unknown."""
+    unknown, listing, _ = _NAMED_TEXTS[kind]
+    intro = tr(unknown).format(name=escape(cut(typed, MAX_FIELD))) + "\n" if typed else ""
+    names = programme.speakers if kind == "speaker" else programme.rooms
+    return clip_lines([intro + tr(listing), *(escape(cut(name, MAX_FIELD)) for name in names)])
+
+
+def named_heading(tr: Translator, kind: Named, name: str) -> str:
+    """Head the list of a speaker's or a room's sessions."""
+    shown = escape(cut(name, MAX_FIELD))
+    return tr(_NAMED_TEXTS[kind][2]).format(name=shown, room=shown)

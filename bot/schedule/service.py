@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
@@ -25,7 +26,7 @@ from bot.i18n import N_
 from bot.schedule import calendar, query
 from bot.schedule.diff import ScheduleDiff, diff
 from bot.schedule.importers import ScheduleError, load_programme
-from bot.schedule.model import Programme, Session
+from bot.schedule.model import Programme, Session, programme_day
 from bot.schedule.query import Answer
 from storage.schedule import ScheduleStore
 
@@ -45,24 +46,17 @@ class Preview:
     base: str
 
 
+@dataclass
 class ScheduleService:
     """The live programme and everything the bot does with it."""
 
-    def __init__(
-        self,
-        store: ScheduleStore,
-        *,
-        timezone: str,
-        source: Path | None,
-        clock: Clock,
-        listeners: list[ProgrammeListener],
-    ) -> None:
-        self.store = store
-        self.timezone = timezone
-        self.source = source
-        self.clock = clock
-        self.listeners = listeners
-        self._programme: Programme | None = None
+    store: ScheduleStore
+    timezone: str = field(kw_only=True)
+    source: Path | None = field(kw_only=True)  # the configured file, loaded at start if newer
+    clock: Clock = field(kw_only=True)
+    # Told what changed after every swap (reminders move and tell subscribers).
+    listeners: list[ProgrammeListener] = field(kw_only=True)
+    _programme: Programme | None = field(default=None, init=False)
 
     @property
     def programme(self) -> Programme | None:
@@ -170,10 +164,10 @@ class ScheduleService:
         return _closest(name, self.programme.rooms if self.programme else ())
 
     def today(self) -> date:
-        """Return today's date in the event zone."""
+        """Return the programme day that contains now (days run 04:00 to 04:00)."""
         if self.programme is not None:
-            return self.programme.local_date(self.clock())
-        return self.clock().date()
+            return self.programme.day_of(self.clock())
+        return programme_day(self.clock(), ZoneInfo(self.timezone))
 
     async def session_ics(self, session: Session, language: str) -> bytes:
         """Return the .ics of one session."""

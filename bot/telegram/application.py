@@ -78,3 +78,22 @@ class ForumApplication(Application[Any, ForumContext, Any, Any, BotData, Any]):
                         await hook(update)
                     except Exception:
                         logger.exception("an after-update hook failed")
+
+
+async def start_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Initialise and start an application with its post_init hook, as PTB's ``run_*`` do."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+
+
+async def stop_application(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop and shut an application down with its hooks, as PTB's ``run_*`` do."""
+    if application.running:
+        await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)

@@ -45,7 +45,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 from bot import metrics
-from bot.telegram.processor import slot_lent
+from bot.telegram.processor import Slots, slot_lent
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +192,7 @@ class _Send:
     go: asyncio.Future[None] | None = None
     followers: list[asyncio.Future[Any]] = field(default_factory=list)
     done: bool = False
+    released: float = 0.0
 
     def order(self) -> tuple[int, int]:
         return (self.priority, self.seq)
@@ -226,14 +227,20 @@ class OutboundScheduler(BaseRateLimiter[int]):
         clock: PaceClock | None = None,
         *,
         max_flood_retries: int = 5,
+        connections: int = 8,
     ) -> None:
         self.limits = limits
+        # Requests on the wire at once: no more than the HTTP pool has connections. httpcore
+        # scans its waiting requests on every hand-over, so hundreds of updates queueing in
+        # the pool at once would cost more CPU than their replies; they queue here instead.
+        self._wire = Slots(connections)
         self.clock: PaceClock = clock or LoopPaceClock()
         self._interval = 1.0 / limits.messages_per_second
         self._per_second = max(1, int(limits.messages_per_second))
         self._slack = min(SLACK, self._interval / 4)
         self._max_flood_retries = max_flood_retries
         self._last = float("-inf")
+        self._departed = float("-inf")
         self._second: deque[float] = deque()
         self._paused_until = 0.0
         self._chats: dict[int | str, _Chat] = {}
@@ -289,9 +296,11 @@ class OutboundScheduler(BaseRateLimiter[int]):
         is_send = method in SEND_METHODS
         chat_id = data.get("chat_id")
         if (not is_send and method not in EDIT_METHODS) or chat_id is None:
-            return await callback(*args, **kwargs)
+            async with self._wire:
+                return await callback(*args, **kwargs)
         if data.get("allow_paid_broadcast"):
-            return await callback(*args, **kwargs)
+            async with self._wire:
+                return await callback(*args, **kwargs)
         options = _OPTIONS.get() or INTERACTIVE
         chat = self._chat(chat_id)
         coalesce = self._coalescing_key(chat, method, options, data)
@@ -328,7 +337,9 @@ class OutboundScheduler(BaseRateLimiter[int]):
                 self._settle_followers(send, error=error)
                 raise
             try:
-                result = await callback(*args, **kwargs)
+                async with self._wire:
+                    await self._depart(send)
+                    result = await callback(*args, **kwargs)
             except RetryAfter as error:
                 self._flooded(send.chat, _seconds(error.retry_after))
                 if attempt >= retries:
@@ -477,7 +488,36 @@ class OutboundScheduler(BaseRateLimiter[int]):
             self._last = max(target, now - self._slack) if target <= now else now
             self._second.append(now)
         send.done = True
+        send.released = now
         self.in_flight += 1
+
+    async def _depart(self, send: _Send) -> None:
+        """Let a released send onto the wire, never closer than the pace to the previous one.
+
+        Sends released at their slots but held up (every connection in use, a busy loop) would
+        otherwise leave together and reach Telegram as a burst.
+        """
+        if send.counts_globally:
+            gap = self._departed + self._interval - self._slack - self.clock.now()
+            if gap > EPSILON:
+                await self.clock.sleep(gap)
+            self._departed = self.clock.now()
+        self._went(send)
+
+    def _went(self, send: _Send) -> None:
+        """Move a send's marks to when it really left, if it waited for the wire or the loop."""
+        now = self.clock.now()
+        released = send.released
+        if now - released <= self._slack:
+            return
+        chat = send.chat
+        if chat.at == released:
+            chat.at = now  # the tokens left stand from the real moment on
+        if chat.is_group:
+            _restamp(chat.minute, released, now)
+        if send.counts_globally:
+            self._last = max(self._last, now)
+            _restamp(self._second, released, now)
 
     def _flooded(self, chat: _Chat, seconds: float) -> None:
         """Pause after a 429: the group alone, or everything after a private chat's."""
@@ -605,6 +645,18 @@ class OutboundScheduler(BaseRateLimiter[int]):
     def stats(self) -> dict[str, int]:
         """Return the counters and queue depths (for metrics and benchmarks)."""
         return {**self.counts, "waiting": self.waiting, "in_flight": self.in_flight}
+
+
+def _restamp(times: deque[float], old: float, new: float) -> None:
+    """Replace the newest ``old`` in a sorted window with ``new`` and keep it sorted."""
+    for index in range(len(times) - 1, -1, -1):
+        if times[index] == old:
+            del times[index]
+            break
+    position = len(times)
+    while position and times[position - 1] > new:
+        position -= 1
+    times.insert(position, new)
 
 
 def _seconds(value: timedelta | float | int) -> float:

@@ -90,7 +90,7 @@ class WebService:
         participant = await self._participants.get(user.id)
         if participant is None:
             raise NotParticipantError(NOT_STARTED)
-        return _reader(participant)
+        return _reader(participant, self._config.event.default_language)
 
     async def profile(self, reader: Reader) -> dict[str, Any]:
         """Return what the page needs to know about the reader: language, zone, agenda."""
@@ -116,8 +116,10 @@ class WebService:
         return await self.agenda(reader)
 
 
-def _reader(participant: Participant) -> Reader:
-    language = resolve_language(participant.language, participant.telegram_language)
+def _reader(participant: Participant, default_language: str) -> Reader:
+    language = resolve_language(
+        participant.language, participant.telegram_language, default_language
+    )
     return Reader(participant.user_id, language, participant.timezone)
 
 

@@ -30,7 +30,7 @@ from telegram.ext import Application
 from bot import metrics
 from bot.config import Config
 from bot.i18n import translator
-from bot.telegram.application import ForumApplication
+from bot.telegram.application import ForumApplication, start_application, stop_application
 from bot.telegram.context import ForumContext
 from bot.web.health import Health
 from bot.web.server import WebServer
@@ -232,17 +232,8 @@ async def run_webhook(application: Application[Any, ForumContext, Any, Any, Any,
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await application.initialize()
     try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
+        await start_application(application)
         await stop.wait()
     finally:
-        if application.running:
-            await application.stop()
-        if application.post_stop is not None:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+        await stop_application(application)

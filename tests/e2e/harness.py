@@ -18,43 +18,27 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
-from bot.app import ForumApplication, build_application, processor_of, runtime_of, scheduler_of
+from bot.app import (
+    ForumApplication,
+    build_application,
+    processor_of,
+    runtime_of,
+    scheduler_of,
+)
 from bot.config import Config, load_config
+from bot.i18n import translator
 from bot.runtime import Runtime
-from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimChat, SimUser
-from tests.virtualtime import VirtualPaceClock
+from bot.telegram.application import start_application, stop_application
+from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimCallback, SimChat, SimMessage, SimUser
+from tests.virtualtime import TestClock, VirtualPaceClock
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-class TestClock:
-    """A clock the test sets and advances; tz-aware UTC for the bot, unix seconds for the fake."""
-
-    __test__ = False
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def timestamp(self) -> float:
-        """Return the current time as unix seconds (for the fake server)."""
-        return self.now.timestamp()
-
-    def advance(self, **delta: float) -> None:
-        """Move time forward by a timedelta's keyword arguments."""
-        self.now += timedelta(**delta)
-
-    def set(self, moment: datetime) -> None:
-        """Jump to a moment."""
-        self.now = moment
 
 
 def toml_value(value: Any) -> str:
@@ -143,10 +127,7 @@ class BotHarness:
         # as any real restart would, so its budgets and the fake's agree.
         self.pace.advance(61)
         app = build_application(config, TEST_TOKEN, clock=self.clock, pace=self.pace)
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
+        await start_application(app)
         assert app.updater is not None
         self._delivered_before = len(self.fake.delivered)
         # The first poll (which sets allowed_updates) may come after a test's first update, so
@@ -170,13 +151,7 @@ class BotHarness:
         assert app.updater is not None
         if app.updater.running:
             await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        await stop_application(app)
         self._stopping = None
         if self._driver is not None:
             self._driver.cancel()
@@ -248,10 +223,102 @@ class BotHarness:
         """Create a simulated user."""
         return self.fake.add_user(first_name, language_code=language, **kwargs)
 
+    def person(
+        self, first_name: str = "Ada", *, language: str | None = "en", **kwargs: Any
+    ) -> Person:
+        """Create a simulated user who takes part in a user story (``Person``)."""
+        return Person(self, self.user(first_name, language=language, **kwargs))
+
     async def ask(self, user: SimUser, text: str, **kwargs: Any) -> Any:
         """Send a message and return the bot's next message to that user."""
         await user.send(text, **kwargs)
         return await user.next_message()
+
+
+@dataclass
+class Person:
+    """A simulated user in a user story: every step waits until the bot has handled it.
+
+    ``await ana.send("/remind 12")``, ``await ana.click("Remind me")``; every press must be
+    answered (a press left unanswered keeps the button spinning on the user's phone). ``sim``
+    is the fake's user, for what the steps do not cover.
+    """
+
+    bot: BotHarness
+    sim: SimUser
+
+    @property
+    def id(self) -> int:
+        return self.sim.id
+
+    @property
+    def inbox(self) -> list[SimMessage]:
+        """Return what the bot sent to this user's private chat, oldest first."""
+        return self.sim.inbox
+
+    @property
+    def last_message(self) -> SimMessage:
+        """Return the newest message the bot sent to this user."""
+        return self.sim.last_message
+
+    async def send(self, text: str, **kwargs: Any) -> SimMessage:
+        """Send text, settle, and return the bot's newest message to this user."""
+        await self.sim.send(text, **kwargs)
+        await self.bot.settle()
+        return self.sim.last_message
+
+    async def click(self, label: str, message: SimMessage | None = None) -> SimCallback:
+        """Press a button by its English label as this user sees it, and settle."""
+        return await self.press(seen_as(self.sim, label), message)
+
+    async def press(self, label: str, message: SimMessage | None = None) -> SimCallback:
+        """Press a button by its exact label, and settle."""
+        callback = await self.sim.click(label, message)
+        return await self._answered(callback)
+
+    async def click_data(self, message: SimMessage, data: str) -> SimCallback:
+        """Press a (possibly forged) button payload, and settle."""
+        return await self._answered(await self.sim.click_data(message, data))
+
+    async def _answered(self, callback: SimCallback) -> SimCallback:
+        await self.bot.settle()
+        assert callback.answered, f"the bot never answered the press of {callback.data!r}"
+        return callback
+
+
+class Story:
+    """Steps of a user story told from a world's side: ``await world.send(ana, "/start")``.
+
+    A test's own world (its bot and its people) subclasses this and declares ``bot``; each step
+    is the ``Person`` step of that user.
+    """
+
+    bot: BotHarness
+
+    async def send(self, user: SimUser, text: str, **kwargs: Any) -> SimMessage:
+        """Send text as the user, settle, and return the bot's newest message to them."""
+        return await Person(self.bot, user).send(text, **kwargs)
+
+    async def click(
+        self, user: SimUser, label: str, message: SimMessage | None = None
+    ) -> SimCallback:
+        """Press a button by its English label as the user sees it, and settle."""
+        return await Person(self.bot, user).click(label, message)
+
+    async def press(
+        self, user: SimUser, label: str, message: SimMessage | None = None
+    ) -> SimCallback:
+        """Press a button by its exact label, and settle."""
+        return await Person(self.bot, user).press(label, message)
+
+    async def click_data(self, user: SimUser, message: SimMessage, data: str) -> SimCallback:
+        """Press a (possibly forged) button payload, and settle."""
+        return await Person(self.bot, user).click_data(message, data)
+
+
+def seen_as(user: SimUser, english: str) -> str:
+    """Return an English label as the bot shows it to this user, in their language."""
+    return translator(user.language_code or "en")(english)
 
 
 HarnessFactory = Callable[..., Any]

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -46,11 +47,25 @@ class World:
         broadcast = self.bot.runtime.broadcast
         await asyncio.wait_for(_until(lambda: not broadcast._tasks), timeout=10)
 
-    async def compose(self, text: str) -> SimMessage:
-        """Send /announce with text; return the draft's control message."""
+    async def compose(self, text: str, **kwargs: Any) -> SimMessage:
+        """Send /announce with text (or a new body); return the draft's control message, which
+        comes after the body's preview."""
+        return await self.answer(text, 2, **kwargs)
+
+    async def answer(self, text: str, nth: int = 0, **kwargs: Any) -> SimMessage:
+        """Send text as the organiser; return the bot's ``nth`` message after it (0: the first)
+        once the bot has handled the text."""
         before = len(self.organiser.chat.bot_messages)
-        await self.organiser.send(text)
-        return await self.organiser.chat.wait_bot_message(before + 2, timeout=5)
+        await self.organiser.send(text, **kwargs)
+        message = await self.organiser.chat.wait_bot_message(before + nth, timeout=5)
+        await self.settle()
+        return message
+
+    async def restart_waiting(self, command: str, button: str) -> None:
+        """Compose ``command``, press ``button`` (the bot then waits for the organiser's input)
+        and restart the bot before answering."""
+        await self.press(button, await self.compose(command))
+        await self.restart()
 
     async def press(self, label: str, message: SimMessage | None = None) -> None:
         """Press a button as the organiser and let the bot finish with it."""
@@ -143,9 +158,7 @@ async def test_formatting_of_a_replied_message_is_kept(make_world: WorldFactory)
         text="Bus leaves at 8",
         entities=[{"type": "bold", "offset": 0, "length": 3}],
     )
-    before = len(world.organiser.chat.bot_messages)
-    await world.organiser.send("/announce", reply_to=source)
-    control = await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
+    control = await world.compose("/announce", reply_to=source)
     await world.press("Confirm", control)
     await world.sent_all()
     received = world.people[0].chat.bot_messages[-1]
@@ -156,9 +169,7 @@ async def test_edit_replaces_the_text_before_confirming(make_world: WorldFactory
     world = await make_world()
     control = await world.compose("/announce Lunch at 12")
     await world.press("Edit", control)
-    before = len(world.organiser.chat.bot_messages)
-    await world.organiser.send("Lunch at 13")
-    control = await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
+    control = await world.compose("Lunch at 13")
     assert world.organiser.chat.bot_messages[-2].text == "Lunch at 13"  # the new preview
     await world.press("Confirm", control)
     await world.sent_all()
@@ -170,13 +181,9 @@ async def test_edit_pressed_before_a_restart_takes_the_text_sent_after_it(
     make_world: WorldFactory,
 ) -> None:
     world = await make_world()
-    control = await world.compose("/announce Lunch at 12")
-    await world.press("Edit", control)
-    await world.restart()
+    await world.restart_waiting("/announce Lunch at 12", "Edit")
     before = len(world.organiser.chat.bot_messages)
-    await world.organiser.send("Lunch at <i>13</i>")
-    control = await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
-    await world.settle()
+    control = await world.compose("Lunch at <i>13</i>")
     # Exactly the preview and the draft: the schedule's free-text search kept out of it.
     assert len(world.organiser.chat.bot_messages) == before + 3
     assert world.organiser.chat.bot_messages[before + 1].text == "Lunch at <i>13</i>"  # preview
@@ -199,13 +206,8 @@ async def test_send_later_pressed_before_a_restart_takes_the_time_sent_after_it(
     make_world: WorldFactory,
 ) -> None:
     world = await make_world()
-    control = await world.compose("/announce Good morning")
-    await world.press("Send later", control)
-    await world.restart()
-    before = len(world.organiser.chat.bot_messages)
-    await world.organiser.send("tomorrow 08:30")
-    control = await world.organiser.chat.wait_bot_message(before, timeout=5)
-    await world.settle()
+    await world.restart_waiting("/announce Good morning", "Send later")
+    control = await world.answer("tomorrow 08:30")
     assert "at 2027-03-17 08:30 (Europe/Berlin)" in (control.text or "")
 
 
@@ -273,33 +275,20 @@ async def test_region_country_and_session_audiences_use_the_other_features_table
         await person.send("/remind 12")
     await world.settle()
 
-    async def announce(text: str, choose: Callable[[SimMessage], Awaitable[None]]) -> None:
+    async def announce(text: str, audience: str, answer: str | None = None) -> None:
+        """Send text to an audience chosen by a button (and, if it asks, an answer)."""
         control = await world.compose(f"/announce {text}")
         await world.press("Audience", control)
-        await choose(control)
-        await world.press("Confirm", control)
+        await world.press(audience, control)
+        if answer is not None:
+            await world.organiser.send(answer)
+            await world.settle()
+        await world.press("Confirm")
         await world.sent_all()
 
-    async def region(control: SimMessage) -> None:
-        await world.press("africa", control)
-
-    await announce("To Africa", region)
-
-    control = await world.compose("/announce To Germany")
-    await world.press("Audience", control)
-    await world.press("A country…", control)
-    await world.organiser.send("de")
-    await world.settle()
-    await world.press("Confirm")
-    await world.sent_all()
-
-    control = await world.compose("/announce To session 12")
-    await world.press("Audience", control)
-    await world.press("Subscribers of a session…", control)
-    await world.organiser.send("12")
-    await world.settle()
-    await world.press("Confirm")
-    await world.sent_all()
+    await announce("To Africa", "africa")
+    await announce("To Germany", "A country…", "de")
+    await announce("To session 12", "Subscribers of a session…", "12")
 
     assert [("To Africa" in texts(p)) for p in world.people] == [True, False, True]
     assert [("To Germany" in texts(p)) for p in world.people] == [False, True, False]
@@ -311,9 +300,7 @@ async def test_per_language_versions_reach_their_readers(make_world: WorldFactor
     control = await world.compose("/announce Dinner at 7")
     await world.press("Add a language version", control)
     await world.press("Deutsch", control)
-    before = len(world.organiser.chat.bot_messages)
-    await world.organiser.send("Abendessen um 7")
-    await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
+    await world.compose("Abendessen um 7")
     assert world.organiser.chat.bot_messages[-2].text == "Abendessen um 7"  # its preview
     await world.press("Confirm")
     await world.sent_all()
@@ -328,10 +315,7 @@ async def test_scheduled_announcement_fires_at_its_time(make_world: WorldFactory
     world = await make_world()
     control = await world.compose("/announce Good morning")
     await world.press("Send later", control)
-    before = len(world.organiser.chat.bot_messages)
-    await world.organiser.send("tomorrow 08:30")
-    control = await world.organiser.chat.wait_bot_message(before, timeout=5)
-    await world.settle()
+    control = await world.answer("tomorrow 08:30")
     assert "at 2027-03-17 08:30 (Europe/Berlin)" in (control.text or "")
     await world.press("Confirm", control)
     assert "scheduled for 2027-03-17 08:30" in (control.text or "")
@@ -393,9 +377,7 @@ async def test_a_document_replied_to_goes_out_with_its_caption(make_world: World
     world = await make_world()
     source = await world.organiser.send_document(b"%PDF-1.4 map", "map.pdf", caption="Venue map")
     await world.settle()
-    before = len(world.organiser.chat.bot_messages)
-    await world.organiser.send("/announce", reply_to=source)
-    control = await world.organiser.chat.wait_bot_message(before + 2, timeout=5)
+    control = await world.compose("/announce", reply_to=source)
     preview = world.organiser.chat.bot_messages[-2]
     assert preview.caption == "Venue map" and preview.document is not None
     await world.press("Confirm", control)

@@ -8,75 +8,21 @@ duplicates are at most ``[announcements] concurrency`` (the sends in flight at o
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
+from asyncio.subprocess import DEVNULL
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.database import Database
-from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimUser
+from tests.e2e.harness import ROOT
+from tests.e2e.processes import bot_config, forum_bot, until
+from tests.fakeapi import FakeTelegram, SimUser
 
-ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 1000
 UNREACHABLE = 5
 CONCURRENCY = 32
 TEXT = "Room change: hall B"
-
-
-def _config(fake: FakeTelegram, folder: Path, organiser: int) -> Path:
-    path = folder / "config.toml"
-    path.write_text(
-        f"""
-[telegram]
-api_base_url = "{fake.base_url}"
-set_commands = false
-poll_timeout_seconds = 1
-messages_per_second = 400
-
-[event]
-name = "Crash test"
-
-[roles]
-organisers = [{organiser}]
-
-[storage]
-database = "bot.sqlite3"
-
-[announcements]
-concurrency = {CONCURRENCY}
-progress_seconds = 1
-""",
-        encoding="utf-8",
-    )
-    return path
-
-
-async def _start_bot(config: Path) -> asyncio.subprocess.Process:
-    env = {**os.environ, "FORUMBOT_TOKEN": TEST_TOKEN}
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-
-
-async def _until(condition: Callable[[], bool], within: float) -> None:
-    async def wait() -> None:
-        # Polls the fake's call journal, which signals no event for it.
-        while not condition():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(wait(), within)
 
 
 async def _participants(path: Path, users: list[SimUser]) -> None:
@@ -102,7 +48,16 @@ async def test_sigkill_mid_announcement_then_restart_reaches_everyone_once(
         for person in people[-UNREACHABLE:]:
             person.blocked = True
         await _participants(tmp_path / "bot.sqlite3", people)
-        config = _config(fake, tmp_path, organiser.id)
+        config = bot_config(
+            tmp_path,
+            fake.base_url,
+            organisers=[organiser.id],
+            settings={
+                "telegram": {"set_commands": False, "messages_per_second": 400},
+                "event": {"name": "Crash test"},
+                "announcements": {"concurrency": CONCURRENCY, "progress_seconds": 1},
+            },
+        )
 
         def received() -> Counter[int]:
             return Counter(
@@ -111,24 +66,30 @@ async def test_sigkill_mid_announcement_then_restart_reaches_everyone_once(
                 if c.status == 200 and c.params.get("text") == TEXT
             )
 
-        bot = await _start_bot(config)
+        bot = await forum_bot(
+            "run", "--config", str(config), cwd=ROOT, stdout=DEVNULL, stderr=DEVNULL
+        )
         try:
             await organiser.send(f"/announce {TEXT}")
             control = await organiser.chat.wait_bot_message(2, timeout=20)
             await organiser.click("Confirm", control)
-            await _until(lambda: sum(received().values()) >= RECIPIENTS // 3, within=30)
+            await until(lambda: sum(received().values()) >= RECIPIENTS // 3, "sending", 30)
         finally:
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
         at_kill = sum(received().values())
         assert at_kill < RECIPIENTS, "the kill came too late to test anything"
 
-        bot = await _start_bot(config)
+        bot = await forum_bot(
+            "run", "--config", str(config), cwd=ROOT, stdout=DEVNULL, stderr=DEVNULL
+        )
         try:
             # The organiser is a participant too, so they receive it as well.
             reachable = {p.id for p in people[:RECIPIENTS]} | {organiser.id}
-            await _until(lambda: reachable <= set(received()), within=60)
-            await _until(lambda: "is sent" in (organiser.chat.bot_messages[-1].text or ""), 20)
+            await until(lambda: reachable <= set(received()), "everyone reached", 60)
+            await until(
+                lambda: "is sent" in (organiser.chat.bot_messages[-1].text or ""), "report", 20
+            )
         finally:
             bot.send_signal(signal.SIGTERM)
             await asyncio.wait_for(bot.wait(), timeout=20)

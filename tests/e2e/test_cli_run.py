@@ -8,39 +8,21 @@ and nothing it logged contains the token.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.e2e.harness import ROOT
+from tests.e2e.processes import example_config, forum_bot
 from tests.fakeapi import TEST_TOKEN
 from tests.fakeapi.client import FakeTelegramClient
+from tests.web_support import free_port
 
 
 async def test_forum_bot_run_answers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     async with FakeTelegramClient.spawn(tmp_path / "fake.port") as fake:
-        shutil.copy(ROOT / "schedule.example.json", tmp_path / "programme.json")
-        config = tmp_path / "config.toml"
-        example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-        config.write_text(
-            example.replace("https://api.telegram.org/bot", fake.base_url)
-            .replace('schedule = "schedule.example.json"', 'schedule = "programme.json"')
-            .replace('level = "INFO"', 'level = "DEBUG"'),
-            encoding="utf-8",
-        )
+        config = example_config(tmp_path, fake.base_url)
         log = tmp_path / "bot.log"
-        env = {**os.environ, "FORUMBOT_TOKEN": TEST_TOKEN}
         with log.open("wb") as out:
-            bot = await asyncio.create_subprocess_exec(
-                *[sys.executable, "-m", "bot", "run", "--config", str(config)],
-                cwd=tmp_path,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+            bot = await forum_bot("run", "--config", str(config), cwd=tmp_path, stdout=out)
         try:
             user = await fake.add_user("Chiamaka <&>", language_code="pt")
             await fake.send(user, "/start")
@@ -73,15 +55,34 @@ async def test_forum_bot_run_with_a_refused_token_exits_2_with_a_clear_message(
             encoding="utf-8",
         )
         wrong = "123456:WrongTokenWrongTokenWrongToken"
-        bot = await asyncio.create_subprocess_exec(
-            *[sys.executable, "-m", "bot", "run", "--config", str(config)],
-            cwd=tmp_path,
-            env={**os.environ, "FORUMBOT_TOKEN": wrong},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        bot = await forum_bot("run", "--config", str(config), cwd=tmp_path, token=wrong)
         output, _ = await asyncio.wait_for(bot.communicate(), 30)
     text = output.decode(errors="replace")
     assert bot.returncode == 2
     assert "refused the token; check FORUMBOT_TOKEN" in text
     assert wrong not in text
+
+
+async def test_forum_bot_run_in_webhook_mode_answers_through_the_webhook(tmp_path: Path) -> None:
+    async with FakeTelegramClient.spawn(tmp_path / "fake.port") as fake:
+        port = free_port()
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[telegram]\napi_base_url = "{fake.base_url}"\nmode = "webhook"\n'
+            f'[event]\nname = "Forum"\n'
+            f'[web]\nlisten = "127.0.0.1:{port}"\npublic_url = "http://127.0.0.1:{port}"\n',
+            encoding="utf-8",
+        )
+        bot = await forum_bot("run", "--config", str(config), cwd=tmp_path)
+        try:
+            user = await fake.add_user("Ada", language_code="en")
+            await fake.send(user, "/start")
+            welcome = await fake.wait_bot_message(user, 0, timeout=30)
+            assert "Welcome" in welcome["text"]
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(bot.communicate(), 30)
+        methods = [c["method"] for c in await fake.calls()]
+    assert bot.returncode == 0, output.decode(errors="replace")
+    assert "setWebhook" in methods and "getUpdates" not in methods
+    assert TEST_TOKEN not in output.decode(errors="replace")

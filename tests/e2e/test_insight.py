@@ -242,7 +242,7 @@ async def test_exports_as_csv_and_xlsx_hold_the_figures_and_no_personal_data(
     assert sheet is not None
     directory = list(sheet.iter_rows(values_only=True))
     assert directory[0] == (
-        "No.",
+        "Code",
         "Name",
         "Role",
         "Organisation",

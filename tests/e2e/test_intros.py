@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import translator
 from storage.database import Database
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import BotHarness
-from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
+from tests.e2e.harness import BotHarness, Story, seen_as
+from tests.fakeapi import FakeTelegram, SimChat, SimUser
 
 
 @dataclass
-class World:
+class World(Story):
     """The fake server, the running bot, and the people and chats of a test."""
 
     fake: FakeTelegram
@@ -27,23 +26,6 @@ class World:
     mod: SimUser
     community: SimChat
     modlog: SimChat
-
-    async def send(self, user: SimUser, text: str) -> None:
-        """Send text as the user and wait until the bot has handled it."""
-        await user.send(text)
-        await self.bot.settle()
-
-    async def click(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
-        """Press a button (its English label, shown in the user's language) and settle."""
-        callback = await user.click(seen_as(user, label), message)
-        await self.bot.settle()
-        return callback
-
-    async def click_data(self, user: SimUser, message: SimMessage, data: str) -> Any:
-        """Press a (possibly forged) button payload and wait until it is handled."""
-        callback = await user.click_data(message, data)
-        await self.bot.settle()
-        return callback
 
     async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         """Read the bot's database directly."""
@@ -71,11 +53,6 @@ async def world(fake: FakeTelegram, make_bot: MakeBot) -> World:
     world = World(fake, bot, ana, bruno, carla, mod, community, modlog)
     await world.send(mod, "/start")
     return world
-
-
-def seen_as(user: SimUser, english: str) -> str:
-    """Return an English label as the bot shows it to this user (Bruno speaks Portuguese)."""
-    return translator(user.language_code or "en")(english)
 
 
 def no_errors(fake: FakeTelegram, *, restarted: bool = False) -> None:
@@ -113,6 +90,25 @@ async def make_profile(
     await w.click(user, "Yes" if listed else "No")
     await w.click(user, "Yes" if intros else "No")
     assert seen_as(user, "Saved.") in (user.last_message.text or "")
+
+
+async def code_of(w: World, user: SimUser) -> str:
+    """Return the code on the user's card (what /intro takes)."""
+    (found,) = await w.rows("SELECT token FROM profiles WHERE user_id = ?", user.id)
+    return str(found[0])
+
+
+async def usual_profiles(w: World, *people: SimUser) -> None:
+    """Give each their usual profile: Ana from Kenya, Bruno from Brazil, Carla from Germany."""
+    countries = {w.ana.id: "Kenya", w.bruno.id: "Brasil", w.carla.id: "Germany"}
+    for person in people:
+        await make_profile(w, person, name=person.first_name, country=countries[person.id])
+
+
+async def ask_intro(w: World, asker: SimUser, target: SimUser, message: str) -> None:
+    """Have ``asker`` ask to be introduced to ``target`` (by their code) with ``message``."""
+    await w.send(asker, f"/intro {await code_of(w, target)}")
+    await w.send(asker, message)
 
 
 def everything_seen_by(user: SimUser) -> str:
@@ -187,9 +183,9 @@ async def test_directory_pages_with_buttons(world: World) -> None:
                 (900 + n, now, now),
             )
             await db.execute(
-                "INSERT INTO profiles (user_id, display_name, country, region, listed, "
-                "created_at, updated_at) VALUES (?, ?, 'SN', 'africa', 1, ?, ?)",
-                (900 + n, f"Person {n}", now, now),
+                "INSERT INTO profiles (user_id, token, display_name, country, region, listed, "
+                "created_at, updated_at) VALUES (?, ?, ?, 'SN', 'africa', 1, ?, ?)",
+                (900 + n, f"{n:016x}", f"Person {n}", now, now),
             )
     finally:
         await db.close()
@@ -228,11 +224,8 @@ async def test_introduction_accepted_reveals_contacts_only_then(world: World) ->
 
 async def test_forged_accept_by_a_third_user_does_nothing(world: World) -> None:
     w = world
-    await make_profile(w, w.ana, name="Ana", country="Kenya")
-    await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await make_profile(w, w.carla, name="Carla", country="Germany")
-    await w.send(w.ana, "/intro 2")
-    await w.send(w.ana, "Hello Bruno")
+    await usual_profiles(w, w.ana, w.bruno, w.carla)
+    await ask_intro(w, w.ana, w.bruno, "Hello Bruno")
     relay = w.bruno.last_message
     accept = dict(relay.buttons[0])["Aceitar"]
     carla_seen, ana_seen = len(w.carla.inbox), len(w.ana.inbox)
@@ -245,14 +238,11 @@ async def test_forged_accept_by_a_third_user_does_nothing(world: World) -> None:
 
 async def test_quotas_pair_and_decline_cooldown(world: World) -> None:
     w = world
-    await make_profile(w, w.ana, name="Ana", country="Kenya")
-    await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await make_profile(w, w.carla, name="Carla", country="Germany")
-    await w.send(w.ana, "/intro 2")
-    await w.send(w.ana, "Hello Bruno")
-    await w.send(w.ana, "/intro 2")
+    await usual_profiles(w, w.ana, w.bruno, w.carla)
+    await ask_intro(w, w.ana, w.bruno, "Hello Bruno")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     assert "already a request" in (w.ana.last_message.text or "")
-    await w.send(w.ana, "/intro 3")
+    await w.send(w.ana, f"/intro {await code_of(w, w.carla)}")
     assert "You have 1 requests waiting" in (w.ana.last_message.text or "")
     carla_seen = len(w.carla.inbox)
     await w.send(w.ana, "/people Germany")
@@ -262,24 +252,22 @@ async def test_quotas_pair_and_decline_cooldown(world: World) -> None:
     await w.click(w.bruno, "Decline")
     assert "could not be arranged" in (w.ana.last_message.text or "")
     assert "Bruno" not in (w.ana.last_message.text or "")
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     assert "ask again after 2027-03-22" in (w.ana.last_message.text or "")
     no_errors(w.fake)
 
 
 async def test_block_and_report_stops_requests_and_tells_moderators(world: World) -> None:
     w = world
-    await make_profile(w, w.ana, name="Ana", country="Kenya")
-    await make_profile(w, w.bruno, name="Bruno", country="Brasil")
-    await w.send(w.ana, "/intro 2")
-    await w.send(w.ana, "Buy my <crypto> & more")
+    await usual_profiles(w, w.ana, w.bruno)
+    await ask_intro(w, w.ana, w.bruno, "Buy my <crypto> & more")
     await w.click(w.bruno, "Block & report")
     report = w.mod.last_message.text or ""
     assert "reported" in report and str(w.ana.id) in report and "Buy my <crypto>" in report
     assert "Buy my <crypto>" in (w.modlog.bot_messages[-1].text or "")
     assert "could not be arranged" in (w.ana.last_message.text or "")  # not told of the block
     bruno_seen = len(w.bruno.inbox)
-    await w.send(w.ana, "/intro 2")
+    await w.send(w.ana, f"/intro {await code_of(w, w.bruno)}")
     assert "does not take introduction requests" in (w.ana.last_message.text or "")
     assert len(w.bruno.inbox) == bruno_seen
     no_errors(w.fake)

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -165,20 +166,44 @@ async def open_app(
     return app
 
 
-async def web_bot(make_bot: MakeBot, clock: TestClock) -> BotHarness:
-    """Start the bot with its web server, during the example forum's opening plenary."""
+@pytest.fixture
+async def web(make_bot: MakeBot, clock: TestClock) -> BotHarness:
+    """The bot with its web server, during the example forum's opening plenary."""
     clock.set(DURING_OPENING)
     settings = web_settings(free_port())
     settings["schedule"] = {"place": "Bonn"}
     return await make_bot(settings=settings)
 
 
-async def german_in_sao_paulo(bot: BotHarness) -> tuple[SimUser, dict[str, Any]]:
-    """A participant who speaks German and set their zone to America/Sao_Paulo in the chat."""
-    user = bot.user("Lena", language="de")
-    await bot.ask(user, "/start")
-    await bot.ask(user, "/timezone America/Sao_Paulo")
-    return user, {"id": user.id, "first_name": "Lena", "language_code": "de"}
+@dataclass
+class Reader:
+    """A participant of the chat who opens the Mini App from Telegram."""
+
+    bot: BotHarness
+    user: SimUser
+    browser: Any
+
+    @property
+    def telegram_user(self) -> dict[str, Any]:
+        """Return the user as the Telegram client hands them to the page."""
+        return {"id": self.user.id, "first_name": "Lena", "language_code": "de"}
+
+    async def open_app(self, *, init_data: str | None = None, dark: bool = False) -> Page:
+        """Open the Mini App with initData signed for this user (unless given, forged)."""
+        if init_data is None:
+            init_data = sign_init_data(self.telegram_user, self.bot.clock())
+        return await open_app(
+            self.browser, self.bot, init_data=init_data, user=self.telegram_user, dark=dark
+        )
+
+
+@pytest.fixture
+async def lena(web: BotHarness, browser: Any) -> Reader:
+    """Lena, who speaks German and set her zone to America/Sao_Paulo in the chat."""
+    user = web.user("Lena", language="de")
+    await web.ask(user, "/start")
+    await web.ask(user, "/timezone America/Sao_Paulo")
+    return Reader(web, user, browser)
 
 
 def session_titled(bot: BotHarness, title: str) -> Session:
@@ -188,8 +213,9 @@ def session_titled(bot: BotHarness, title: str) -> Session:
     return next(s for s in programme.sessions if s.title.startswith(title))
 
 
-def signed(bot: BotHarness, user: dict[str, Any]) -> str:
-    return sign_init_data(user, bot.clock())
+def star_of(session: Session) -> str:
+    """Return the CSS selector of a session's star (its agenda toggle) on the page."""
+    return f'article.card[data-id="{session.id}"] button.star'
 
 
 async def card_texts(app: Page) -> list[str]:
@@ -197,11 +223,10 @@ async def card_texts(app: Page) -> list[str]:
 
 
 async def test_german_participant_in_sao_paulo_sees_both_zones(
-    make_bot: MakeBot, clock: TestClock, browser: Any, tmp_path: Path
+    lena: Reader, tmp_path: Path
 ) -> None:
-    bot = await web_bot(make_bot, clock)
-    _, tg_user = await german_in_sao_paulo(bot)
-    app = await open_app(browser, bot, init_data=signed(bot, tg_user), user=tg_user)
+    bot = lena.bot
+    app = await lena.open_app()
     assert await app.page.locator("html").get_attribute("lang") == "de"
     assert (await app.page.title()).endswith("· Programm")
     note = await app.page.locator("#zone-note").inner_text()
@@ -223,16 +248,12 @@ async def test_german_participant_in_sao_paulo_sees_both_zones(
     app.assert_clean()
 
 
-async def test_star_creates_the_reminder_and_the_chat_agenda_shows_it(
-    make_bot: MakeBot, clock: TestClock, browser: Any
-) -> None:
-    bot = await web_bot(make_bot, clock)
-    user, tg_user = await german_in_sao_paulo(bot)
-    app = await open_app(browser, bot, init_data=signed(bot, tg_user), user=tg_user)
+async def test_star_creates_the_reminder_and_the_chat_agenda_shows_it(lena: Reader) -> None:
+    bot, user = lena.bot, lena.user
+    app = await lena.open_app()
     workshop = session_titled(bot, "Workshop: E-procurement platforms")
-    star = f'article.card[data-id="{workshop.id}"] button.star'
-    await app.page.click(star)
-    await app.page.wait_for_selector(star + '[aria-pressed="true"]')
+    await app.page.click(star_of(workshop))
+    await app.page.wait_for_selector(star_of(workshop) + '[aria-pressed="true"]')
     rows = await bot.runtime.db.fetchall(
         "SELECT session_guid, state FROM reminders WHERE user_id = ?", (user.id,)
     )
@@ -245,14 +266,11 @@ async def test_star_creates_the_reminder_and_the_chat_agenda_shows_it(
     app.assert_clean()
 
 
-async def test_a_star_set_in_the_chat_shows_after_reload(
-    make_bot: MakeBot, clock: TestClock, browser: Any
-) -> None:
-    bot = await web_bot(make_bot, clock)
-    user, tg_user = await german_in_sao_paulo(bot)
-    app = await open_app(browser, bot, init_data=signed(bot, tg_user), user=tg_user)
+async def test_a_star_set_in_the_chat_shows_after_reload(lena: Reader) -> None:
+    bot, user = lena.bot, lena.user
+    app = await lena.open_app()
     session = session_titled(bot, "Regional exchange: Europe")
-    star = f'article.card[data-id="{session.id}"] button.star'
+    star = star_of(session)
     assert await app.page.get_attribute(star, "aria-pressed") == "false"
     answer = await bot.ask(user, f"/remind {session.id}")
     assert session.title_in("de") in (answer.text or "")
@@ -261,13 +279,10 @@ async def test_a_star_set_in_the_chat_shows_after_reload(
     app.assert_clean()
 
 
-async def test_forged_init_data_gets_401_and_changes_nothing(
-    make_bot: MakeBot, clock: TestClock, browser: Any
-) -> None:
-    bot = await web_bot(make_bot, clock)
-    user, tg_user = await german_in_sao_paulo(bot)
-    forged = sign_init_data(tg_user, bot.clock(), token="123456:NotTheBotsToken")
-    app = await open_app(browser, bot, init_data=forged, user=tg_user)
+async def test_forged_init_data_gets_401_and_changes_nothing(lena: Reader) -> None:
+    bot, user = lena.bot, lena.user
+    forged = sign_init_data(lena.telegram_user, bot.clock(), token="123456:NotTheBotsToken")
+    app = await lena.open_app(init_data=forged)
     assert 401 in app.api_statuses
     # The page falls back to the public, read-only programme: no stars to press.
     assert await app.page.locator("button.star").count() == 0
@@ -287,12 +302,8 @@ async def test_forged_init_data_gets_401_and_changes_nothing(
     assert stored == 0
 
 
-async def test_dark_theme_is_applied_with_readable_contrast(
-    make_bot: MakeBot, clock: TestClock, browser: Any, tmp_path: Path
-) -> None:
-    bot = await web_bot(make_bot, clock)
-    _, tg_user = await german_in_sao_paulo(bot)
-    app = await open_app(browser, bot, init_data=signed(bot, tg_user), user=tg_user, dark=True)
+async def test_dark_theme_is_applied_with_readable_contrast(lena: Reader, tmp_path: Path) -> None:
+    app = await lena.open_app(dark=True)
     colours = await app.page.evaluate(
         """() => {
             const style = getComputedStyle(document.body);
@@ -320,12 +331,9 @@ def contrast(foreground: str, background: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-async def test_search_as_you_type_folds_accents_like_the_bot(
-    make_bot: MakeBot, clock: TestClock, browser: Any
-) -> None:
-    bot = await web_bot(make_bot, clock)
-    _, tg_user = await german_in_sao_paulo(bot)
-    app = await open_app(browser, bot, init_data=signed(bot, tg_user), user=tg_user)
+async def test_search_as_you_type_folds_accents_like_the_bot(lena: Reader) -> None:
+    bot = lena.bot
+    app = await lena.open_app()
     # The page folds the query as bot.schedule.query.fold folds the programme.
     samples = [
         "Eröffnung",
@@ -348,12 +356,9 @@ async def test_search_as_you_type_folds_accents_like_the_bot(
     app.assert_clean()
 
 
-async def test_filters_details_and_keyboard(
-    make_bot: MakeBot, clock: TestClock, browser: Any
-) -> None:
-    bot = await web_bot(make_bot, clock)
-    app = await open_app(browser, bot)  # a plain web page: the public programme
-    programme = bot.runtime.schedule.programme
+async def test_filters_details_and_keyboard(web: BotHarness, browser: Any) -> None:
+    app = await open_app(browser, web)  # a plain web page: the public programme
+    programme = web.runtime.schedule.programme
     assert programme is not None
     day_one = programme.on_day(programme.days[0])
     workshops = [s.id for s in day_one if s.type == "workshop"]
@@ -389,12 +394,9 @@ async def test_filters_details_and_keyboard(
     app.assert_clean()
 
 
-async def test_a_link_opens_the_page_at_a_session(
-    make_bot: MakeBot, clock: TestClock, browser: Any
-) -> None:
-    bot = await web_bot(make_bot, clock)
-    session = session_titled(bot, "Regional exchange: Europe")
-    app = await open_app(browser, bot, query=f"?session={session.id}", viewport=WIDE)
+async def test_a_link_opens_the_page_at_a_session(web: BotHarness, browser: Any) -> None:
+    session = session_titled(web, "Regional exchange: Europe")
+    app = await open_app(browser, web, query=f"?session={session.id}", viewport=WIDE)
     assert await app.page.locator("dialog#details").is_visible()
     assert await app.page.locator("#d-title").inner_text() == session.title
     # The wide layout: rooms side by side and the line at the current time.

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from handlers.moderation import SWEEP_JOB
+from handlers.moderation import DIGEST_JOB, SWEEP_JOB
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import BotHarness, TestClock
-from tests.fakeapi import FakeTelegram, SimChat, SimUser
+from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
 from tests.fakeapi.world import Member
 
 MOD_ID = 500_001
@@ -47,6 +47,18 @@ class World:
     async def settle(self) -> None:
         """Wait until every injected update has been processed."""
         await self.bot.settle()
+
+    async def post(
+        self, user: SimUser, text: str, reply_to: SimMessage | None = None
+    ) -> SimMessage:
+        """Write text in the group as the user, and settle; return the message."""
+        message = await user.send(text, chat=self.group, reply_to=reply_to)
+        await self.settle()
+        return message
+
+    async def moderate(self, command: str, reply_to: SimMessage | None = None) -> SimMessage:
+        """Send a moderator's command in the group, and settle; return the command's message."""
+        return await self.post(self.moderator, command, reply_to)
 
     def member(self, name: str, **kwargs: Any) -> SimUser:
         """Create a user who is already a member of the group."""
@@ -153,27 +165,22 @@ async def test_unverified_newcomer_is_removed_after_the_timeout(world: World) ->
 
 async def test_warn_ladder_mutes_then_bans(world: World) -> None:
     troll = world.member("Troll")
-    spam = await troll.send("buy now", chat=world.group)
-    await world.settle()
+    spam = await world.post(troll, "buy now")
 
-    await world.moderator.send("/warn rude", chat=world.group, reply_to=spam)
-    await world.settle()
+    await world.moderate("/warn rude", reply_to=spam)
     assert "1 warning" in world.said(world.group)[-1]
     assert world.calls("restrictChatMember") == []
 
-    await world.moderator.send(f"/warn {troll.id} again", chat=world.group)
-    await world.settle()
+    await world.moderate(f"/warn {troll.id} again")
     mute = world.calls("restrictChatMember")
     assert len(mute) == 1 and mute[0]["user_id"] == troll.id
     assert mute[0]["until_date"] == world.now() + 24 * 3600
     assert "muted until" in world.said(world.group)[-1]
 
-    await world.moderator.send("/warns", chat=world.group, reply_to=spam)
-    await world.settle()
+    await world.moderate("/warns", reply_to=spam)
     assert "2 warnings" in world.said(world.group)[-1]
 
-    await world.moderator.send("/warn", chat=world.group, reply_to=spam)
-    await world.settle()
+    await world.moderate("/warn", reply_to=spam)
     ban = world.calls("banChatMember")
     assert len(ban) == 1 and ban[0]["user_id"] == troll.id and "until_date" not in ban[0]
     logged = world.said(world.modlog)
@@ -183,15 +190,11 @@ async def test_warn_ladder_mutes_then_bans(world: World) -> None:
 
 async def test_unwarn_withdraws_the_latest_warning(world: World) -> None:
     member = world.member("Max", username="maxi")
-    await member.send("hello", chat=world.group)  # the bot learns @maxi
-    await world.settle()
-    await world.moderator.send("/warn @maxi", chat=world.group)
-    await world.settle()
-    await world.moderator.send("/unwarn @maxi", chat=world.group)
-    await world.settle()
+    await world.post(member, "hello")  # the bot learns @maxi
+    await world.moderate("/warn @maxi")
+    await world.moderate("/unwarn @maxi")
     assert "0 left" in world.said(world.group)[-1]
-    await world.moderator.send("/unwarn @maxi", chat=world.group)
-    await world.settle()
+    await world.moderate("/unwarn @maxi")
     assert "has no warnings" in world.said(world.group)[-1] or "has no warnings" in (
         world.group.messages[-1].text or ""
     )
@@ -199,36 +202,29 @@ async def test_unwarn_withdraws_the_latest_warning(world: World) -> None:
 
 async def test_commands_send_the_right_bot_api_calls(world: World) -> None:
     member = world.member("Kim")
-    message = await member.send("off-topic", chat=world.group)
-    await world.settle()
+    message = await world.post(member, "off-topic")
 
-    await world.moderator.send("/mute 30m calm down", chat=world.group, reply_to=message)
-    await world.settle()
+    await world.moderate("/mute 30m calm down", reply_to=message)
     mute = world.calls("restrictChatMember")[-1]
     assert mute["user_id"] == member.id and not any(mute["permissions"].values())
     assert mute["until_date"] == world.now() + 30 * 60
 
-    await world.moderator.send("/unmute", chat=world.group, reply_to=message)
-    await world.settle()
+    await world.moderate("/unmute", reply_to=message)
     unmute = world.calls("restrictChatMember")[-1]
     assert unmute["user_id"] == member.id and all(unmute["permissions"].values())
 
-    command = await world.moderator.send("/del", chat=world.group, reply_to=message)
-    await world.settle()
+    command = await world.moderate("/del", reply_to=message)
     deleted = [c["message_id"] for c in world.calls("deleteMessage")]
     assert deleted == [message.message_id, command.message_id]
 
-    await world.moderator.send(f"/kick {member.id}", chat=world.group)
-    await world.settle()
+    await world.moderate(f"/kick {member.id}")
     assert world.calls("banChatMember")[-1]["user_id"] == member.id
     assert world.calls("unbanChatMember")[-1]["user_id"] == member.id
 
     world.group.members[member.id] = Member("member")
-    await world.moderator.send(f"/ban {member.id} spam", chat=world.group)
-    await world.settle()
+    await world.moderate(f"/ban {member.id} spam")
     assert len(world.calls("banChatMember")) == 2
-    await world.moderator.send(f"/unban {member.id}", chat=world.group)
-    await world.settle()
+    await world.moderate(f"/unban {member.id}")
     last = world.calls("unbanChatMember")[-1]
     assert last["user_id"] == member.id and last["only_if_banned"] is True
     assert world.group.member(member).status == "left"
@@ -239,8 +235,7 @@ async def test_commands_send_the_right_bot_api_calls(world: World) -> None:
 async def test_non_moderator_is_refused_and_nothing_happens(world: World) -> None:
     victim = world.member("Vic")
     bully = world.member("Bully")
-    message = await victim.send("hi", chat=world.group)
-    await world.settle()
+    message = await world.post(victim, "hi")
     for command in ("/ban", "/mute", "/warn", "/del", "/kick"):
         await bully.send(command, chat=world.group, reply_to=message)
     await world.settle()
@@ -259,25 +254,21 @@ async def test_telegram_admin_becomes_moderator_from_chat_member_updates(world: 
     world.group.members[admin.id] = Member("administrator", {"can_restrict_members": True})
     world.fake.chat_member_changed(world.group, admin, old, None)
     await world.settle()
-    await admin.send("/mute 1h", chat=world.group, reply_to=message)
-    await world.settle()
+    await world.post(admin, "/mute 1h", reply_to=message)
     assert world.calls("restrictChatMember")[-1]["user_id"] == target.id
 
     world.group.members[admin.id] = Member("member")
     world.fake.chat_member_changed(world.group, admin, "administrator", None)
     await world.settle()
-    await admin.send("/unmute", chat=world.group, reply_to=message)
-    await world.settle()
+    await world.post(admin, "/unmute", reply_to=message)
     assert "only the group's moderators" in (world.group.messages[-1].text or "")
 
 
 async def test_missing_right_is_named(world: World) -> None:
     world.fake.set_bot_admin(world.group, can_delete_messages=True)  # no restricting
     member = world.member("Lu")
-    message = await member.send("x", chat=world.group)
-    await world.settle()
-    await world.moderator.send("/ban", chat=world.group, reply_to=message)
-    await world.settle()
+    message = await world.post(member, "x")
+    await world.moderate("/ban", reply_to=message)
     assert "“Ban users”" in (world.group.messages[-1].text or "")
     assert world.calls("banChatMember") == []
     assert world.said(world.modlog) == []
@@ -292,8 +283,7 @@ async def test_flood_mutes_automatically_and_logs(world: World) -> None:
         world.clock.advance(seconds=1)
     await world.settle()
     assert world.calls("restrictChatMember") == []  # five in ten seconds is allowed
-    await flooder.send("spam 5", chat=world.group)
-    await world.settle()
+    await world.post(flooder, "spam 5")
     mute = world.calls("restrictChatMember")
     assert [c["user_id"] for c in mute] == [flooder.id]
     assert mute[0]["until_date"] == world.now() + 3600
@@ -301,21 +291,28 @@ async def test_flood_mutes_automatically_and_logs(world: World) -> None:
     assert world.said(world.modlog)[-1].startswith("Muted for flooding")
 
 
-async def test_report_reaches_moderators_privately_and_the_modlog(world: World) -> None:
-    await world.moderator.send("/start")  # the moderator has started the bot
+async def _digest(world: World) -> None:
+    app = world.bot.application
+    jobs = app.job_queue.get_jobs_by_name(DIGEST_JOB) if app.job_queue else ()
+    assert jobs, "the reports' digest is not scheduled"
+    await jobs[0].run(app)
     await world.settle()
+
+
+async def test_report_reaches_the_modlog_in_a_digest(world: World) -> None:
+    world.moderator.started = True  # the moderator has talked to the bot before
     reporter = world.member("Rae", language_code="fr")
     offender = world.member("Odd")
-    bad = await offender.send("insult", chat=world.group)
-    await world.settle()
-    await reporter.send("/report insulting", chat=world.group, reply_to=bad)
-    await world.settle()
-    private = world.moderator.last_message
-    assert private.text is not None and "Report" in private.text and "insulting" in private.text
+    bad = await world.post(offender, "insult")
+    await world.post(reporter, "/report insulting", reply_to=bad)
+    assert "Merci" in world.said(world.group)[-1]  # the reporter, in French
+    await _digest(world)
+    digest = world.modlog.bot_messages[-1]
+    assert digest.text is not None and "1 new report" in digest.text
+    assert "insulting" in digest.text
     link = f"https://t.me/c/{str(world.group.id)[4:]}/{bad.message_id}"
-    assert link in (private.html or "")
-    assert world.said(world.modlog)[-1].startswith("Report")
-    assert "Merci" in world.said(world.group)[-1]
+    assert link in (digest.html or "")
+    assert world.moderator.inbox == []  # the modlog chat is where moderators read reports
 
 
 async def test_newcomer_link_is_deleted_in_the_first_hours(world: World) -> None:
@@ -324,21 +321,17 @@ async def test_newcomer_link_is_deleted_in_the_first_hours(world: World) -> None
     await world.settle()
     await newcomer.click("I agree", world.group.bot_messages[-1])
     await world.settle()
-    link = await newcomer.send("see https://spam.example", chat=world.group)
-    await world.settle()
+    link = await world.post(newcomer, "see https://spam.example")
     assert link.deleted
     assert "after 24 hours" in world.said(world.group)[-1]
     world.clock.advance(seconds=25 * 3600)
-    later = await newcomer.send("see https://ok.example", chat=world.group)
-    await world.settle()
+    later = await world.post(newcomer, "see https://ok.example")
     assert not later.deleted
 
 
 @pytest.mark.parametrize("text", ["/rules"])
 async def test_rules_can_be_set_and_shown(world: World, text: str) -> None:
-    await world.moderator.send("/setrules Be <nice> & kind.", chat=world.group)
-    await world.settle()
+    await world.moderate("/setrules Be <nice> & kind.")
     member = world.member("Reader")
-    await member.send(text, chat=world.group)
-    await world.settle()
+    await world.post(member, text)
     assert "Be <nice> & kind." in world.said(world.group)[-1]

@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 from bot.cli import EXIT_OK, EXIT_RUNNING
-from tests.e2e.harness import ROOT
+from tests.e2e.processes import example_config, forum_bot
 from tests.fakeapi import TEST_TOKEN
 from tests.fakeapi.client import FakeTelegramClient
 
 
-async def _forum_bot(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+async def _run(*args: str, cwd: Path) -> tuple[int, str]:
+    """Run a forum-bot command to its end; return its exit status and output."""
+    process = await forum_bot(*args, cwd=cwd)
     output, _ = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode is not None
     return process.returncode, output.decode(errors="replace")
@@ -37,23 +29,12 @@ async def _forum_bot(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, s
 
 async def test_json_logs_lock_backup_and_restore_around_a_running_bot(tmp_path: Path) -> None:
     async with FakeTelegramClient.spawn(tmp_path / "fake.port") as fake:
-        shutil.copy(ROOT / "schedule.example.json", tmp_path / "programme.json")
-        config = tmp_path / "config.toml"
-        example = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-        config.write_text(
-            example.replace("https://api.telegram.org/bot", fake.base_url)
-            .replace('schedule = "schedule.example.json"', 'schedule = "programme.json"')
-            .replace('level = "INFO"', 'level = "DEBUG"'),
-            encoding="utf-8",
-        )
-        env = {**os.environ, "FORUMBOT_TOKEN": TEST_TOKEN}
+        config = example_config(tmp_path, fake.base_url)
         log = tmp_path / "bot.log"
         with log.open("wb") as out:
-            bot = await asyncio.create_subprocess_exec(
-                *[sys.executable, "-m", "bot", "run", "--config", str(config)],
-                *["--log-format", "json"],
+            bot = await forum_bot(
+                *["run", "--config", str(config), "--log-format", "json"],
                 cwd=tmp_path,
-                env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=out,
             )
@@ -62,21 +43,19 @@ async def test_json_logs_lock_backup_and_restore_around_a_running_bot(tmp_path: 
             await fake.send(user, "/start")
             await fake.wait_bot_message(user, 0, timeout=30)
 
-            status, output = await _forum_bot(
-                "run", "--config", str(config), cwd=tmp_path, env=env
-            )
+            status, output = await _run("run", "--config", str(config), cwd=tmp_path)
             assert status == EXIT_RUNNING, output
             assert "in use by a running forum-bot" in output
 
             backup = tmp_path / "live.sqlite3"
-            status, output = await _forum_bot(
-                "backup", str(backup), "--config", str(config), cwd=tmp_path, env=env
+            status, output = await _run(
+                "backup", str(backup), "--config", str(config), cwd=tmp_path
             )
             assert status == EXIT_OK, output
             assert "integrity check: ok" in output
 
-            status, output = await _forum_bot(
-                "restore", str(backup), "--config", str(config), cwd=tmp_path, env=env
+            status, output = await _run(
+                "restore", str(backup), "--config", str(config), cwd=tmp_path
             )
             assert status == EXIT_RUNNING, output
             assert "Stop the bot first" in output
@@ -91,7 +70,5 @@ async def test_json_logs_lock_backup_and_restore_around_a_running_bot(tmp_path: 
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert any(r["logger"].startswith("telegram") for r in records)
     assert TEST_TOKEN not in log.read_text(encoding="utf-8")
-    status, output = await _forum_bot(
-        "restore", str(backup), "--config", str(config), cwd=tmp_path, env=env
-    )
+    status, output = await _run("restore", str(backup), "--config", str(config), cwd=tmp_path)
     assert status == EXIT_OK, output

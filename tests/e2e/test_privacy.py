@@ -49,6 +49,11 @@ class World:
         """Read the running bot's database."""
         return [tuple(row) for row in await self.bot.runtime.db.fetchall(sql, params)]
 
+    async def intro(self, asker: SimUser, target: SimUser) -> None:
+        """Ask to be introduced to ``target`` by the code on their card."""
+        (code,) = await self.rows("SELECT token FROM profiles WHERE user_id = ?", target.id)
+        await self.send(asker, f"/intro {code[0]}")
+
     async def my_data(self, user: SimUser) -> dict[str, Any]:
         """Ask for /mydata and return the JSON document the bot sent."""
         await self.send(user, "/mydata")
@@ -137,12 +142,12 @@ async def test_forget_leaves_nothing_of_someone_who_used_every_feature(world: Wo
         await w.profile(user, name, country=country)
     await w.send(dara, "/meet")
     await w.click(dara, "Yes, suggest people")
-    await w.send(lea, "/intro 2")  # Ana's card
+    await w.intro(lea, ana)
     await w.send(lea, "Hello Ana, from Leokadia")
-    await w.send(lea, "/intro 4")  # Carla's card
+    await w.intro(lea, carla)
     await w.send(lea, "Hello Carla")
     await w.click(carla, "Block & report")
-    await w.send(bruno, "/intro 1")  # Leokadia's card
+    await w.intro(bruno, lea)
     await w.send(bruno, "Hello Leokadia")
     await w.click(lea, "Accept")
     await w.send(lea, "/meet")
@@ -215,9 +220,9 @@ async def test_mydata_shows_no_one_elses_id_or_username_until_an_introduction(
     for user in (ana, bruno, carla):
         await w.send(user, "/meet")
         await w.click(user, "Yes, suggest people")
-    await w.send(ana, "/intro 2")
+    await w.intro(ana, bruno)
     await w.send(ana, "Hello Bruno")
-    await w.send(carla, "/intro 1")
+    await w.intro(carla, ana)
     await w.send(carla, "Hello Ana")
 
     def strangers(data: dict[str, Any], *others: SimUser) -> list[str]:
@@ -289,7 +294,7 @@ async def test_the_purge_is_announced_then_runs_on_its_day_sparing_who_stays(
         await w.send(user, "/start")
     await w.profile(ana, "Ana K.")
     await w.profile(bruno, "Bruno B.")
-    await w.send(ana, "/intro 2")
+    await w.intro(ana, bruno)
     await w.send(ana, "Hello Bruno")
     await w.click(bruno, "Accept")
     await w.send(lurker, "hi", chat=w.group)
@@ -308,12 +313,14 @@ async def test_the_purge_is_announced_then_runs_on_its_day_sparing_who_stays(
     assert len(notices) == 1
     await w.click(ana, "Save my contacts", notices[0])
     assert "https://t.me/bruno_br" in (ana.last_message.html or "")
-    await w.click(bruno, "Stay for the next forum")
+    await w.click(bruno, "🤝 Yes, keep me in the community")
     await w.send(bruno, "/privacy")
     assert "You chose to stay for the next forum" in (bruno.last_message.text or "")
-    await w.click(ana, "Stay for the next forum", notices[0])
+    await w.click(ana, "🤝 Yes, keep me in the community", notices[0])
+    await w.send(ana, "/stay")
+    await w.click(ana, "Leave the community")  # she changed her mind
     await w.send(ana, "/privacy")
-    await w.click(ana, "Do not keep my data after the forum")  # changed her mind
+    assert "You have not chosen to stay" in (ana.last_message.text or "")
     w.clock.set(at(2027, 4, 16, 21, 59))  # 23:59 in Bonn, the day before
     await w.run_job(PURGE_JOB)
     assert len(await w.rows("SELECT * FROM participants")) == 4
@@ -337,13 +344,13 @@ async def test_a_returning_person_stays_blocked(world: World) -> None:
         await w.send(user, "/start")
     await w.profile(ana, "Ana K.")
     await w.profile(bruno, "Bruno B.")
-    await w.send(bruno, "/intro 1")
+    await w.intro(bruno, ana)
     await w.send(bruno, "buy my stuff")
     await w.click(ana, "Block & report")
     await w.send(bruno, "/forget")
     await w.click(bruno, "Yes, delete everything")
     await w.send(bruno, "/start")
     await w.profile(bruno, "Bruno Again")
-    await w.send(bruno, "/intro 1")
+    await w.intro(bruno, ana)
     assert "does not take introduction requests" in (bruno.last_message.text or "")
     no_errors(w.fake)

@@ -1,10 +1,12 @@
 """Reachability: the bot writes privately only to people who can receive it. A moderator who
-never started the bot is not written to; their staff notices go to the modlog chat (or, with no
-modlog, to the group), and they are told once, when they next start the bot, what they missed.
+never started the bot is not written to; the reports' digest goes to the modlog chat (where
+moderators read it), or, with no modlog, is kept for them and told once, when they next start
+the bot. Reports never go to the community group, where they would name the reporter.
 """
 
 from __future__ import annotations
 
+from handlers.moderation import DIGEST_JOB
 from tests.e2e.conftest import MakeBot
 from tests.e2e.harness import BotHarness
 from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
@@ -43,45 +45,52 @@ async def _report(bot: BotHarness, group: SimChat, words: str) -> SimMessage:
     return bad
 
 
-async def test_moderator_who_never_started_gets_reports_via_modlog_and_on_start(
+async def _digest(bot: BotHarness) -> None:
+    app = bot.application
+    jobs = app.job_queue.get_jobs_by_name(DIGEST_JOB) if app.job_queue else ()
+    assert jobs, "the reports' digest is not scheduled"
+    await jobs[0].run(app)
+    await bot.settle()
+
+
+async def test_moderator_who_never_started_reads_reports_in_the_modlog(
     fake: FakeTelegram, make_bot: MakeBot
 ) -> None:
     bot, group, modlog, moderator = await _group_with_moderator(fake, make_bot, modlog=True)
     assert modlog is not None
     await _report(bot, group, "insult one")
     await _report(bot, group, "insult two")
+    await _digest(bot)
     # Never written to privately: no refused send, nothing in her private chat.
     assert [c for c in bot.fake.calls_to("sendMessage") if c.params["chat_id"] == MOD_ID] == []
     assert [c.method for c in bot.fake.calls if c.status >= 400] == []
-    log_texts = [m.text or "" for m in modlog.bot_messages]
-    assert sum("insult one" in t for t in log_texts) == 1
-    assert sum("insult two" in t for t in log_texts) == 1
+    (digest,) = [m.text or "" for m in modlog.bot_messages]
+    assert "insult one" in digest and "insult two" in digest
 
+    await moderator.send("/start")  # the modlog chat had it: nothing kept to tell her
+    await bot.settle()
+    assert not any("kept for you" in (m.text or "") for m in moderator.inbox)
+
+
+async def test_without_a_modlog_an_unreachable_moderator_is_told_reports_on_start(
+    fake: FakeTelegram, make_bot: MakeBot
+) -> None:
+    bot, group, _, moderator = await _group_with_moderator(fake, make_bot, modlog=False)
+    await _report(bot, group, "spam link")
+    await _report(bot, group, "spam again")
+    await _digest(bot)
+    assert not any("spam link" in (m.text or "") for m in group.bot_messages)
+    assert [c for c in bot.fake.calls_to("sendMessage") if c.params["chat_id"] == MOD_ID] == []
     await moderator.send("/start")
     await bot.settle()
-    private = [m.text or "" for m in moderator.chat.bot_messages]
-    missed = private[-1]
-    assert "2 notices for the staff were kept for you" in missed
-    assert "insult one" in missed and "insult two" in missed
+    missed = moderator.chat.bot_messages[-1].text or ""
+    assert "1 notice for the staff was kept for you" in missed  # one digest of both
+    assert "spam link" in missed and "spam again" in missed
 
     await moderator.send("/start")  # told once
     await bot.settle()
     assert sum("kept for you" in (m.text or "") for m in moderator.inbox) == 1
 
-    await _report(bot, group, "insult three")  # now she can be written to
-    assert "insult three" in (moderator.last_message.text or "")
-
-
-async def test_without_a_modlog_an_unreachable_moderators_report_goes_to_the_group(
-    fake: FakeTelegram, make_bot: MakeBot
-) -> None:
-    bot, group, _, moderator = await _group_with_moderator(fake, make_bot, modlog=False)
-    await _report(bot, group, "spam link")
-    posted = [m.text or "" for m in group.bot_messages]
-    assert any("spam link" in text and "Report" in text for text in posted)
-    assert [c for c in bot.fake.calls_to("sendMessage") if c.params["chat_id"] == MOD_ID] == []
-    await moderator.send("/start")
-    await bot.settle()
-    assert "1 notice for the staff was kept for you" in (
-        moderator.chat.bot_messages[-1].text or ""
-    )
+    await _report(bot, group, "spam three")  # now she can be written to
+    await _digest(bot)
+    assert "spam three" in (moderator.last_message.text or "")

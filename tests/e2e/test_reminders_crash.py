@@ -7,13 +7,12 @@ claim batch, ``reminders.dispatch_batch``).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,11 +23,12 @@ from storage.database import Database
 from storage.participants import Participants
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
+from tests.e2e.harness import ROOT
+from tests.e2e.processes import bot_config, until
 from tests.fakeapi import TEST_TOKEN, FakeTelegram, SimUser
 from tests.reminders_support import OPENING, T0, programme
 
 DUE = OPENING.start - timedelta(minutes=10)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest_asyncio.fixture
@@ -40,30 +40,20 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 
 def write_config(tmp_path: Path, fake: FakeTelegram, rate: int) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f"""
-[telegram]
-api_base_url = "{fake.base_url}"
-set_commands = false
-poll_timeout_seconds = 1
-messages_per_second = {rate}
-
-[event]
-name = "Crash forum"
-timezone = "Europe/Berlin"
-
-[storage]
-database = "{tmp_path / "bot.sqlite3"}"
-
-[reminders]
-dispatch_interval_seconds = 0.5
-dispatch_batch = 64
-group_morning_hour = -1
-""",
-        encoding="utf-8",
+    """Write the bot's configuration: sends at ``rate`` per second, dispatch every half second."""
+    return bot_config(
+        tmp_path,
+        fake.base_url,
+        settings={
+            "telegram": {"set_commands": False, "messages_per_second": rate},
+            "event": {"name": "Crash forum"},
+            "reminders": {
+                "dispatch_interval_seconds": 0.5,
+                "dispatch_batch": 64,
+                "group_morning_hour": -1,
+            },
+        },
     )
-    return path
 
 
 async def prepare(database: Path, users: list[SimUser]) -> None:
@@ -99,16 +89,6 @@ def start_bot(config: Path, now: datetime, log: Path) -> subprocess.Popen[bytes]
 def kill(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(10)
-
-
-async def until(condition: Callable[[], bool], what: str, within: float = 60) -> None:
-    """Wait for a condition the bot process brings about (polling, never a fixed sleep)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def states(database: Path) -> dict[str, int]:

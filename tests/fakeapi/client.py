@@ -11,8 +11,10 @@ from typing import Any, Self
 
 import httpx
 
+from tests.fakeapi.server import Address
 
-class FakeTelegramClient:
+
+class FakeTelegramClient(Address):
     """Async client for the control API; `spawn` starts the fake as a subprocess."""
 
     def __init__(self, port: int, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -43,16 +45,6 @@ class FakeTelegramClient:
                 raise RuntimeError("the fake Telegram server did not start")
             time.sleep(0.02)
         return cls(int(ready_file.read_text()), process)
-
-    @property
-    def base_url(self) -> str:
-        """Return PTB's base_url for this fake."""
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    @property
-    def base_file_url(self) -> str:
-        """Return PTB's base_file_url for this fake."""
-        return f"http://127.0.0.1:{self.port}/file/bot"
 
     async def _post(self, path: str, **data: Any) -> Any:
         response = await self.http.post(path, json=data)

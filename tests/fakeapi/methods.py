@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from tests.fakeapi.html import EntityParseError, parse_html, trim
 from tests.fakeapi.server import (
@@ -20,7 +20,15 @@ from tests.fakeapi.server import (
     bad_request,
     forbidden,
 )
-from tests.fakeapi.world import ADMIN_RIGHTS, PERMISSIONS, Member, SimChat, SimMessage
+from tests.fakeapi.world import (
+    ADMIN_RIGHTS,
+    PERMISSIONS,
+    Member,
+    SimCallback,
+    SimChat,
+    SimInlineQuery,
+    SimMessage,
+)
 
 Method = Callable[[FakeTelegram, Params], Awaitable[Any]]
 METHODS: dict[str, Method] = {}
@@ -391,22 +399,7 @@ async def forward_message(fake: FakeTelegram, p: Params) -> Any:
     check_access(chat)
     source = _source_message(fake, p, "forward")
     check_flood(fake, p, chat)
-    if source.sender is not None:
-        origin: dict[str, Any] = {"type": "user", "sender_user": source.sender.to_api()}
-    else:
-        origin = {"type": "user", "sender_user": fake.bot_user()}
-    origin["date"] = source.date
-    message = chat.add_message(
-        None,
-        text=source.text,
-        entities=list(source.entities),
-        caption=source.caption,
-        caption_entities=list(source.caption_entities),
-        media=dict(source.media),
-        document=source.document,
-        extra={"forward_origin": origin},
-    )
-    return sent(message)
+    return sent(chat.add_forward(None, source))
 
 
 @method
@@ -550,16 +543,20 @@ async def delete_messages(fake: FakeTelegram, p: Params) -> Any:
 # -- queries -------------------------------------------------------------------------------------
 
 _QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+Query = TypeVar("Query", SimCallback, SimInlineQuery)
+
+
+def _unanswered(fake: FakeTelegram, query: Query | None) -> Query:
+    """Return a query the bot may still answer: not yet answered, and within the deadline."""
+    if query is None or query.answered or fake.clock() > query.created_at + CALLBACK_DEADLINE:
+        raise bad_request(_QUERY_TOO_OLD)
+    return query
 
 
 @method
 async def answer_callback_query(fake: FakeTelegram, p: Params) -> Any:
     """Answer a callback query once, within the deadline."""
-    callback = fake.callbacks.get(p.text("callback_query_id"))
-    if callback is None or callback.answered:
-        raise bad_request(_QUERY_TOO_OLD)
-    if fake.clock() > callback.created_at + CALLBACK_DEADLINE:
-        raise bad_request(_QUERY_TOO_OLD)
+    callback = _unanswered(fake, fake.callbacks.get(p.text("callback_query_id")))
     text = p.text("text")
     if len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
@@ -573,11 +570,7 @@ async def answer_callback_query(fake: FakeTelegram, p: Params) -> Any:
 @method
 async def answer_inline_query(fake: FakeTelegram, p: Params) -> Any:
     """Answer an inline query once, recording the results."""
-    inline = fake.inline_queries.get(p.text("inline_query_id"))
-    if inline is None or inline.answered:
-        raise bad_request(_QUERY_TOO_OLD)
-    if fake.clock() > inline.created_at + CALLBACK_DEADLINE:
-        raise bad_request(_QUERY_TOO_OLD)
+    inline = _unanswered(fake, fake.inline_queries.get(p.text("inline_query_id")))
     results = p.json("results", "can't parse inline query results JSON object")
     if not isinstance(results, list):
         raise bad_request("can't parse inline query results JSON object")
@@ -672,10 +665,7 @@ async def get_my_short_description(fake: FakeTelegram, p: Params) -> Any:
 
 
 def _group(fake: FakeTelegram, p: Params) -> SimChat:
-    chat = find_chat(fake, p)
-    if chat.type == "private":
-        raise bad_request("chat member status can't be changed in private chats")
-    check_access(chat, posting=False)
+    chat = _shared_chat(fake, p, "chat member status can't be changed in private chats")
     return chat
 
 
@@ -752,6 +742,28 @@ async def unban_chat_member(fake: FakeTelegram, p: Params) -> Any:
 
 
 @method
+async def ban_chat_sender_chat(fake: FakeTelegram, p: Params) -> Any:
+    """Stop a channel from posting in a group on its owner's behalf (needs can_restrict_members;
+    there is no until_date: it holds until unbanChatSenderChat)."""
+    chat = _group(fake, p)
+    _need_right(chat, "can_restrict_members", _RESTRICT_RIGHTS)
+    sender = p.integer("sender_chat_id")
+    if sender == chat.id:
+        raise bad_request("can't ban the chat itself")
+    chat.banned_senders.add(sender)
+    return True
+
+
+@method
+async def unban_chat_sender_chat(fake: FakeTelegram, p: Params) -> Any:
+    """Let a banned channel post in the group again (needs can_restrict_members)."""
+    chat = _group(fake, p)
+    _need_right(chat, "can_restrict_members", _RESTRICT_RIGHTS)
+    chat.banned_senders.discard(p.integer("sender_chat_id"))
+    return True
+
+
+@method
 async def promote_chat_member(fake: FakeTelegram, p: Params) -> Any:
     """Promote or demote a member (needs can_promote_members)."""
     chat = _group(fake, p)
@@ -807,13 +819,19 @@ async def get_chat_member(fake: FakeTelegram, p: Params) -> Any:
     return fake.member_json(chat, user_id)
 
 
+def _shared_chat(fake: FakeTelegram, p: Params, private_error: str) -> SimChat:
+    """Return the group or channel asked for, as the bot can see it; a private chat is refused."""
+    chat = find_chat(fake, p)
+    if chat.type == "private":
+        raise bad_request(private_error)
+    check_access(chat, posting=False)
+    return chat
+
+
 @method
 async def get_chat_administrators(fake: FakeTelegram, p: Params) -> Any:
     """Return creator and administrators, the bot included."""
-    chat = find_chat(fake, p)
-    if chat.type == "private":
-        raise bad_request("there are no administrators in the private chat")
-    check_access(chat, posting=False)
+    chat = _shared_chat(fake, p, "there are no administrators in the private chat")
     admins = [
         fake.member_json(chat, user_id)
         for user_id, member in chat.members.items()
@@ -839,10 +857,7 @@ async def get_chat_member_count(fake: FakeTelegram, p: Params) -> Any:
 @method
 async def leave_chat(fake: FakeTelegram, p: Params) -> Any:
     """Leave a group or channel."""
-    chat = find_chat(fake, p)
-    if chat.type == "private":
-        raise bad_request("chat member status can't be changed in private chats")
-    check_access(chat, posting=False)
+    chat = _shared_chat(fake, p, "chat member status can't be changed in private chats")
     chat.bot_status = "left"
     chat.bot_rights = {}
     return True

@@ -296,7 +296,23 @@ def _token_error(token: str, expected: str) -> ApiError | None:
     return None
 
 
-class FakeTelegram:
+class Address:
+    """Where PTB finds a fake listening on ``port`` (the fake itself, or a client of one)."""
+
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        """Return the URL prefix for PTB's `base_url` (the token is appended by PTB)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """Return the URL prefix for PTB's `base_file_url`."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+
+class FakeTelegram(Address):
     """An offline Bot API server on 127.0.0.1 with a simulated world behind it."""
 
     def __init__(
@@ -380,16 +396,6 @@ class FakeTelegram:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """Return the URL prefix for PTB's `base_url` (the token is appended by PTB)."""
-        return f"http://127.0.0.1:{self.port}/bot"
-
-    @property
-    def base_file_url(self) -> str:
-        """Return the URL prefix for PTB's `base_file_url`."""
-        return f"http://127.0.0.1:{self.port}/file/bot"
 
     # -- world ----------------------------------------------------------------------------------
 

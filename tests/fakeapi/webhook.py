@@ -64,7 +64,7 @@ class WebhookDelivery:
 
     def drop_answers(self, count: int = 1) -> None:
         """Lose the bot's next ``count`` answers after it got the update (so it is resent)."""
-        self._drop_answers += count
+        self._drop_answers = count
 
     def hold_retries(self, held: bool = True) -> None:
         """Keep a failed update from being resent until released (the test picks the moment)."""

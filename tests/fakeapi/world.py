@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tests.fakeapi.html import utf16_len
@@ -52,6 +52,10 @@ PERMISSIONS = [
     "can_pin_messages",
     "can_manage_topics",
 ]
+
+
+# Who Telegram says sent a message posted on behalf of a channel (its real user id).
+CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
 
 
 @dataclass(eq=False)
@@ -179,33 +183,26 @@ class Member:
     until_date: int = 0
 
 
+@dataclass(eq=False)
 class SimChat:
     """A chat known to the fake: private (one per user), group, supergroup or channel."""
 
-    def __init__(
-        self,
-        fake: FakeTelegram,
-        chat_id: int,
-        type: str,
-        *,
-        title: str | None = None,
-        username: str | None = None,
-        user: SimUser | None = None,
-    ) -> None:
-        self.fake = fake
-        self.id = chat_id
-        self.type = type
-        self.title = title
-        self.username = username
-        self.user = user
-        self.members: dict[int, Member] = {}
-        self.messages: list[SimMessage] = []
-        self.bot_status = "member"
-        self.bot_rights: dict[str, bool] = {}
-        self.pinned: list[int] = []
-        self._next_id = 1
-        self._waiters: list[asyncio.Future[None]] = []
-        self._read = 0
+    fake: FakeTelegram
+    id: int
+    type: str
+    _: KW_ONLY
+    title: str | None = None
+    username: str | None = None
+    user: SimUser | None = None
+    members: dict[int, Member] = field(default_factory=dict, init=False)
+    messages: list[SimMessage] = field(default_factory=list, init=False)
+    bot_status: str = field(default="member", init=False)
+    bot_rights: dict[str, bool] = field(default_factory=dict, init=False)
+    pinned: list[int] = field(default_factory=list, init=False)
+    banned_senders: set[int] = field(default_factory=set, init=False)  # channels banned here
+    _next_id: int = field(default=1, init=False)
+    _waiters: list[asyncio.Future[None]] = field(default_factory=list, init=False)
+    _read: int = field(default=0, init=False)
 
     def to_api(self) -> dict[str, Any]:
         """Render the chat as a Bot API Chat object."""
@@ -231,6 +228,20 @@ class SimChat:
                 waiter.set_result(None)
         self._waiters.clear()
         return message
+
+    def add_forward(self, sender: SimUser | None, source: SimMessage) -> SimMessage:
+        """Store a forward of ``source`` by ``sender`` (None: the bot): its content and origin."""
+        author = source.sender.to_api() if source.sender else self.fake.bot_user()
+        return self.add_message(
+            sender,
+            text=source.text,
+            entities=list(source.entities),
+            caption=source.caption,
+            caption_entities=list(source.caption_entities),
+            media=dict(source.media),
+            document=source.document,
+            extra={"forward_origin": {"type": "user", "sender_user": author, "date": source.date}},
+        )
 
     def find(self, message_id: int) -> SimMessage | None:
         """Return the live (not deleted) message with this id."""
@@ -275,31 +286,25 @@ class SimChat:
         return f"<SimChat {self.type} {self.id} {self.title or ''}>"
 
 
+@dataclass(eq=False)
 class SimUser:
     """A simulated Telegram user talking to the bot through the fake server."""
 
-    def __init__(
-        self,
-        fake: FakeTelegram,
-        user_id: int,
-        first_name: str,
-        *,
-        last_name: str | None = None,
-        username: str | None = None,
-        language_code: str | None = "en",
-        is_premium: bool = False,
-    ) -> None:
-        self.fake = fake
-        self.id = user_id
-        self.first_name = first_name
-        self.last_name = last_name
-        self.username = username
-        self.language_code = language_code
-        self.is_premium = is_premium
-        self.started = False
-        self.blocked = False
-        self.deactivated = False
-        self.chat = SimChat(fake, user_id, "private", user=self)
+    fake: FakeTelegram
+    id: int
+    first_name: str
+    _: KW_ONLY
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "en"
+    is_premium: bool = False
+    started: bool = field(default=False, init=False)
+    blocked: bool = field(default=False, init=False)
+    deactivated: bool = field(default=False, init=False)
+    chat: SimChat = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.chat = SimChat(self.fake, self.id, "private", user=self)
 
     def to_api(self) -> dict[str, Any]:
         """Render the user as a Bot API User object."""
@@ -341,6 +346,24 @@ class SimUser:
         self.fake.inject_update({"message": message.to_api()})
         return message
 
+    async def send_as(
+        self,
+        channel: SimChat,
+        text: str,
+        *,
+        chat: SimChat,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> SimMessage:
+        """Post in a group on behalf of a channel the user owns (Telegram's "send as"): the
+        message comes from Telegram's Channel_Bot with the channel as ``sender_chat``."""
+        target = self._target(chat)
+        if channel.id in target.banned_senders:
+            raise AssertionError(f"{channel!r} is banned from posting in {target!r}")
+        extra = {"from": CHANNEL_BOT, "sender_chat": channel.to_api()}
+        message = target.add_message(self, text=text, entities=entities or [], extra=extra)
+        self.fake.inject_update({"message": message.to_api()})
+        return message
+
     async def send_document(
         self,
         data: bytes,
@@ -361,17 +384,7 @@ class SimUser:
 
     async def forward(self, message: SimMessage, *, chat: SimChat | None = None) -> SimMessage:
         """Forward an existing message into a chat with the bot."""
-        target = self._target(chat)
-        origin_sender = message.sender.to_api() if message.sender else self.fake.bot_user()
-        origin = {"type": "user", "date": message.date, "sender_user": origin_sender}
-        forwarded = target.add_message(
-            self,
-            text=message.text,
-            entities=list(message.entities),
-            caption=message.caption,
-            media=dict(message.media),
-            extra={"forward_origin": origin},
-        )
+        forwarded = self._target(chat).add_forward(self, message)
         self.fake.inject_update({"message": forwarded.to_api()})
         return forwarded
 

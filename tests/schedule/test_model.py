@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
-from bot.schedule.model import Programme
+from bot.schedule.model import Programme, on_programme_day, programme_day
 
 
 def test_running_next_and_days(mini: Programme) -> None:
@@ -23,3 +24,17 @@ def test_running_next_and_days(mini: Programme) -> None:
 def test_sessions_are_sorted_by_start_then_room(mini: Programme) -> None:
     starts = [(s.start, s.room) for s in mini.sessions]
     assert starts == sorted(starts)
+
+
+def test_programme_days_run_from_four_to_four_in_the_event_zone() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    evening = date(2027, 3, 16)
+    assert programme_day(datetime(2027, 3, 16, 23, 50, tzinfo=berlin), berlin) == evening
+    assert programme_day(datetime(2027, 3, 17, 0, 40, tzinfo=berlin), berlin) == evening
+    assert programme_day(datetime(2027, 3, 17, 3, 59, tzinfo=berlin), berlin) == evening
+    assert programme_day(datetime(2027, 3, 17, 4, 0, tzinfo=berlin), berlin) == date(2027, 3, 17)
+    # 00:40 in Berlin is 23:40 UTC the day before; the event zone decides, not UTC.
+    assert programme_day(datetime(2027, 3, 16, 23, 40, tzinfo=UTC), berlin) == evening
+    after_midnight = on_programme_day(evening, time(1, 30), berlin)
+    assert after_midnight == datetime(2027, 3, 17, 1, 30, tzinfo=berlin)
+    assert on_programme_day(evening, time(9, 0), berlin) == datetime(2027, 3, 16, 9, tzinfo=berlin)

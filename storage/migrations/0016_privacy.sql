@@ -1,5 +1,5 @@
--- Personal data beyond the features' own tables: who asked to stay for the next forum, the
--- purge's advance notices, the minimal records /forget keeps, and the key of their pseudonyms.
+-- Personal data beyond the features' own tables: the purge's advance notices and its record,
+-- the minimal records /forget keeps, and the key of their pseudonyms.
 
 -- The key that turns a Telegram id into a pseudonym (HMAC-SHA256). It never leaves the file.
 CREATE TABLE privacy_key (
@@ -7,12 +7,6 @@ CREATE TABLE privacy_key (
     secret    BLOB    NOT NULL
 );
 INSERT INTO privacy_key (singleton, secret) VALUES (1, randomblob(32));
-
--- Participants who chose to keep their data for the next forum; revoked by deleting the row.
-CREATE TABLE privacy_stays (
-    user_id  INTEGER PRIMARY KEY REFERENCES participants (user_id) ON DELETE CASCADE,
-    given_at TEXT    NOT NULL                    -- ISO 8601 UTC
-);
 
 -- The notice a week before the purge, one per participant and purge date, claimed before it
 -- is sent so that a restart neither repeats nor loses it.

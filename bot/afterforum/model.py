@@ -1,0 +1,33 @@
+"""The community after the forum: the data shared by service, storage and rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Someone to send a message to, in their language."""
+
+    user_id: int
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Someone the person was introduced to (both sides accepted)."""
+
+    user_id: int
+    name: str
+    username: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """A person's choice to stay in the community for the next forum (revocable)."""
+
+    user_id: int
+    staying: bool
+    monthly_meet: bool
+    decided_at: datetime
