@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from bot.feedback.model import Draft, DuePerson, Rating, SurveyAnswer
 from storage.database import Database, Row
 from storage.participants import languages_of
+from storage.rows import from_row
 
 
 def _seconds(moment: datetime) -> int:
@@ -26,16 +27,7 @@ def _moment(value: int | None) -> datetime | None:
 
 
 def _to_rating(row: Row) -> Rating:
-    return Rating(
-        rating_id=row["rating_id"],
-        session_guid=row["session_guid"],
-        rating=row["rating"],
-        comment=row["comment"],
-        language=row["language"],
-        region=row["region"],
-        named_as=row["named_as"],
-        submitted_on=date.fromisoformat(row["submitted_on"]),
-    )
+    return from_row(Rating, row)
 
 
 class FeedbackStore:

@@ -237,17 +237,7 @@ class ModerationStore:
             """,
             (chat_id, user_id),
         )
-        return [
-            Warning(
-                id=row["id"],
-                chat_id=row["chat_id"],
-                user_id=row["user_id"],
-                given_by=row["given_by"],
-                reason=row["reason"],
-                given_at=datetime.fromisoformat(row["given_at"]),
-            )
-            for row in rows
-        ]
+        return [from_row(Warning, row) for row in rows]
 
     @staticmethod
     async def _count(tx: Queries, chat_id: int, user_id: int) -> int:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from bot.questions.model import Asker, Question, Status
 from storage.database import Database, Row
+from storage.rows import from_row
 
 _COLUMNS = """
     q.question_id, q.session_guid, q.asker_id, q.anonymous, q.signature, q.region, q.language,
@@ -25,17 +26,10 @@ def _moment(value: int | None) -> datetime | None:
 def _to_question(row: Row) -> Question:
     created = _moment(row["created_at"])
     assert created is not None  # NOT NULL column
-    return Question(
-        question_id=row["question_id"],
-        session_guid=row["session_guid"],
-        asker_id=row["asker_id"],
-        anonymous=bool(row["anonymous"]),
-        signature=row["signature"],
-        region=row["region"],
-        language=row["language"],
-        text=row["text"],
+    return from_row(
+        Question,
+        row,
         status=Status(row["status"]),
-        pinned=bool(row["pinned"]),
         votes=int(row["votes"]),
         created_at=created,
         answered_at=_moment(row["answered_at"]),

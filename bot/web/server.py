@@ -160,25 +160,55 @@ async def _secure(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
+class Operators:
+    """What operators and their monitoring read: ``/healthz`` and ``/metrics``."""
+
+    def __init__(
+        self, health: Health, monitoring: MonitoringStore, metrics_token: str | None
+    ) -> None:
+        self._health = health
+        self._monitoring = monitoring
+        self._metrics_token = metrics_token
+
+    async def healthz(self, request: web.Request) -> web.StreamResponse:
+        """Answer 200 when every health check passes, else 503 naming the failing ones."""
+        checks = await self._health.check()
+        failing = [check.name for check in checks if not check.ok]
+        body = {
+            "status": "ok" if not failing else "failing: " + ", ".join(failing),
+            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+        }
+        return _json(body, status=503 if failing else 200)
+
+    async def scrape(self, request: web.Request) -> web.StreamResponse:
+        """Answer the metrics in Prometheus' format (behind a bearer token when one is set)."""
+        if self._metrics_token is not None:
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                given.strip().encode(), self._metrics_token.encode()
+            ):
+                raise web.HTTPUnauthorized(headers={"WWW-Authenticate": "Bearer"})
+        metrics.PENDING_REMINDERS.set(await self._monitoring.pending_reminders())
+        metrics.OUTBOX_ROWS.set(await self._monitoring.outbox_rows())
+        return web.Response(
+            body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE}
+        )
+
+
 class WebServer:
     """The aiohttp application and its listener."""
 
     def __init__(
         self,
         service: WebService,
-        health: Health,
-        monitoring: MonitoringStore,
+        operators: Operators,
         *,
         token: str,
         clock: Clock,
-        metrics_token: str | None,
     ) -> None:
         self._service = service
-        self._health = health
-        self._monitoring = monitoring
         self._token = token
         self._clock = clock
-        self._metrics_token = metrics_token
         self._assets = load_assets()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -192,8 +222,8 @@ class WebServer:
         routes.add_get("/api/agenda", self._agenda)
         routes.add_put("/api/agenda/{session}", self._star)
         routes.add_delete("/api/agenda/{session}", self._unstar)
-        routes.add_get("/healthz", self._healthz)
-        routes.add_get("/metrics", self._metrics)
+        routes.add_get("/healthz", operators.healthz)
+        routes.add_get("/metrics", operators.scrape)
 
     def add_route(self, method: str, path: str, handler: Handler) -> None:
         """Add a route before the server starts (the webhook's)."""
@@ -296,30 +326,6 @@ class WebServer:
         except DomainError as error:
             return _json({"error": error_text(error, reader.language)}, status=409)
         return _json({"agenda": agenda})
-
-    # -- operators -------------------------------------------------------------------------------
-
-    async def _healthz(self, request: web.Request) -> web.StreamResponse:
-        checks = await self._health.check()
-        failing = [check.name for check in checks if not check.ok]
-        body = {
-            "status": "ok" if not failing else "failing: " + ", ".join(failing),
-            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
-        }
-        return _json(body, status=503 if failing else 200)
-
-    async def _metrics(self, request: web.Request) -> web.StreamResponse:
-        if self._metrics_token is not None:
-            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given.strip().encode(), self._metrics_token.encode()
-            ):
-                raise web.HTTPUnauthorized(headers={"WWW-Authenticate": "Bearer"})
-        metrics.PENDING_REMINDERS.set(await self._monitoring.pending_reminders())
-        metrics.OUTBOX_ROWS.set(await self._monitoring.outbox_rows())
-        return web.Response(
-            body=metrics.exposition(), headers={"Content-Type": metrics.CONTENT_TYPE}
-        )
 
 
 def _unauthorised(reason: str) -> web.HTTPUnauthorized:

@@ -33,7 +33,7 @@ from bot.i18n import translator
 from bot.telegram.application import ForumApplication, start_application, stop_application
 from bot.telegram.context import ForumContext
 from bot.web.health import Health
-from bot.web.server import WebServer
+from bot.web.server import Operators, WebServer
 from storage.web import MonitoringStore, WebStore
 
 logger = logging.getLogger(__name__)
@@ -90,13 +90,11 @@ class WebFrontend:
             write_probe=lambda: self._store.heartbeat(runtime.clock()),
             scheduler_running=scheduler_running,
         )
+        operators = Operators(
+            health, MonitoringStore(runtime.db), os.environ.get(METRICS_TOKEN_ENV) or None
+        )
         self.server = WebServer(
-            runtime.web,
-            health,
-            MonitoringStore(runtime.db),
-            token=application.bot.token,
-            clock=runtime.clock,
-            metrics_token=os.environ.get(METRICS_TOKEN_ENV) or None,
+            runtime.web, operators, token=application.bot.token, clock=runtime.clock
         )
         self.webhook = self._config.telegram.mode == "webhook"
         if self.webhook:

@@ -188,6 +188,14 @@ class BotHarness:
 
         await asyncio.wait_for(wait(), timeout)
 
+    async def run_job(self, name: str) -> None:
+        """Run the periodic job ``name`` once now, as the job queue would, and settle."""
+        app = self.application
+        jobs = app.job_queue.get_jobs_by_name(name) if app.job_queue else ()
+        assert jobs, f"the job {name!r} is not scheduled"
+        await jobs[0].run(app)
+        await self.settle()
+
     def waits_only_on_pacing(self) -> bool:
         """Tell whether the bot has nothing to do but wait for a send slot."""
         app = self.app or self._stopping

@@ -27,9 +27,9 @@ from tests.e2e.test_intros import (
     seen_as,
     world,
 )
-from tests.e2e.test_moderation import MOD_ID
 from tests.e2e.test_moderation import SETTINGS as MOD_SETTINGS
 from tests.e2e.test_moderation import World as GroupWorld
+from tests.e2e.test_moderation import community
 from tests.fakeapi import FakeTelegram, SimMessage, SimUser
 from tests.fakeapi.world import Member
 
@@ -306,18 +306,7 @@ async def test_a_self_introduction_is_marked_posted_only_once_it_is_in_the_group
 @pytest.fixture
 async def group(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> GroupWorld:
     """The community group the bot administers, with a modlog chat and one moderator."""
-    community = fake.add_group("Community")
-    modlog = fake.add_group("Modlog", type="group")
-    fake.set_bot_admin(community, can_restrict_members=True, can_delete_messages=True)
-    moderator = fake.add_user("Mona", username="mona", user_id=MOD_ID)
-    community.members[moderator.id] = Member("member")
-    bot = await make_bot(
-        moderators=[MOD_ID],
-        chats={"community": community.id, "modlog": modlog.id},
-        schedule=None,
-        settings=MOD_SETTINGS,
-    )
-    return GroupWorld(fake, clock, bot, community, modlog, moderator)
+    return await community(fake, clock, make_bot)
 
 
 async def test_reports_are_limited_per_reporter_once_per_message_and_told_in_one_digest(
@@ -383,11 +372,7 @@ async def test_without_a_modlog_each_moderator_gets_the_digest_privately(
 
 
 async def _run_job(g: GroupWorld, name: str) -> None:
-    app = g.bot.application
-    jobs = app.job_queue.get_jobs_by_name(name) if app.job_queue else ()
-    assert jobs, f"{name} is not scheduled"
-    await jobs[0].run(app)
-    await g.settle()
+    await g.bot.run_job(name)
 
 
 async def test_posts_on_behalf_of_a_channel_follow_the_flood_and_link_rules(

@@ -82,9 +82,13 @@ class World:
 @pytest.fixture
 async def world(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> World:
     """Run the bot against a fake where it administers the community group."""
+    return await community(fake, clock, make_bot)
+
+
+async def community(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> World:
+    """Start the bot administering a community group, with a modlog chat and one moderator."""
     group = fake.add_group("Community")
     modlog = fake.add_group("Modlog", type="group")
-    modlog.bot_status = "member"
     fake.set_bot_admin(group, can_restrict_members=True, can_delete_messages=True)
     moderator = fake.add_user("Mona", username="mona", user_id=MOD_ID)
     group.members[moderator.id] = Member("member")
@@ -98,11 +102,7 @@ async def world(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> Worl
 
 
 async def _sweep(world: World) -> None:
-    app = world.bot.application
-    jobs = app.job_queue.get_jobs_by_name(SWEEP_JOB) if app.job_queue else ()
-    assert jobs, "the verification sweep is not scheduled"
-    await jobs[0].run(app)
-    await world.settle()
+    await world.bot.run_job(SWEEP_JOB)
 
 
 async def test_newcomer_is_restricted_until_they_agree(world: World) -> None:
@@ -292,11 +292,7 @@ async def test_flood_mutes_automatically_and_logs(world: World) -> None:
 
 
 async def _digest(world: World) -> None:
-    app = world.bot.application
-    jobs = app.job_queue.get_jobs_by_name(DIGEST_JOB) if app.job_queue else ()
-    assert jobs, "the reports' digest is not scheduled"
-    await jobs[0].run(app)
-    await world.settle()
+    await world.bot.run_job(DIGEST_JOB)
 
 
 async def test_report_reaches_the_modlog_in_a_digest(world: World) -> None:

@@ -46,11 +46,7 @@ async def _report(bot: BotHarness, group: SimChat, words: str) -> SimMessage:
 
 
 async def _digest(bot: BotHarness) -> None:
-    app = bot.application
-    jobs = app.job_queue.get_jobs_by_name(DIGEST_JOB) if app.job_queue else ()
-    assert jobs, "the reports' digest is not scheduled"
-    await jobs[0].run(app)
-    await bot.settle()
+    await bot.run_job(DIGEST_JOB)
 
 
 async def test_moderator_who_never_started_reads_reports_in_the_modlog(

@@ -342,9 +342,7 @@ class SimUser:
         match = _COMMAND.match(text)
         if match:
             entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(match[0])})
-        message = target.add_message(self, text=text, entities=entities, reply_to=reply_to)
-        self.fake.inject_update({"message": message.to_api()})
-        return message
+        return self._deliver(target, text=text, entities=entities, reply_to=reply_to)
 
     async def send_as(
         self,
@@ -360,9 +358,7 @@ class SimUser:
         if channel.id in target.banned_senders:
             raise AssertionError(f"{channel!r} is banned from posting in {target!r}")
         extra = {"from": CHANNEL_BOT, "sender_chat": channel.to_api()}
-        message = target.add_message(self, text=text, entities=entities or [], extra=extra)
-        self.fake.inject_update({"message": message.to_api()})
-        return message
+        return self._deliver(target, text=text, entities=entities or [], extra=extra)
 
     async def send_document(
         self,
@@ -376,17 +372,21 @@ class SimUser:
         """Send a file to the bot; the bot can fetch it through getFile and the file route."""
         target = self._target(chat)
         doc = self.fake.store_file(data, filename, mime_type, kind="documents")
-        message = target.add_message(
-            self, caption=caption, document=(filename, data), media={"document": doc}
+        return self._deliver(
+            target, caption=caption, document=(filename, data), media={"document": doc}
         )
-        self.fake.inject_update({"message": message.to_api()})
-        return message
 
     async def forward(self, message: SimMessage, *, chat: SimChat | None = None) -> SimMessage:
         """Forward an existing message into a chat with the bot."""
         forwarded = self._target(chat).add_forward(self, message)
         self.fake.inject_update({"message": forwarded.to_api()})
         return forwarded
+
+    def _deliver(self, chat: SimChat, **fields: Any) -> SimMessage:
+        """Store a message from this user in ``chat`` and hand it to the bot as an update."""
+        message = chat.add_message(self, **fields)
+        self.fake.inject_update({"message": message.to_api()})
+        return message
 
     def _find_button(self, label: str, message: SimMessage | None) -> tuple[SimMessage, str]:
         candidates = [message] if message else reversed(self.chat.bot_messages)
@@ -485,8 +485,7 @@ class SimUser:
         """Join a group: a `new_chat_members` message plus a `chat_member` update."""
         old = chat.member(self).status
         chat.members[self.id] = Member("member")
-        message = chat.add_message(self, extra={"new_chat_members": [self.to_api()]})
-        self.fake.inject_update({"message": message.to_api()})
+        message = self._deliver(chat, extra={"new_chat_members": [self.to_api()]})
         self.fake.chat_member_changed(chat, self, old, self)
         return message
 
@@ -494,8 +493,7 @@ class SimUser:
         """Leave a group: a `left_chat_member` message plus a `chat_member` update."""
         old = chat.member(self).status
         chat.members[self.id] = Member("left")
-        message = chat.add_message(self, extra={"left_chat_member": self.to_api()})
-        self.fake.inject_update({"message": message.to_api()})
+        message = self._deliver(chat, extra={"left_chat_member": self.to_api()})
         self.fake.chat_member_changed(chat, self, old, self)
         return message
 
