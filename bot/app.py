@@ -47,6 +47,7 @@ from handlers import (
     insight,
     intros,
     moderation,
+    privacy,
     questions,
     reminders,
     schedule,
@@ -165,6 +166,7 @@ def _add_handlers(application: ForumApplication) -> None:
         feedback.handlers(),
         afterforum.handlers(),
         reminders.handlers(),
+        privacy.handlers(),
         insight.handlers(),
         # Last in group 0: only what no feature took (unknown commands, stickers, voice,
         # button presses no feature knows).
@@ -190,7 +192,7 @@ def _schedule_jobs(application: ForumApplication) -> None:
     config = runtime_of(application).config
     for job in (
         *moderation.jobs(config),
-        *intros.jobs(),
+        *privacy.jobs(),
         *reminders.jobs(config),
         *announcements.jobs(config),
         *backup.jobs(config),

@@ -37,7 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("intro", N_("Ask to be introduced to a participant")),
     Command("meet", N_("Meet someone from another region")),
     Command("mydata", N_("Get everything I store about you")),
-    Command("forget", N_("Delete everything I store about you")),
+    Command("forget", N_("Delete your data")),
     Command("rules", N_("The community group's rules"), in_groups=True),
     Command("report", N_("Report a message to the moderators (reply to it)"), in_groups=True),
     Command("warn", N_("Warn a member (reply, @name or id) [reason]"), Role.MODERATOR, True),

@@ -12,7 +12,6 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -227,8 +226,6 @@ class IntroductionsConfig(Section):
     max_pending_requests: int = Field(default=5, ge=1, le=100)
     decline_cooldown_days: int = Field(default=30, ge=0, le=3650)
     self_intro_approval: bool = True
-    event_end: date | None = None
-    purge_after_days: int = Field(default=90, ge=0, le=3650)
 
     @field_validator("topics")
     @classmethod
@@ -241,6 +238,15 @@ class IntroductionsConfig(Section):
         if len(set(value)) != len(value):
             raise ValueError("topics must not repeat")
         return value
+
+
+class PrivacyConfig(Section):
+    """How long personal data is kept: the purge after the forum, and its advance notice."""
+
+    # Days after the programme's last day; the purge runs at the start of that day.
+    purge_after_days: int = Field(default=30, ge=0, le=3650)
+    # Days before the purge that participants are told (0: not told).
+    notice_days: int = Field(default=7, ge=0, le=60)
 
 
 class AnnouncementsConfig(Section):
@@ -492,6 +498,7 @@ class Config(BaseSettings):
     feedback: FeedbackConfig = FeedbackConfig()
     survey: SurveyConfig = SurveyConfig()
     after_forum: AfterForumConfig = AfterForumConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()
     # Absent: nothing listens (no webhook, health, metrics or Mini App).
     web: WebConfig | None = None

@@ -1,8 +1,12 @@
-"""Domain errors: each carries the message the user should read, translated at reply time."""
+"""Domain errors, which carry the message the user should read, and how internal errors are
+reported to the operators (each distinct one at most hourly)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -34,3 +38,35 @@ class StaleButtonError(DomainError):
 
     def __init__(self) -> None:
         super().__init__(STALE_BUTTON)
+
+
+@dataclass(slots=True)
+class _Reported:
+    at: datetime
+    suppressed: int = 0
+
+
+class ErrorReports:
+    """Decide which internal errors go to the operators: each distinct one at most hourly.
+
+    An error is distinct by its type and the place it was raised (the stack of the bot's own
+    frames), never by its message, which may quote what a user typed.
+    """
+
+    def __init__(self, interval: timedelta = timedelta(hours=1), size: int = 256) -> None:
+        self._interval = interval
+        self._size = size
+        self._seen: OrderedDict[str, _Reported] = OrderedDict()
+
+    def due(self, key: str, now: datetime) -> int | None:
+        """Return how many reports of ``key`` were held back, or None to hold this one back."""
+        seen = self._seen.get(key)
+        if seen is not None and now - seen.at < self._interval:
+            seen.suppressed += 1
+            return None
+        held_back = seen.suppressed if seen is not None else 0
+        self._seen[key] = _Reported(now)
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return held_back

@@ -1,4 +1,5 @@
-"""Logging: quiet httpx (its INFO lines carry the token) and redact the token from every record.
+"""Logging: quiet httpx (its INFO lines carry the token) and redact the token from every record;
+library DEBUG lines that repeat what people wrote keep only what was called.
 
 Redaction happens where records are made (a log-record factory), so it holds for every logger
 and every handler, including ones attached later such as a test's log capture. Lines are text
@@ -31,6 +32,33 @@ def _redact(text: str) -> str:
     return text
 
 
+# python-telegram-bot logs every Bot API call with its parameters and its result at DEBUG,
+# the application every update it processes, and the webhook every update it receives: whole
+# messages people wrote. Only the endpoint, the update's id or the size stays.
+_CONTENT_LINES = {
+    "Calling Bot API endpoint `%s` with parameters `%s`": "Calling Bot API endpoint `%s`",
+    "Call to Bot API endpoint `%s` finished with return value `%s`": (
+        "Call to Bot API endpoint `%s` finished"
+    ),
+}
+_WEBHOOK_LINE = "Webhook received data: %s"
+_UPDATE_LINE = "Processing update %s"
+
+
+def _drop_contents(record: logging.LogRecord) -> None:
+    """Keep what people wrote out of a library's debug line."""
+    if not isinstance(record.msg, str) or not isinstance(record.args, tuple) or not record.args:
+        return
+    short = _CONTENT_LINES.get(record.msg)
+    if short is not None:
+        record.msg, record.args = short, record.args[:1]
+    elif record.msg == _WEBHOOK_LINE:
+        record.msg, record.args = "Webhook received %d characters", (len(str(record.args[0])),)
+    elif record.msg == _UPDATE_LINE:
+        update_id = getattr(record.args[0], "update_id", None)
+        record.msg, record.args = "Processing update %s", (update_id,)
+
+
 def _install_factory() -> None:
     global _installed
     if _installed:
@@ -39,6 +67,7 @@ def _install_factory() -> None:
 
     def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
+        _drop_contents(record)
         message = record.getMessage()
         clean = _redact(message)
         if clean != message:
@@ -58,6 +87,8 @@ def protect_token(token: str) -> None:
     _install_factory()
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # aiosqlite's DEBUG lines repeat every statement with its parameters: notes, names, texts.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 class JsonFormatter(logging.Formatter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from telegram import Bot
@@ -16,6 +17,7 @@ from bot.awaiting.service import AwaitedInputs
 from bot.backup.service import ScheduledBackups
 from bot.clock import Clock
 from bot.config import Config
+from bot.errors import ErrorReports
 from bot.feedback import render as feedback_render
 from bot.feedback.service import Feedback, Survey
 from bot.feedback.telegram import FeedbackDispatcher
@@ -25,6 +27,7 @@ from bot.intros.service import Introductions
 from bot.moderation.service import Moderation
 from bot.notify import Notifier
 from bot.participants.service import ParticipantService
+from bot.privacy.service import Privacy
 from bot.questions import render as questions_render
 from bot.questions.service import Questions
 from bot.questions.telegram import QuestionsTelegram
@@ -47,6 +50,7 @@ from storage.intros import IntroStorage
 from storage.lock import RunLock
 from storage.moderation import ModerationStore
 from storage.participants import Participants
+from storage.privacy import PrivacyStore
 from storage.questions import QuestionStore
 from storage.reminders import ReminderStore
 from storage.schedule import ScheduleStore
@@ -75,6 +79,7 @@ class Runtime:
     reminders: Reminders
     reminder_dispatch: Dispatcher
     insight: InsightService
+    privacy: Privacy
     # When Telegram was last heard from (the health check reads it).
     liveness: Liveness
     # The Mini App's service; None when there is no [web] section.
@@ -92,6 +97,8 @@ class Runtime:
     run_lock: RunLock | None = None
     # Scheduled backups into storage.backups; None for an in-memory database.
     backups: ScheduledBackups | None = None
+    # Which internal errors were reported to the modlog lately (each at most hourly).
+    error_reports: ErrorReports = field(default_factory=ErrorReports)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -192,6 +199,16 @@ class Runtime:
             event_zone=config.event.timezone,
             meet=intros,
         )
+        privacy = _privacy(config, clock, db, schedule)
+        moderation = Moderation(ModerationStore(db), config, clock, notifier)
+        # Someone who starts the bot again gets back what others' records kept of them; what a
+        # forgotten person held in memory goes with their rows.
+        participants.arrived.append(privacy.welcome)
+        privacy.forgotten += [
+            participant_store.invalidate,
+            inputs.forget,
+            moderation.forget_member,
+        ]
         database = config.storage.database
         web = (
             WebService(config, schedule, reminders, participant_store, WebStore(db), clock)
@@ -213,7 +230,7 @@ class Runtime:
             inputs=inputs,
             flood_guard=FloodGuard(clock),
             outbound=outbound,
-            moderation=Moderation(ModerationStore(db), config, clock, notifier),
+            moderation=moderation,
             schedule=schedule,
             on_programme_changed=listeners,
             intros=intros,
@@ -223,6 +240,7 @@ class Runtime:
             broadcast=broadcast,
             reminders=reminders,
             insight=InsightService(InsightStore(db), config, clock),
+            privacy=privacy,
             # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(
                 reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
@@ -242,7 +260,7 @@ class Runtime:
                 bulk,
                 bot,
                 event=config.event.name,
-                purge_days=config.introductions.purge_after_days,
+                purge_days=config.privacy.purge_after_days,
             ),
             session_buttons=[
                 questions_render.QuestionButtons(questions.is_open),
@@ -277,3 +295,19 @@ class Runtime:
         await self.db.close()
         if self.run_lock is not None:
             self.run_lock.release()
+
+
+def _privacy(config: Config, clock: Clock, db: Database, schedule: ScheduleService) -> Privacy:
+    """Build the personal-data service; the purge date follows the live programme's last day."""
+
+    def last_day() -> date | None:
+        programme = schedule.programme
+        return programme.days[-1] if programme is not None and programme.days else None
+
+    return Privacy(
+        PrivacyStore(db),
+        config.privacy,
+        clock,
+        last_day=last_day,
+        event_zone=config.event.timezone,
+    )

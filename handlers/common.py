@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -117,10 +119,45 @@ async def edit_or_reply(
     await reply(update, text, markup)
 
 
+# What the bot last put in each message it edited, per bot, most recent last (bounded): a
+# stale second tap carries the message as it was before the first tap's edit, so only this
+# memory knows that the edit it asks for is already there.
+# Keyed by the bot object's identity: bots compare equal by their Telegram id, and two
+# applications of one bot (a restart, a test after another) must not share what they edited.
+_LAST_EDITS: dict[int, OrderedDict[tuple[int, int], int]] = {}
+_EDITS_KEPT = 2048
+
+
+def _edits_of(bot: object) -> OrderedDict[tuple[int, int], int]:
+    key = id(bot)
+    memory = _LAST_EDITS.get(key)
+    if memory is None:
+        memory = _LAST_EDITS[key] = OrderedDict()
+        weakref.finalize(bot, _LAST_EDITS.pop, key, None)
+    return memory
+
+
+def _fingerprint(text: str, markup: InlineKeyboardMarkup | None) -> int:
+    return hash((text, repr(markup.to_dict()) if markup else None))
+
+
 async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace a message's text and buttons (unchanged is fine)."""
+    """Replace a message's text and buttons, unless it already shows exactly this."""
+    shown = message.reply_markup.to_dict() if message.reply_markup else None
+    if message.text_html == text and shown == (markup.to_dict() if markup else None):
+        return
+    key = (message.chat_id, message.message_id)
+    memory = _edits_of(message.get_bot())
+    fingerprint = _fingerprint(text, markup)
+    if memory.get(key) == fingerprint:
+        memory.move_to_end(key)
+        return
     async with unchanged_is_fine():
         await message.edit_text(text, reply_markup=markup)
+    memory[key] = fingerprint
+    memory.move_to_end(key)
+    while len(memory) > _EDITS_KEPT:
+        memory.popitem(last=False)
 
 
 async def answer_stale(update: Update, context: ForumContext) -> None:

@@ -14,10 +14,11 @@ from telegram.ext import (
 )
 
 from bot.commands import Role, commands_for
-from bot.i18n import normalize_language, translator
+from bot.i18n import normalize_language, resolve_language, translator
 from bot.participants import render
 from bot.participants.model import UserSeen
 from bot.participants.render import LanguagePress, ZonePress
+from bot.privacy.render import not_started
 from bot.telegram.context import ForumContext
 from handlers.common import (
     ADDRESSED,
@@ -71,6 +72,10 @@ async def remember_user(update: Update, context: ForumContext) -> None:
     private = chat is not None and chat.type == "private" and not update.my_chat_member
     participant = await runtime.participants.record_seen(seen, private=private)
     context.participant = participant
+    if participant is None:
+        # Not stored: addressed in the language Telegram reports for them.
+        context.tr = translator(resolve_language(None, seen.language_code))
+        return
     context.tr = runtime.participants.translator_of(participant)
 
 
@@ -120,6 +125,9 @@ async def language_pressed_elsewhere(
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
+    if context.participant is None:
+        await query.answer(not_started(context.tr), show_alert=True)
+        return
     await context.runtime.participants.set_language(user.id, press.code)
     await query.answer(translator(press.code)("I will speak English with you from now on."))
 
@@ -127,6 +135,9 @@ async def language_pressed_elsewhere(
 async def _switch_language(update: Update, context: ForumContext, code: str) -> None:
     user = update.effective_user
     if user is None:
+        return
+    if context.participant is None:
+        await reply(update, not_started(context.tr))
         return
     await context.runtime.participants.set_language(user.id, code)
     context.tr = translator(code)
@@ -165,11 +176,6 @@ async def _store_zone(update: Update, context: ForumContext, zone: str) -> None:
         return
     await context.runtime.participants.set_timezone(user.id, zone)
     await reply(update, render.zone_set(context.tr, zone))
-
-
-async def show_privacy(update: Update, context: ForumContext) -> None:
-    """Explain what is stored and why."""
-    await reply(update, render.privacy(context.tr))
 
 
 async def track_block(update: Update, context: ForumContext) -> None:
@@ -218,7 +224,7 @@ def handlers() -> list[Handler]:
     """Return the first-contact handlers."""
     return [
         *commands(PRIVATE, start, timezone=set_timezone),
-        *commands(ADDRESSED, help=show_help, language=choose_language, privacy=show_privacy),
+        *commands(ADDRESSED, help=show_help, language=choose_language),
         on_press(LanguagePress, language_pressed, elsewhere=language_pressed_elsewhere),
         on_press(ZonePress, timezone_pressed),
         ChatMemberHandler(track_block, ChatMemberHandler.MY_CHAT_MEMBER),

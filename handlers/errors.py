@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import traceback
+from html import escape
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.errors import DomainError
-from bot.i18n import Translator
+from bot.i18n import N_, Translator, translator
 from bot.telegram.context import ForumContext
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ async def on_error(update: object, context: ForumContext) -> None:
         context,
         context.tr("Sorry, something went wrong on my side. Please try again in a moment."),
     )
-    await _report(context, error)
+    await _report(update, context, error)
 
 
 async def _translator(update: object, context: ForumContext) -> Translator:
@@ -61,15 +61,84 @@ async def _tell_user(update: object, context: ForumContext, text: str) -> None:
         logger.warning("could not tell the user about an error", exc_info=True)
 
 
-async def _report(context: ForumContext, error: BaseException | None) -> None:
-    chat_id = context.runtime.config.chats.modlog
+_OWN_PACKAGES = ("bot", "handlers", "storage")
+_FRAMES_SHOWN = 12
+
+
+def _where(filename: str) -> str:
+    """Return a source path from its package on (``bot/app.py``), never the machine's folders."""
+    parts = filename.replace("\\", "/").split("/")
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index] in (*_OWN_PACKAGES, "telegram", "aiosqlite", "httpx", "asyncio"):
+            return "/".join(parts[index:])
+    return parts[-1]
+
+
+def _is_own(frame: traceback.FrameSummary) -> bool:
+    return _where(frame.filename).split("/", 1)[0] in _OWN_PACKAGES
+
+
+def _what(update: object) -> str:
+    """Say what the bot was doing, without any of its content."""
+    if not isinstance(update, Update):
+        return N_("in a background job")
+    if update.callback_query is not None:
+        return N_("while answering a button press")
+    if update.inline_query is not None:
+        return N_("while answering an inline query")
+    if update.effective_message is not None:
+        return N_("while answering a message")
+    return N_("while handling an update")
+
+
+def error_report(update: object, error: BaseException, held_back: int, tr: Translator) -> str:
+    """Describe an internal error for the operators: its type and where it happened.
+
+    The exception's message and the update are left out: either may quote what a user
+    wrote, and the operators' chat is no place for it. The traceback names only code.
+    """
+    frames = traceback.extract_tb(error.__traceback__)[-_FRAMES_SHOWN:]
+    name = f"{type(error).__module__}.{type(error).__qualname__}"
+    lines = [
+        tr("⚠️ <b>forum-bot error</b> {what}: <code>{name}</code>").format(
+            what=escape(tr(_what(update))), name=escape(name)
+        )
+    ]
+    if held_back:
+        lines.append(
+            tr.plural(
+                "It also happened {count} more time in the last hour.",
+                "It also happened {count} more times in the last hour.",
+                held_back,
+            ).format(count=held_back)
+        )
+    trace = "\n".join(
+        f"{_where(frame.filename)}:{frame.lineno} in {frame.name}"
+        + (f"\n    {frame.line}" if frame.line and _is_own(frame) else "")
+        for frame in frames
+    )
+    lines.append(f"<pre>{escape(trace[-_REPORT_LIMIT:])}</pre>")
+    return "\n".join(lines)
+
+
+def error_key(error: BaseException) -> str:
+    """Return what makes an error distinct: its type and the bot's own frames it passed."""
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [frame for frame in frames if _is_own(frame)] or frames[-1:]
+    places = ",".join(f"{_where(f.filename)}:{f.lineno}" for f in own)
+    return f"{type(error).__module__}.{type(error).__qualname__}@{places}"
+
+
+async def _report(update: object, context: ForumContext, error: BaseException | None) -> None:
+    runtime = context.runtime
+    chat_id = runtime.config.chats.modlog
     if chat_id is None or error is None:
         return
-    trace = "".join(traceback.format_exception(error))
-    if len(trace) > _REPORT_LIMIT:
-        trace = "…" + trace[-_REPORT_LIMIT:]
-    text = f"⚠️ <b>forum-bot error</b>\n<pre>{html.escape(trace)}</pre>"
+    held_back = runtime.error_reports.due(error_key(error), runtime.clock())
+    if held_back is None:
+        return
+    tr = translator(runtime.config.event.default_language)
     try:
-        await context.bot.send_message(chat_id, text)
+        await context.bot.send_message(chat_id, error_report(update, error, held_back, tr))
     except TelegramError:
         logger.warning("could not report an error to the modlog chat", exc_info=True)

@@ -1,4 +1,4 @@
-"""Profiles, the directory, introduction requests, /meet, self-introductions and privacy.
+"""Profiles, the directory, introduction requests, /meet and self-introductions.
 
 Thin adapters over ``bot.intros.service``: the service decides who is told what (the other side
 of a request, the staff, the community group) through its notifier; these answer the user.
@@ -6,11 +6,9 @@ of a request, the staff, the community group) through its notifier; these answer
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import timedelta
 
-from telegram import InputFile, Message, Update
+from telegram import Message, Update
 from telegram.ext import CommandHandler, filters
 
 from bot.awaiting.model import Awaited
@@ -25,7 +23,6 @@ from bot.intros.render import (
     DeleteConfirmedPress,
     DeletePress,
     EditPress,
-    ForgetPress,
     IntroducePress,
     MeetPress,
     PagePress,
@@ -43,7 +40,6 @@ from handlers.common import (
     CONTINUED_IN_PRIVATE,
     PRIVATE,
     Handler,
-    Periodic,
     answer_in_private,
     answer_press,
     answer_stale,
@@ -429,72 +425,6 @@ async def self_intro_decided(update: Update, context: ForumContext, press: Revie
     await edit_or_reply(update, tr("Done: approved.") if approve else tr("Done: rejected."))
 
 
-# ---- privacy ---------------------------------------------------------------------------
-
-
-async def my_data(update: Update, context: ForumContext) -> None:
-    """Send everything stored about the user as a JSON document."""
-    user_id = sender_id(update)
-    data = await context.runtime.intros.export(user_id)
-    document = json.dumps(
-        {"user_id": user_id, "tables": data}, ensure_ascii=False, indent=2, default=str
-    )
-    message = update.effective_message
-    if message is None:
-        return
-    await message.reply_document(
-        InputFile(document.encode(), filename="my-data.json"),
-        caption=context.tr("Everything I store about you."),
-    )
-
-
-async def forget(update: Update, context: ForumContext) -> None:
-    """Ask for confirmation before deleting everything about the user."""
-    rows = [
-        [
-            (context.tr("Yes, delete everything"), ForgetPress(yes=True).encode()),
-            (context.tr("No"), ForgetPress(yes=False).encode()),
-        ]
-    ]
-    await reply(
-        update,
-        context.tr(
-            "This deletes your profile, your reminders and subscriptions, your introduction "
-            "requests and everything else I store about you. It cannot be undone. Continue?"
-        ),
-        keyboard(rows),
-    )
-
-
-async def forget_pressed(update: Update, context: ForumContext, press: ForgetPress) -> None:
-    """Delete everything about the user once confirmed."""
-    yes = press.yes
-    await answer_press(update)
-    if not yes:
-        await edit_or_reply(update, context.tr("Nothing was deleted."))
-        return
-    await context.runtime.intros.forget(sender_id(update))
-    await edit_or_reply(
-        update,
-        context.tr(
-            "Done. I have deleted everything I stored about you. If you write to me again, I "
-            "will only know what Telegram tells me."
-        ),
-    )
-
-
-async def purge_job(context: ForumContext) -> None:
-    """Purge personal data once the configured days after the event have passed."""
-    purged = await context.runtime.intros.purge_due()
-    if purged:
-        logger.info("purged the personal data of %d participants", purged)
-
-
-def jobs() -> list[Periodic]:
-    """Return the daily purge check (the first shortly after start)."""
-    return [Periodic("intros-purge", purge_job, timedelta(days=1), first=timedelta(minutes=1))]
-
-
 def deep_links() -> list[Handler]:
     """Return the ``/start i_<code>`` handler, to be registered before the core ``/start``."""
     return [
@@ -516,10 +446,8 @@ def handlers(inputs: AwaitedInputs) -> list[Handler]:
             PRIVATE,
             people,
             meet,
-            forget,
             profile=show_profile,
             intro=intro_command,
-            mydata=my_data,
         ),
         CommandHandler("cancel", cancel, filters=PRIVATE & awaiting(FEATURE, inputs)),
         on_press(EditPress, edit_pressed),
@@ -535,5 +463,4 @@ def handlers(inputs: AwaitedInputs) -> list[Handler]:
         on_press(MeetPress, meet_pressed),
         on_press(SelfIntroPress, self_intro_pressed),
         on_press(ReviewPress, self_intro_decided),
-        on_press(ForgetPress, forget_pressed),
     ]

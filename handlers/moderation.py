@@ -269,6 +269,8 @@ async def watch(update: Update, context: ForumContext) -> None:
     control = TelegramGroupControl(context.bot)
     if member.is_channel:
         await moderation.note_channel(chat_id, member)
+    elif message.from_user is not None:
+        await moderation.note_member(chat_id, member, message.from_user.username)
     if moderation.is_flooding(chat_id, member.user_id):
         entry = await moderation.mute_flooder(control, chat_id, member)
         if entry is not None:

@@ -32,7 +32,7 @@ from telegram.ext import (
 from bot.errors import DomainError
 from bot.numbers import parse_int
 from bot.schedule import render
-from bot.schedule.importers import ScheduleError
+from bot.schedule.importers import MAX_FILE_BYTES, ScheduleError
 from bot.schedule.model import Programme, Session
 from bot.schedule.render import ApplyUpload, CalendarPress, CancelUpload, DayPress, SessionPress
 from bot.schedule.service import NO_PROGRAMME, digest
@@ -53,7 +53,7 @@ from handlers.web import with_programme_button
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 2_000_000
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 INLINE_PAGE = 50
 MAX_INLINE_OFFSET = 100_000
 FREE_TEXT_GROUP = 10  # after every feature's conversations in group 0, so those win
@@ -443,8 +443,12 @@ async def receive_schedule(update: Update, context: ForumContext) -> None:
     if (document.file_size or 0) > MAX_UPLOAD_BYTES:
         await reply(update, tr("This file is too large for a programme (2 MB at most)."))
         return
+    # Telegram may leave file_size out; then the downloaded bytes are measured instead.
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    filename = document.file_name or "schedule"
+    if len(data) > MAX_UPLOAD_BYTES:
+        await reply(update, tr("This file is too large for a programme (2 MB at most)."))
+        return
+    filename = (document.file_name or "schedule")[:100]
     try:
         programme = context.runtime.schedule.parse(data, filename)
     except ScheduleError as error:

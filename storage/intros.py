@@ -1,4 +1,4 @@
-"""Introductions storage: profiles, requests, blocks, /meet, self-introductions and privacy."""
+"""Introductions storage: profiles, requests, blocks, /meet and self-introductions."""
 
 from __future__ import annotations
 
@@ -371,61 +371,3 @@ class IntroStorage:
             (status, now.isoformat(), intro_id),
         )
         return cursor.rowcount == 1
-
-    # ---- privacy ----
-
-    async def export(self, user_id: int) -> dict[str, Any]:
-        """Return every row about the user in the tables that reference participants."""
-        found: dict[str, Any] = {}
-        for table, column in await self._personal_columns():
-            rows = [
-                dict(row)
-                for row in await self._db.fetchall(
-                    f'SELECT * FROM "{table}" WHERE "{column}" = ?', (user_id,)
-                )
-            ]
-            if rows:
-                found.setdefault(table, []).extend(rows)
-        return found
-
-    async def forget(self, user_id: int) -> None:
-        """Delete the user's participant row and every row that references it."""
-        async with self._db.transaction() as tx:
-            # Other features' tables may reference participants without ON DELETE CASCADE;
-            # delete their rows explicitly so the participant row can go.
-            for table, column in await self._personal_columns():
-                if table != "participants":
-                    await tx.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', (user_id,))
-            await tx.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
-        self._participant_changed(user_id)
-
-    async def purge_seen_before(self, cutoff: datetime) -> int:
-        """Forget everyone last seen before the cutoff; return how many."""
-        # Those who chose to stay in the community for the next forum keep their data.
-        rows = await self._db.fetchall(
-            "SELECT user_id FROM participants WHERE last_seen < ?"
-            " AND user_id NOT IN (SELECT user_id FROM community_stay WHERE staying = 1)",
-            (cutoff.isoformat(),),
-        )
-        ids = [row[0] for row in rows]
-        for user_id in ids:
-            await self.forget(user_id)
-        return len(ids)
-
-    async def _personal_columns(self) -> list[tuple[str, str]]:
-        """Return (table, column) for participants and every column referencing a user id."""
-        found = [("participants", "user_id")]
-        rows = await self._db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name"
-        )
-        tables = [row[0] for row in rows]
-        for table in tables:
-            for row in await self._db.fetchall(
-                "SELECT * FROM pragma_foreign_key_list(?)", (table,)
-            ):
-                if row["table"] == "participants" and row["to"] in (None, "user_id"):
-                    found.append((table, row["from"]))
-        # The blocker's own record of whom they blocked is theirs; the blocked person's id in
-        # it is kept so that the block holds even if they forget and come back.
-        return found

@@ -266,26 +266,52 @@ class ModerationStore:
 
     # -- people ----------------------------------------------------------------------------
 
+    async def remember_member(
+        self, chat_id: int, member: Person, username: str | None, now: datetime
+    ) -> None:
+        """Record how the group shows a member: their name and @username."""
+        await self._db.execute(
+            """
+            INSERT INTO mod_members (chat_id, user_id, name, username, seen_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id, user_id) DO UPDATE SET
+                name = excluded.name, username = excluded.username, seen_at = excluded.seen_at
+            """,
+            (chat_id, member.user_id, member.name, username, now.isoformat()),
+        )
+
     async def find_by_username(self, username: str, since: datetime) -> list[Person]:
-        """Return everyone the bot saw using this @username since then, most recent first."""
+        """Return everyone the bot saw using this @username since then, most recent first: a
+        participant, or a group member known only to moderation."""
         rows = await self._db.fetchall(
             """
-            SELECT user_id, first_name, last_name FROM participants
-            WHERE username = ? COLLATE NOCASE AND last_seen >= ?
-            ORDER BY last_seen DESC
+            SELECT user_id, name FROM (
+                SELECT user_id, first_name || COALESCE(' ' || last_name, '') AS name,
+                       last_seen AS seen
+                FROM participants WHERE username = ?1 COLLATE NOCASE AND last_seen >= ?2
+                UNION ALL
+                SELECT user_id, name, seen_at FROM mod_members
+                WHERE username = ?1 COLLATE NOCASE AND seen_at >= ?2
+                  AND user_id NOT IN (SELECT user_id FROM participants)
+            ) ORDER BY seen DESC
             """,
             (username.lstrip("@"), since.isoformat()),
         )
-        return [Person(row[0], f"{row[1]} {row[2]}" if row[2] else row[1]) for row in rows]
+        return [Person(row[0], row[1]) for row in rows]
 
     async def find_by_id(self, user_id: int) -> Person | None:
-        """Return the participant with this id, if the bot knows them."""
+        """Return the person with this id (a participant or group member), if known."""
         row = await self._db.fetchone(
-            "SELECT first_name, last_name FROM participants WHERE user_id = ?", (user_id,)
+            """
+            SELECT first_name || COALESCE(' ' || last_name, '') FROM participants
+            WHERE user_id = ?1
+            UNION ALL
+            SELECT name FROM mod_members WHERE user_id = ?1
+            LIMIT 1
+            """,
+            (user_id,),
         )
-        if row is None:
-            return None
-        return Person(user_id, f"{row[0]} {row[1]}" if row[1] else row[0])
+        return Person(user_id, row[0]) if row is not None else None
 
     # -- log -------------------------------------------------------------------------------
 

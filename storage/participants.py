@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -38,73 +39,130 @@ async def languages_of(
     return [(int(row[0]), str(row[1])) for row in rows]
 
 
+# Participants kept in memory, most recently seen first out last: enough for every active
+# participant of a forum, bounded however many people write.
+CACHE_SIZE = 4096
+
+
 class Participants:
-    """Repository of the participants table, with a write-through cache of the rows read.
+    """Repository of the participants table, with a bounded cache of the rows read.
 
     Every update starts by recording its sender; doing that in SQLite each time would cost a
-    round trip to the database thread per update. The cache answers when nothing changed and
-    ``last_seen`` is recent. All writes to the table go through this class (or call
-    ``invalidate``), so the cache never disagrees with the database.
+    round trip to the database thread per update. The cache (least recently used out first)
+    answers when nothing changed and ``last_seen`` is recent, and also remembers who is not a
+    participant, so a group member who never started the bot costs no query per message. All
+    writes to the table go through this class (or call ``invalidate``), so the cache never
+    disagrees with the database.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache_size: int = CACHE_SIZE) -> None:
         self._db = db
-        self._cache: dict[int, Participant] = {}
+        self._cache: OrderedDict[int, Participant | None] = OrderedDict()
+        self._cache_size = cache_size
+
+    @property
+    def cached(self) -> int:
+        """Return how many people the cache holds (participants and known non-participants)."""
+        return len(self._cache)
 
     def invalidate(self, user_id: int) -> None:
         """Forget the cached row of a user whose row was changed elsewhere."""
         self._cache.pop(user_id, None)
 
-    async def record_seen(self, user: UserSeen, now: datetime) -> Participant:
-        """Insert or refresh the user from an update and return their row."""
-        cached = self._cache.get(user.user_id)
-        if (
-            cached is not None
-            and (cached.first_name, cached.last_name, cached.username)
+    def _remember(self, user_id: int, participant: Participant | None) -> None:
+        self._cache[user_id] = participant
+        self._cache.move_to_end(user_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _fresh(self, user: UserSeen, now: datetime) -> tuple[bool, Participant | None]:
+        """Return (True, cached) when the cache can answer for this sender without a query."""
+        if user.user_id not in self._cache:
+            return False, None
+        self._cache.move_to_end(user.user_id)
+        cached = self._cache[user.user_id]
+        if cached is None:
+            return True, None
+        unchanged = (
+            (cached.first_name, cached.last_name, cached.username)
             == (user.first_name, user.last_name, user.username)
             and (user.language_code is None or user.language_code == cached.telegram_language)
             and now - cached.last_seen < SEEN_RESOLUTION
-        ):
-            return cached
+        )
+        return unchanged, cached if unchanged else None
+
+    async def record_seen(self, user: UserSeen, now: datetime) -> tuple[Participant, bool]:
+        """Insert (as started) or refresh a participant from a private update; True when new."""
+        answered, cached = self._fresh(user, now)
+        if answered and cached is not None:
+            return cached, False
+        params = (
+            user.user_id,
+            user.first_name,
+            user.last_name,
+            user.username,
+            user.language_code,
+            now.isoformat(),
+            now.isoformat(),
+            now.isoformat(),
+        )
         written = await self._db.execute(
             """
             INSERT INTO participants
                 (user_id, first_name, last_name, username, telegram_language,
-                 first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (user_id) DO UPDATE SET
-                first_name = excluded.first_name,
-                last_name = excluded.last_name,
-                username = excluded.username,
-                telegram_language = COALESCE(excluded.telegram_language, telegram_language),
-                last_seen = excluded.last_seen
+                 first_seen, last_seen, started_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (user_id) DO NOTHING
+            RETURNING *
+            """,
+            params,
+        )
+        if written.rows:
+            participant = _to_participant(written.rows[0])
+            self._remember(user.user_id, participant)
+            return participant, True
+        refreshed = await self._refresh(user, now)
+        if refreshed is None:  # pragma: no cover - the row was there a statement ago
+            raise RuntimeError(f"participant {user.user_id} was not stored")
+        return refreshed, False
+
+    async def refresh_seen(self, user: UserSeen, now: datetime) -> Participant | None:
+        """Refresh a participant seen outside a private chat; None for anyone else."""
+        answered, cached = self._fresh(user, now)
+        if answered:
+            return cached
+        return await self._refresh(user, now)
+
+    async def _refresh(self, user: UserSeen, now: datetime) -> Participant | None:
+        written = await self._db.execute(
+            """
+            UPDATE participants SET
+                first_name = ?, last_name = ?, username = ?,
+                telegram_language = COALESCE(?, telegram_language), last_seen = ?
+            WHERE user_id = ?
             RETURNING *
             """,
             (
-                user.user_id,
                 user.first_name,
                 user.last_name,
                 user.username,
                 user.language_code,
                 now.isoformat(),
-                now.isoformat(),
+                user.user_id,
             ),
         )
-        row = written.rows[0] if written.rows else None
-        if row is None:  # pragma: no cover - RETURNING always yields the upserted row
-            raise RuntimeError(f"participant {user.user_id} was not stored")
-        participant = _to_participant(row)
-        self._cache[user.user_id] = participant
+        participant = _to_participant(written.rows[0]) if written.rows else None
+        self._remember(user.user_id, participant)
         return participant
 
     async def get(self, user_id: int) -> Participant | None:
         """Return the participant with this Telegram id, if known."""
         if user_id in self._cache:
+            self._cache.move_to_end(user_id)
             return self._cache[user_id]
         row = await self._db.fetchone("SELECT * FROM participants WHERE user_id = ?", (user_id,))
-        if row is None:
-            return None
-        participant = self._cache[user_id] = _to_participant(row)
+        participant = _to_participant(row) if row is not None else None
+        self._remember(user_id, participant)
         return participant
 
     async def set_language(self, user_id: int, language: str) -> None:

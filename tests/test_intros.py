@@ -1,9 +1,9 @@
 """Introductions: answers are validated, quotas hold, only the target decides, /meet matches
-across regions without repeats, and /forget and the purge leave no personal row."""
+across regions without repeats (/forget and the purge: tests/test_privacy.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -12,7 +12,6 @@ from bot.config import IntroductionsConfig
 from bot.errors import DomainError
 from bot.intros.model import DirectoryFilter, ProfileDraft, RequestStatus
 from bot.intros.service import Introductions, parse_answer, parse_languages
-from bot.notify import Notice, Silent
 from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
@@ -305,104 +304,3 @@ async def test_meet_needs_opt_in(db: Database) -> None:
     await person(intros, db, 1)
     with pytest.raises(DomainError, match="agree to take part"):
         await intros.meet(1)
-
-
-# ---- privacy ----
-
-
-async def _personal_rows(db: Database, user_id: int) -> list[str]:
-    found = []
-    rows = await db.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
-    for table in [row[0] for row in rows]:
-        for row in await db.fetchall(f'SELECT * FROM "{table}"'):
-            if user_id in tuple(row) and not table.startswith("sqlite_"):
-                found.append(table)
-    return found
-
-
-FORGETFUL = 7_000_001  # an id no counter or flag column can hold by chance
-
-
-async def test_forget_leaves_no_personal_row(db: Database) -> None:
-    intros, _ = await service(db)
-    await person(intros, db, FORGETFUL)
-    target = await person(intros, db, 2)
-    await person(intros, db, 3, country="BR")
-    await intros.set_meet_opt_in(FORGETFUL, True)
-    await intros.set_meet_opt_in(3, True)
-    assert await intros.meet(FORGETFUL) is not None
-    await intros.start_request(FORGETFUL, target)
-    await intros.submit_note(FORGETFUL, "Hello")
-    await intros.start_request(3, (await intros.store.get_profile(FORGETFUL)).token)  # type: ignore[union-attr]
-    await intros.submit_note(3, "Hi")
-    await intros.begin(FORGETFUL, "edit:bio")
-    exported = await intros.export(FORGETFUL)
-    assert set(exported) >= {
-        "participants",
-        "profiles",
-        "intro_requests",
-        "awaited_inputs",
-        "meet_suggestions",
-    }
-    await intros.forget(FORGETFUL)
-    assert await _personal_rows(db, FORGETFUL) == []
-    assert await intros.store.get_profile(2) is not None
-    assert FORGETFUL not in intros.conversing
-
-
-async def test_forget_also_clears_tables_without_cascade(db: Database) -> None:
-    intros, _ = await service(db)
-    await person(intros, db, FORGETFUL)
-    await db.execute(
-        "CREATE TABLE later_feature (user_id INTEGER REFERENCES participants (user_id), x TEXT)"
-    )
-    await db.execute(f"INSERT INTO later_feature VALUES ({FORGETFUL}, 'subscription')")
-    exported = await intros.export(FORGETFUL)
-    assert exported["later_feature"] == [{"user_id": FORGETFUL, "x": "subscription"}]
-    await intros.forget(FORGETFUL)
-    assert await _personal_rows(db, FORGETFUL) == []
-
-
-async def test_purge_waits_for_the_configured_days_after_the_event(db: Database) -> None:
-    clock = TestClock(NOW)
-    intros, _ = await service(db, clock, event_end=date(2027, 3, 20), purge_after_days=30)
-    await person(intros, db, FORGETFUL)
-    assert await intros.purge_due() == 0
-    clock.now = datetime(2027, 4, 19, 23, 59, tzinfo=NOW.tzinfo)  # 30 full days not yet over
-    assert await intros.purge_due() == 0
-    clock.now = datetime(2027, 4, 20, 0, 1, tzinfo=NOW.tzinfo)
-    assert await intros.purge_due() == 1
-    assert await _personal_rows(db, FORGETFUL) == []
-
-
-# ---- self-introductions ----
-
-
-class RefusingGroup(Silent):
-    """A notifier whose posts to the group Telegram refuses until ``open`` is set."""
-
-    def __init__(self) -> None:
-        self.open = False
-        self.posts = 0
-
-    async def post(self, chat_id: int, notice: Notice) -> bool:
-        """Count a post that went through; refuse it while closed."""
-        self.posts += self.open
-        return self.open
-
-
-async def test_a_card_posted_without_approval_is_recorded_only_once_it_is_posted(
-    db: Database,
-) -> None:
-    intros, _ = await service(db, self_intro_approval=False)
-    group = RefusingGroup()
-    intros.notifier, intros.community = group, -100
-    await person(intros, db, 1)
-    with pytest.raises(DomainError, match="could not post"):
-        await intros.request_self_intro(1)
-    assert not await intros.store.has_self_intro(1)  # it may be tried again
-    group.open = True
-    intro = await intros.request_self_intro(1)
-    assert intro.status == "posted" and group.posts == 1
-    with pytest.raises(DomainError, match="already introduced"):
-        await intros.request_self_intro(1)

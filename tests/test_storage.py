@@ -79,9 +79,9 @@ async def test_started_and_missed_notices_are_kept(tmp_path: Path) -> None:
     db = Database(tmp_path / "bot.sqlite3")
     await db.open()
     people = Participants(db)
+    # Only a private update records a participant, so a new row has started the bot.
     await people.record_seen(UserSeen(1, "A", None, None, "de"), NOW)
-    assert not (await people.get(1) or _missing()).started
-    assert await people.mark_started(1, NOW) is True
+    assert (await people.get(1) or _missing()).started
     assert await people.mark_started(1, NOW) is False
     await people.mark_blocked(1)
     assert await people.mark_started(1, NOW) is True  # back after blocking

@@ -9,6 +9,7 @@ from bot.afterforum.model import Contact, Stay
 from bot.callbacks import CallbackData, Flag, Rows
 from bot.i18n import Translator
 from bot.intros.render import contact_link
+from bot.text import fit_lines
 
 MAX_TEXT = 4096
 CONTACTS_BUDGET = 2600
@@ -86,8 +87,7 @@ def after_forum(
             "any time with /stay."
         ).format(days=purge_days)
     )
-    text = "\n".join(lines)
-    return text[:MAX_TEXT], [*survey, *stay_rows(tr)]
+    return fit_lines(lines, MAX_TEXT), [*survey, *stay_rows(tr)]
 
 
 def stay_status(stay: Stay | None, tr: Translator) -> tuple[str, Rows]:

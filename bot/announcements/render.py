@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from html import escape
+from html import escape, unescape
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from bot.announcements.model import (
 )
 from bot.callbacks import CallbackData, Id, Rows
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
+from bot.text import cut, fit_lines
 
 Verb = Literal[
     "edit",
@@ -55,7 +56,7 @@ def _press(verb: Verb, announcement_id: int, arg: str = "", value: str = "") -> 
 
 def audience_label(tr: Translator, audience: Audience) -> str:
     """Name an audience for the organiser."""
-    value = escape(audience.value or "")
+    value = escape(cut(audience.value or "", 60))
     labels = {
         AudienceKind.ALL: tr("everyone"),
         AudienceKind.LANGUAGE: tr("people using {language}").format(
@@ -166,7 +167,7 @@ def recent(
         if announcement.status in (Status.SCHEDULED, Status.SENDING):
             label = tr("Cancel #{id}").format(id=announcement.id)
             rows.append([(label, _press("cancel", announcement.id))])
-    return "\n\n".join(lines), rows
+    return fit_lines([lines[0], *(f"\n{line}" for line in lines[1:])]), rows
 
 
 def summary_line(
@@ -180,7 +181,9 @@ def summary_line(
         Status.DONE: tr("sent"),
         Status.CANCELLED: tr("cancelled"),
     }
-    first_line = re.sub(r"<[^>]+>", "", announcement.body_for("")).split("\n", 1)[0][:60]
+    # Cut as plain text, then escaped again: a cut must not split an entity such as &amp;.
+    plain = unescape(re.sub(r"<[^>]+>", "", announcement.body_for("")))
+    first_line = escape(cut(plain.split("\n", 1)[0], 60))
     head = f"#{announcement.id} · {states[announcement.status]} · " + audience_label(
         tr, announcement.audience
     )

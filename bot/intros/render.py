@@ -24,6 +24,7 @@ from bot.intros.model import (
     Profile,
 )
 from bot.regions import REGION_NAMES, country_name, language_name
+from bot.text import fit_lines
 
 # -- buttons ---------------------------------------------------------------------------------
 
@@ -128,12 +129,6 @@ class ReviewPress(CallbackData, prefix="sia"):
 
     approve: Literal["y", "n"]
     intro: Id
-
-
-class ForgetPress(CallbackData, prefix="fgt", private=True):
-    """Delete everything about the user, or not."""
-
-    yes: Flag
 
 
 _COMPACT_BIO = 160
@@ -302,7 +297,8 @@ def directory_page(
         paging.append((tr("Next ▶"), turn(found.page + 1)))
     if paging:
         rows.append(paging)
-    return header + "\n\n" + "\n\n".join(cards), rows
+    # Whole cards only: with every field at its longest, five can exceed one message.
+    return fit_lines([header, *(f"\n{card}" for card in cards)]), rows
 
 
 def _intro_data(profile: Profile) -> str:

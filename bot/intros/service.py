@@ -1,8 +1,9 @@
 """Introductions: participant profiles, the directory, double opt-in requests and /meet.
 
 The rules live here, over the ``IntroStore`` repository: which answers a profile accepts, who
-may ask whom and how often, who may press Accept, whom /meet suggests, what /mydata holds and
-what /forget and the purge remove. Nothing here knows Telegram; handlers render the results.
+may ask whom and how often, who may press Accept and whom /meet suggests (what /mydata, /forget
+and the purge do with all this is ``bot.privacy``'s). Nothing here knows Telegram; handlers
+render the results.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal, Protocol
 
@@ -104,9 +105,6 @@ class IntroStore(Protocol):
     async def get_self_intro(self, intro_id: int) -> SelfIntro | None: ...
     async def has_self_intro(self, user_id: int) -> bool: ...
     async def decide_self_intro(self, intro_id: int, status: str, now: datetime) -> bool: ...
-    async def export(self, user_id: int) -> dict[str, Any]: ...
-    async def forget(self, user_id: int) -> None: ...
-    async def purge_seen_before(self, cutoff: datetime) -> int: ...
 
 
 # ---- answers -------------------------------------------------------------------------------
@@ -600,30 +598,6 @@ class Introductions:
                     "who may write there?). Nothing was changed; please try again later."
                 )
             )
-
-    # ---- privacy ----
-
-    async def export(self, user_id: int) -> dict[str, Any]:
-        """Return everything stored about the user, table by table."""
-        return await self.store.export(user_id)
-
-    async def forget(self, user_id: int) -> None:
-        """Delete the user and everything that hangs off them."""
-        await self.store.forget(user_id)
-        self.inputs.forget(user_id)
-
-    async def purge_due(self, event_end: date | None = None) -> int:
-        """Purge people last seen before the purge date once it has come; return how many."""
-        end = event_end or self.config.event_end
-        if end is None:
-            return 0
-        cutoff = datetime.combine(end, datetime.min.time(), tzinfo=self.clock().tzinfo)
-        cutoff += timedelta(days=self.config.purge_after_days + 1)
-        if self.clock() < cutoff:
-            return 0
-        purged = await self.store.purge_seen_before(cutoff)
-        await self.inputs.load()
-        return purged
 
 
 def _next_step(step: str) -> str | None:

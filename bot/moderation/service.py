@@ -41,6 +41,9 @@ CHANNELS_REMEMBERED = 1024
 ALREADY_REPORTED = N_("This message has been reported already; the moderators will look at it.")
 # Reports one digest tells of at most (the rest go in the next one, a round later).
 DIGEST_MAX = 50
+# How often a member's name and @username are rewritten at most, and how many are held.
+MEMBER_REFRESH = timedelta(days=1)
+NOTED_MEMBERS = 4096
 
 
 class GroupControl(Protocol):
@@ -139,6 +142,27 @@ class Moderation:
         self._ladder = {
             count: ladder_step(step) for count, step in self._settings.warn_ladder.items()
         }
+        # Members recently written to mod_members: (name, username, rewrite after), bounded.
+        self._noted: OrderedDict[tuple[int, int], tuple[str, str | None, datetime]] = OrderedDict()
+
+    async def note_member(self, chat_id: int, member: Person, username: str | None) -> None:
+        """Remember how the group shows a member, writing at most once a day per member."""
+        now = self._clock()
+        key = (chat_id, member.user_id)
+        noted = self._noted.get(key)
+        if noted is not None and noted[:2] == (member.name, username) and now < noted[2]:
+            self._noted.move_to_end(key)
+            return
+        await self.store.remember_member(chat_id, member, username, now)
+        self._noted[key] = (member.name, username, now + MEMBER_REFRESH)
+        self._noted.move_to_end(key)
+        while len(self._noted) > NOTED_MEMBERS:
+            self._noted.popitem(last=False)
+
+    def forget_member(self, user_id: int) -> None:
+        """Drop what is held in memory about a forgotten person."""
+        for key in [key for key in self._noted if key[1] == user_id]:
+            del self._noted[key]
 
     # -- roles -----------------------------------------------------------------------------
 

@@ -93,19 +93,6 @@ def zone_set(tr: Translator, zone: str) -> str:
     return tr("Done: I will show times in <b>{zone}</b> as well.").format(zone=escape(zone))
 
 
-def privacy(tr: Translator) -> str:
-    """Explain what is stored and why."""
-    return tr(
-        "<b>What I store and why</b>\n"
-        "• Your Telegram id, name and username: to answer you and, only with your "
-        "consent, to introduce you to other participants.\n"
-        "• Your language and time zone: to answer in your language and your time.\n"
-        "• The sessions you want reminders for.\n"
-        "Nothing is shared with anyone before you agree. The organisers delete personal "
-        "data after the forum."
-    )
-
-
 def unknown_command(tr: Translator, command: str) -> str:
     """Say that a private command is unknown, and where to look."""
     return tr("I don't know the command {command}. Send /help to see what I can do.").format(

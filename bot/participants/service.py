@@ -10,6 +10,7 @@ someone other than the sender of the current update asks it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -21,7 +22,9 @@ from bot.participants.model import MissedNotice, Participant, UserSeen
 class ParticipantStore(Protocol):
     """What the service needs from storage (``storage.participants.Participants``)."""
 
-    async def record_seen(self, user: UserSeen, now: datetime) -> Participant: ...
+    async def record_seen(self, user: UserSeen, now: datetime) -> tuple[Participant, bool]: ...
+
+    async def refresh_seen(self, user: UserSeen, now: datetime) -> Participant | None: ...
 
     async def get(self, user_id: int) -> Participant | None: ...
 
@@ -54,13 +57,26 @@ class ParticipantService:
         self.clock = clock
         self.default_language = default_language
         self.event_zone = event_zone
+        # Told the id of each new participant (someone starting the bot, or starting it again
+        # after /forget or the purge).
+        self.arrived: list[Callable[[int], Awaitable[None]]] = []
 
-    async def record_seen(self, user: UserSeen, *, private: bool) -> Participant:
-        """Record the sender of an update; a private update means they started the bot."""
-        participant = await self.store.record_seen(user, self.clock())
-        if private and (not participant.started or participant.is_blocked):
-            await self.store.mark_started(user.user_id, self.clock())
+    async def record_seen(self, user: UserSeen, *, private: bool) -> Participant | None:
+        """Record the sender of an update; None for someone who never started the bot.
+
+        Only a private update makes someone a participant (they started the bot): a group
+        member or an inline user who never did is not stored, only refreshed if they did.
+        """
+        now = self.clock()
+        if not private:
+            return await self.store.refresh_seen(user, now)
+        participant, new = await self.store.record_seen(user, now)
+        if not participant.started or participant.is_blocked:
+            await self.store.mark_started(user.user_id, now)
             participant = await self.store.get(user.user_id) or participant
+        if new:
+            for arrived in self.arrived:
+                await arrived(user.user_id)
         return participant
 
     async def get(self, user_id: int) -> Participant | None:
@@ -110,15 +126,12 @@ class ParticipantService:
     async def is_reachable(self, user_id: int) -> bool:
         """Tell whether a private message may reach the user.
 
-        Someone who talked to the bot only in groups never started it and cannot be written
-        to; someone who blocked it neither. Someone the bot has never seen is tried once:
-        Telegram's refusal leaves a missed notice, and that keeps them unreachable until they
-        open the private chat.
+        Only someone who opened a private chat with the bot is a participant; anyone else
+        (seen only in groups, or never) cannot be written to: Telegram refuses "bot can't
+        initiate conversation". Someone who blocked the bot cannot either.
         """
         participant = await self.store.get(user_id)
-        if participant is None:
-            return not await self.store.has_missed(user_id)
-        return is_reachable(participant)
+        return participant is not None and is_reachable(participant)
 
     async def mark_blocked(self, user_id: int) -> None:
         """Remember that the user blocked the bot (or never started it)."""

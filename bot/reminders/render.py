@@ -20,8 +20,13 @@ from bot.callbacks import CallbackData, Rows
 from bot.i18n import Translator
 from bot.reminders.model import DIGEST_HOURS, LEAD_CHOICES, ReminderSettings
 from bot.schedule.model import Session, programme_day
+from bot.text import MAX_TEXT, cut, fit_html
 
-MAX_TEXT = 4096
+# What a text shows at most of each organiser-supplied field (see bot.text).
+MAX_TITLE = 300
+MAX_FIELD = 100
+MAX_SPEAKERS = 600
+MAX_URL = 2000
 
 
 class RemindPress(CallbackData, prefix="rem", private=True):
@@ -93,8 +98,8 @@ def _times(tr: Translator, session: Session, event_zone: str, user_zone: str | N
 def _place(tr: Translator, session: Session) -> str:
     parts = []
     if session.room:
-        parts.append("📍 " + escape(session.room))
-    if session.url:
+        parts.append("📍 " + _room(session))
+    if session.url and len(session.url) <= MAX_URL and not any(c.isspace() for c in session.url):
         link = f'<a href="{escape(session.url, quote=True)}">{escape(tr("online link"))}</a>'
         parts.append("🔗 " + link)
     return "\n".join(parts)
@@ -103,7 +108,7 @@ def _place(tr: Translator, session: Session) -> str:
 def _speakers(tr: Translator, session: Session) -> str:
     if not session.speakers:
         return ""
-    return "🎤 " + escape(", ".join(session.speakers))
+    return "🎤 " + escape(cut(", ".join(session.speakers), MAX_SPEAKERS))
 
 
 def _join(*parts: str) -> str:
@@ -125,7 +130,7 @@ def reminder_text(
         "⏰ <b>{title}</b> starts in {n} minute.",
         "⏰ <b>{title}</b> starts in {n} minutes.",
         minutes,
-    ).format(title=escape(session.title_in(tr.language)), n=minutes)
+    ).format(title=_title(session, tr.language), n=minutes)
     if late:
         head += "\n" + tr("(Late: I was offline when this reminder was due.)")
     return _fit(
@@ -157,7 +162,7 @@ def session_text(
         description = description[:1500].rstrip() + "…"
     return _fit(
         _join(
-            f"<b>{escape(session.title_in(tr.language))}</b>",
+            f"<b>{_title(session, tr.language)}</b>",
             "🕘 " + _times(tr, session, event_zone, user_zone),
             _place(tr, session),
             _speakers(tr, session),
@@ -213,8 +218,8 @@ def agenda_text(
         mark = " ⚠️" if item.overlaps else ""
         lines.append(
             f"{clock_time(session.start, zone, lang)}–{clock_time(session.end, zone, lang)} "
-            f"<code>{escape(session.id)}</code> {escape(session.title_in(lang))} "
-            f"· {escape(session.room)}{mark}"
+            f"<code>{_number(session)}</code> {_title(session, lang)} "
+            f"· {_room(session)}{mark}"
         )
     if any(item.overlaps for item in items):
         lines += ["", tr("⚠️ overlaps another session of your agenda.")]
@@ -235,8 +240,8 @@ def digest_text(tr: Translator, sessions: Sequence[Session], *, zone: str) -> st
     lines = [tr("☀️ <b>Good morning!</b> Your sessions today ({zone}):").format(zone=escape(zone))]
     for session in sessions:
         lines.append(
-            f"{clock_time(session.start, zone, lang)} <code>{escape(session.id)}</code> "
-            f"{escape(session.title_in(lang))} · {escape(session.room)}"
+            f"{clock_time(session.start, zone, lang)} <code>{_number(session)}</code> "
+            f"{_title(session, lang)} · {_room(session)}"
         )
     return _fit_lines(lines, tr)
 
@@ -261,8 +266,8 @@ def morning_programme_text(
     for session in sessions:
         lines.append(
             f"{clock_time(session.start, event_zone, lang)} "
-            f"<code>{escape(session.id)}</code> {escape(session.title_in(lang))} "
-            f"· {escape(session.room)}"
+            f"<code>{_number(session)}</code> {_title(session, lang)} "
+            f"· {_room(session)}"
         )
     return _fit_lines(lines, tr)
 
@@ -276,7 +281,7 @@ def notice_text(
     user_zone: str | None,
 ) -> str:
     """Return the message telling a subscriber that a session moved, changed room or ended."""
-    title = escape(str(payload.get("title", "")))
+    title = escape(cut(str(payload.get("title", "")), MAX_TITLE))
     if session is None or payload.get("cancelled"):
         return tr("❌ <b>{title}</b> was cancelled. I removed its reminder.").format(title=title)
     lines = [tr("🔄 <b>{title}</b> has changed:").format(title=title)]
@@ -291,7 +296,7 @@ def notice_text(
     if isinstance(old_room, str) and old_room != session.room:
         lines.append(
             tr("New room: {room} (was {old}).").format(
-                room=escape(session.room), old=escape(old_room)
+                room=_room(session), old=escape(cut(old_room, MAX_FIELD))
             )
         )
     return _fit(_join(*lines))
@@ -345,7 +350,19 @@ def settings_buttons(tr: Translator, settings: ReminderSettings, *, lead: int) -
 
 
 def _fit(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+    return fit_html(text, MAX_TEXT)
+
+
+def _title(session: Session, language: str) -> str:
+    return escape(cut(session.title_in(language), MAX_TITLE))
+
+
+def _room(session: Session) -> str:
+    return escape(cut(session.room, MAX_FIELD))
+
+
+def _number(session: Session) -> str:
+    return escape(cut(session.id, MAX_FIELD))
 
 
 def _fit_lines(lines: list[str], tr: Translator) -> str:

@@ -50,6 +50,25 @@ from bot.schedule.model import DAY_STARTS, Programme, Session
 GUID_NAMESPACE = uuid.UUID("6f1c2d3e-9b7a-5c4d-8e2f-0a1b2c3d4e5f")
 
 REQUIRED_FIELDS = ("id", "date", "start", "title", "room")
+# Limits on what a file may hold, so that nothing in it can break a message, a button or a
+# calendar: its size, its nesting, the number of sessions, and each field's length.
+MAX_FILE_BYTES = 2_000_000
+MAX_DEPTH = 20
+MAX_SESSIONS = 5000
+MAX_SPEAKERS = 100
+FIELD_LIMITS: dict[str, int] = {
+    "id": 40,
+    "guid": 200,
+    "title": 300,
+    "room": 100,
+    "track": 100,
+    "type": 100,
+    "language": 100,
+    "speaker": 100,
+    "url": 2000,
+    "description": 20_000,
+}
+_ONE_LINE = ("id", "guid", "title", "room", "track", "type", "language", "speaker", "url")
 # Like pretalx, an event day runs 04:00-03:59: a 01:30 session belongs to the night before.
 
 
@@ -95,6 +114,17 @@ def load_programme(
         path = Path(source)
         data = path.read_bytes()
         name = filename or path.name
+    if len(data) > MAX_FILE_BYTES:
+        raise ScheduleError(
+            [
+                Problem(
+                    name,
+                    "",
+                    N_("The file is {size} bytes; a programme file can have at most {limit}."),
+                    {"size": len(data), "limit": MAX_FILE_BYTES},
+                )
+            ]
+        )
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -235,6 +265,96 @@ def _optional(value: object) -> str | None:
     return text or None
 
 
+def _too_deep(document: object) -> bool:
+    """Tell whether a parsed document nests deeper than :data:`MAX_DEPTH` (no recursion)."""
+    pending: list[tuple[object, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            pending += [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            pending += [(item, depth + 1) for item in value]
+    return False
+
+
+def _nested_too_deeply(name: str) -> ScheduleError:
+    return ScheduleError(
+        [
+            Problem(
+                name,
+                "",
+                N_("The file is nested too deeply (more than {limit} levels)."),
+                {"limit": MAX_DEPTH},
+            )
+        ]
+    )
+
+
+def _check_fields(session: Session, locate: Any, problems: _Collector) -> bool:
+    """Record every field that is too long or would break a line; True when all are fine."""
+    before = len(problems.problems)
+    values: list[tuple[str, str | None]] = [
+        ("id", session.id),
+        ("guid", session.guid),
+        ("title", session.title),
+        ("room", session.room),
+        ("track", session.track),
+        ("type", session.type),
+        ("language", session.language),
+        ("url", session.url),
+        ("description", session.description),
+        *(("title", title) for title in session.titles.values()),
+        *(("description", text) for text in session.descriptions.values()),
+        *(("speaker", name) for name in session.speakers),
+    ]
+    failed: set[str] = set()
+    for field_name, value in values:
+        if value is None or field_name in failed:
+            continue
+        where = locate("speakers" if field_name == "speaker" else field_name)
+        if len(value) > FIELD_LIMITS[field_name]:
+            failed.add(field_name)
+            problems.add(
+                where,
+                N_("The {field} is {length} characters long; at most {limit} are allowed."),
+                field=field_name,
+                length=len(value),
+                limit=FIELD_LIMITS[field_name],
+            )
+        elif field_name in _ONE_LINE and any(
+            unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value
+        ):
+            failed.add(field_name)
+            problems.add(
+                where,
+                N_("The {field} must be one line, without line breaks or control characters."),
+                field=field_name,
+            )
+    if session.url and "url" not in failed and not re.fullmatch(r"https?://\S+", session.url):
+        problems.add(
+            locate("url"), N_("The url must start with https:// or http:// and have no spaces.")
+        )
+    if len(session.speakers) > MAX_SPEAKERS:
+        problems.add(
+            locate("speakers"),
+            N_("A session can have at most {limit} speakers."),
+            limit=MAX_SPEAKERS,
+        )
+    return len(problems.problems) == before
+
+
+def _check_count(count: int, problems: _Collector) -> None:
+    if count > MAX_SESSIONS:
+        problems.add(
+            "",
+            N_("The file has {count} sessions; a programme can have at most {limit}."),
+            count=count,
+            limit=MAX_SESSIONS,
+        )
+
+
 def _check_unique(sessions: Iterable[tuple[str, Session]], problems: _Collector) -> None:
     guids: dict[str, str] = {}
     ids: dict[str, str] = {}
@@ -332,7 +452,7 @@ def _build_row(
         speakers = _split_speakers(str(speakers_raw or ""))
     capacity = _capacity(raw.get("capacity"), locate("capacity"), problems)
     session_id = str(raw["id"]).strip()
-    return Session(
+    session = Session(
         guid=_optional(raw.get("guid")) or derive_guid(session_id),
         id=session_id,
         title=str(raw["title"]).strip(),
@@ -345,6 +465,7 @@ def _build_row(
         capacity=capacity,
         **_details(raw),
     )
+    return session if _check_fields(session, locate, problems) else None
 
 
 def _capacity(value: object, where: str, problems: _Collector) -> int | None:
@@ -439,6 +560,10 @@ def _load_csv(text: str, name: str, timezone: str, version: str) -> Programme:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
+    except csv.Error as error:
+        problems.add("1", N_("Cannot read this row: {reason}."), reason=str(error))
+        problems.raise_if_any()
+        raise AssertionError("unreachable") from None
     except StopIteration:
         problems.add("1", N_("The file is empty."))
         problems.raise_if_any()
@@ -463,7 +588,14 @@ def _load_csv(text: str, name: str, timezone: str, version: str) -> Programme:
     zone = ZoneInfo(timezone)
     built: list[tuple[str, Session]] = []
     line = reader.line_num
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            problems.add(str(line + 1), N_("Cannot read this row: {reason}."), reason=str(error))
+            break
         row_line = line + 1
         line = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -484,6 +616,7 @@ def _load_csv(text: str, name: str, timezone: str, version: str) -> Programme:
         session = _build_row(raw, locate, zone, problems)
         if session is not None:
             built.append((str(row_line), session))
+    _check_count(len(built), problems)
     _check_unique(built, problems)
     problems.raise_if_any()
     sessions = [s for _, s in built]
@@ -499,12 +632,16 @@ def _load_toml(text: str, name: str, timezone: str, version: str) -> Programme:
     problems = _Collector(name)
     try:
         document = tomllib.loads(text)
+    except RecursionError:
+        raise _nested_too_deeply(name) from None
     except tomllib.TOMLDecodeError as exc:
         position = _TOML_POSITION.search(str(exc))
         where = f"{position.group(1)}:{position.group(2)}" if position else ""
         reason = _TOML_POSITION.sub("", str(exc)).strip()
         problems.add(where, N_("This is not valid TOML: {reason}."), reason=reason)
         problems.raise_if_any()
+    if _too_deep(document):
+        raise _nested_too_deeply(name)
     lines = text.splitlines()
     headers = [i + 1 for i, ln in enumerate(lines) if re.match(r"^\s*\[\[session\]\]", ln)]
     meta = document.get("programme", {})
@@ -534,6 +671,7 @@ def _load_toml(text: str, name: str, timezone: str, version: str) -> Programme:
         session = _build_row(raw, locate, zone, problems)
         if session is not None:
             built.append((str(header_line), session))
+    _check_count(len(built), problems)
     _check_unique(built, problems)
     problems.raise_if_any()
     return Programme.build(
@@ -567,11 +705,15 @@ def _load_json(text: str, name: str, timezone: str, version: str) -> Programme:
     problems = _Collector(name)
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise _nested_too_deeply(name) from None
     except json.JSONDecodeError as exc:
         problems.add(
             f"{exc.lineno}:{exc.colno}", N_("This is not valid JSON: {reason}."), reason=exc.msg
         )
         problems.raise_if_any()
+    if _too_deep(document):
+        raise _nested_too_deeply(name)
     schedule = document.get("schedule") if isinstance(document, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     days = conference.get("days") if isinstance(conference, dict) else None
@@ -607,6 +749,7 @@ def _load_json(text: str, name: str, timezone: str, version: str) -> Programme:
                 if session is not None:
                     line = _line_of(text, f'"{session.guid}"')
                     built.append((str(line) if line else path, session))
+    _check_count(len(built), problems)
     _check_unique(built, problems)
     problems.raise_if_any()
     return Programme.build(
@@ -683,7 +826,7 @@ def _json_event(
     start_utc = start.astimezone(UTC)
     room = str(event.get("room") or room).strip()
     capacity = _capacity(event.get("capacity"), locate("capacity"), problems)
-    return Session(
+    session = Session(
         guid=str(guid),
         id=str(event["id"]).strip(),
         title=str(event["title"]).strip(),
@@ -696,6 +839,7 @@ def _json_event(
         capacity=capacity or seats.get(room),
         **_details(event),
     )
+    return session if _check_fields(session, locate, problems) else None
 
 
 def _room_capacities(rooms: object) -> dict[str, int]:

@@ -4,7 +4,8 @@ Everything here returns HTML strings and rows of ``(label, callback data)``; no 
 object is built. Every time shows the event's wall clock, labelled with the event's place
 ("09:30–11:00 Bonn"), wrapped in ``<tg-time>`` so clients can show it in the reader's zone, and
 followed by the reader's own time when their zone differs. Organiser-supplied text is escaped
-everywhere, and no text returned exceeds :data:`MAX_TEXT` characters.
+everywhere, and no text returned exceeds Telegram's 4,096 characters: each field is cut to a
+stated size before it is escaped, and pages end between whole lines (``bot.text``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,17 @@ from bot.schedule.diff import ScheduleDiff
 from bot.schedule.importers import Problem
 from bot.schedule.model import Programme, Session
 from bot.schedule.query import Answer, Intent, Kind
+from bot.text import MAX_TEXT, cut, fit_html, fit_lines, visible_length
 
-MAX_TEXT = 4096
 PAGE_BUDGET = 3800  # characters per page of a list, leaving room for its heading and footer
 MAX_DESCRIPTION = 1200
+# What a card or a line shows at most of each field, whatever the file held (the importer
+# refuses longer values, but a programme imported before that check may still have them).
+MAX_TITLE = 300
+MAX_LINE_TITLE = 160
+MAX_FIELD = 100
+MAX_SPEAKERS = 600  # characters of the speakers line; "and N more" says what is left out
+MAX_URL = 2000
 MAX_CHOICES = 5
 MAX_DIFF_LINES = 40
 MAX_PROBLEMS = 30
@@ -114,8 +122,35 @@ def deep_link(view: View, payload: str) -> str | None:
     return f"https://t.me/{view.bot_username}?start={payload}"
 
 
-def _title(session: Session, view: View) -> str:
-    return escape(session.title_in(view.language))
+def _title(session: Session, view: View, limit: int = MAX_TITLE) -> str:
+    return escape(cut(session.title_in(view.language), limit))
+
+
+def speakers_line(speakers: Sequence[str], tr: Translator, limit: int = MAX_SPEAKERS) -> str:
+    """Return the speakers as one escaped line of at most ``limit`` characters."""
+    shown: list[str] = []
+    size = 0
+    for index, name in enumerate(speakers):
+        name = cut(name, MAX_FIELD)
+        if shown and size + len(name) + 2 > limit:
+            rest = len(speakers) - index
+            more = tr.plural("and {count} more", "and {count} more", rest).format(count=rest)
+            return escape(", ".join(shown)) + " " + escape(more)
+        shown.append(name)
+        size += len(name) + 2
+    return escape(", ".join(shown))
+
+
+def safe_url(url: str | None) -> str | None:
+    """Return a web link fit for a card or a calendar, or None."""
+    if (
+        not url
+        or len(url) > MAX_URL
+        or not url.startswith(("https://", "http://"))
+        or any(c.isspace() or ord(c) < 32 for c in url)
+    ):
+        return None
+    return url
 
 
 def session_card(session: Session, programme: Programme, view: View) -> str:
@@ -125,24 +160,24 @@ def session_card(session: Session, programme: Programme, view: View) -> str:
         f"<b>{_title(session, view)}</b>",
         f"🗓 {escape(format_day(session.day, view.language))}",
         f"🕘 {time_span(session, programme, view)}",
-        f"📍 {escape(session.room)}",
+        f"📍 {escape(cut(session.room, MAX_FIELD))}",
     ]
     if session.speakers:
-        names = ", ".join(escape(name) for name in session.speakers)
-        lines.append(f"🎤 {names}")
-    tags = [t for t in (session.track, session.type) if t]
+        lines.append(f"🎤 {speakers_line(session.speakers, tr)}")
+    tags = [cut(t, MAX_FIELD) for t in (session.track, session.type) if t]
     if tags:
         lines.append("🏷 " + escape(" · ".join(tags)))
     if session.language:
-        lines.append("🗣 " + escape(session.language))
+        lines.append("🗣 " + escape(cut(session.language, MAX_FIELD)))
     description = session.description_in(view.language).strip()
     if description:
         lines += ["", escape(clip(description, MAX_DESCRIPTION))]
-    if session.url and session.url.startswith(("https://", "http://")):
+    url = safe_url(session.url)
+    if url:
         details = tr("More details")
-        lines += ["", f'<a href="{escape(session.url, quote=True)}">{details}</a>']
-    lines.append(tr("Session {id}").format(id=escape(session.id)))
-    return "\n".join(lines)
+        lines += ["", f'<a href="{escape(url, quote=True)}">{details}</a>']
+    lines.append(tr("Session {id}").format(id=escape(cut(session.id, MAX_FIELD))))
+    return fit_lines(lines)
 
 
 class DayPress(CallbackData, prefix="sday"):
@@ -218,25 +253,30 @@ def card_buttons(session: Session, tr: Translator) -> Rows:
 
 def session_line(session: Session, programme: Programme, view: View) -> str:
     """Return one compact line of a list: time, title (a link to its card), room."""
-    title = _title(session, view)
+    title = _title(session, view, MAX_LINE_TITLE)
     link = deep_link(view, f"s_{session.id}")
     if link:
         title = f'<a href="{link}">{title}</a>'
-    return f"{time_span(session, programme, view)} — <b>{title}</b> · {escape(session.room)}"
+    room = escape(cut(session.room, MAX_FIELD))
+    return f"{time_span(session, programme, view)} — <b>{title}</b> · {room}"
 
 
 def paginate(lines: Sequence[str], per_page: int, budget: int = PAGE_BUDGET) -> list[list[str]]:
-    """Split lines into pages of at most ``per_page`` lines and ``budget`` characters."""
+    """Split lines into pages of at most ``per_page`` lines and ``budget`` characters.
+
+    A page ends between whole lines; a line longer than a page is cut between entities.
+    """
     pages: list[list[str]] = []
     current: list[str] = []
     size = 0
     for line in lines:
-        line = line if len(line) <= budget else clip(line, budget)
-        if current and (len(current) >= per_page or size + len(line) + 1 > budget):
+        line = fit_html(line, budget)
+        length = visible_length(line)
+        if current and (len(current) >= per_page or size + length + 1 > budget):
             pages.append(current)
             current, size = [], 0
         current.append(line)
-        size += len(line) + 1
+        size += length + 1
     if current:
         pages.append(current)
     return pages or [[]]
@@ -311,7 +351,7 @@ def session_list(
 ) -> str:
     """Return a heading and the first page of sessions, saying how many more there are."""
     pages = paginate([session_line(s, programme, view) for s in sessions], per_page)
-    text = heading + "\n\n" + "\n".join(pages[0])
+    text = fit_html(heading, MAX_FIELD * 2) + "\n\n" + "\n".join(pages[0])
     rest = len(sessions) - len(pages[0])
     if rest > 0:
         text += "\n\n" + view.tr.plural(
@@ -359,9 +399,13 @@ def render_answer(
     if answer.kind is Kind.SESSION and len(sessions) == 1:
         return session_card(sessions[0], programme, view), card_buttons(sessions[0], tr)
     if answer.kind is Kind.SPEAKER:
-        heading = tr("<b>Sessions with {name}</b>").format(name=escape(answer.subject or ""))
+        heading = tr("<b>Sessions with {name}</b>").format(
+            name=escape(cut(answer.subject or "", MAX_FIELD))
+        )
     elif answer.kind is Kind.ROOM:
-        heading = tr("<b>Sessions in {room}</b>").format(room=escape(answer.subject or ""))
+        heading = tr("<b>Sessions in {room}</b>").format(
+            room=escape(cut(answer.subject or "", MAX_FIELD))
+        )
     elif (
         answer.kind is Kind.SESSIONS
         and answer.day is not None
@@ -384,7 +428,8 @@ NOT_UNDERSTOOD = N_("I did not understand. Try /now, /next, /today or /search wi
 def _window_heading(answer: Answer, programme: Programme, view: View) -> str:
     tr = view.tr
     if answer.note:
-        return "<b>" + escape(tr(answer.note).format(**answer.params)) + "</b>"
+        params = {key: cut(str(value), MAX_FIELD) for key, value in answer.params.items()}
+        return "<b>" + escape(tr(answer.note).format(**params)) + "</b>"
     if answer.window is not None:
         start, end = answer.window
         zone = programme.tz
@@ -454,7 +499,9 @@ def problems_text(problems: Sequence[Problem], tr: Translator) -> str:
     ]
     for problem in problems[:MAX_PROBLEMS]:
         where = f"{problem.file}:{problem.location}" if problem.location else problem.file
-        message = tr(problem.message).format(**{k: str(v) for k, v in problem.params.items()})
+        where = cut(where, MAX_FIELD)
+        params = {k: cut(str(v), MAX_FIELD) for k, v in problem.params.items()}
+        message = tr(problem.message).format(**params)
         lines.append(f"• <code>{escape(where)}</code> {escape(message)}")
     rest = len(problems) - MAX_PROBLEMS
     if rest > 0:
@@ -468,15 +515,7 @@ def problems_text(problems: Sequence[Problem], tr: Translator) -> str:
 
 def clip_lines(lines: Sequence[str], limit: int = MAX_TEXT - 100) -> str:
     """Join whole lines up to ``limit`` characters (never splitting a tag), then "…"."""
-    kept: list[str] = []
-    size = 0
-    for line in lines:
-        if size + len(line) + 1 > limit:
-            kept.append("…")
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return "\n".join(kept)
+    return fit_lines(lines, limit)
 
 
 def diff_text(changes: ScheduleDiff, new: Programme, view: View) -> str:
@@ -490,7 +529,8 @@ def diff_text(changes: ScheduleDiff, new: Programme, view: View) -> str:
         return f"{short_day(session.day, lang)} {start}–{end}"
 
     def name(session: Session) -> str:
-        return f"<b>{escape(session.title)}</b> ({escape(session.id)})"
+        title = escape(cut(session.title, MAX_LINE_TITLE))
+        return f"<b>{title}</b> ({escape(cut(session.id, MAX_FIELD))})"
 
     lines = [
         tr("<b>New programme: {sessions} sessions on {days} days.</b>").format(
@@ -500,16 +540,22 @@ def diff_text(changes: ScheduleDiff, new: Programme, view: View) -> str:
     if changes.is_empty:
         lines.append(tr("Nothing changes compared with the live programme."))
     sections: list[tuple[str, list[str]]] = [
-        (tr("Added"), [f"+ {name(s)} · {when(s)} · {escape(s.room)}" for s in changes.added]),
+        (
+            tr("Added"),
+            [f"+ {name(s)} · {when(s)} · {escape(cut(s.room, MAX_FIELD))}" for s in changes.added],
+        ),
         (tr("Removed"), [f"− {name(s)} · {when(s)}" for s in changes.removed]),
         (tr("Moved"), [f"↦ {name(n)}: {when(o)} → {when(n)}" for o, n in changes.moved]),
         (
             tr("New room"),
-            [f"↦ {name(n)}: {escape(o.room)} → {escape(n.room)}" for o, n in changes.re_roomed],
+            [
+                f"↦ {name(n)}: {escape(cut(o.room, MAX_FIELD))} → {escape(cut(n.room, MAX_FIELD))}"
+                for o, n in changes.re_roomed
+            ],
         ),
         (
             tr("Renamed"),
-            [f"↦ {escape(o.title)} → {name(n)}" for o, n in changes.renamed],
+            [f"↦ {escape(cut(o.title, MAX_LINE_TITLE))} → {name(n)}" for o, n in changes.renamed],
         ),
         (tr("Other details changed"), [f"↦ {name(n)}" for _, n in changes.other]),
     ]
@@ -544,11 +590,12 @@ _NAMED_TEXTS: dict[Named, tuple[str, str, str]] = {
 def named_choices(tr: Translator, kind: Named, typed: str, programme: Programme) -> str:
     """List the speakers or rooms, after saying that the one typed is unknown."""
     unknown, listing, _ = _NAMED_TEXTS[kind]
-    intro = tr(unknown).format(name=escape(typed)) + "\n" if typed else ""
+    intro = tr(unknown).format(name=escape(cut(typed, MAX_FIELD))) + "\n" if typed else ""
     names = programme.speakers if kind == "speaker" else programme.rooms
-    return clip_lines([intro + tr(listing), *(escape(name) for name in names)])
+    return clip_lines([intro + tr(listing), *(escape(cut(name, MAX_FIELD)) for name in names)])
 
 
 def named_heading(tr: Translator, kind: Named, name: str) -> str:
     """Head the list of a speaker's or a room's sessions."""
-    return tr(_NAMED_TEXTS[kind][2]).format(name=escape(name), room=escape(name))
+    shown = escape(cut(name, MAX_FIELD))
+    return tr(_NAMED_TEXTS[kind][2]).format(name=shown, room=shown)

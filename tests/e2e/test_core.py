@@ -7,7 +7,8 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import BotHarness
+from tests.e2e.harness import BotHarness, TestClock
+from tests.fakeapi import TEST_TOKEN
 
 GREETINGS = {
     "en": "Welcome to",
@@ -96,7 +97,7 @@ async def test_timezone_buttons(bot: BotHarness) -> None:
 async def test_privacy_explains_what_is_stored(bot: BotHarness) -> None:
     user = bot.user("Ada", language="en")
     reply = await bot.ask(user, "/privacy")
-    assert "What I store and why" in reply.text
+    assert "What I store about you, and why" in reply.text
 
 
 async def test_group_commands_must_be_addressed(make_bot: MakeBot) -> None:
@@ -160,20 +161,36 @@ async def test_command_menus_registered_per_language(bot: BotHarness) -> None:
     assert {"command": "language", "description": "Sprache wählen"} in german
 
 
-async def test_crash_is_reported_to_the_modlog_chat(make_bot: MakeBot) -> None:
+async def test_crash_is_reported_to_the_modlog_chat_once_an_hour_without_user_data(
+    make_bot: MakeBot, clock: TestClock
+) -> None:
     bot = await make_bot(chats={"modlog": -1009999})
     modlog = bot.fake.add_group("Modlog", chat_id=-1009999)
     bot.fake.set_bot_admin(modlog)
 
     async def explode(update: Update, context: object) -> None:
-        raise RuntimeError("boom <&>")
+        text = update.message.text if update.message else ""
+        raise RuntimeError(f"boom <&> {text} {TEST_TOKEN}")
 
     # First in group 0, ahead of the fallback that answers unknown commands.
     bot.application.handlers[0].insert(0, CommandHandler("explode", explode))
-    user = bot.user("Ada")
-    await bot.ask(user, "/explode")
+    user = bot.user("Ada", username="ada_secret")
+    for _ in range(3):
+        apology = await bot.ask(user, "/explode my private note")
+        assert "something went wrong" in (apology.text or "")
+        await bot.settle()  # the report follows the apology
+        clock.advance(minutes=5)
     report = await modlog.next_message()
-    assert "RuntimeError: boom <&>" in report.text
+    assert "builtins.RuntimeError" in (report.text or "") and "explode" in (report.text or "")
+    clock.advance(hours=1)
+    await bot.ask(user, "/explode again")
+    second = await modlog.next_message()
+    assert "It also happened 2 more times in the last hour." in (second.text or "")
+    assert len(modlog.bot_messages) == 2
+    for message in modlog.bot_messages:
+        text = message.text or ""
+        for secret in ("private note", "boom", TEST_TOKEN, str(user.id), "ada_secret", "Ada"):
+            assert secret not in text
 
 
 async def test_network_errors_never_log_the_token(bot: BotHarness) -> None:

@@ -64,7 +64,7 @@ async def world(fake: FakeTelegram, make_bot: MakeBot, clock: TestClock) -> Worl
     bot = await make_bot(
         organisers=[olga.id],
         settings={
-            "introductions": {"event_end": "2027-03-18", "purge_after_days": 0},
+            "privacy": {"purge_after_days": 1},
         },
     )
     world = World(fake, bot, clock, ana, bruno, carla, olga)
@@ -210,7 +210,7 @@ async def test_after_the_forum_contacts_survey_reminder_once_and_staying_past_th
     status = await world.send(bruno, "/stay")
     assert "2027-03-19" in (status.text or "")
     world.clock.set(at(2027, 3, 20, 1, 0))
-    purged = await world.bot.runtime.intros.purge_due()
+    purged = await world.bot.runtime.privacy.purge_if_due()
     assert purged == 3
     assert await world.value("SELECT COUNT(*) FROM participants WHERE user_id = ?", bruno.id) == 1
     assert await world.value("SELECT COUNT(*) FROM participants WHERE user_id = ?", ana.id) == 0

@@ -3,7 +3,6 @@ driven through the real Application and the fake Bot API by simulated users."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -307,38 +306,6 @@ async def test_self_introduction_after_moderator_approval(world: World) -> None:
     again = await w.click(w.ana, "Post my card to the community group", card)
     assert again.show_alert and "already introduced yourself" in (again.text or "")
     assert len(w.community.bot_messages) == 1 and w.mod.last_message is review
-    no_errors(w.fake)
-
-
-async def test_mydata_and_forget_leave_no_personal_row(world: World) -> None:
-    w = world
-    await usual_profiles(w, w.ana, w.bruno)
-    await ask_intro(w, w.ana, w.bruno, "Hello")
-    await w.send(w.ana, "/mydata")
-    document = w.ana.last_message.document
-    assert document is not None and document[0] == "my-data.json"
-    data = json.loads(document[1])
-    assert data["tables"]["profiles"][0]["display_name"] == "Ana"
-    assert data["tables"]["intro_requests"][0]["note"] == "Hello"
-    await w.send(w.ana, "/forget")
-    await w.click(w.ana, "Yes, delete everything")
-    assert "deleted everything" in (w.ana.last_message.text or "")
-    tables = [t for (t,) in await w.rows("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    for table in tables:
-        if table.startswith("sqlite_"):
-            continue
-        for row in await w.rows(f'SELECT * FROM "{table}"'):
-            assert w.ana.id not in row, table
-    pending = w.bruno.last_message
-    bruno_seen = len(w.bruno.inbox)
-    pressed = await w.click(w.bruno, "Accept", pending)
-    assert pressed.answered and pressed.show_alert is False  # answered, nothing else
-    assert await w.rows("SELECT * FROM intro_requests") == []  # it went with Ana
-    assert len(w.bruno.inbox) == bruno_seen
-    await w.send(w.ana, "/profile")  # a fresh start: known again only from this update
-    await w.send(w.ana, "Ana again")
-    assert await w.rows("SELECT user_id FROM participants WHERE user_id = ?", w.ana.id)
-    assert await w.rows("SELECT step FROM intro_conversations") == [("organisation",)]
     no_errors(w.fake)
 
 

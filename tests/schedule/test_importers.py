@@ -169,3 +169,32 @@ def test_shipped_templates_load(name: str) -> None:
     assert opening is not None
     assert opening.speakers == ("Dr. Ana Souza", "Klaus Müller")
     assert opening.start.isoformat() == "2027-03-16T08:30:00+00:00"
+
+
+def test_values_that_would_break_a_calendar_are_refused_with_their_line() -> None:
+    text = (FIXTURES / "mini.json").read_text(encoding="utf-8")
+    broken = text.replace('"https://example.org/1"', '"https://example.org/1\\r\\nX: 1"')
+    assert broken != text
+    line = next(n for n, row in enumerate(broken.splitlines(), 1) if "1111-4111" in row)
+    one_line = "must be one line, without line breaks or control characters."
+    assert _problems(broken.encode(), "schedule.json") == [
+        f"schedule.json:{line}:url: The url {one_line}"
+    ]
+    toml = (
+        b'[[session]]\nid = "1"\ndate = 2027-03-16\nstart = 09:00:00\nend = 10:00:00\n'
+        b'title = "A\\rB"\nroom = "R"\n'
+    )
+    assert _problems(toml, "p.toml") == [f"p.toml:6:title: The title {one_line}"]
+
+
+def test_nesting_and_size_are_bounded_before_anything_is_read() -> None:
+    for data, name in (
+        (b"[" * 50_000 + b"]" * 50_000, "deep.json"),
+        (b"x = " + b"[" * 5000 + b"]" * 5000, "deep.toml"),
+        (b"x = " + b"{a = " * 30 + b"1" + b"}" * 30, "inline.toml"),
+    ):
+        assert _problems(data, name) == [
+            f"{name}: The file is nested too deeply (more than 20 levels)."
+        ]
+    big = b"x" * 2_000_001
+    assert "can have at most 2000000" in _problems(big, "big.csv")[0]

@@ -8,6 +8,7 @@ from bot.i18n import translator
 from bot.schedule import render
 from bot.schedule.diff import diff
 from bot.schedule.model import Programme, Session
+from bot.text import visible_length
 
 
 def _view(language: str = "en", zone: str | None = None) -> render.View:
@@ -73,7 +74,7 @@ def test_diff_text_lists_changes_and_stays_under_the_limit(example: Programme) -
     empty = Programme.build(name="", timezone="Europe/Berlin", version="", sessions=())
     text = render.diff_text(diff(empty, example), example, _view())
     assert "Added (36)" in text and text.count("\n+ ") == 36
-    assert len(text) <= render.MAX_TEXT
+    assert visible_length(text) <= render.MAX_TEXT
     removed = render.diff_text(diff(example, empty), empty, _view())
     assert "Removed (36)" in removed and removed.count("\n− ") == 36
     both = render.diff_text(diff(example, example), example, _view())
@@ -100,4 +101,7 @@ def test_diff_text_caps_long_change_lists() -> None:
     empty = Programme.build(name="", timezone="Europe/Berlin", version="", sessions=())
     text = render.diff_text(diff(empty, new), new, _view())
     assert "Added (300)" in text and 10 < text.count("\n+ ") <= render.MAX_DIFF_LINES
-    assert text.rstrip().endswith("Apply this programme now?") and len(text) <= render.MAX_TEXT
+    assert (
+        text.rstrip().endswith("Apply this programme now?")
+        and visible_length(text) <= render.MAX_TEXT
+    )
