@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     service = runtime.announcements
     draft = await service.create_draft(organiser.id, Content(Kind.TEXT, ANNOUNCEMENT, 80))
     await service.confirm(organiser.id, draft.id)
-    dispatch = asyncio.ensure_future(runtime.reminder_dispatch.run(app.bot))
+    dispatch = asyncio.ensure_future(runtime.reminder_dispatch.run())
 
     async def group_burst() -> None:
         await asyncio.sleep(1.0)

@@ -33,7 +33,7 @@ from pathlib import Path
 from telegram import Update
 
 from bot.app import build_application
-from bot.config import QuestionsConfig, load_config
+from bot.config import Config, EventConfig, load_config
 from bot.i18n import translator
 from bot.questions import render
 from bot.questions.service import Questions
@@ -210,7 +210,8 @@ async def _play(
         and str(c.params.get("message_id")) == str(host_view.message_id)
     ]
     programme = load_programme(SCHEDULE.read_bytes(), filename=SCHEDULE.name, timezone=ZONE)
-    questions = Questions(QuestionStore(db), _Source(programme), QuestionsConfig(), lambda: NOW)
+    config = Config(event=EventConfig(name="Bench", timezone=ZONE))
+    questions = Questions(QuestionStore(db), _Source(programme), config, lambda: NOW)
     session = questions.session(SESSION)
     final, _ = render.host_view(session, await questions.host_queue(session), translator("en"))
     shown_final = [c for c in edits if c.params.get("text") == final and c.status == 200]

@@ -125,7 +125,7 @@ async def burst(users: int) -> None:
         runtime = runtime_of(application)
         rate = config.telegram.messages_per_second
         started = time.monotonic()
-        report = await runtime.reminder_dispatch.run(application.bot)
+        report = await runtime.reminder_dispatch.run()
         elapsed = time.monotonic() - started
         assert report is not None
         counts = await runtime.reminders.store.count_by_state()
@@ -157,7 +157,7 @@ async def startup_child(database: Path) -> None:
     await application.post_init(application)
     runtime = runtime_of(application)
     opened = time.monotonic()
-    report = await runtime.reminder_dispatch.run(application.bot)
+    report = await runtime.reminder_dispatch.run()
     done = time.monotonic()
     counts = await runtime.reminders.store.count_by_state()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -35,7 +35,7 @@ from bot.reminders.service import Reminders
 from bot.reminders.telegram import Dispatcher
 from bot.schedule.render import SessionButtons
 from bot.schedule.service import ProgrammeListener, ScheduleService
-from bot.telegram.delivery import Outbound
+from bot.telegram.delivery import BulkSender, Outbound
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.ratelimit import Priority
 from bot.web.health import Liveness
@@ -159,46 +159,17 @@ class Runtime:
         language = config.event.default_language
         # Bulk sends of the dialogue features: prompts, the survey's reminder, after-forum
         # messages, a session's top questions in the group.
-        bulk = Outbound(participants.mark_blocked, concurrency=8)
+        bulk = BulkSender(bot, Outbound(participants.mark_blocked, concurrency=8))
         question_store = QuestionStore(db)
-        questions = Questions(
-            question_store,
-            schedule,
-            config.questions,
-            clock,
-            organisers=config.roles.organisers,
-            moderators=config.roles.moderators,
-            default_language=language,
-        )
+        questions = Questions(question_store, schedule, config, clock)
         questions_telegram = QuestionsTelegram(
-            questions,
-            question_store,
-            bulk,
-            bot,
-            participants,
-            notifier,
-            community=config.chats.community,
-            group_language=config.moderation.group_language or language,
+            questions, question_store, bulk, participants, notifier, config.chats.community
         )
         questions.notifier = questions_telegram
         feedback_store = FeedbackStore(db, language)
-        feedback = Feedback(
-            feedback_store,
-            schedule,
-            config.feedback,
-            clock,
-            event_zone=config.event.timezone,
-            organisers=config.roles.organisers,
-        )
+        feedback = Feedback(feedback_store, schedule, config, clock)
         survey = Survey(feedback_store, config.survey, clock)
-        after_forum = AfterForum(
-            AfterForumStore(db, language),
-            schedule,
-            config.after_forum,
-            clock,
-            event_zone=config.event.timezone,
-            meet=intros,
-        )
+        after_forum = AfterForum(AfterForumStore(db, language), schedule, config, clock, intros)
         privacy = _privacy(config, clock, db, schedule)
         moderation = Moderation(ModerationStore(db), config, clock, notifier)
         # Someone who starts the bot again gets back what others' records kept of them; what a
@@ -211,7 +182,7 @@ class Runtime:
         ]
         database = config.storage.database
         web = (
-            WebService(config, schedule, reminders, participant_store, WebStore(db), clock)
+            WebService(config, schedule, reminders, participants, WebStore(db), clock)
             if config.web is not None
             else None
         )
@@ -243,7 +214,9 @@ class Runtime:
             privacy=privacy,
             # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(
-                reminders, Outbound(participants.mark_blocked, priority=Priority.URGENT), config
+                reminders,
+                BulkSender(bot, Outbound(participants.mark_blocked, priority=Priority.URGENT)),
+                config,
             ),
             liveness=liveness or Liveness(clock),
             web=web,
@@ -251,17 +224,9 @@ class Runtime:
             questions_telegram=questions_telegram,
             feedback=feedback,
             survey=survey,
-            feedback_dispatch=FeedbackDispatcher(feedback, survey, bulk, bot),
+            feedback_dispatch=FeedbackDispatcher(feedback, survey, bulk),
             after_forum=after_forum,
-            after_forum_sender=AfterForumSender(
-                after_forum,
-                survey,
-                intros,
-                bulk,
-                bot,
-                event=config.event.name,
-                purge_days=config.privacy.purge_after_days,
-            ),
+            after_forum_sender=AfterForumSender(after_forum, survey, intros, bulk, config),
             session_buttons=[
                 questions_render.QuestionButtons(questions.is_open),
                 feedback_render.RateButton(feedback.can_rate_now),

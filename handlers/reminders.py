@@ -205,7 +205,7 @@ def jobs(config: Config) -> list[Periodic]:
 
 async def dispatch_tick(context: ForumContext) -> None:
     """Send the reminders, notices and posts that are due."""
-    await context.runtime.reminder_dispatch.run(context.bot)
+    await context.runtime.reminder_dispatch.run()
 
 
 def handlers() -> list[Handler]:

@@ -10,7 +10,15 @@ import pytest
 from bot.afterforum import render as after_render
 from bot.afterforum.model import Contact
 from bot.afterforum.service import AfterForum
-from bot.config import AfterForumConfig, FeedbackConfig, SurveyConfig
+from bot.config import (
+    AfterForumConfig,
+    Config,
+    EventConfig,
+    FeedbackConfig,
+    RolesConfig,
+    Section,
+    SurveyConfig,
+)
 from bot.errors import DomainError
 from bot.feedback import render
 from bot.feedback.model import Rating, summarise
@@ -90,14 +98,21 @@ async def agenda(db: Database, user_id: int, *numbers: str) -> None:
     )
 
 
+def forum(**sections: Section) -> Config:
+    """Return the forum's configuration: in Berlin, Carla organises."""
+    return Config(
+        event=EventConfig(name="Forum", timezone="Europe/Berlin"),
+        roles=RolesConfig(organisers=[CARLA]),
+        **sections,  # type: ignore[arg-type]  # the sections a test sets
+    )
+
+
 def feedback(db: Database, clock: TestClock, **config: object) -> Feedback:
     return Feedback(
         FeedbackStore(db),
         Source(),
-        FeedbackConfig(**config),  # type: ignore[arg-type]  # test-chosen keys
+        forum(feedback=FeedbackConfig(**config)),  # type: ignore[arg-type]  # test-chosen keys
         clock,
-        event_zone="Europe/Berlin",
-        organisers=[CARLA],
     )
 
 
@@ -270,14 +285,8 @@ async def test_after_forum_message_goes_once_on_the_last_day_and_staying_is_revo
 ) -> None:
     clock = TestClock(datetime(2027, 3, 18, 14, 0, tzinfo=UTC))  # 15:00 on the last day
     meet = Meet()
-    after = AfterForum(
-        AfterForumStore(db),
-        Source(),
-        AfterForumConfig(send_hour=16),
-        clock,
-        event_zone="Europe/Berlin",
-        meet=meet,
-    )
+    config = forum(after_forum=AfterForumConfig(send_hour=16))
+    after = AfterForum(AfterForumStore(db), Source(), config, clock, meet)
     assert after.last_day() == date(2027, 3, 18) and after.is_over()
     assert await after.claim(10) == []
     clock.now += timedelta(hours=1)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import QuestionsConfig
+from bot.config import Config, EventConfig, QuestionsConfig, RolesConfig
 from bot.errors import DomainError
 from bot.i18n import translator
 from bot.questions import render
@@ -83,10 +83,12 @@ def make(db: Database, clock: TestClock, **config: object) -> tuple[Questions, R
         Source(
             session("4"), session("7", kind="break"), session("9", start=START + timedelta(days=1))
         ),
-        QuestionsConfig(**config),  # type: ignore[arg-type]  # test-chosen keys
+        Config(
+            event=EventConfig(name="Forum", default_language="en"),
+            roles=RolesConfig(organisers=[ORGANISER]),
+            questions=QuestionsConfig(**config),  # type: ignore[arg-type]  # test-chosen keys
+        ),
         clock,
-        organisers=[ORGANISER],
-        default_language="en",
     )
     recorder = Recorder()
     questions.notifier = recorder

@@ -11,13 +11,13 @@ suggestion a month. Nothing here knows Telegram.
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from bot.afterforum.model import Contact, Recipient, Stay
 from bot.clock import Clock
-from bot.config import AfterForumConfig
+from bot.config import Config
 from bot.errors import DomainError
 from bot.i18n import N_
 from bot.schedule.lookup import ProgrammeSource
@@ -30,25 +30,15 @@ class MeetPort(Protocol):
     async def set_meet_opt_in(self, user_id: int, opt_in: bool) -> None: ...
 
 
+@dataclass
 class AfterForum:
     """The rules of the community after the forum."""
 
-    def __init__(
-        self,
-        store: AfterForumStore,
-        source: ProgrammeSource,
-        config: AfterForumConfig,
-        clock: Clock,
-        *,
-        event_zone: str,
-        meet: MeetPort,
-    ) -> None:
-        self.store = store
-        self.source = source
-        self.config = config
-        self.clock = clock
-        self.zone = ZoneInfo(event_zone)
-        self.meet = meet
+    store: AfterForumStore
+    source: ProgrammeSource
+    config: Config  # [after_forum]; the event's zone
+    clock: Clock
+    meet: MeetPort
 
     def last_day(self) -> date | None:
         """Return the programme's last day."""
@@ -58,16 +48,16 @@ class AfterForum:
     def is_over(self) -> bool:
         """Tell whether the forum's last day has come (the survey and /stay are open)."""
         last = self.last_day()
-        return last is not None and self.clock().astimezone(self.zone).date() >= last
+        return last is not None and self.clock().astimezone(self.config.tz).date() >= last
 
     def is_due(self) -> bool:
         """Tell whether the "after the forum" message goes out now."""
         last = self.last_day()
-        if not self.config.enabled or last is None:
+        if not self.config.after_forum.enabled or last is None:
             return False
-        local = self.clock().astimezone(self.zone)
+        local = self.clock().astimezone(self.config.tz)
         if local.date() == last:
-            return local.hour >= self.config.send_hour
+            return local.hour >= self.config.after_forum.send_hour
         return local.date() == last + timedelta(days=1)
 
     async def claim(self, limit: int) -> list[Recipient]:
@@ -117,9 +107,10 @@ class AfterForum:
     async def claim_monthly(self, limit: int) -> list[Recipient]:
         """Claim this month's /meet suggestions, on the configured day and hour."""
         last = self.last_day()
-        local = self.clock().astimezone(self.zone)
+        local = self.clock().astimezone(self.config.tz)
         if last is None or local.date() <= last:
             return []
-        if local.day != self.config.monthly_meet_day or local.hour < self.config.monthly_meet_hour:
+        settings = self.config.after_forum
+        if local.day != settings.monthly_meet_day or local.hour < settings.monthly_meet_hour:
             return []
         return await self.store.claim_monthly(local.strftime("%Y-%m"), limit)

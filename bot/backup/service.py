@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.clock import Clock
@@ -16,21 +17,21 @@ from storage.backup import BackupSummary, backup_name, newest_version, prune, sn
 logger = logging.getLogger(__name__)
 
 
+@dataclass
 class ScheduledBackups:
     """Make a backup into a folder and prune the oldest beyond ``keep``."""
 
-    def __init__(self, database: Path, folder: Path, keep: int, clock: Clock) -> None:
-        self.database = database
-        self.folder = folder
-        self.keep = keep
-        self._clock = clock
-        self._running = asyncio.Lock()
+    database: Path
+    folder: Path
+    keep: int
+    clock: Clock
+    _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def run(self) -> BackupSummary:
         """Back up now; raise BackupError or OSError when it cannot be done."""
         async with self._running:
             await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
-            target = self.folder / backup_name(self._clock())
+            target = self.folder / backup_name(self.clock())
             summary = await asyncio.to_thread(
                 snapshot, self.database, target, newest_version=newest_version()
             )

@@ -11,13 +11,12 @@ anonymous too. Nothing here knows Telegram.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.config import FeedbackConfig, SurveyConfig, SurveyQuestion
+from bot.config import Config, SurveyConfig, SurveyQuestion
 from bot.errors import DomainError
 from bot.feedback.model import (
     MAX_COMMENT,
@@ -73,34 +72,23 @@ class Submitted:
     session: Session
 
 
+@dataclass
 class Feedback(SessionLookup):
     """The rules of session feedback."""
 
-    def __init__(
-        self,
-        store: FeedbackStore,
-        source: ProgrammeSource,
-        config: FeedbackConfig,
-        clock: Clock,
-        *,
-        event_zone: str,
-        organisers: Sequence[int] = (),
-    ) -> None:
-        self.store = store
-        self.source = source
-        self.config = config
-        self.clock = clock
-        self.event_zone = event_zone
-        self.organisers = frozenset(organisers)
+    store: FeedbackStore
+    source: ProgrammeSource
+    config: Config  # [feedback]; the event's zone; the organisers see the results
+    clock: Clock
 
     # ---- sessions ----
 
     def is_rated(self, session: Session) -> bool:
         """Tell whether sessions of this type are rated."""
-        kind = (session.type or "").casefold()
-        if kind in {t.casefold() for t in self.config.skip_types}:
+        kind, settings = (session.type or "").casefold(), self.config.feedback
+        if kind in {t.casefold() for t in settings.skip_types}:
             return False
-        wanted = {t.casefold() for t in self.config.session_types}
+        wanted = {t.casefold() for t in settings.session_types}
         return not wanted or kind in wanted
 
     def can_rate_now(self, session: Session) -> bool:
@@ -115,7 +103,7 @@ class Feedback(SessionLookup):
         if programme is None:
             return 0
         now = self.clock()
-        delay = timedelta(minutes=self.config.delay_minutes)
+        delay = timedelta(minutes=self.config.feedback.delay_minutes)
         done = await self.store.planned()
         added = 0
         for session in programme.sessions:
@@ -133,16 +121,16 @@ class Feedback(SessionLookup):
         have their due prompts moved to when they may be asked; they are asked then, about
         everything that fell due meanwhile, in one message.
         """
-        now = self.clock()
-        gap = timedelta(minutes=self.config.min_prompt_gap_minutes)
+        now, settings = self.clock(), self.config.feedback
+        gap = timedelta(minutes=settings.min_prompt_gap_minutes)
         batches: list[PromptBatch] = []
-        for person in await self.store.due_people(now, self.config.dispatch_batch):
+        for person in await self.store.due_people(now, settings.dispatch_batch):
             wait_until = None
             if person.last_prompted is not None and now < person.last_prompted + gap:
                 wait_until = person.last_prompted + gap
-            zone = ZoneInfo(person.timezone or self.event_zone)
+            zone = ZoneInfo(person.timezone or self.config.event.timezone)
             quiet = quiet_until(
-                wait_until or now, zone, self.config.quiet_start_hour, self.config.quiet_end_hour
+                wait_until or now, zone, settings.quiet_start_hour, settings.quiet_end_hour
             )
             wait_until = quiet or wait_until
             if wait_until is not None:
@@ -190,7 +178,7 @@ class Feedback(SessionLookup):
     async def submit(self, user_id: int, session: Session, comment: str = "") -> Submitted:
         """Submit the person's rating, with the comment they typed (or none)."""
         cleaned = clean_text(comment, MAX_COMMENT)
-        today = self.clock().astimezone(ZoneInfo(self.event_zone)).date()
+        today = self.clock().astimezone(self.config.tz).date()
         rating = await self.store.submit(user_id, session.guid, cleaned, today)
         if rating is None:
             if await self.store.has_given(user_id, session.guid):
@@ -200,8 +188,8 @@ class Feedback(SessionLookup):
 
     async def submit_stale(self) -> int:
         """Submit, without a comment, ratings whose comment has not come for a while."""
-        cutoff = self.clock() - timedelta(minutes=self.config.comment_wait_minutes)
-        today = self.clock().astimezone(ZoneInfo(self.event_zone)).date()
+        cutoff = self.clock() - timedelta(minutes=self.config.feedback.comment_wait_minutes)
+        today = self.clock().astimezone(self.config.tz).date()
         done = 0
         for draft in await self.store.stale_drafts(cutoff):
             done += (
@@ -212,7 +200,7 @@ class Feedback(SessionLookup):
     # ---- results ----
 
     def _require_organiser(self, user_id: int) -> None:
-        if user_id not in self.organisers:
+        if not self.config.is_organiser(user_id):
             raise DomainError(N_("Only the organisers can see the feedback."))
 
     async def results(self, user_id: int) -> Results:
@@ -240,13 +228,13 @@ class SurveyStep:
     total: int
 
 
+@dataclass
 class Survey:
     """The end-of-forum survey: the configured questions, answered one at a time."""
 
-    def __init__(self, store: FeedbackStore, config: SurveyConfig, clock: Clock) -> None:
-        self.store = store
-        self.config = config
-        self.clock = clock
+    store: FeedbackStore
+    config: SurveyConfig
+    clock: Clock
 
     @property
     def is_on(self) -> bool:

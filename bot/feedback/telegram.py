@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-
-from telegram import Bot, Message
+from dataclasses import dataclass, field
 
 from bot.feedback import render
 from bot.feedback.model import PromptBatch
 from bot.feedback.service import Feedback, Survey
 from bot.i18n import translator
-from bot.telegram.delivery import Outbound, Outcome
-from bot.telegram.keyboards import keyboard
+from bot.telegram.delivery import BulkSender, Outcome, Rendered, one_round
 
 logger = logging.getLogger(__name__)
 
@@ -37,41 +34,35 @@ class Round:
     survey_reminders: int = 0
 
 
+@dataclass
 class FeedbackDispatcher:
     """Send what the feedback feature has due."""
 
-    def __init__(self, feedback: Feedback, survey: Survey, outbound: Outbound, bot: Bot) -> None:
-        self.feedback = feedback
-        self.survey = survey
-        self.outbound = outbound
-        self.bot = bot
-        self._lock = asyncio.Lock()
+    feedback: Feedback
+    survey: Survey
+    sender: BulkSender
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def run(self) -> Round | None:
         """Send the prompts and reminders due now; None when a round is already running."""
-        if self._lock.locked():
-            return None
-        async with self._lock:
-            report = Round()
-            report.planned = await self.feedback.plan()
-            report.auto_submitted = await self.feedback.submit_stale()
-            while True:
-                batches = await self.feedback.claim_due()
-                if not batches:
-                    break
-                await self._prompts(self.bot, batches, report)
-            await self._survey_reminders(self.bot, report)
-            return report
+        return await one_round(self._lock, self._round)
 
-    async def _prompts(self, bot: Bot, batches: list[PromptBatch], report: Round) -> None:
-        async def send(batch: PromptBatch) -> Message:
-            tr = translator(batch.language)
+    async def _round(self) -> Round:
+        report = Round()
+        report.planned = await self.feedback.plan()
+        report.auto_submitted = await self.feedback.submit_stale()
+        while batches := await self.feedback.claim_due():
+            await self._prompts(batches, report)
+        await self._survey_reminders(report)
+        return report
+
+    async def _prompts(self, batches: list[PromptBatch], report: Round) -> None:
+        async def prompt(batch: PromptBatch) -> Rendered:
             sessions = [s for g in batch.sessions if (s := self.feedback.by_guid(g)) is not None]
-            text, rows = render.prompt(sessions, tr)
-            return await bot.send_message(batch.user_id, text, reply_markup=keyboard(rows))
+            return render.prompt(sessions, translator(batch.language))
 
         # Bulk (this Outbound's priority): prompts yield to interactive replies.
-        async for batch, delivery in self.outbound.deliver_all(batches, lambda b: b.user_id, send):
+        async for batch, delivery in self.sender.send_each(batches, lambda b: b.user_id, prompt):
             if delivery.outcome is Outcome.SENT:
                 report.prompts += 1
                 await self.feedback.prompted(batch, "sent")
@@ -82,13 +73,10 @@ class FeedbackDispatcher:
                 report.failed += 1
                 await self.feedback.prompted(batch, "skipped")
 
-    async def _survey_reminders(self, bot: Bot, report: Round) -> None:
+    async def _survey_reminders(self, report: Round) -> None:
+        async def reminder(item: tuple[int, str]) -> Rendered:
+            return render.survey_reminder(translator(item[1]))
+
         due = await self.survey.due_reminders()
-
-        async def send(item: tuple[int, str]) -> Message:
-            user_id, language = item
-            text, rows = render.survey_reminder(translator(language))
-            return await bot.send_message(user_id, text, reply_markup=keyboard(rows))
-
-        async for _, delivery in self.outbound.deliver_all(due, lambda item: item[0], send):
+        async for _, delivery in self.sender.send_each(due, lambda item: item[0], reminder):
             report.survey_reminders += delivery.outcome is Outcome.SENT

@@ -11,13 +11,12 @@ answered.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.config import QuestionsConfig
+from bot.config import Config
 from bot.errors import DomainError
 from bot.i18n import N_
 from bot.intros.service import parse_code
@@ -121,29 +120,15 @@ def clean_question(text: str) -> str:
     return within(text, MAX_QUESTION, too_long)
 
 
+@dataclass
 class Questions(SessionLookup):
     """The rules of questions to sessions."""
 
-    def __init__(
-        self,
-        store: QuestionRepository,
-        source: ProgrammeSource,
-        config: QuestionsConfig,
-        clock: Clock,
-        *,
-        organisers: Collection[int] = (),
-        moderators: Collection[int] = (),
-        default_language: str = "en",
-    ) -> None:
-        self.store = store
-        self.source = source
-        self.config = config
-        self.clock = clock
-        self.organisers = frozenset(organisers)
-        # Organisers and moderators host every session.
-        self.staff = self.organisers | frozenset(moderators)
-        self.default_language = default_language
-        self.notifier: QuestionNotifier = SilentNotifier()
+    store: QuestionRepository
+    source: ProgrammeSource
+    config: Config  # [questions]; the roles (organisers and moderators host every session)
+    clock: Clock
+    notifier: QuestionNotifier = field(default_factory=SilentNotifier, init=False)
 
     # ---- sessions ----
 
@@ -154,16 +139,16 @@ class Questions(SessionLookup):
 
     def takes_questions(self, session: Session) -> bool:
         """Tell whether the session's type takes questions at all."""
-        skip = {kind.casefold() for kind in self.config.skip_types}
+        skip = {kind.casefold() for kind in self.config.questions.skip_types}
         return (session.type or "").casefold() not in skip
 
     def opens_at(self, session: Session) -> datetime:
         """Return when asking opens."""
-        return session.start - timedelta(minutes=self.config.open_minutes_before)
+        return session.start - timedelta(minutes=self.config.questions.open_minutes_before)
 
     def closes_at(self, session: Session) -> datetime:
         """Return when asking and voting close."""
-        return session.end + timedelta(minutes=self.config.close_minutes_after)
+        return session.end + timedelta(minutes=self.config.questions.close_minutes_after)
 
     def is_open(self, session: Session, now: datetime | None = None) -> bool:
         """Tell whether questions may be asked and voted on now."""
@@ -180,7 +165,7 @@ class Questions(SessionLookup):
         if now < self.opens_at(session):
             raise DomainError(
                 N_("Questions to this session open {minutes} minutes before it starts."),
-                minutes=self.config.open_minutes_before,
+                minutes=self.config.questions.open_minutes_before,
             )
         if now >= self.closes_at(session):
             raise DomainError(N_("This session has ended; it takes no more questions."))
@@ -196,7 +181,7 @@ class Questions(SessionLookup):
     # ---- asking ----
 
     async def _asker(self, user_id: int) -> Asker:
-        asker = await self.store.asker(user_id, self.default_language)
+        asker = await self.store.asker(user_id, self.config.event.default_language)
         if asker is None:
             raise DomainError(N_("Please start me in a private chat first, then ask again."))
         return asker
@@ -218,7 +203,7 @@ class Questions(SessionLookup):
             raise DomainError(N_("This button is no longer valid."))
         self.check_open(session)
         asker = await self._asker(user_id)
-        status = Status.PENDING if self.config.premoderation else Status.OPEN
+        status = Status.PENDING if self.config.questions.premoderation else Status.OPEN
         if not await self.store.sign(question_id, user_id, anonymous, asker.display_name, status):
             raise DomainError(N_("This button is no longer valid."))
         await self.notifier.queue_changed(question.session_guid)
@@ -281,7 +266,10 @@ class Questions(SessionLookup):
 
     async def is_host(self, user_id: int, session: Session) -> bool:
         """Tell whether the person may run the session's questions."""
-        return user_id in self.staff or await self.store.is_host(session.guid, user_id)
+        config = self.config
+        if config.is_organiser(user_id) or config.is_moderator(user_id):
+            return True
+        return await self.store.is_host(session.guid, user_id)
 
     async def act(self, user_id: int, question_id: int, action: HostAction) -> Question | None:
         """Apply a host's button; None (nothing changes) unless a host of its session pressed."""
@@ -346,14 +334,14 @@ class Questions(SessionLookup):
         return found[0] if len(found) == 1 else None
 
     def _require_organiser(self, user_id: int) -> None:
-        if user_id not in self.organisers:
+        if not self.config.is_organiser(user_id):
             raise DomainError(N_("Only the organisers can assign session hosts."))
 
     # ---- after a session ----
 
     async def due_postings(self) -> list[Posting]:
         """Claim the sessions that ended and whose top questions go to the community group."""
-        count = self.config.post_top_to_group
+        count = self.config.questions.post_top_to_group
         programme = self.source.programme
         if count <= 0 or programme is None:
             return []

@@ -8,7 +8,7 @@ every ``host_view_seconds`` however many votes arrive (the first change after a 
 goes out at once, later ones are coalesced into one edit at the end of the interval). Each
 view remembers the text it shows, so an edit that would change nothing is never sent (Telegram
 answers those with 400 "message is not modified"). Host-view edits are interactive; the group
-post of a session's top questions is bulk and goes through ``Outbound``.
+post of a session's top questions is bulk and goes through a ``BulkSender``.
 """
 
 from __future__ import annotations
@@ -17,22 +17,22 @@ import asyncio
 import logging
 import math
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 
-from telegram import Bot, Message
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.callbacks import Rows
-from bot.i18n import translator
-from bot.notify import Notice, Notifier, notice_of
+from bot.notify import Notice, notice_of
 from bot.participants.service import ParticipantService
 from bot.questions import render
 from bot.questions.model import Question
 from bot.questions.service import Questions
 from bot.schedule.model import Session
-from bot.telegram.delivery import Outbound, Outcome
+from bot.telegram.delivery import BulkSender, Outcome
 from bot.telegram.keyboards import keyboard
+from bot.telegram.notifier import TelegramNotifier
 from storage.questions import QuestionStore
 
 logger = logging.getLogger(__name__)
@@ -40,36 +40,27 @@ logger = logging.getLogger(__name__)
 LIST_EDIT_SECONDS = 1.0
 
 
+@dataclass
 class QuestionsTelegram:
     """Tell people about questions, and keep the live host views up to date."""
 
-    def __init__(
-        self,
-        questions: Questions,
-        store: QuestionStore,
-        outbound: Outbound,
-        bot: Bot,
-        participants: ParticipantService,
-        notifier: Notifier,
-        *,
-        community: int | None,
-        group_language: str,
-    ) -> None:
-        self.questions = questions
-        self.store = store
-        self.outbound = outbound
-        self.bot = bot
-        self.participants = participants
-        self.notifier = notifier
-        self.community = community
-        self.group_language = group_language
-        self.interval = questions.config.host_view_seconds
-        self.edits = 0  # host-view edits sent (the benchmark reads it)
-        self._shown: dict[tuple[int, int], str] = {}
-        self._last: dict[str, float] = {}
-        self._dirty: set[str] = set()
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._list_edits: dict[int, float] = {}
+    questions: Questions
+    store: QuestionStore
+    sender: BulkSender  # its bot edits the host views; the group post is bulk
+    participants: ParticipantService
+    notifier: TelegramNotifier
+    community: int | None  # where the top questions are posted
+    edits: int = field(default=0, init=False)  # host-view edits sent (the benchmark reads it)
+    _shown: dict[tuple[int, int], str] = field(default_factory=dict, init=False)
+    _last: dict[str, float] = field(default_factory=dict, init=False)
+    _dirty: set[str] = field(default_factory=set, init=False)
+    _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict, init=False)
+    _list_edits: dict[int, float] = field(default_factory=dict, init=False)
+
+    @property
+    def interval(self) -> float:
+        """Return the shortest time between two refreshes of a session's host views."""
+        return self.questions.config.questions.host_view_seconds
 
     # ---- the notifier port ----
 
@@ -137,7 +128,6 @@ class QuestionsTelegram:
             logger.error("a host view refresh failed", exc_info=task.exception())
 
     async def _refresh(self, session_guid: str) -> None:
-        bot = self.bot
         session = self.questions.by_guid(session_guid)
         views = await self.store.views(session_guid)
         if session is None or not views:
@@ -152,14 +142,12 @@ class QuestionsTelegram:
             key = (chat_id, message_id)
             if self._shown.get(key) == text:
                 continue
-            await self._edit(bot, session_guid, key, text, rows)
+            await self._edit(session_guid, key, text, rows)
 
-    async def _edit(
-        self, bot: Bot, session_guid: str, key: tuple[int, int], text: str, rows: Rows
-    ) -> None:
+    async def _edit(self, session_guid: str, key: tuple[int, int], text: str, rows: Rows) -> None:
         chat_id, message_id = key
         try:
-            await bot.edit_message_text(
+            await self.sender.bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(rows)
             )
         except RetryAfter as error:
@@ -208,18 +196,16 @@ class QuestionsTelegram:
 
     async def post_top_questions(self) -> int:
         """Post the top questions of sessions that just ended to the community group."""
-        bot, chat_id = self.bot, self.community
+        chat_id = self.community
         if chat_id is None:
             return 0
         postings = await self.questions.due_postings()
-        tr = translator(self.group_language)
+        tr = self.notifier.group_translator
         posted = 0
         for posting in postings:
             text = render.top_post(posting.session, posting.questions, tr)
             # Bulk: the group's budget is shared with everything else the bot posts there.
-            delivery = await self.outbound.deliver(
-                chat_id, partial(bot.send_message, chat_id, text)
-            )
+            delivery = await self.sender.send(chat_id, text)
             sent = delivery.outcome is Outcome.SENT
             posted += sent
             await self.questions.posted(posting.session, sent=sent)

@@ -4,7 +4,7 @@ and group posts. This module only renders and sends, and hands each outcome back
 One round (``Dispatcher.run``) is started by a periodic job and once at start. Personal
 reminders go claim → send → record, one claim batch at a time, so a crash leaves at most one
 batch in 'sending' (see ``ReminderStore.recover_in_flight`` for what happens to them). Sends
-go through the core scheduler (``bot.telegram.ratelimit``) with the dispatcher's ``Outbound``:
+go through the core scheduler (``bot.telegram.ratelimit``) with the dispatcher's ``BulkSender``:
 reminders, change notices and "starting soon" posts as time-critical (a "starting soon" post
 still waiting when the session starts is dropped), morning posts and digests as bulk.
 """
@@ -14,16 +14,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from telegram import Bot, Message
-
-from bot.callbacks import Rows
 from bot.config import Config
 from bot.i18n import translator
 from bot.reminders import render
 from bot.reminders.model import NoticeDue, Post
 from bot.reminders.service import Decision, Reminders
-from bot.telegram.delivery import Outbound, Outcome
-from bot.telegram.keyboards import keyboard
+from bot.telegram.delivery import BulkSender, Outcome, Rendered, one_round
 from bot.telegram.ratelimit import Priority
 
 logger = logging.getLogger(__name__)
@@ -40,36 +36,30 @@ class Report:
     posts: list[str] = field(default_factory=list)
 
 
+@dataclass
 class Dispatcher:
     """Render and send everything the reminders service has due, through the outbound queue."""
 
-    def __init__(self, reminders: Reminders, outbound: Outbound, config: Config) -> None:
-        self.reminders = reminders
-        self.outbound = outbound
-        self.config = config
+    reminders: Reminders
+    sender: BulkSender
+    config: Config
 
-    async def run(self, bot: Bot) -> Report | None:
+    async def run(self) -> Report | None:
         """Send what is due; None when a round is already under way."""
-        lock = self.reminders.dispatch_lock
-        if lock.locked():
-            return None
-        async with lock:
-            report = Report()
-            while await self._reminders_round(bot, report):
-                pass
-            while await self._notices_round(bot, report):
-                pass
-            for post in await self.reminders.due_posts():
-                await self._post(bot, post)
-                report.posts.append(post.key)
-            return report
+        return await one_round(self.reminders.dispatch_lock, self._round)
 
-    async def _send(self, bot: Bot, chat_id: int, text: str, rows: Rows | None = None) -> Message:
-        return await bot.send_message(
-            chat_id=chat_id, text=text, reply_markup=keyboard(rows or [])
-        )
+    async def _round(self) -> Report:
+        report = Report()
+        while await self._reminders_round(report):
+            pass
+        while await self._notices_round(report):
+            pass
+        for post in await self.reminders.due_posts():
+            await self._post(post)
+            report.posts.append(post.key)
+        return report
 
-    async def _reminders_round(self, bot: Bot, report: Report) -> bool:
+    async def _reminders_round(self, report: Report) -> bool:
         reminders = self.reminders
         decisions = await reminders.due_reminders(self.config.reminders.dispatch_batch)
         if not decisions:
@@ -77,7 +67,7 @@ class Dispatcher:
         report.skipped += sum(1 for d in decisions if d.skip)
         now = reminders.clock()
 
-        async def send(decision: Decision) -> Message:
+        async def reminder(decision: Decision) -> Rendered:
             recipient, session = decision.recipient, decision.session
             assert recipient is not None and session is not None  # the service skips the others
             tr = translator(recipient.language)
@@ -89,13 +79,12 @@ class Dispatcher:
                 user_zone=recipient.timezone,
                 late=decision.late,
             )
-            rows = render.reminder_buttons(tr, session)
-            return await self._send(bot, recipient.user_id, text, rows)
+            return text, render.reminder_buttons(tr, session)
 
         due = [d for d in decisions if d.skip is None]
         retried = 0
-        async for decision, delivery in self.outbound.deliver_all(
-            due, lambda d: d.claimed.user_id, send
+        async for decision, delivery in self.sender.send_each(
+            due, lambda d: d.claimed.user_id, reminder
         ):
             sent = delivery.outcome is Outcome.SENT
             await reminders.finish_reminder(
@@ -108,13 +97,13 @@ class Dispatcher:
         # Retried rows are due again at once; leave them to the next round, not this loop.
         return retried == 0
 
-    async def _notices_round(self, bot: Bot, report: Report) -> bool:
+    async def _notices_round(self, report: Report) -> bool:
         reminders = self.reminders
         due = await reminders.due_notices(self.config.reminders.dispatch_batch)
         if not due:
             return False
 
-        async def send(item: NoticeDue) -> Message:
+        async def notice(item: NoticeDue) -> Rendered:
             recipient, session = item.recipient, item.session
             tr = translator(recipient.language)
             text = render.notice_text(
@@ -124,12 +113,11 @@ class Dispatcher:
                 event_zone=reminders.event_zone,
                 user_zone=recipient.timezone,
             )
-            rows = render.reminder_buttons(tr, session) if session else None
-            return await self._send(bot, recipient.user_id, text, rows)
+            return text, render.reminder_buttons(tr, session) if session else []
 
         outcomes = []
-        async for item, delivery in self.outbound.deliver_all(
-            due, lambda d: d.recipient.user_id, send
+        async for item, delivery in self.sender.send_each(
+            due, lambda d: d.recipient.user_id, notice
         ):
             sent = delivery.outcome is Outcome.SENT
             report.notices += sent
@@ -137,7 +125,7 @@ class Dispatcher:
         await reminders.finish_notices(outcomes)
         return True
 
-    async def _post(self, bot: Bot, post: Post) -> None:
+    async def _post(self, post: Post) -> None:
         """Send one group post or digest, at most once."""
         if not await self.reminders.claim_post(post):
             return
@@ -148,12 +136,7 @@ class Dispatcher:
             priority, max_wait = Priority.URGENT, max(until_start, 0.0)
         else:
             priority, max_wait = Priority.BULK, None
-        delivery = await self.outbound.deliver(
-            post.chat_id,
-            lambda: self._send(bot, post.chat_id, text),
-            priority=priority,
-            max_wait=max_wait,
-        )
+        delivery = await self.sender.send(post.chat_id, text, priority=priority, max_wait=max_wait)
         await self.reminders.finish_post(post, sent=delivery.outcome is Outcome.SENT)
 
     def _render(self, post: Post) -> str:

@@ -9,6 +9,10 @@ that keeps the scheduler's queue full (so bulk uses every slot interactive traff
 retries of transient failures (5xx, timeouts) with backoff, a pause on a 429 that outlived the
 scheduler's own retries, users who blocked the bot marked unreachable, a send dropped at its
 deadline reported as failed, and one outcome per recipient.
+
+A feature's bulk sender holds a ``BulkSender`` (its bot and its ``Outbound``) and only renders:
+``send`` one text with its keyboard rows, or ``send_each`` of many items what a renderer makes
+of it; ``one_round`` keeps a periodic round from overlapping the one still running.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from enum import Enum
 from functools import partial
 from typing import TypeVar
 
-from telegram import Message
+from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.callbacks import Rows
+from bot.telegram.keyboards import keyboard
 from bot.telegram.ratelimit import Priority, SendExpiredError, send_options
 
 logger = logging.getLogger(__name__)
@@ -33,6 +39,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 MarkBlocked = Callable[[int], Awaitable[None]]
+Rendered = tuple[str, Rows]
 
 
 class Outcome(Enum):
@@ -147,3 +154,47 @@ class Outbound:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@dataclass(frozen=True)
+class BulkSender:
+    """Rendered messages (a text and its keyboard rows) sent by one bot through an Outbound."""
+
+    bot: Bot
+    outbound: Outbound
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        rows: Rows | None = None,
+        *,
+        priority: Priority | None = None,
+        max_wait: float | None = None,
+    ) -> Delivery:
+        """Send one text with its keyboard to a chat (``Outbound.deliver``'s options)."""
+        markup = keyboard(rows or [])
+        send = partial(self.bot.send_message, chat_id, text, reply_markup=markup)
+        return await self.outbound.deliver(chat_id, send, priority=priority, max_wait=max_wait)
+
+    def send_each(
+        self,
+        items: Iterable[T],
+        chat_of: Callable[[T], int],
+        render: Callable[[T], Awaitable[Rendered]],
+    ) -> AsyncIterator[tuple[T, Delivery]]:
+        """Send each item's chat what ``render`` makes of the item, yielding each outcome."""
+
+        async def send(item: T) -> Message:
+            text, rows = await render(item)
+            return await self.bot.send_message(chat_of(item), text, reply_markup=keyboard(rows))
+
+        return self.outbound.deliver_all(items, chat_of, send)
+
+
+async def one_round(lock: asyncio.Lock, run: Callable[[], Awaitable[T]]) -> T | None:
+    """Run a bulk sender's round under ``lock``; None at once when a round is still running."""
+    if lock.locked():
+        return None
+    async with lock:
+        return await run()

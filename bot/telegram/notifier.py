@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -24,25 +25,25 @@ from bot.telegram.keyboards import keyboard
 logger = logging.getLogger(__name__)
 
 
+@dataclass
 class TelegramNotifier:
     """Send notices for the services, honouring who can be reached."""
 
-    def __init__(self, bot: Bot, participants: ParticipantService, config: Config) -> None:
-        self._bot = bot
-        self._participants = participants
-        self._config = config
+    bot: Bot
+    participants: ParticipantService
+    config: Config
 
     @property
     def group_translator(self) -> Translator:
         """Return the translator of the group and the modlog chat."""
-        config = self._config
+        config = self.config
         return translator(config.moderation.group_language or config.event.default_language)
 
     async def tell(self, user_id: int, notice: Notice) -> bool:
         """Write to a person privately, in their language; False if they cannot be reached."""
-        if not await self._participants.is_reachable(user_id):
+        if not await self.participants.is_reachable(user_id):
             return False
-        tr = await self._participants.translator_for(user_id)
+        tr = await self.participants.translator_for(user_id)
         return await self._send(user_id, notice, tr, private=True)
 
     async def tell_staff(
@@ -53,18 +54,18 @@ class TelegramNotifier:
         for user_id in dict.fromkeys(staff):
             if not await self.tell(user_id, notice):
                 missed.append(user_id)
-        modlog = self._config.chats.modlog
+        modlog = self.config.chats.modlog
         fallback = modlog
         if fallback is None and public_fallback:
-            fallback = self._config.chats.community
+            fallback = self.config.chats.community
         posted = None
         if log and modlog is not None:
             posted = modlog if await self.log(notice) else None
         elif missed and fallback is not None:
             posted = fallback if await self.post(fallback, notice) else None
         for user_id in missed:
-            tr = await self._participants.translator_for(user_id)
-            await self._participants.keep_missed(user_id, notice.text(tr), posted)
+            tr = await self.participants.translator_for(user_id)
+            await self.participants.keep_missed(user_id, notice.text(tr), posted)
 
     async def post(self, chat_id: int, notice: Notice) -> bool:
         """Post to a group or channel in the group's language; False if it failed."""
@@ -72,17 +73,17 @@ class TelegramNotifier:
 
     async def log(self, notice: Notice) -> bool:
         """Post to the modlog chat, if the forum has one."""
-        modlog = self._config.chats.modlog
+        modlog = self.config.chats.modlog
         return modlog is not None and await self.post(modlog, notice)
 
     async def _send(self, chat_id: int, notice: Notice, tr: Translator, *, private: bool) -> bool:
         rows = notice.rows(tr) if notice.rows else []
         try:
-            await self._bot.send_message(chat_id, notice.text(tr), reply_markup=keyboard(rows))
+            await self.bot.send_message(chat_id, notice.text(tr), reply_markup=keyboard(rows))
         except Forbidden as error:
             logger.info("chat %s cannot be reached: %s", chat_id, error.message)
             if private:
-                await self._participants.mark_blocked(chat_id)
+                await self.participants.mark_blocked(chat_id)
             return False
         except BadRequest as error:
             logger.warning("could not write to chat %s: %s", chat_id, error.message)

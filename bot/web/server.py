@@ -28,7 +28,6 @@ from typing import Any
 from aiohttp import web
 
 from bot import metrics
-from bot.clock import Clock
 from bot.errors import DomainError
 from bot.web import initdata
 from bot.web.health import Health
@@ -198,17 +197,9 @@ class Operators:
 class WebServer:
     """The aiohttp application and its listener."""
 
-    def __init__(
-        self,
-        service: WebService,
-        operators: Operators,
-        *,
-        token: str,
-        clock: Clock,
-    ) -> None:
+    def __init__(self, service: WebService, operators: Operators, *, token: str) -> None:
         self._service = service
         self._token = token
-        self._clock = clock
         self._assets = load_assets()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -270,7 +261,7 @@ class WebServer:
 
     async def _programme(self, request: web.Request) -> web.StreamResponse:
         response = serve_document(request, self._service.document())
-        response.headers[NOW_HEADER] = str(int(self._clock().timestamp() * 1000))
+        response.headers[NOW_HEADER] = str(int(self._service.clock().timestamp() * 1000))
         return response
 
     async def _strings(self, request: web.Request) -> web.StreamResponse:
@@ -286,7 +277,7 @@ class WebServer:
         if scheme.lower() != "tma":
             raise _unauthorised("no initData")
         try:
-            return initdata.validate(data.strip(), self._token, self._clock())
+            return initdata.validate(data.strip(), self._token, self._service.clock())
         except initdata.InitDataError as error:
             raise _unauthorised(error.reason) from None
 

@@ -8,19 +8,18 @@ have started the bot have an agenda: the page is read-only for anyone else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import DomainError
-from bot.i18n import N_, resolve_language, translator
-from bot.participants.model import Participant
+from bot.i18n import N_, translator
+from bot.participants.service import ParticipantService
 from bot.reminders.service import Reminders
 from bot.schedule.service import ScheduleService
 from bot.web.initdata import WebAppUser
 from bot.web.programme import Document, programme_document
-from storage.participants import Participants
 from storage.web import WebStore
 
 NOT_STARTED = N_("Start the bot in Telegram first; then you can keep your agenda here.")
@@ -39,58 +38,51 @@ class Reader:
     zone: str | None
 
 
+@dataclass
 class WebService:
     """The programme document and the signed-in participant's agenda."""
 
-    def __init__(
-        self,
-        config: Config,
-        schedule: ScheduleService,
-        reminders: Reminders,
-        participants: Participants,
-        store: WebStore,
-        clock: Clock,
-    ) -> None:
-        self._config = config
-        self._store = store
-        self._menus: dict[int, str] = {}
-        self._schedule = schedule
-        self._reminders = reminders
-        self._participants = participants
-        self.clock = clock
-        self._document: tuple[str, Document] | None = None
+    config: Config
+    schedule: ScheduleService
+    reminders: Reminders
+    participants: ParticipantService
+    store: WebStore
+    clock: Clock
+    _menus: dict[int, str] = field(default_factory=dict, init=False)
+    _document: tuple[str, Document] | None = field(default=None, init=False)
 
     async def open(self) -> None:
         """Load which chats have a menu button in which language."""
-        self._menus = await self._store.menu_languages()
+        self._menus = await self.store.menu_languages()
 
     def menu_needs(self, user_id: int, language: str) -> bool:
         """Tell whether the user's chat menu button is not yet in ``language``."""
-        return self._menus.get(user_id, self._config.event.default_language) != language
+        return self._menus.get(user_id, self.config.event.default_language) != language
 
     async def menu_set(self, user_id: int, language: str) -> None:
         """Record that the user's chat menu button now speaks ``language``."""
-        await self._store.set_menu_language(user_id, language)
+        await self.store.set_menu_language(user_id, language)
         self._menus[user_id] = language
 
     def document(self) -> Document:
         """Return the public programme document, rebuilt when the programme changed."""
-        version = self._schedule.fingerprint
+        version = self.schedule.fingerprint
         if self._document is None or self._document[0] != version:
-            event = self._config.event
-            place = self._config.schedule.place_label(event.timezone)
+            event = self.config.event
+            place = self.config.schedule.place_label(event.timezone)
             built = programme_document(
-                self._schedule.programme, event_name=event.name, zone=event.timezone, place=place
+                self.schedule.programme, event_name=event.name, zone=event.timezone, place=place
             )
             self._document = (version, built)
         return self._document[1]
 
     async def reader(self, user: WebAppUser) -> Reader:
         """Return the participant behind a validated user, or say they must start the bot."""
-        participant = await self._participants.get(user.id)
+        participant = await self.participants.get(user.id)
         if participant is None:
             raise NotParticipantError(NOT_STARTED)
-        return _reader(participant, self._config.event.default_language)
+        language = self.participants.language_of(participant)
+        return Reader(participant.user_id, language, participant.timezone)
 
     async def profile(self, reader: Reader) -> dict[str, Any]:
         """Return what the page needs to know about the reader: language, zone, agenda."""
@@ -102,25 +94,18 @@ class WebService:
 
     async def agenda(self, reader: Reader) -> list[dict[str, Any]]:
         """Return the reader's sessions in time order, each saying if it overlaps another."""
-        items = await self._reminders.agenda(reader.user_id)
+        items = await self.reminders.agenda(reader.user_id)
         return [{"id": item.session.id, "conflict": item.overlaps} for item in items]
 
     async def star(self, reader: Reader, session_id: str) -> list[dict[str, Any]]:
         """Add a session to the reader's agenda (a reminder, as "Remind me"); return it."""
-        await self._reminders.remind(reader.user_id, session_id)
+        await self.reminders.remind(reader.user_id, session_id)
         return await self.agenda(reader)
 
     async def unstar(self, reader: Reader, session_id: str) -> list[dict[str, Any]]:
         """Take a session off the reader's agenda; return the agenda."""
-        await self._reminders.unremind(reader.user_id, session_id)
+        await self.reminders.unremind(reader.user_id, session_id)
         return await self.agenda(reader)
-
-
-def _reader(participant: Participant, default_language: str) -> Reader:
-    language = resolve_language(
-        participant.language, participant.telegram_language, default_language
-    )
-    return Reader(participant.user_id, language, participant.timezone)
 
 
 def error_text(error: DomainError, language: str) -> str:

@@ -93,9 +93,7 @@ class WebFrontend:
         operators = Operators(
             health, MonitoringStore(runtime.db), os.environ.get(METRICS_TOKEN_ENV) or None
         )
-        self.server = WebServer(
-            runtime.web, operators, token=application.bot.token, clock=runtime.clock
-        )
+        self.server = WebServer(runtime.web, operators, token=application.bot.token)
         self.webhook = self._config.telegram.mode == "webhook"
         if self.webhook:
             self.server.add_route("POST", WEBHOOK_PATH, self.receive)

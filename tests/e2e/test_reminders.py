@@ -51,7 +51,7 @@ async def bot(make_bot: MakeBot, database: Path) -> BotHarness:
 async def dispatch(bot: BotHarness) -> Report:
     """Run one dispatcher round now (waiting for a round the job started, if any)."""
     for _ in range(500):
-        report = await bot.runtime.reminder_dispatch.run(bot.application.bot)
+        report = await bot.runtime.reminder_dispatch.run()
         if report is not None:
             return report
         await asyncio.sleep(0.01)
