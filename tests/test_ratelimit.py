@@ -119,6 +119,17 @@ async def test_no_second_holds_more_than_the_configured_rate() -> None:
     assert times[-1] - times[0] < 300 / 29 + 0.5
 
 
+async def test_at_a_paid_broadcast_rate_no_second_holds_more_than_the_rate() -> None:
+    # Above what the loop's timers can pace one by one, late slots are caught up a few at once.
+    world = World(Limits(messages_per_second=1000))
+    world.clock.lateness = 0.002  # every timer fires two slots late
+    await world.run([world.send(chat) for chat in range(1, 2501)])
+    times = world.times()
+    assert len(times) == 2500
+    assert most_in_window(times, 1.0) <= 1000
+    assert times[-1] - times[0] < 2500 / 1000 + 0.1
+
+
 async def test_a_chat_never_gets_more_than_its_budget() -> None:
     world = World(Limits(chat_messages_per_second=1, chat_burst=3))
     await world.run([world.send(7, f"m{i}") for i in range(10)])
