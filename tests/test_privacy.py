@@ -131,6 +131,19 @@ async def _fill(w: World) -> None:
             "INSERT INTO missed_notices (user_id, text, created_at) VALUES (?, ?, ?)",
             (staff, text, NOW.isoformat()),
         )
+    await w.db.execute(
+        "INSERT INTO questions (question_id, session_guid, asker_id, anonymous, signature,"
+        " language, text, status, created_at) VALUES (1, 'g1', ?, 0, 'Lea Profile', 'en',"
+        " 'Lea asks', 'open', 0)",
+        (LEAVER,),
+    )
+    await w.db.execute("INSERT INTO question_votes (question_id, user_id) VALUES (1, ?)", (OTHER,))
+    await w.db.execute(
+        "INSERT INTO feedback_ratings (session_guid, rating, comment, language, region,"
+        " named_user_id, named_as, submitted_on) VALUES ('g1', 5, 'great', 'en', 'africa', ?,"
+        " 'Lea Profile', '2027-03-16')",
+        (LEAVER,),
+    )
     for update_id, sender in ((1, LEAVER), (2, OTHER)):
         body = {"update_id": update_id, "message": {"from": {"id": sender}, "text": "hi Lea"}}
         await w.db.execute(
@@ -159,6 +172,8 @@ async def test_forget_leaves_only_the_declared_minimal_records(db: Database) -> 
         "community_stay.user_id",
         "webhook_updates.body",
         "missed_notices.text",
+        "questions.asker_id",
+        "feedback_ratings.named_as",
     }
     await w.privacy.forget(LEAVER)
     assert await traces(db, NEEDLES) == {}
@@ -176,6 +191,10 @@ async def test_forget_leaves_only_the_declared_minimal_records(db: Database) -> 
     assert await w.intros.store.get_profile(OTHER) is not None
     assert await db.fetchval("SELECT given_by FROM mod_warnings WHERE user_id = ?", (THIRD,)) == 0
     assert await db.fetchval("SELECT author_id FROM announcements") == OTHER
+    # Her named rating stays, as an anonymous one; her question goes with its votes.
+    ratings = await db.fetchall("SELECT rating, named_user_id, named_as FROM feedback_ratings")
+    assert [tuple(row) for row in ratings] == [(5, None, None)]
+    assert await db.fetchval("SELECT COUNT(*) FROM question_votes") == 0
     notices = await db.fetchall("SELECT text FROM missed_notices")
     assert [row[0] for row in notices] == ["other news"]
     bodies = await db.fetchall("SELECT update_id FROM webhook_updates WHERE body IS NOT NULL")
