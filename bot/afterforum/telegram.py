@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.afterforum import render
 from bot.afterforum.model import Recipient
@@ -17,7 +16,7 @@ from bot.feedback.service import Survey
 from bot.i18n import translator
 from bot.intros import render as intros_render
 from bot.intros.service import Introductions
-from bot.telegram.delivery import BulkSender, Outcome, Rendered, one_round
+from bot.telegram.delivery import BulkSender, Outcome, Rendered, Rounds
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ class Sent:
 
 
 @dataclass
-class AfterForumSender:
+class AfterForumSender(Rounds[Sent]):
     """Send the "after the forum" messages and the monthly suggestions that are due."""
 
     after: AfterForum
@@ -42,13 +41,9 @@ class AfterForumSender:
     intros: Introductions
     sender: BulkSender
     config: Config
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
-    async def run(self) -> Sent | None:
-        """Send what is due now; None when a round is already running."""
-        return await one_round(self._lock, self._round)
-
-    async def _round(self) -> Sent:
+    async def round(self) -> Sent:
+        """Send what is due now; report what was sent."""
         report = Sent()
         while recipients := await self.after.claim(BATCH):
             await self._after_forum(recipients, report)

@@ -9,15 +9,14 @@ before its send and recorded after it, so none is sent twice, even across a cras
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.feedback import render
 from bot.feedback.model import PromptBatch
 from bot.feedback.service import Feedback, Survey
 from bot.i18n import translator
-from bot.telegram.delivery import BulkSender, Outcome, Rendered, one_round
+from bot.telegram.delivery import BulkSender, Outcome, Rendered, Rounds
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +34,15 @@ class Round:
 
 
 @dataclass
-class FeedbackDispatcher:
+class FeedbackDispatcher(Rounds[Round]):
     """Send what the feedback feature has due."""
 
     feedback: Feedback
     survey: Survey
     sender: BulkSender
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
-    async def run(self) -> Round | None:
-        """Send the prompts and reminders due now; None when a round is already running."""
-        return await one_round(self._lock, self._round)
-
-    async def _round(self) -> Round:
+    async def round(self) -> Round:
+        """Send what is due now; report what was sent."""
         report = Round()
         report.planned = await self.feedback.plan()
         report.auto_submitted = await self.feedback.submit_stale()

@@ -9,7 +9,6 @@ here talks to Telegram. The service hands out what is due (``due_reminders``, ``
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -79,8 +78,6 @@ class Reminders:
     event_zone: str = field(kw_only=True)
     community: int | None = field(default=None, kw_only=True)  # where group posts go
     default_language: str = field(default="en", kw_only=True)  # of group posts
-    # One dispatcher round at a time.
-    dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     # -- the programme ----------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from bot.i18n import translator
 from bot.reminders import render
 from bot.reminders.model import NoticeDue, Post
 from bot.reminders.service import Decision, Reminders
-from bot.telegram.delivery import BulkSender, Outcome, Rendered, one_round
+from bot.telegram.delivery import BulkSender, Outcome, Rendered, Rounds
 from bot.telegram.ratelimit import Priority
 
 logger = logging.getLogger(__name__)
@@ -37,18 +37,15 @@ class Report:
 
 
 @dataclass
-class Dispatcher:
+class Dispatcher(Rounds[Report]):
     """Render and send everything the reminders service has due, through the outbound queue."""
 
     reminders: Reminders
     sender: BulkSender
     config: Config
 
-    async def run(self) -> Report | None:
-        """Send what is due; None when a round is already under way."""
-        return await one_round(self.reminders.dispatch_lock, self._round)
-
-    async def _round(self) -> Report:
+    async def round(self) -> Report:
+        """Send what is due now; report what was sent."""
         report = Report()
         while await self._reminders_round(report):
             pass

@@ -12,7 +12,7 @@ deadline reported as failed, and one outcome per recipient.
 
 A feature's bulk sender holds a ``BulkSender`` (its bot and its ``Outbound``) and only renders:
 ``send`` one text with its keyboard rows, or ``send_each`` of many items what a renderer makes
-of it; ``one_round`` keeps a periodic round from overlapping the one still running.
+of it. A sender run by a periodic job is ``Rounds``: a round never overlaps the last one.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import timedelta
 from enum import Enum
 from functools import partial
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -62,25 +62,17 @@ class Delivery:
     retryable: bool = False
 
 
+@dataclass
 class Outbound:
     """Send messages reliably: retries, 429 pauses, blocked users, bounded concurrency."""
 
-    def __init__(
-        self,
-        mark_blocked: MarkBlocked,
-        *,
-        priority: Priority = Priority.BULK,
-        concurrency: int = 32,
-        max_attempts: int = 5,
-        backoff_seconds: float = 0.5,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        self._mark_blocked = mark_blocked
-        self.priority = priority
-        self._concurrency = concurrency
-        self._max_attempts = max_attempts
-        self._backoff = backoff_seconds
-        self._sleep = sleep
+    mark_blocked: MarkBlocked
+    _: KW_ONLY
+    priority: Priority = Priority.BULK
+    concurrency: int = 32
+    max_attempts: int = 5
+    backoff_seconds: float = 0.5
+    sleep: Sleep = asyncio.sleep
 
     async def deliver(
         self,
@@ -98,9 +90,9 @@ class Outbound:
         """
         wait = 0.0
         deadline = None if max_wait is None else time.monotonic() + max_wait
-        for attempt in range(1, self._max_attempts + 1):
+        for attempt in range(1, self.max_attempts + 1):
             if attempt > 1:
-                await self._sleep(wait)
+                await self.sleep(wait)
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 return Delivery(chat_id, Outcome.FAILED, error="expired")
@@ -111,7 +103,7 @@ class Outbound:
                 return Delivery(chat_id, Outcome.FAILED, error="expired")
             except Forbidden as error:
                 if chat_id > 0:
-                    await self._mark_blocked(chat_id)
+                    await self.mark_blocked(chat_id)
                 return Delivery(chat_id, Outcome.BLOCKED, error=error.message)
             except RetryAfter as error:
                 # PTB's limiter already retried; wait the whole pause out before trying again.
@@ -126,7 +118,7 @@ class Outbound:
                 # A timed-out send may have reached Telegram: a retry can duplicate it, which is
                 # the price of not losing it.
                 logger.info("send to %s failed (attempt %d): %s", chat_id, attempt, error)
-                wait = self._backoff * 2 ** (attempt - 1)
+                wait = self.backoff_seconds * 2 ** (attempt - 1)
             else:
                 return Delivery(chat_id, Outcome.SENT, message_id=message.message_id)
         return Delivery(
@@ -140,7 +132,7 @@ class Outbound:
         send: Callable[[T], Awaitable[Message]],
     ) -> AsyncIterator[tuple[T, Delivery]]:
         """Deliver to many recipients concurrently, yielding each outcome as it is known."""
-        semaphore = asyncio.Semaphore(self._concurrency)
+        semaphore = asyncio.Semaphore(self.concurrency)
 
         async def one(item: T) -> tuple[T, Delivery]:
             async with semaphore:
@@ -192,9 +184,20 @@ class BulkSender:
         return self.outbound.deliver_all(items, chat_of, send)
 
 
-async def one_round(lock: asyncio.Lock, run: Callable[[], Awaitable[T]]) -> T | None:
-    """Run a bulk sender's round under ``lock``; None at once when a round is still running."""
-    if lock.locked():
-        return None
-    async with lock:
-        return await run()
+@dataclass
+class Rounds(Generic[T]):
+    """A sender whose periodic job runs rounds: ``run`` does one, or returns None at once while
+    the last one is still running."""
+
+    _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+
+    async def run(self) -> T | None:
+        """Run one round; None when a round is already running."""
+        if self._running.locked():
+            return None
+        async with self._running:
+            return await self.round()
+
+    async def round(self) -> T:
+        """Send what is due now and report what became of it."""
+        raise NotImplementedError
