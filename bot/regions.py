@@ -8,7 +8,7 @@ case or accents). The region table is ours: the forum's three regions and "other
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
@@ -94,15 +94,19 @@ def country_codes() -> frozenset[str]:
     )
 
 
-@cache
-def _countries_by_name() -> dict[str, str]:
-    codes = country_codes()
+def _by_name(codes: frozenset[str], names: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    """Return the codes by their folded names in every forum language (the first one wins)."""
     found: dict[str, str] = {}
     for language in LANGUAGES:
-        for code, name in _territories(language).items():
+        for code, name in names(language).items():
             if code in codes:
                 found.setdefault(_fold(name), code)
     return found
+
+
+@cache
+def _countries_by_name() -> dict[str, str]:
+    return _by_name(country_codes(), _territories)
 
 
 def find_country(text: str) -> str | None:
@@ -129,11 +133,7 @@ def language_codes() -> frozenset[str]:
 @cache
 def _languages_by_name() -> dict[str, str]:
     codes = language_codes()
-    found: dict[str, str] = {}
-    for language in LANGUAGES:
-        for code, name in _language_names(language).items():
-            if code in codes:
-                found.setdefault(_fold(name), code)
+    found = _by_name(codes, _language_names)
     for code in sorted(codes):
         # People often write their language as they call it themselves: Kiswahili, isiZulu.
         try:

@@ -23,7 +23,7 @@ import contextlib
 import os
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -108,8 +108,7 @@ def snapshot(
     if not target.parent.is_dir():
         raise BackupError(f"{target.parent} is not a folder")
     partial = target.with_name(f".{target.name}.partial")
-    _unlink(partial)
-    try:
+    with _copy_into_place(database, partial, target):
         with contextlib.closing(_read_only(database)) as source:
             if during_copy is not None:
                 # Load the schema first (its own short read), so every call falls inside the
@@ -128,12 +127,6 @@ def snapshot(
         except NotABackupError as error:
             raise NotABackupError(f"the copy of {database} is not sound: {error}") from None
         _fsync(partial)
-        os.replace(partial, target)
-    except sqlite3.Error as error:
-        raise BackupError(f"cannot copy {database}: {error}") from None
-    finally:
-        _unlink(partial)
-    _fsync_folder(target.parent)
     return BackupSummary(target, summary.size_bytes, summary.schema_version, summary.tables)
 
 
@@ -227,8 +220,7 @@ def put_in_place(
     """
     inspect(backup, newest_version=newest_version)
     incoming = database.with_name(f".{database.name}.restoring")
-    _unlink(incoming)
-    try:
+    with _copy_into_place(backup, incoming, database):
         with (
             contextlib.closing(_read_only(backup)) as source,
             contextlib.closing(sqlite3.connect(incoming)) as copy,
@@ -237,12 +229,6 @@ def put_in_place(
         inspect(incoming, newest_version=newest_version)
         _fsync(incoming)
         kept = keep_aside(database, now)
-        os.replace(incoming, database)
-    except sqlite3.Error as error:
-        raise BackupError(f"cannot copy {backup}: {error}") from None
-    finally:
-        _unlink(incoming)
-    _fsync_folder(database.parent)
     return kept
 
 
@@ -273,6 +259,21 @@ def put_back(kept: Path | None, database: Path) -> None:
         source = Path(f"{kept}{side}")
         if source.exists():
             os.replace(source, Path(f"{database}{side}"))
+
+
+@contextlib.contextmanager
+def _copy_into_place(source: Path, scratch: Path, target: Path) -> Iterator[None]:
+    """Around writing a copy of ``source`` into ``scratch``: then move it to ``target`` (and make
+    the rename durable); an SQLite error is a BackupError; the scratch file never stays."""
+    _unlink(scratch)
+    try:
+        yield
+        os.replace(scratch, target)
+    except sqlite3.Error as error:
+        raise BackupError(f"cannot copy {source}: {error}") from None
+    finally:
+        _unlink(scratch)
+    _fsync_folder(target.parent)
 
 
 def _unlink(path: Path) -> None:

@@ -37,7 +37,7 @@ import re
 import tomllib
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -277,6 +277,49 @@ def _too_deep(document: object) -> bool:
         elif isinstance(value, list):
             pending += [(item, depth + 1) for item in value]
     return False
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _decoded(text: str, problems: _Collector, decode: Callable[[str], Any]) -> Any:
+    """Return a TOML or JSON file's document: a syntax error is told where it is, a document
+    nested deeper than :data:`MAX_DEPTH` refused."""
+    try:
+        document = decode(text)
+    except RecursionError:
+        raise _nested_too_deeply(problems.file) from None
+    except tomllib.TOMLDecodeError as exc:
+        position = _TOML_POSITION.search(str(exc))
+        where = f"{position.group(1)}:{position.group(2)}" if position else ""
+        reason = _TOML_POSITION.sub("", str(exc)).strip()
+        problems.add(where, N_("This is not valid TOML: {reason}."), reason=reason)
+        problems.raise_if_any()
+    except json.JSONDecodeError as exc:
+        where = f"{exc.lineno}:{exc.colno}"
+        problems.add(where, N_("This is not valid JSON: {reason}."), reason=exc.msg)
+        problems.raise_if_any()
+    if _too_deep(document):
+        raise _nested_too_deeply(problems.file)
+    return document
+
+
+def _programme(
+    built: list[tuple[str, Session]],
+    problems: _Collector,
+    name: str,
+    timezone: str,
+    version: str,
+    days: tuple[date, ...] | None = None,
+) -> Programme:
+    """Return the programme of the sessions built, unless the file had problems (all told)."""
+    _check_count(len(built), problems)
+    _check_unique(built, problems)
+    problems.raise_if_any()
+    sessions = [s for _, s in built]
+    return Programme.build(
+        name=name, timezone=timezone, version=version, sessions=sessions, days=days
+    )
 
 
 def _nested_too_deeply(name: str) -> ScheduleError:
@@ -616,32 +659,15 @@ def _load_csv(text: str, name: str, timezone: str, version: str) -> Programme:
         session = _build_row(raw, locate, zone, problems)
         if session is not None:
             built.append((str(row_line), session))
-    _check_count(len(built), problems)
-    _check_unique(built, problems)
-    problems.raise_if_any()
-    sessions = [s for _, s in built]
-    return Programme.build(name="", timezone=timezone, version=version, sessions=sessions)
+    return _programme(built, problems, "", timezone, version)
 
 
 # --- TOML ----------------------------------------------------------------------------------
 
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
 
 def _load_toml(text: str, name: str, timezone: str, version: str) -> Programme:
     problems = _Collector(name)
-    try:
-        document = tomllib.loads(text)
-    except RecursionError:
-        raise _nested_too_deeply(name) from None
-    except tomllib.TOMLDecodeError as exc:
-        position = _TOML_POSITION.search(str(exc))
-        where = f"{position.group(1)}:{position.group(2)}" if position else ""
-        reason = _TOML_POSITION.sub("", str(exc)).strip()
-        problems.add(where, N_("This is not valid TOML: {reason}."), reason=reason)
-        problems.raise_if_any()
-    if _too_deep(document):
-        raise _nested_too_deeply(name)
+    document = _decoded(text, problems, tomllib.loads)
     lines = text.splitlines()
     headers = [i + 1 for i, ln in enumerate(lines) if re.match(r"^\s*\[\[session\]\]", ln)]
     meta = document.get("programme", {})
@@ -671,15 +697,8 @@ def _load_toml(text: str, name: str, timezone: str, version: str) -> Programme:
         session = _build_row(raw, locate, zone, problems)
         if session is not None:
             built.append((str(header_line), session))
-    _check_count(len(built), problems)
-    _check_unique(built, problems)
-    problems.raise_if_any()
-    return Programme.build(
-        name=str(meta.get("name", "")),
-        timezone=timezone,
-        version=str(meta.get("version") or version),
-        sessions=[s for _, s in built],
-    )
+    version = str(meta.get("version") or version)
+    return _programme(built, problems, str(meta.get("name", "")), timezone, version)
 
 
 # --- pretalx / frab JSON -------------------------------------------------------------------
@@ -703,17 +722,7 @@ def _person_name(person: object) -> str | None:
 
 def _load_json(text: str, name: str, timezone: str, version: str) -> Programme:
     problems = _Collector(name)
-    try:
-        document = json.loads(text)
-    except RecursionError:
-        raise _nested_too_deeply(name) from None
-    except json.JSONDecodeError as exc:
-        problems.add(
-            f"{exc.lineno}:{exc.colno}", N_("This is not valid JSON: {reason}."), reason=exc.msg
-        )
-        problems.raise_if_any()
-    if _too_deep(document):
-        raise _nested_too_deeply(name)
+    document = _decoded(text, problems, json.loads)
     schedule = document.get("schedule") if isinstance(document, dict) else None
     conference = schedule.get("conference") if isinstance(schedule, dict) else None
     days = conference.get("days") if isinstance(conference, dict) else None
@@ -749,16 +758,9 @@ def _load_json(text: str, name: str, timezone: str, version: str) -> Programme:
                 if session is not None:
                     line = _line_of(text, f'"{session.guid}"')
                     built.append((str(line) if line else path, session))
-    _check_count(len(built), problems)
-    _check_unique(built, problems)
-    problems.raise_if_any()
-    return Programme.build(
-        name=str(conference.get("title") or ""),
-        timezone=timezone,
-        version=str(schedule.get("version") or version),
-        sessions=[s for _, s in built],
-        days=tuple(sorted(set(day_dates))),
-    )
+    title, version = str(conference.get("title") or ""), str(schedule.get("version") or version)
+    days_found = tuple(sorted(set(day_dates)))
+    return _programme(built, problems, title, timezone, version, days_found)
 
 
 def _json_event(
