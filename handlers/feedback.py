@@ -13,9 +13,6 @@ import asyncio
 from datetime import timedelta
 
 from telegram import InputFile, Update
-from telegram.ext import (
-    CommandHandler,
-)
 
 from bot.awaiting.model import Awaited
 from bot.config import Config
@@ -42,6 +39,7 @@ from handlers.common import (
     Periodic,
     answer_in_private,
     answer_press,
+    commands,
     edit_or_reply,
     keyboard,
     on_press,
@@ -325,9 +323,7 @@ def conversation() -> Conversation:
 def handlers() -> list[Handler]:
     """Return the feedback handlers (typed answers come via ``conversation``)."""
     return [
-        CommandHandler("rate", rate_command, filters=PRIVATE),
-        CommandHandler("survey", survey_command, filters=PRIVATE),
-        CommandHandler("feedback", feedback_command, filters=PRIVATE),
+        *commands(PRIVATE, rate=rate_command, survey=survey_command, feedback=feedback_command),
         on_press(OpenPress, open_pressed, elsewhere=open_pressed_elsewhere),
         on_press(RatePress, rate_pressed),
         on_press(NamedPress, named_pressed),

@@ -10,6 +10,7 @@ public already. Hosts (and organisers and moderators) open the live host view wi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 
 from telegram import InputFile, Message, MessageOriginUser, Update
@@ -23,8 +24,9 @@ from telegram.ext import (
 
 from bot.awaiting.model import Awaited
 from bot.awaiting.service import AwaitedInputs
+from bot.callbacks import Rows
 from bot.errors import STALE_BUTTON, DomainError
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.questions import render
 from bot.questions.model import HostAction, Status
 from bot.questions.render import (
@@ -48,6 +50,7 @@ from handlers.common import (
     Handler,
     answer_in_private,
     answer_press,
+    commands,
     edit_or_reply,
     escape,
     keyboard,
@@ -58,6 +61,8 @@ from handlers.common import (
 )
 
 _TEXT = filters.TEXT & ~filters.COMMAND
+# Sessions taking questions now, offered as a text and buttons (``render.to_ask``, ``to_read``).
+SessionOffer = Callable[[Sequence[Session], Translator], tuple[str, Rows]]
 # This feature's name in the awaited-input engine (bot.awaiting), and its steps.
 FEATURE = "questions"
 QUESTION, HOST, PICK = "question", "host", "pick"
@@ -85,7 +90,7 @@ async def ask_command(update: Update, context: ForumContext) -> None:
     """Ask a question: /ask 12 What about…? (or /ask 12, then the text; /ask alone lists)."""
     questions = context.runtime.questions
     if not context.args:
-        await _offer_open(update, context)
+        await _offer(update, context, render.to_ask)
         return
     session = questions.session(context.args[0])
     text = _rest_of_command(update.effective_message, 1)
@@ -95,17 +100,9 @@ async def ask_command(update: Update, context: ForumContext) -> None:
     await _draft(update, context, session, text)
 
 
-async def _offer_open(update: Update, context: ForumContext) -> None:
-    tr = context.tr
-    sessions = context.runtime.questions.open_sessions()
-    if not sessions:
-        await reply(
-            update,
-            tr("No session takes questions right now. Try again shortly before a session starts."),
-        )
-        return
-    rows = [row for s in sessions[:10] for row in render.card_rows(s, tr, compact=True)]
-    await reply(update, tr("Which session is your question for?"), keyboard(rows))
+async def _offer(update: Update, context: ForumContext, offer: SessionOffer) -> None:
+    text, rows = offer(context.runtime.questions.open_sessions(), context.tr)
+    await reply(update, text, keyboard(rows))
 
 
 async def _prompt(update: Update, context: ForumContext, session: Session) -> None:
@@ -272,7 +269,7 @@ async def questions_command(update: Update, context: ForumContext) -> None:
     """Show a session's questions (the host view for its hosts), or export them (organisers)."""
     runtime = context.runtime
     if not context.args:
-        await _offer_lists(update, context)
+        await _offer(update, context, render.to_read)
         return
     if context.args[0].casefold() == "export":
         await _export(update, context)
@@ -282,26 +279,6 @@ async def questions_command(update: Update, context: ForumContext) -> None:
         await _send_host_view(update, context, session)
         return
     await _show_list(update, context, session, 0, edit=False)
-
-
-async def _offer_lists(update: Update, context: ForumContext) -> None:
-    tr = context.tr
-    sessions = context.runtime.questions.open_sessions()
-    if not sessions:
-        await reply(
-            update,
-            tr(
-                "No session takes questions right now. Send /questions and a session number, "
-                "e.g. <code>/questions 12</code>."
-            ),
-        )
-        return
-    rows = [
-        [(tr("💬 {title}").format(title=s.title_in(tr.language))[:60], data)]
-        for s in sessions[:10]
-        if (data := render.button(ListPress(session=s.id)))
-    ]
-    await reply(update, tr("Which session's questions?"), keyboard(rows))
 
 
 async def _show_list(
@@ -504,9 +481,8 @@ def conversation() -> Conversation:
 def handlers() -> list[Handler]:
     """Return the questions handlers (typed answers come via ``conversation``)."""
     return [
-        CommandHandler("ask", ask_command, filters=PRIVATE),
-        CommandHandler("questions", questions_command, filters=PRIVATE),
-        CommandHandler("host", host_command, filters=ADDRESSED),
+        *commands(PRIVATE, ask=ask_command, questions=questions_command),
+        *commands(ADDRESSED, host=host_command),
         MessageHandler(PRIVATE & _TEXT & _RepliesToAsk(name="replies_to_ask"), reply_question),
         on_press(AskPress, ask_pressed, elsewhere=ask_pressed_elsewhere),
         on_press(ListPress, list_pressed),

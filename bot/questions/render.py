@@ -186,6 +186,32 @@ def pick_session(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows
     return tr("Which session is your question for?"), rows
 
 
+def to_ask(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
+    """Offer the sessions taking questions now, to ask one (/ask alone)."""
+    if not sessions:
+        return tr(
+            "No session takes questions right now. Try again shortly before a session starts."
+        ), []
+    rows = [row for s in sessions[:10] for row in card_rows(s, tr, compact=True)]
+    return tr("Which session is your question for?"), rows
+
+
+def to_read(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
+    """Offer the sessions taking questions now, to read one's questions (/questions alone)."""
+    if not sessions:
+        return tr(
+            "No session takes questions right now. Send /questions and a session number, "
+            "e.g. <code>/questions 12</code>."
+        ), []
+    label = tr("💬 {title}")
+    return tr("Which session's questions?"), _rows(
+        *[
+            [(label.format(title=s.title_in(tr.language))[:60], button(ListPress(session=s.id)))]
+            for s in sessions[:10]
+        ]
+    )
+
+
 # ---- the participants' list ----
 
 
