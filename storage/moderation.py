@@ -325,26 +325,35 @@ class ModerationStore:
         now: datetime,
         until: datetime | None = None,
         link: str | None = None,
-    ) -> LogEntry:
-        """Record one moderation action and return it."""
-        entry = await self._insert_log(chat_id, action, actor, target, reason, now, until, link)
-        assert entry is not None  # only a report can collide (with one of the same message)
-        return entry
-
-    async def add_report(
-        self,
-        chat_id: int,
-        message_id: int,
-        reporter: Person,
-        target: Person | None,
-        reason: str | None,
-        now: datetime,
-        link: str | None,
+        message_id: int | None = None,
     ) -> LogEntry | None:
-        """Record a report of a message; None if the message was reported already."""
-        return await self._insert_log(
-            chat_id, ModAction.REPORT, reporter, target, reason, now, None, link, message_id
+        """Record one moderation action and return it; None for a report of a message that
+        was reported already (a report names its ``message_id``)."""
+        cursor = await self._db.execute(
+            """
+            INSERT OR IGNORE INTO mod_log (chat_id, action, actor_id, actor_name, target_id,
+                                 target_name, reason, until, link, created_at, message_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                chat_id,
+                action.value,
+                actor.user_id if actor else None,
+                actor.name if actor else None,
+                target.user_id if target else None,
+                target.name if target else None,
+                reason,
+                until.isoformat() if until else None,
+                link,
+                now.isoformat(),
+                message_id,
+            ),
         )
+        if cursor.rowcount == 0:
+            return None
+        entry_id = cursor.lastrowid
+        assert entry_id is not None  # an INSERT on a rowid table always has one
+        return LogEntry(entry_id, chat_id, action, actor, target, reason, until, link, now)
 
     async def reports_since(self, reporter_id: int, since: datetime) -> int:
         """Return how many reports the member made since then."""
@@ -378,44 +387,6 @@ class ModerationStore:
             "UPDATE mod_log SET digested_at = ? WHERE id = ?",
             [(now.isoformat(), entry_id) for entry_id in entry_ids],
         )
-
-    async def _insert_log(
-        self,
-        chat_id: int,
-        action: ModAction,
-        actor: Person | None,
-        target: Person | None,
-        reason: str | None,
-        now: datetime,
-        until: datetime | None,
-        link: str | None,
-        message_id: int | None = None,
-    ) -> LogEntry | None:
-        cursor = await self._db.execute(
-            """
-            INSERT OR IGNORE INTO mod_log (chat_id, action, actor_id, actor_name, target_id,
-                                 target_name, reason, until, link, created_at, message_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            (
-                chat_id,
-                action.value,
-                actor.user_id if actor else None,
-                actor.name if actor else None,
-                target.user_id if target else None,
-                target.name if target else None,
-                reason,
-                until.isoformat() if until else None,
-                link,
-                now.isoformat(),
-                message_id,
-            ),
-        )
-        if cursor.rowcount == 0:
-            return None
-        entry_id = cursor.lastrowid
-        assert entry_id is not None  # an INSERT on a rowid table always has one
-        return LogEntry(entry_id, chat_id, action, actor, target, reason, until, link, now)
 
     async def recent_log(self, limit: int = 20) -> list[LogEntry]:
         """Return the latest log entries, newest first."""

@@ -491,8 +491,15 @@ class Moderation:
                 ),
                 limit=settings.report_limit,
             )
-        entry = await self.store.add_report(
-            chat_id, message_id, reporter, target, reason, self._clock(), link
+        entry = await self.store.log(
+            chat_id,
+            ModAction.REPORT,
+            reporter,
+            target,
+            reason,
+            self._clock(),
+            link=link,
+            message_id=message_id,
         )
         if entry is None:  # reported by someone else a moment ago
             raise DomainError(ALREADY_REPORTED)
@@ -545,6 +552,7 @@ class Moderation:
         entry = await self.store.log(
             chat_id, action, actor, target, reason, self._clock(), until=until, link=link
         )
+        assert entry is not None  # only a report can collide (with one of the same message)
         if post:
             await self._notifier.log(self._notice(entry))
         return entry
