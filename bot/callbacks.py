@@ -64,6 +64,17 @@ def _pack(name: str, value: object) -> str:
     return text
 
 
+class OpensSessionCard:
+    """Mixed into a private press about one session (``session``): pressed in a group by
+    someone the bot cannot write to yet, the private chat opens on that session's card."""
+
+    session: str
+
+    def start(self) -> str:
+        """Open the session's card in the private chat (``/start s_<id>``)."""
+        return f"s_{self.session}"
+
+
 class CallbackData(BaseModel):
     """The typed payload of one kind of button; subclasses give ``prefix=`` and fields."""
 

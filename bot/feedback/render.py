@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from html import escape
 
-from bot.callbacks import CallbackData, Flag, Rows
+from bot.callbacks import CallbackData, Flag, OpensSessionCard, Rows
 from bot.config import SurveyQuestion
 from bot.feedback.model import Rating, Results, SessionResult, SurveyAnswer, Tally
 from bot.i18n import N_, Translator
@@ -30,14 +30,10 @@ CHART_SESSIONS = 15
 SMALL_GROUP = 5
 
 
-class OpenPress(CallbackData, prefix="fbo", private=True):
+class OpenPress(OpensSessionCard, CallbackData, prefix="fbo", private=True):
     """Show the 1-5 buttons of a session (pressed on a card in a group: in the private chat)."""
 
     session: str
-
-    def start(self) -> str:
-        """Open the session's card in the private chat (``/start s_<id>``)."""
-        return f"s_{self.session}"
 
 
 class RatePress(CallbackData, prefix="fbr", private=True):

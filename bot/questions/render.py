@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Sequence
 from html import escape
 
-from bot.callbacks import CallbackData, Flag, Id, Rows
+from bot.callbacks import CallbackData, Flag, Id, OpensSessionCard, Rows
 from bot.i18n import N_, Translator
 from bot.questions.model import HostAction, Question, Queue, Status
 from bot.schedule.model import Programme, Session
@@ -24,14 +24,10 @@ HOST_BUTTONS = 8
 PENDING_BUTTONS = 4
 
 
-class AskPress(CallbackData, prefix="qa", private=True):
+class AskPress(OpensSessionCard, CallbackData, prefix="qa", private=True):
     """Write a question to a session (pressed on a card in a group: in the private chat)."""
 
     session: str
-
-    def start(self) -> str:
-        """Open the session's card in the private chat (``/start s_<id>``)."""
-        return f"s_{self.session}"
 
 
 class ListPress(CallbackData, prefix="ql"):

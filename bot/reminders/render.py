@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
 
-from bot.callbacks import CallbackData, Rows
+from bot.callbacks import CallbackData, OpensSessionCard, Rows
 from bot.i18n import Translator
 from bot.reminders.model import DIGEST_HOURS, LEAD_CHOICES, ReminderSettings
 from bot.schedule.model import Session, programme_day
@@ -29,25 +29,17 @@ MAX_SPEAKERS = 600
 MAX_URL = 2000
 
 
-class RemindPress(CallbackData, prefix="rem", private=True):
+class RemindPress(OpensSessionCard, CallbackData, prefix="rem", private=True):
     """Follow a session (also under the schedule's session cards, in groups too: the agenda is
     the presser's own, so the card is left as everyone sees it)."""
 
     session: str
 
-    def start(self) -> str:
-        """Open the session's card in the private chat (``/start s_<id>``)."""
-        return f"s_{self.session}"
 
-
-class UnremindPress(CallbackData, prefix="unrem", private=True):
+class UnremindPress(OpensSessionCard, CallbackData, prefix="unrem", private=True):
     """Stop following a session."""
 
     session: str
-
-    def start(self) -> str:
-        """Open the session's card in the private chat (``/start s_<id>``)."""
-        return f"s_{self.session}"
 
 
 class ShowPress(CallbackData, prefix="rses", private=True):
