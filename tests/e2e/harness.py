@@ -324,12 +324,42 @@ class Story:
         return await Person(self.bot, user).click_data(message, data)
 
 
+@dataclass
+class Cast(Story):
+    """A running bot on its fake and clock, with the people of the dialogue features' stories:
+    Ana, Bruno, Carla and Olga, who organises (each test module picks their languages)."""
+
+    fake: FakeTelegram
+    bot: BotHarness
+    clock: TestClock
+    ana: SimUser
+    bruno: SimUser
+    carla: SimUser
+    olga: SimUser
+
+    async def start_all(self) -> None:
+        """Have everyone start the bot in their private chat."""
+        for user in (self.ana, self.bruno, self.carla, self.olga):
+            await self.send(user, "/start")
+
+
 def seen_as(user: SimUser, english: str) -> str:
     """Return an English label as the bot shows it to this user, in their language."""
     return translator(user.language_code or "en")(english)
 
 
 HarnessFactory = Callable[..., Any]
+
+
+def refused(fake: FakeTelegram) -> list[tuple[str, Any]]:
+    """Return what Telegram (the fake) refused, as (method, answer): every call answered 400 or
+    more but the long poll a stopping bot leaves open (the fake ends it with a 409, as Telegram
+    does)."""
+    return [
+        (c.method, c.response)
+        for c in fake.calls
+        if c.status >= 400 and (c.method, c.status) != ("getUpdates", 409)
+    ]
 
 
 def token_free(records: list[logging.LogRecord]) -> bool:

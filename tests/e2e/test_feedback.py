@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import struct
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,21 +18,12 @@ import pytest
 from bot.feedback.render import CHART_KEY
 from bot.i18n import translator
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import BotHarness, Story, TestClock, at
+from tests.e2e.harness import Cast, TestClock, at
 from tests.fakeapi import FakeTelegram, SimMessage, SimUser
 
 
-@dataclass
-class World(Story):
-    """The fake, the bot, and the people of these tests."""
-
-    fake: FakeTelegram
-    bot: BotHarness
-    clock: TestClock
-    ana: SimUser
-    bruno: SimUser
-    carla: SimUser
-    olga: SimUser
+class World(Cast):
+    """The bot and the people of these tests, with the steps they take."""
 
     async def dispatch(self) -> Any:
         """Run the periodic dispatch once, as the job would, and settle."""
@@ -68,8 +58,7 @@ async def world(fake: FakeTelegram, make_bot: MakeBot, clock: TestClock) -> Worl
         },
     )
     world = World(fake, bot, clock, ana, bruno, carla, olga)
-    for user in (ana, bruno, carla, olga):
-        await world.send(user, "/start")
+    await world.start_all()
     return world
 
 

@@ -13,21 +13,14 @@ import pytest
 
 from bot.i18n import translator
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import BotHarness, Story, TestClock, at
+from tests.e2e.harness import Cast, TestClock, at
 from tests.fakeapi import FakeTelegram, SimChat, SimMessage, SimUser
 
 
 @dataclass
-class World(Story):
-    """The fake, the bot, and the people of these tests."""
+class World(Cast):
+    """The bot and the people of these tests, with Hugo, who hosts, and the community group."""
 
-    fake: FakeTelegram
-    bot: BotHarness
-    clock: TestClock
-    ana: SimUser
-    bruno: SimUser
-    carla: SimUser
-    olga: SimUser
     hugo: SimUser
     community: SimChat
 
@@ -52,8 +45,8 @@ async def world(fake: FakeTelegram, make_bot: MakeBot, clock: TestClock) -> Worl
         settings={"questions": {"host_view_seconds": 0.05, "post_top_to_group": 2}},
     )
     world = World(fake, bot, clock, ana, bruno, carla, olga, hugo, community)
-    for user in (ana, bruno, carla, olga, hugo):
-        await world.send(user, "/start")
+    await world.start_all()
+    await world.send(hugo, "/start")
     return world
 
 
