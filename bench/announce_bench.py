@@ -11,14 +11,14 @@ the fake's own work and is an upper bound for the bot's.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import resource
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
+from bench.support import in_scratch_folder
 from bot.announcements.model import Content, Kind
 from bot.app import build_application, runtime_of
 from bot.config import Config, EventConfig, RolesConfig, StorageConfig, TelegramConfig
@@ -95,8 +95,7 @@ def main() -> int:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=29.0, help="telegram.messages_per_second")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        figures = asyncio.run(run(args.recipients, args.rate, Path(folder)))
+    figures = in_scratch_folder(partial(run, args.recipients, args.rate))
     floor = 0.95 * TELEGRAM_LIMIT
     print(f"recipients            {figures['recipients']:.0f}")
     print(f"delivered             {figures['delivered']:.0f}")

@@ -18,16 +18,16 @@ delivery rate while sending (against Telegram's 30/s), and the 429 answers (floo
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import resource
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.support import in_scratch_folder
 from bot.app import build_application, runtime_of
 from bot.config import (
     Config,
@@ -179,8 +179,7 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--agenda", type=int, default=8)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        f = asyncio.run(run(args, Path(folder)))
+    f = in_scratch_folder(partial(run, args))
     print(f"prompts planned        {f['planned']:.0f}")
     print(f"prompts sent           {f['sent_prompts']:.0f} in {f['messages']:.0f} messages")
     print(f"prompts left pending   {f['pending']:.0f} (after the day; floor 0)")

@@ -23,16 +23,17 @@ import argparse
 import asyncio
 import logging
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
 from bench.reminders_bench import FakeInThread
+from bench.support import in_scratch_folder
 from bot.announcements.service import Content, Kind
 from bot.app import build_application, runtime_of
 from bot.config import (
@@ -287,8 +288,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    with tempfile.TemporaryDirectory() as folder:
-        figures = asyncio.run(run(args, Path(folder)))
+    figures = in_scratch_folder(partial(run, args))
     return 0 if report(figures) else 1
 
 

@@ -24,14 +24,15 @@ import random
 import resource
 import signal
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from telegram import Update
 
+from bench.support import in_scratch_folder
 from bot.app import build_application
 from bot.config import Config, EventConfig, load_config
 from bot.i18n import translator
@@ -146,12 +147,20 @@ async def _play(
     async def at(second: float) -> None:
         await asyncio.sleep(max(0.0, start + second - time.monotonic()))
 
-    async def ask(user: SimUser, second: float, number: int) -> None:
+    async def answer(user: SimUser, second: float, text: str, buttons: str) -> SimMessage | None:
+        """Send text at ``second``; return the bot's answer with buttons of that prefix (None,
+        and the person counted as missing, when it never comes)."""
         await at(second)
-        await user.send(f"/ask {SESSION} Question {number}: how does this work in practice?")
-        choice = await _wait_for(user, "qs:")
-        if choice is None:
+        await user.send(text)
+        found = await _wait_for(user, buttons)
+        if found is None:
             missing.append(user.id)
+        return found
+
+    async def ask(user: SimUser, second: float, number: int) -> None:
+        text = f"/ask {SESSION} Question {number}: how does this work in practice?"
+        choice = await answer(user, second, text, "qs:")
+        if choice is None:
             return
         data = choice.buttons[number % 2][0][1]  # signed, or anonymous
         callbacks.append(await user.click_data(choice, data))
@@ -159,11 +168,8 @@ async def _play(
 
     async def voter(user: SimUser, first: float, votes: int) -> None:
         nonlocal last_vote
-        await at(first)
-        await user.send(f"/questions {SESSION}")
-        listing = await _wait_for(user, "ql:")
+        listing = await answer(user, first, f"/questions {SESSION}", "ql:")
         if listing is None:
-            missing.append(user.id)
             return
         voted: set[int] = set()
         times = sorted(rng.uniform(first + 2, args.seconds) for _ in range(votes))
@@ -277,8 +283,7 @@ def main() -> int:
     if args.bot:
         serve_bot(args.bot)
         return 0
-    with tempfile.TemporaryDirectory() as folder:
-        figures = asyncio.run(run(args, Path(folder)))
+    figures = in_scratch_folder(partial(run, args))
     print(f"questions asked        {figures['questions']:.0f}")
     print(f"votes counted          {figures['votes']:.0f}")
     print(f"presses answered       {figures['answered']:.0f} of {figures['presses']:.0f}")

@@ -1,13 +1,23 @@
-"""What the benchmarks share: a scratch database and the percentile of a set of timings."""
+"""What the benchmarks share: a scratch folder or database, and the percentile of timings."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from storage.database import Database
+
+T = TypeVar("T")
+
+
+def in_scratch_folder(run: Callable[[Path], Awaitable[T]]) -> T:
+    """Run a benchmark in a temporary folder (its database, its config), deleted afterwards."""
+    with tempfile.TemporaryDirectory() as folder:
+        return asyncio.run(run(Path(folder)))
 
 
 @contextlib.asynccontextmanager
