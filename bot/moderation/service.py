@@ -545,7 +545,6 @@ class Moderation:
         *,
         until: datetime | None = None,
         link: str | None = None,
-        post: bool = True,
     ) -> LogEntry:
         """Record an action in the log and post it to the modlog chat (the action stands even
         if the post fails)."""
@@ -553,8 +552,7 @@ class Moderation:
             chat_id, action, actor, target, reason, self._clock(), until=until, link=link
         )
         assert entry is not None  # only a report can collide (with one of the same message)
-        if post:
-            await self._notifier.log(self._notice(entry))
+        await self._notifier.log(self._notice(entry))
         return entry
 
     def _notice(self, entry: LogEntry) -> Notice:

@@ -242,6 +242,18 @@ class BotHarness:
         await user.send(text, **kwargs)
         return await user.next_message()
 
+    async def ask_in_group(
+        self, user: SimUser, group: SimChat, unaddressed: list[str], command: str
+    ) -> Any:
+        """Write in a group, where the bot must stay silent until it is addressed; then send
+        ``/command@bot`` and return the bot's answer in the group."""
+        for text in unaddressed:
+            await user.send(text, chat=group)
+        await self.settle()
+        assert group.bot_messages == []
+        await user.send(f"/{command}@{self.fake.bot_username}", chat=group)
+        return await group.next_message()
+
 
 @dataclass
 class Person:

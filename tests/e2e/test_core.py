@@ -105,11 +105,7 @@ async def test_group_commands_must_be_addressed(make_bot: MakeBot) -> None:
     group = bot.fake.add_group("Community")
     user = bot.user("Ada")
     await user.join(group)
-    await user.send("/help", chat=group)
-    await bot.settle()
-    assert group.bot_messages == []
-    await user.send(f"/help@{bot.fake.bot_username}", chat=group)
-    reply = await group.next_message()
+    reply = await bot.ask_in_group(user, group, ["/help"], "help")
     assert "What I can do" in reply.text
 
 

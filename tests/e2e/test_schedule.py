@@ -182,12 +182,7 @@ async def test_groups_only_when_addressed(
 ) -> None:
     group = bot.fake.add_group("Community")
     await user.join(group)
-    await user.send("/today", chat=group)
-    await user.send("what's on now?", chat=group)
-    await bot.settle()
-    assert group.bot_messages == []
-    await user.send(f"/now@{bot.fake.bot_username}", chat=group)
-    now = await group.next_message()
+    now = await bot.ask_in_group(user, group, ["/today", "what's on now?"], "now")
     assert "Opening plenary" in now.text
     await user.send(f"@{bot.fake.bot_username} where is the closing plenary?", chat=group)
     where = await group.next_message()
