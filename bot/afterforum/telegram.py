@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from bot.afterforum import render
@@ -17,8 +16,6 @@ from bot.i18n import translator
 from bot.intros import render as intros_render
 from bot.intros.service import Introductions
 from bot.telegram.delivery import BulkSender, Outcome, Rendered, Rounds
-
-logger = logging.getLogger(__name__)
 
 BATCH = 200
 

@@ -9,7 +9,6 @@ before its send and recorded after it, so none is sent twice, even across a cras
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from bot.feedback import render
@@ -17,8 +16,6 @@ from bot.feedback.model import PromptBatch
 from bot.feedback.service import Feedback, Survey
 from bot.i18n import translator
 from bot.telegram.delivery import BulkSender, Outcome, Rendered, Rounds
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

@@ -11,7 +11,6 @@ still waiting when the session starts is dropped), morning posts and digests as 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from bot.config import Config
@@ -21,8 +20,6 @@ from bot.reminders.model import NoticeDue, Post
 from bot.reminders.service import Decision, Reminders
 from bot.telegram.delivery import BulkSender, Outcome, Rendered, Rounds
 from bot.telegram.ratelimit import Priority
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
