@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import InputFile, Message, Update
+from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
 from bot.i18n import resolve_language, translator
 from bot.privacy import render
 from bot.privacy.render import ContactsPress, ForgetPress
 from bot.telegram.context import ForumContext
+from bot.telegram.delivery import BulkSender, Rendered
 from handlers.common import (
     ADDRESSED,
     PRIVATE,
@@ -22,6 +23,7 @@ from handlers.common import (
     keyboard,
     on_press,
     reply,
+    sender_id,
 )
 
 logger = logging.getLogger(__name__)
@@ -29,13 +31,6 @@ logger = logging.getLogger(__name__)
 PURGE_JOB = "privacy-purge"
 NOTICE_JOB = "privacy-notices"
 CHECK_INTERVAL = timedelta(minutes=30)
-
-
-def _user_id(update: Update) -> int:
-    user = update.effective_user
-    if user is None:
-        raise RuntimeError("update without a user")  # the filters only route users' updates
-    return user.id
 
 
 async def show_privacy(update: Update, context: ForumContext) -> None:
@@ -62,7 +57,7 @@ async def my_data(update: Update, context: ForumContext) -> None:
     if message is None:
         return
     runtime = context.runtime
-    export = await runtime.privacy.export(_user_id(update))
+    export = await runtime.privacy.export(sender_id(update))
     data = render.document(export, runtime.config.event.name, runtime.clock())
     await message.reply_document(
         InputFile(data, filename=render.FILENAME),
@@ -86,7 +81,7 @@ async def forget_pressed(update: Update, context: ForumContext, press: ForgetPre
     if not press.yes:
         await edit_or_reply(update, context.tr("Nothing was deleted."))
         return
-    await context.runtime.privacy.forget(_user_id(update))
+    await context.runtime.privacy.forget(sender_id(update))
     context.participant = None
     await edit_or_reply(update, render.forgotten(context.tr))
 
@@ -97,7 +92,7 @@ async def contacts_pressed(update: Update, context: ForumContext, press: Contact
     if query is None:
         return
     await query.answer()
-    contacts = await context.runtime.privacy.contacts(_user_id(update))
+    contacts = await context.runtime.privacy.contacts(sender_id(update))
     await reply(update, render.contacts_text(context.tr, contacts))
 
 
@@ -116,17 +111,15 @@ async def notice_job(context: ForumContext) -> None:
         return
     event = runtime.config.event.name
 
-    async def send(item: tuple[int, str]) -> Message:
+    async def notice(item: tuple[int, str]) -> Rendered:
         user_id, language = item
         tr = translator(resolve_language(language, None))
         has_contacts = bool(await runtime.privacy.contacts(user_id))
-        text, rows = render.notice(tr, plan, event, has_contacts)
-        return await context.bot.send_message(user_id, text, reply_markup=keyboard(rows))
+        return render.notice(tr, plan, event, has_contacts)
 
+    sender = BulkSender(context.bot, runtime.outbound)
     while due := await runtime.privacy.notices_due():
-        async for (user_id, _), delivery in runtime.outbound.deliver_all(
-            due, lambda item: item[0], send
-        ):
+        async for (user_id, _), delivery in sender.send_each(due, lambda item: item[0], notice):
             sent = delivery.message_id is not None
             await runtime.privacy.notice_sent(user_id, plan.purge_on, sent)
 

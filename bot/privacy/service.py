@@ -9,6 +9,7 @@ for the next forum; participants are told a week before. Nothing here knows Tele
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -40,26 +41,18 @@ class PrivacyStore(Protocol):
     async def record_purge(self, purge_on: str, purged: int, now: datetime) -> None: ...
 
 
+@dataclass
 class Privacy:
     """The personal-data rules over the registry's store, a clock and the programme's days."""
 
-    def __init__(
-        self,
-        store: PrivacyStore,
-        config: PrivacyConfig,
-        clock: Clock,
-        *,
-        last_day: Callable[[], date | None],
-        event_zone: str,
-    ) -> None:
-        self.store = store
-        self.config = config
-        self.clock = clock
-        self._last_day = last_day
-        self._zone = ZoneInfo(event_zone)
-        # Told the id of everyone forgotten, to drop what they hold in memory (caches, the
-        # sets of people mid-conversation).
-        self.forgotten: list[Callable[[int], None]] = []
+    store: PrivacyStore
+    config: PrivacyConfig
+    clock: Clock
+    last_day: Callable[[], date | None] = field(kw_only=True)  # the programme's
+    event_zone: str = field(kw_only=True)
+    # Told the id of everyone forgotten, to drop what they hold in memory (caches, the sets of
+    # people mid-conversation).
+    forgotten: list[Callable[[int], None]] = field(default_factory=list, init=False)
 
     async def export(self, user_id: int) -> Export:
         """Return everything stored about the person."""
@@ -79,15 +72,16 @@ class Privacy:
 
     def plan(self) -> PurgePlan | None:
         """Return when the purge runs and when participants are told; None without a programme."""
-        last_day = self._last_day()
+        last_day = self.last_day()
         if last_day is None:
             return None
+        zone = ZoneInfo(self.event_zone)
         purge_on = last_day + timedelta(days=self.config.purge_after_days)
-        purge_at = datetime.combine(purge_on, time(0), tzinfo=self._zone)
+        purge_at = datetime.combine(purge_on, time(0), tzinfo=zone)
         notice_at = None
         if self.config.notice_days > 0:
             notice_day = purge_on - timedelta(days=self.config.notice_days)
-            notice_at = datetime.combine(notice_day, NOTICE_HOUR, tzinfo=self._zone)
+            notice_at = datetime.combine(notice_day, NOTICE_HOUR, tzinfo=zone)
         return PurgePlan(purge_on, purge_at, notice_at)
 
     async def purge_if_due(self) -> int | None:

@@ -38,6 +38,13 @@ class World:
         await self.bot.settle()
         self.clock.advance(seconds=2)  # stay under the per-user flood guard
 
+    async def started(self, **usernames: str) -> list[SimUser]:
+        """Add people by first name, with their usernames, who each start the bot."""
+        people = [self.fake.add_user(name, username=u) for name, u in usernames.items()]
+        for user in people:
+            await self.send(user, "/start")
+        return people
+
     async def click(self, user: SimUser, label: str, message: SimMessage | None = None) -> Any:
         """Press a button by its English label, as the user sees it, and settle."""
         callback = await user.click(translator(user.language_code or "en")(label), message)
@@ -85,14 +92,6 @@ class World:
             await asyncio.sleep(0.01)
         await self.bot.settle()
 
-    async def run_job(self, name: str) -> None:
-        """Run a periodic job now, as its timer would."""
-        app = self.bot.application
-        jobs = app.job_queue.get_jobs_by_name(name) if app.job_queue else ()
-        assert jobs, f"job {name} is not scheduled"
-        await jobs[0].run(app)
-        await self.bot.settle()
-
 
 @pytest.fixture
 async def world(fake: FakeTelegram, clock: TestClock, make_bot: MakeBot) -> World:
@@ -123,12 +122,10 @@ def no_errors(fake: FakeTelegram) -> None:
 async def test_forget_leaves_nothing_of_someone_who_used_every_feature(world: World) -> None:
     w = world
     lea = w.fake.add_user("Leokadia", last_name="Vasquez-Leaver", username="leokadia_v")
-    ana = w.fake.add_user("Ana", username="ana_ke")
-    bruno = w.fake.add_user("Bruno", username="bruno_br")
-    carla = w.fake.add_user("Carla", username="carla_de")
-    dara = w.fake.add_user("Dara", username="dara_br")
-    for user in (lea, ana, bruno, carla, dara):
-        await w.send(user, "/start")
+    await w.send(lea, "/start")
+    ana, bruno, carla, dara = await w.started(
+        Ana="ana_ke", Bruno="bruno_br", Carla="carla_de", Dara="dara_br"
+    )
     # In private: settings, agenda, a profile, introductions both ways, /meet.
     await w.send(lea, "/timezone America/Sao_Paulo")
     await w.send(lea, "/remind 12")
@@ -209,11 +206,7 @@ async def test_mydata_shows_no_one_elses_id_or_username_until_an_introduction(
     world: World,
 ) -> None:
     w = world
-    ana = w.fake.add_user("Ana", username="ana_ke")
-    bruno = w.fake.add_user("Bruno", username="bruno_br")
-    carla = w.fake.add_user("Carla", username="carla_hidden")
-    for user in (ana, bruno, carla):
-        await w.send(user, "/start")
+    ana, bruno, carla = await w.started(Ana="ana_ke", Bruno="bruno_br", Carla="carla_hidden")
     await w.profile(ana, "Ana K.")
     await w.profile(bruno, "Bruno B.", country="Brasil")
     await w.profile(carla, "Carla D.", country="Germany", listed=False)
@@ -286,12 +279,9 @@ async def test_the_purge_is_announced_then_runs_on_its_day_sparing_who_stays(
     world: World,
 ) -> None:
     w = world
-    ana = w.fake.add_user("Ana", username="ana_ke")
-    bruno = w.fake.add_user("Bruno", username="bruno_br")
+    ana, bruno = await w.started(Ana="ana_ke", Bruno="bruno_br")
     lurker = w.fake.add_user("Lurker")
     w.group.members[lurker.id] = Member("member")
-    for user in (ana, bruno):
-        await w.send(user, "/start")
     await w.profile(ana, "Ana K.")
     await w.profile(bruno, "Bruno B.")
     await w.intro(ana, bruno)
@@ -304,11 +294,11 @@ async def test_the_purge_is_announced_then_runs_on_its_day_sparing_who_stays(
     )
     # The programme ends on 18 March 2027: notices on 10 April, the purge on 17 April.
     w.clock.set(at(2027, 4, 10, 7, 59))
-    await w.run_job(NOTICE_JOB)
+    await w.bot.run_job(NOTICE_JOB)
     assert "deleted on" not in (bruno.last_message.text or "")
     w.clock.set(at(2027, 4, 10, 8, 0))
-    await w.run_job(NOTICE_JOB)
-    await w.run_job(NOTICE_JOB)
+    await w.bot.run_job(NOTICE_JOB)
+    await w.bot.run_job(NOTICE_JOB)
     notices = [m for m in ana.inbox if "will be deleted on April 17, 2027" in (m.text or "")]
     assert len(notices) == 1
     await w.click(ana, "Save my contacts", notices[0])
@@ -322,16 +312,16 @@ async def test_the_purge_is_announced_then_runs_on_its_day_sparing_who_stays(
     await w.send(ana, "/privacy")
     assert "You have not chosen to stay" in (ana.last_message.text or "")
     w.clock.set(at(2027, 4, 16, 21, 59))  # 23:59 in Bonn, the day before
-    await w.run_job(PURGE_JOB)
+    await w.bot.run_job(PURGE_JOB)
     assert len(await w.rows("SELECT * FROM participants")) == 4
     w.clock.advance(minutes=1)
-    await w.run_job(PURGE_JOB)
+    await w.bot.run_job(PURGE_JOB)
     assert await w.rows("SELECT user_id FROM participants") == [(bruno.id,)]
     assert await traces(w.bot.runtime.db, [ana.id, lurker.id, "ana_ke", "Ana K."]) == {}
     assert await w.rows("SELECT display_name FROM profiles") == [("Bruno B.",)]
     w.clock.advance(days=1)
     await w.send(ana, "/start")  # back for the next forum: not purged again
-    await w.run_job(PURGE_JOB)
+    await w.bot.run_job(PURGE_JOB)
     assert len(await w.rows("SELECT * FROM participants")) == 2
     no_errors(w.fake)
 
