@@ -171,13 +171,19 @@ def asked(session: Session, question: Question, tr: Translator) -> tuple[str, Ro
     return text, _rows([(tr("💬 See the questions"), button(ListPress(session=session.id)))])
 
 
+def _per_session(
+    sessions: Sequence[Session],
+    label: Callable[[Session], str],
+    press: Callable[[Session], CallbackData],
+) -> Rows:
+    """Return a button per session: its label (cut to 60 characters) sends its press."""
+    return _rows(*[[(label(s)[:60], button(press(s)))] for s in sessions])
+
+
 def pick_session(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
     """Ask which session a question written as a reply is for."""
-    rows = _rows(
-        *[
-            [(session.title_in(tr.language)[:60], button(PickPress(session=session.id)))]
-            for session in sessions
-        ]
+    rows = _per_session(
+        sessions, lambda s: s.title_in(tr.language), lambda s: PickPress(session=s.id)
     )
     return tr("Which session is your question for?"), rows
 
@@ -200,12 +206,12 @@ def to_read(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
             "e.g. <code>/questions 12</code>."
         ), []
     label = tr("💬 {title}")
-    return tr("Which session's questions?"), _rows(
-        *[
-            [(label.format(title=s.title_in(tr.language))[:60], button(ListPress(session=s.id)))]
-            for s in sessions[:10]
-        ]
+    rows = _per_session(
+        sessions[:10],
+        lambda s: label.format(title=s.title_in(tr.language)),
+        lambda s: ListPress(session=s.id),
     )
+    return tr("Which session's questions?"), rows
 
 
 # ---- the participants' list ----

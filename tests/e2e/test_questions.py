@@ -236,3 +236,29 @@ async def test_questions_export_is_a_csv_without_names(world: World) -> None:
     assert not any("Ana" in cell for row in rows for cell in row)
     refused = await world.send(world.bruno, "/questions export")
     assert refused.document is None
+
+
+async def test_ask_and_questions_alone_offer_the_sessions_taking_questions_now(
+    world: World,
+) -> None:
+    ana, bruno = world.ana, world.bruno
+    offer = await world.send(ana, "/ask")
+    assert offer.text == "Which session is your question for?"
+    ask = next(label for label in offer.button_labels if "E-procurement platforms" in label)
+    assert ask.startswith("❓")
+    await world.press(ana, ask, offer)
+    assert "E-procurement platforms" in (ana.last_message.text or "")
+    pt = translator("pt")
+    lists = await world.send(bruno, "/questions")
+    assert lists.text == pt("Which session's questions?")
+    title = "Plataformas de compras eletrônicas na prática"  # session 4, as Bruno reads it
+    await world.press(bruno, next(b for b in lists.button_labels if title in b), lists)
+    assert title in (bruno.last_message.text or "")
+    world.clock.set(at(2027, 3, 16, 21))  # 22:00 in Bonn: no session takes questions
+    assert "No session takes questions right now" in ((await world.send(ana, "/ask")).text or "")
+    closed = await world.send(bruno, "/questions")
+    assert closed.html == pt(
+        "No session takes questions right now. Send /questions and a session number, "
+        "e.g. <code>/questions 12</code>."
+    )
+    assert closed.buttons == []
