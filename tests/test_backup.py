@@ -116,6 +116,18 @@ async def test_snapshot_never_overwrites_a_file(tmp_path: Path) -> None:
     assert target.read_bytes() == b"precious"
 
 
+async def test_a_copy_cut_short_leaves_no_file_behind(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    await make_database(database)
+
+    def cut_short() -> None:
+        raise RuntimeError("the disk is gone")  # the copy is interrupted
+
+    with pytest.raises(BackupError, match="cannot copy"):
+        snapshot(database, tmp_path / "copy.sqlite3", newest_version=1, during_copy=cut_short)
+    assert [p.name for p in tmp_path.iterdir() if "copy" in p.name] == []  # nor a .partial
+
+
 def test_inspect_refuses_what_is_not_a_backup(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all" * 100)
