@@ -13,9 +13,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot import metrics
+from bot.telegram.http import UnsentError
 from bot.telegram.processor import PerUserUpdateProcessor, Slots
 from bot.telegram.ratelimit import (
     Limits,
@@ -36,6 +37,7 @@ class Telegram:
         self.clock = clock
         self.calls: list[tuple[float, str, Any, str]] = []
         self.flood_once: set[str] = set()
+        self.failures: dict[str, list[TelegramError]] = {}
 
     def callback(self, method: str, data: dict[str, Any]) -> Callable[[], Awaitable[Any]]:
         async def call() -> Any:
@@ -43,6 +45,8 @@ class Telegram:
             if text in self.flood_once:
                 self.flood_once.discard(text)
                 raise RetryAfter(timedelta(seconds=5))
+            if self.failures.get(text):
+                raise self.failures[text].pop(0)
             self.calls.append((self.clock.now(), method, data.get("chat_id"), text))
             return {"message_id": len(self.calls), "text": text}
 
@@ -256,6 +260,47 @@ async def test_a_429_pauses_then_resumes_at_the_pace() -> None:
     assert sample("forumbot_flood_waits_total") == floods + 1
     assert sample("forumbot_sends_total", priority="interactive", outcome="sent") == sent + 40
     assert sample("forumbot_outbound_queue_depth", priority="interactive") == 0
+
+
+def server_error() -> NetworkError:
+    return NetworkError("Internal Server Error")  # what PTB raises for a 5xx answer
+
+
+async def test_an_interactive_send_is_repeated_after_a_server_error_or_no_connection() -> None:
+    world = World()
+    world.telegram.failures["hi"] = [server_error(), UnsentError("connection refused")]
+    start = world.clock.now()
+    reply = world.send(1)
+    await world.run([reply])
+    assert reply.result()["text"] == "hi"
+    assert [round(at - start, 3) for at in world.times(1)] == [1.5]  # backoff 0.5 s, then 1 s
+    assert world.scheduler.counts["retried.interactive"] == 2
+
+
+async def test_a_send_that_may_have_arrived_or_keeps_failing_is_not_repeated() -> None:
+    world = World()
+    timed_out, lost = TimedOut(), NetworkError("Server disconnected")
+    lost.__cause__ = ConnectionResetError()  # the connection broke after the request left
+    world.telegram.failures["late"] = [timed_out]
+    world.telegram.failures["lost"] = [lost]
+    world.telegram.failures["down"] = [server_error() for _ in range(4)]
+    sends = [world.send(1, "late"), world.send(2, "lost"), world.send(3, "down")]
+    await world.run(sends)
+    assert isinstance(sends[0].exception(), TimedOut)
+    assert sends[1].exception() is lost
+    assert isinstance(sends[2].exception(), NetworkError)
+    assert world.scheduler.counts["retried.interactive"] == 3  # the third: three more tries
+    assert world.telegram.calls == []
+
+
+async def test_bulk_sends_are_left_to_their_senders_retries() -> None:
+    world = World()
+    world.telegram.failures["news"] = [server_error()]
+    with send_options(Priority.BULK):
+        news = world.send(1, "news")
+    await world.run([news])
+    assert isinstance(news.exception(), NetworkError)
+    assert world.telegram.failures["news"] == []
 
 
 async def test_edits_and_non_sends_do_not_wait_for_the_groups_minute() -> None:

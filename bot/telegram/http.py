@@ -5,7 +5,10 @@ the bot spends answering a /next: profiles of the throughput benchmark put a thi
 bot's time in that stack. aiohttp (already the web server's library) does the same job in a
 fraction of it. Errors map as in PTB's own client: a timeout is ``TimedOut``, any other
 transport failure ``NetworkError``; status codes are left to PTB, which turns them into its
-exceptions. The long poll keeps PTB's client (``bot.telegram.polling``): one request at a time.
+exceptions. A failure before the request left (no connection, or none in time) is also a
+``UnsentError``, so that ``repeatable`` can tell a request that is safe to send again from one
+that may already have been carried out. The long poll keeps PTB's client
+(``bot.telegram.polling``): one request at a time.
 """
 
 from __future__ import annotations
@@ -13,8 +16,31 @@ from __future__ import annotations
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+
+class UnsentError(NetworkError):
+    """The request never reached the server: no connection could be made."""
+
+
+class ConnectTimeoutError(TimedOut, UnsentError):
+    """No connection (or no free one in the pool) in time: the request never left."""
+
+
+def repeatable(error: TelegramError) -> bool:
+    """Whether a failed request was certainly or most likely not carried out.
+
+    True when it never left (``UnsentError``) or when the server answered with an error of its own
+    that is neither a refusal nor a flood pause (a 5xx: PTB raises a bare ``NetworkError`` for
+    it, with no transport error behind it, at most its failure to parse a proxy's HTML page).
+    False for a timeout or a connection lost after the request left: Telegram may have carried
+    it out, and sending it again could duplicate it.
+    """
+    if isinstance(error, UnsentError):
+        return True
+    cause = error.__cause__
+    return type(error) is NetworkError and (cause is None or isinstance(cause, TelegramError))
 
 
 class AiohttpRequest(BaseRequest):
@@ -95,7 +121,11 @@ class AiohttpRequest(BaseRequest):
         try:
             async with session.request(method, url, data=body, timeout=timeout) as response:
                 return response.status, await response.read()
+        except aiohttp.ConnectionTimeoutError as error:
+            raise ConnectTimeoutError from error
         except TimeoutError as error:
             raise TimedOut from error
+        except aiohttp.ClientConnectorError as error:
+            raise UnsentError(f"aiohttp.{error.__class__.__name__}: {error}") from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error

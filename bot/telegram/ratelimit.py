@@ -19,8 +19,11 @@ A send queued behind an identical one to the same group (same text and buttons, 
 coalescing key) is not sent again: its caller gets the first one's message. A send still
 queued at its deadline is dropped with ``SendExpiredError``. A 429 pauses the chat (a group) or
 everything (a private chat: the global budget is the likely cause) for ``retry_after``, after
-which the queue resumes at the pace, not in a burst. Time and sleeping come from a
-``PaceClock`` (the event loop's in production, a virtual one in tests).
+which the queue resumes at the pace, not in a burst. An interactive send that failed in a way
+that cannot have delivered it (a 5xx, no connection: ``bot.telegram.http.repeatable``) is sent
+again after a short backoff, up to ``interactive_retries`` times; bulk senders retry on their own
+(``bot.telegram.delivery.Outbound``). Time and sleeping come from a ``PaceClock`` (the event
+loop's in production, a virtual one in tests).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 from bot import metrics
+from bot.telegram.http import repeatable
 from bot.telegram.processor import Slots, slot_lent
 
 logger = logging.getLogger(__name__)
@@ -232,6 +236,8 @@ class OutboundScheduler(BaseRateLimiter[int]):
         *,
         max_flood_retries: int = 5,
         connections: int = 8,
+        interactive_retries: int = 3,
+        backoff_seconds: float = 0.5,
     ) -> None:
         self.limits = limits
         # Requests on the wire at once: no more than the HTTP pool has connections. httpcore
@@ -251,6 +257,8 @@ class OutboundScheduler(BaseRateLimiter[int]):
         # a few slots at once, still never more than the rate in any one second.
         self._slack = min(SLACK, self._interval / 4) if fine else CATCH_UP_SLOTS * self._interval
         self._max_flood_retries = max_flood_retries
+        self._interactive_retries = interactive_retries
+        self._backoff = backoff_seconds
         self._last = float("-inf")
         self._departed = float("-inf")
         self._second: deque[float] = deque()
@@ -342,8 +350,11 @@ class OutboundScheduler(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         retries = rate_limit_args if rate_limit_args is not None else self._max_flood_retries
+        failures, backoff = 0, 0.0
         for attempt in itertools.count():
             try:
+                if backoff:
+                    await self.clock.sleep(backoff)
                 await self._turn(send)
             except BaseException as error:
                 self._settle_followers(send, error=error)
@@ -354,11 +365,23 @@ class OutboundScheduler(BaseRateLimiter[int]):
                     result = await callback(*args, **kwargs)
             except RetryAfter as error:
                 self._flooded(send.chat, _seconds(error.retry_after))
+                backoff = 0.0
                 if attempt >= retries:
                     self._count(send, "flood")
                     self._settle_followers(send, error=error)
                     raise
                 send.done = False
+                continue
+            except TelegramError as error:
+                failures += 1
+                if not self._worth_repeating(send, error, failures):
+                    self._count(send, "failed")
+                    self._settle_followers(send, error=error)
+                    raise
+                self._count(send, "retried")
+                logger.info("send to %s failed (%s), sending it again", send.chat.key, error)
+                send.done = False
+                backoff = self._backoff * 2 ** (failures - 1)
                 continue
             except BaseException as error:
                 self._count(send, "failed")
@@ -370,6 +393,15 @@ class OutboundScheduler(BaseRateLimiter[int]):
             self._settle_followers(send, result=result)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _worth_repeating(self, send: _Send, error: TelegramError, failures: int) -> bool:
+        """Whether an interactive send that failed without reaching anyone goes out again."""
+        return (
+            send.priority == Priority.INTERACTIVE
+            and failures <= self._interactive_retries
+            and not self._closed
+            and repeatable(error)
+        )
 
     async def _turn(self, send: _Send) -> None:
         """Wait until the send may go; count it as in flight from then on."""
