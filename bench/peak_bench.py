@@ -287,6 +287,10 @@ def main() -> int:
     parser.add_argument("--reminders", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args()
+    if args.participants < args.reminders + 101:
+        # The subscribers are the first participants, the 101 who ask (and the flooder) the
+        # last: a subscriber's answers would otherwise count as a second reminder.
+        parser.error("--participants must be at least --reminders + 101")
     logging.disable(logging.WARNING)
     figures = in_scratch_folder(partial(run, args))
     return 0 if report(figures) else 1
