@@ -85,11 +85,10 @@ class AfterForumStore:
 
     async def set_monthly(self, user_id: int, on: bool) -> bool:
         """Switch the monthly suggestion for someone who stays; False if they do not."""
-        written = await self._db.execute(
+        return await self._db.changed_one(
             "UPDATE community_stay SET monthly_meet = ? WHERE user_id = ? AND staying = 1",
             (int(on), user_id),
         )
-        return written.rowcount == 1
 
     async def stay(self, user_id: int) -> Stay | None:
         """Return the person's choice, if they made one."""

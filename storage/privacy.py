@@ -717,10 +717,9 @@ class PrivacyStore:
 
     async def purged_on(self, purge_on: str) -> bool:
         """Tell whether the purge of this date has run."""
-        found = await self._db.fetchval(
+        return await self._db.exists(
             "SELECT 1 FROM privacy_purges WHERE purge_on = ?", (purge_on,)
         )
-        return found is not None
 
     async def record_purge(self, purge_on: str, purged: int, now: datetime) -> None:
         """Record that the purge of this date has run."""
@@ -733,10 +732,9 @@ class PrivacyStore:
 
     async def stays(self, user_id: int) -> bool:
         """Tell whether the person chose to stay for the next forum."""
-        found = await self._db.fetchval(
+        return await self._db.exists(
             "SELECT 1 FROM community_stay WHERE user_id = ? AND staying = 1", (user_id,)
         )
-        return found is not None
 
     async def staying(self) -> set[int]:
         """Return everyone who chose to stay for the next forum."""
