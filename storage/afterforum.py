@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.afterforum.model import Contact, Recipient, Stay
+from bot.afterforum.model import Recipient, Stay
+from bot.intros.model import Contact
 from storage.database import Database
 from storage.participants import languages_of
 

@@ -28,7 +28,8 @@ from enum import StrEnum
 from typing import Any
 
 from bot.i18n import N_
-from bot.privacy.model import Contact, Export, KeptRecord
+from bot.intros.model import Contact
+from bot.privacy.model import Export, KeptRecord
 from storage.database import Database
 
 # A ban counts as active until it ends; a later unban for the same member in the chat ends it.
@@ -790,7 +791,7 @@ class PrivacyStore:
             """,
             (user_id, user_id, user_id),
         )
-        return [Contact(str(row[0]), row[1], int(row[2])) for row in rows]
+        return [Contact(int(row[2]), str(row[0]), row[1]) for row in rows]
 
 
 def _readable(row: dict[str, Any]) -> dict[str, Any]:
