@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from html import escape
 
-from bot.callbacks import CallbackData, Flag, OpensSessionCard, Rows
+from bot.callbacks import CallbackData, Flag, OpensSessionCard, Rows, button, kept_rows
 from bot.config import SurveyQuestion
 from bot.feedback.model import Rating, Results, SessionResult, SurveyAnswer, Tally
 from bot.i18n import N_, Translator
@@ -78,19 +78,6 @@ REGION_NAMES = {
 STARS = ("1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐")
 
 
-def button(press: CallbackData) -> str | None:
-    """Return callback data, or None when a field (an odd session id) does not fit."""
-    try:
-        return press.encode()
-    except ValueError:
-        return None
-
-
-def _rows(*rows: Sequence[tuple[str, str | None]]) -> Rows:
-    kept = [[(label, data) for label, data in row if data is not None] for row in rows]
-    return [row for row in kept if row]
-
-
 def _clip(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -110,7 +97,7 @@ def stars(rating: int) -> str:
 
 def rating_buttons(session: Session) -> Rows:
     """Return the 1-5 buttons for a session."""
-    return _rows(
+    return kept_rows(
         [
             (label, button(RatePress(session=session.id, stars=n)))
             for n, label in enumerate(STARS, 1)
@@ -132,7 +119,7 @@ def prompt(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
         "",
     ]
     lines += [f"• <b>{title(session, tr)}</b>" for session in sessions]
-    rows = _rows(
+    rows = kept_rows(
         *[
             [
                 (
@@ -165,7 +152,7 @@ def comment_step(session: Session, rating: int, named: bool, tr: Translator) -> 
     named_label = (
         tr("👤 Named: show my name · change") if named else tr("🕶 Anonymous · show my name")
     )
-    rows = _rows(
+    rows = kept_rows(
         [(tr("Skip"), button(SkipPress(session=session.id)))],
         [(named_label, button(NamedPress(session=session.id, named=not named)))],
     )
@@ -182,9 +169,9 @@ def thanks(session: Session, rating: Rating, tr: Translator) -> str:
     return text
 
 
-def card_rows(session: Session, tr: Translator) -> Rows:
+def cardkept_rows(session: Session, tr: Translator) -> Rows:
     """Return "Rate this session" for a session card."""
-    return _rows([(tr("⭐ Rate this session"), button(OpenPress(session=session.id)))])
+    return kept_rows([(tr("⭐ Rate this session"), button(OpenPress(session=session.id)))])
 
 
 # ---- the survey ----
@@ -204,14 +191,14 @@ def survey_question(
     rows: Rows = []
     if question.kind == "rating":
         text += "\n" + tr("1 = not at all, 5 = very much.")
-        rows = _rows(
+        rows = kept_rows(
             [
                 (label, button(SurveyPress(index=index, value=str(n))))
                 for n, label in enumerate(STARS, 1)
             ]
         )
     elif question.kind == "choice":
-        rows = _rows(
+        rows = kept_rows(
             *[
                 [
                     (
@@ -225,7 +212,7 @@ def survey_question(
     else:
         text += "\n" + tr("Type your answer (up to 1,000 characters).")
     if question.optional:
-        rows += _rows([(tr("Skip"), button(SurveySkipPress(index=index)))])
+        rows += kept_rows([(tr("Skip"), button(SurveySkipPress(index=index)))])
     return text, rows
 
 
@@ -233,7 +220,7 @@ def survey_invite(tr: Translator) -> tuple[str, Rows]:
     """Return the button that starts the survey."""
     return (
         tr("📝 A short survey about the forum helps the organisers plan the next one."),
-        _rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
+        kept_rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
     )
 
 
@@ -244,7 +231,7 @@ def survey_reminder(tr: Translator) -> tuple[str, Rows]:
             "📝 A reminder: the forum's survey takes two minutes, and your answers help the "
             "organisers plan the next forum. They are anonymous."
         ),
-        _rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
+        kept_rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
     )
 
 
@@ -510,4 +497,4 @@ class RateButton:
 
     def __call__(self, session: Session, tr: Translator, *, compact: bool) -> Rows:
         """Return the row for this session now (none in compact lists)."""
-        return [] if compact or not self._can_rate(session) else card_rows(session, tr)
+        return [] if compact or not self._can_rate(session) else cardkept_rows(session, tr)
