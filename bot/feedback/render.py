@@ -21,8 +21,8 @@ from bot.config import SurveyQuestion
 from bot.feedback.model import Rating, Results, SessionResult, SurveyAnswer, Tally
 from bot.i18n import N_, Translator
 from bot.schedule.model import Programme, Session
+from bot.schedule.render import clip, title
 
-MAX_TEXT = 4096
 BUDGET = 3800
 CHART_KEY = "forum-bot-chart"
 CHART_SESSIONS = 15
@@ -78,15 +78,6 @@ REGION_NAMES = {
 STARS = ("1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐")
 
 
-def _clip(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def title(session: Session, tr: Translator) -> str:
-    """Return the session's title in the reader's language, escaped."""
-    return escape(session.title_in(tr.language))
-
-
 def stars(rating: int) -> str:
     """Return a rating as five stars, filled and empty."""
     return "★" * rating + "☆" * (5 - rating)
@@ -130,7 +121,7 @@ def prompt(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
             for s in sessions
         ]
     )
-    return _clip("\n".join(lines)), rows
+    return clip("\n".join(lines)), rows
 
 
 def rate_card(session: Session, tr: Translator) -> tuple[str, Rows]:
@@ -296,7 +287,7 @@ def results_text(results: Results, programme: Programme | None, tr: Translator) 
         lines.append(line)
         used += len(line) + 1
     lines += ["", tr("/feedback export sends every answer as a CSV file.")]
-    return _clip("\n".join(lines))
+    return clip("\n".join(lines))
 
 
 def session_result_text(result: SessionResult, session: Session, tr: Translator) -> str:
@@ -331,7 +322,7 @@ def session_result_text(result: SessionResult, session: Session, tr: Translator)
             break
         lines.append(line)
         used += len(line) + 1
-    return _clip("\n".join(lines))
+    return clip("\n".join(lines))
 
 
 def survey_results_text(
@@ -356,7 +347,7 @@ def survey_results_text(
                 lines.append(f"• {escape(name)}: {count}")
         else:
             lines.append(tr("{count} written answers (in the CSV)").format(count=len(given)))
-    return _clip("\n".join(lines))
+    return clip("\n".join(lines))
 
 
 # ---- chart ----

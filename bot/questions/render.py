@@ -16,8 +16,8 @@ from bot.callbacks import CallbackData, Flag, Id, OpensSessionCard, Rows, button
 from bot.i18n import N_, Translator
 from bot.questions.model import HostAction, Question, Queue, Status
 from bot.schedule.model import Programme, Session
+from bot.schedule.render import clip, title
 
-MAX_TEXT = 4096
 BUDGET = 3700
 PAGE_SIZE = 5
 HOST_BUTTONS = 8
@@ -87,11 +87,6 @@ ANONYMOUS_BY_REGION = {
 ANONYMOUS = N_("a participant")
 
 
-def title(session: Session, tr: Translator) -> str:
-    """Return the session's title in the reader's language, escaped."""
-    return escape(session.title_in(tr.language))
-
-
 def signature(question: Question, tr: Translator) -> str:
     """Return who asked, as anyone may see it: the signed name, or only the region."""
     if question.anonymous:
@@ -102,10 +97,6 @@ def signature(question: Question, tr: Translator) -> str:
 def anonymous_label(region: str, tr: Translator) -> str:
     """Return how an anonymous question of an asker from ``region`` is signed."""
     return tr(ANONYMOUS_BY_REGION.get(region, ANONYMOUS))
-
-
-def _clip(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---- asking ----
@@ -265,7 +256,7 @@ def queue_page(session: Session, queue: Queue, page: int, tr: Translator) -> tup
     rows += kept_rows(nav)
     if queue.is_open:
         rows += kept_rows([(tr("❓ Ask a question"), button(AskPress(session=session.id)))])
-    return _clip("\n".join(lines)), rows, page
+    return clip("\n".join(lines)), rows, page
 
 
 # ---- the host view ----
@@ -308,7 +299,7 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
         body += ["", *block]
     if answered:
         numbers = ", ".join(f"#{q.question_id}" for q in answered)
-        body += ["", _clip(tr("✅ Answered: {numbers}").format(numbers=numbers), 300)]
+        body += ["", clip(tr("✅ Answered: {numbers}").format(numbers=numbers), 300)]
     if left_out:
         body.append(tr("…and {count} more.").format(count=left_out))
     text = "\n".join(lines) + "\n\n" + "\n\n".join(body)
@@ -338,7 +329,7 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
                 (f"🙈 #{number}", button(HostPress(question=number, action=HostAction.HIDE))),
             ]
         )
-    return _clip(text), rows
+    return clip(text), rows
 
 
 def host_assigned(session: Session, tr: Translator) -> tuple[str, Rows]:
@@ -391,7 +382,7 @@ def top_post(session: Session, questions: Sequence[Question], tr: Translator) ->
             f"{index}. {escape(question.text)} <i>— {signature(question, tr)}</i>"
             f" (👍 {question.votes}){mark}"
         )
-    return _clip("\n".join(lines))
+    return clip("\n".join(lines))
 
 
 def cardkept_rows(session: Session, tr: Translator, *, compact: bool) -> Rows:

@@ -122,6 +122,11 @@ def deep_link(view: View, payload: str) -> str | None:
     return f"https://t.me/{view.bot_username}?start={payload}"
 
 
+def title(session: Session, tr: Translator) -> str:
+    """Return the session's title in the reader's language, escaped (whole)."""
+    return escape(session.title_in(tr.language))
+
+
 def _title(session: Session, view: View, limit: int = MAX_TITLE) -> str:
     return escape(cut(session.title_in(view.language), limit))
 
