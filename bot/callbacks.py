@@ -26,6 +26,7 @@ and ``bot.telegram.keyboards`` turns them into markup.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
@@ -135,3 +136,19 @@ class CallbackData(BaseModel):
     def pattern(cls) -> re.Pattern[str]:
         """Return the pattern that routes this class's presses to its handler."""
         return re.compile(rf"^{re.escape(cls.prefix)}(:|$)")
+
+
+def button(press: CallbackData) -> str | None:
+    """Return a press's callback data, or None when a field (an organiser's odd session id)
+    makes it too long: the button is left out, not the message."""
+    try:
+        return press.encode()
+    except ValueError:
+        return None
+
+
+def kept_rows(*rows: Sequence[tuple[str, str | None]]) -> Rows:
+    """Return the rows without the buttons ``button`` gave no data for, and without the rows
+    that leaves empty."""
+    kept = [[(label, data) for label, data in row if data is not None] for row in rows]
+    return [row for row in kept if row]

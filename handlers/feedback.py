@@ -15,6 +15,7 @@ from datetime import timedelta
 from telegram import InputFile, Update
 
 from bot.awaiting.model import Awaited
+from bot.callbacks import button
 from bot.config import Config
 from bot.errors import STALE_BUTTON, DomainError
 from bot.feedback import render
@@ -85,7 +86,7 @@ async def rate_command(update: Update, context: ForumContext) -> None:
     rows = [
         [(tr("⭐ Rate: {title}").format(title=s.title_in(tr.language))[:60], data)]
         for s in reversed(started)
-        if (data := render.button(OpenPress(session=s.id)))
+        if (data := button(OpenPress(session=s.id)))
     ]
     await reply(update, tr("Which session would you like to rate?"), keyboard(rows))
 

@@ -41,6 +41,7 @@ from bot.questions.render import (
 )
 from bot.questions.service import NOBODY_TO_HOST
 from bot.schedule.model import Session
+from bot.schedule.render import title
 from bot.telegram.context import ForumContext
 from handlers.awaiting import Conversation, awaiting
 from handlers.common import (
@@ -398,7 +399,7 @@ async def _assign(update: Update, context: ForumContext, session: Session, host_
         if added
         else context.tr("{name} already hosts the questions to <b>{title}</b>.")
     )
-    await reply(update, text.format(name=escape(name), title=render.title(session, context.tr)))
+    await reply(update, text.format(name=escape(name), title=title(session, context.tr)))
 
 
 async def _host_from(

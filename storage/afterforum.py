@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.afterforum.model import Contact, Recipient, Stay
+from bot.afterforum.model import Recipient, Stay
+from bot.intros.model import Contact
 from storage.database import Database
 from storage.participants import languages_of
 
@@ -85,11 +86,10 @@ class AfterForumStore:
 
     async def set_monthly(self, user_id: int, on: bool) -> bool:
         """Switch the monthly suggestion for someone who stays; False if they do not."""
-        written = await self._db.execute(
+        return await self._db.changed_one(
             "UPDATE community_stay SET monthly_meet = ? WHERE user_id = ? AND staying = 1",
             (int(on), user_id),
         )
-        return written.rowcount == 1
 
     async def stay(self, user_id: int) -> Stay | None:
         """Return the person's choice, if they made one."""

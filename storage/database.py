@@ -247,6 +247,10 @@ class Database:
         """Return the first column of the first row of a query, or None."""
         return await self._read_side().fetchval(sql, params)
 
+    async def exists(self, sql: str, params: Params = ()) -> bool:
+        """Tell whether a query finds a row."""
+        return await self.fetchone(sql, params) is not None
+
     # -- writes ---------------------------------------------------------------------------------
 
     async def execute(self, sql: str, params: Params = ()) -> Written:
@@ -256,6 +260,11 @@ class Database:
             return await own.execute(sql, params)
         async with self._writing() as statements:
             return await statements.execute(sql, params)
+
+    async def changed_one(self, sql: str, params: Params = ()) -> bool:
+        """Run one write statement; tell whether it changed exactly one row (a claim, a guarded
+        update: False when another writer got there first or the row was not in that state)."""
+        return (await self.execute(sql, params)).rowcount == 1
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> Written:
         """Run one write statement for every parameter row, all in one transaction."""

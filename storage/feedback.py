@@ -147,11 +147,10 @@ class FeedbackStore:
 
     async def has_given(self, user_id: int, session_guid: str) -> bool:
         """Tell whether the person already rated the session."""
-        value = await self._db.fetchval(
+        return await self._db.exists(
             "SELECT 1 FROM feedback_given WHERE user_id = ? AND session_guid = ?",
             (user_id, session_guid),
         )
-        return value is not None
 
     async def save_draft(
         self, user_id: int, session_guid: str, rating: int, named: bool | None, now: datetime

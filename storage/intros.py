@@ -233,11 +233,10 @@ class IntroStorage:
 
     async def is_blocked(self, blocker_id: int, blocked_id: int) -> bool:
         """Tell whether one person blocked the other."""
-        row = await self._one(
+        return await self._db.exists(
             "SELECT 1 FROM intro_blocks WHERE blocker_id = ? AND blocked_id = ?",
             (blocker_id, blocked_id),
         )
-        return row is not None
 
     async def add_request(
         self, requester_id: int, target_id: int, note: str, now: datetime
@@ -261,12 +260,11 @@ class IntroStorage:
 
     async def decide_request(self, request_id: int, status: RequestStatus, now: datetime) -> bool:
         """Move a pending request to its answer; False if it was no longer pending."""
-        cursor = await self._db.execute(
+        return await self._db.changed_one(
             "UPDATE intro_requests SET status = ?, decided_at = ? "
             "WHERE request_id = ? AND status = 'pending'",
             (status, now.isoformat(), request_id),
         )
-        return cursor.rowcount == 1
 
     async def add_block(self, blocker_id: int, blocked_id: int, now: datetime) -> None:
         """Record that one person blocked another."""
@@ -357,17 +355,15 @@ class IntroStorage:
 
     async def has_self_intro(self, user_id: int) -> bool:
         """Tell whether the user's card is posted or waiting for a moderator."""
-        row = await self._one(
+        return await self._db.exists(
             "SELECT 1 FROM self_intros WHERE user_id = ? AND status IN ('pending', 'posted')",
             (user_id,),
         )
-        return row is not None
 
     async def decide_self_intro(self, intro_id: int, status: str, now: datetime) -> bool:
         """Approve (posted) or reject a pending self-introduction; False if not pending."""
-        cursor = await self._db.execute(
+        return await self._db.changed_one(
             "UPDATE self_intros SET status = ?, decided_at = ? "
             "WHERE intro_id = ? AND status = 'pending'",
             (status, now.isoformat(), intro_id),
         )
-        return cursor.rowcount == 1

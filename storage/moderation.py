@@ -58,11 +58,8 @@ class ModerationStore:
 
     async def is_admin(self, chat_id: int, user_id: int) -> bool:
         """Tell whether the user is a recorded administrator of the chat."""
-        return (
-            await self._db.fetchone(
-                "SELECT 1 FROM mod_admins WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
-            )
-            is not None
+        return await self._db.exists(
+            "SELECT 1 FROM mod_admins WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
         )
 
     async def admin_ids(self, chat_id: int) -> list[int]:
@@ -76,7 +73,7 @@ class ModerationStore:
 
     async def add_pending(self, pending: Pending) -> bool:
         """Record a newcomer awaiting verification; False if they already were."""
-        cursor = await self._db.execute(
+        return await self._db.changed_one(
             """
             INSERT OR IGNORE INTO mod_pending
                 (chat_id, user_id, first_name, welcome_message_id, joined_at, deadline)
@@ -91,7 +88,6 @@ class ModerationStore:
                 pending.deadline.isoformat(),
             ),
         )
-        return cursor.rowcount == 1
 
     async def set_welcome_message(self, chat_id: int, user_id: int, message_id: int) -> None:
         """Remember which message welcomed the newcomer, to delete it later."""
@@ -366,11 +362,10 @@ class ModerationStore:
 
     async def is_reported(self, chat_id: int, message_id: int) -> bool:
         """Tell whether someone reported this message already."""
-        found = await self._db.fetchval(
+        return await self._db.exists(
             "SELECT 1 FROM mod_log WHERE action = 'report' AND chat_id = ? AND message_id = ?",
             (chat_id, message_id),
         )
-        return found is not None
 
     async def undigested_reports(self, limit: int) -> list[LogEntry]:
         """Return the reports no digest has told the moderators of yet, oldest first."""

@@ -214,10 +214,9 @@ class Participants:
 
     async def has_missed(self, user_id: int) -> bool:
         """Tell whether notices wait for the user (so they could not be reached)."""
-        found = await self._db.fetchval(
+        return await self._db.exists(
             "SELECT 1 FROM missed_notices WHERE user_id = ? LIMIT 1", (user_id,)
         )
-        return found is not None
 
     async def take_missed(self, user_id: int) -> list[MissedNotice]:
         """Return and forget the notices the user missed, oldest first."""

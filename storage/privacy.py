@@ -28,7 +28,8 @@ from enum import StrEnum
 from typing import Any
 
 from bot.i18n import N_
-from bot.privacy.model import Contact, Export, KeptRecord
+from bot.intros.model import Contact
+from bot.privacy.model import Export, KeptRecord
 from storage.database import Database
 
 # A ban counts as active until it ends; a later unban for the same member in the chat ends it.
@@ -717,10 +718,9 @@ class PrivacyStore:
 
     async def purged_on(self, purge_on: str) -> bool:
         """Tell whether the purge of this date has run."""
-        found = await self._db.fetchval(
+        return await self._db.exists(
             "SELECT 1 FROM privacy_purges WHERE purge_on = ?", (purge_on,)
         )
-        return found is not None
 
     async def record_purge(self, purge_on: str, purged: int, now: datetime) -> None:
         """Record that the purge of this date has run."""
@@ -733,10 +733,9 @@ class PrivacyStore:
 
     async def stays(self, user_id: int) -> bool:
         """Tell whether the person chose to stay for the next forum."""
-        found = await self._db.fetchval(
+        return await self._db.exists(
             "SELECT 1 FROM community_stay WHERE user_id = ? AND staying = 1", (user_id,)
         )
-        return found is not None
 
     async def staying(self) -> set[int]:
         """Return everyone who chose to stay for the next forum."""
@@ -792,7 +791,7 @@ class PrivacyStore:
             """,
             (user_id, user_id, user_id),
         )
-        return [Contact(str(row[0]), row[1], int(row[2])) for row in rows]
+        return [Contact(int(row[2]), str(row[0]), row[1]) for row in rows]
 
 
 def _readable(row: dict[str, Any]) -> dict[str, Any]:

@@ -81,12 +81,11 @@ class QuestionStore:
         self, question_id: int, asker_id: int, anonymous: bool, signature: str, status: Status
     ) -> bool:
         """Publish the asker's draft, signed or anonymous; False if it is no draft of theirs."""
-        written = await self._db.execute(
+        return await self._db.changed_one(
             "UPDATE questions SET anonymous = ?, signature = ?, status = ?"
             " WHERE question_id = ? AND asker_id = ? AND status = 'draft'",
             (int(anonymous), "" if anonymous else signature, status.value, question_id, asker_id),
         )
-        return written.rowcount == 1
 
     async def set_status(
         self, question_id: int, status: Status, now: datetime, *, only_from: tuple[Status, ...]
@@ -94,23 +93,21 @@ class QuestionStore:
         """Move a question to ``status`` if it is in one of ``only_from``."""
         marks = ", ".join("?" for _ in only_from)
         answered = _seconds(now) if status is Status.ANSWERED else None
-        written = await self._db.execute(
+        return await self._db.changed_one(
             # An answered question leaves the pinned place for the next one.
             f"UPDATE questions SET status = ?, answered_at = COALESCE(?, answered_at),"
             f" pinned = CASE WHEN ? IS NULL THEN pinned ELSE 0 END"
             f" WHERE question_id = ? AND status IN ({marks})",
             (status.value, answered, answered, question_id, *(s.value for s in only_from)),
         )
-        return written.rowcount == 1
 
     async def set_pinned(self, question_id: int, pinned: bool) -> bool:
         """Pin or unpin a question that is not hidden."""
-        written = await self._db.execute(
+        return await self._db.changed_one(
             "UPDATE questions SET pinned = ? WHERE question_id = ? AND pinned <> ?"
             " AND status IN ('pending', 'open', 'answered')",
             (int(pinned), question_id, int(pinned)),
         )
-        return written.rowcount == 1
 
     async def of_session(self, session_guid: str, statuses: tuple[Status, ...]) -> list[Question]:
         """Return a session's questions of these statuses, with their votes."""
@@ -150,16 +147,10 @@ class QuestionStore:
     async def set_vote(self, question_id: int, user_id: int, up: bool) -> bool:
         """Add or withdraw one person's vote; True when something changed."""
         if up:
-            written = await self._db.execute(
-                "INSERT OR IGNORE INTO question_votes (question_id, user_id) VALUES (?, ?)",
-                (question_id, user_id),
-            )
+            sql = "INSERT OR IGNORE INTO question_votes (question_id, user_id) VALUES (?, ?)"
         else:
-            written = await self._db.execute(
-                "DELETE FROM question_votes WHERE question_id = ? AND user_id = ?",
-                (question_id, user_id),
-            )
-        return written.rowcount == 1
+            sql = "DELETE FROM question_votes WHERE question_id = ? AND user_id = ?"
+        return await self._db.changed_one(sql, (question_id, user_id))
 
     async def votes_of(self, session_guid: str, user_id: int) -> frozenset[int]:
         """Return the questions of a session this person voted for."""
@@ -198,28 +189,25 @@ class QuestionStore:
 
     async def add_host(self, session_guid: str, user_id: int, now: datetime) -> bool:
         """Make a person a host of a session; False if they already were."""
-        written = await self._db.execute(
+        return await self._db.changed_one(
             "INSERT OR IGNORE INTO session_hosts (session_guid, user_id, assigned_at)"
             " VALUES (?, ?, ?)",
             (session_guid, user_id, _seconds(now)),
         )
-        return written.rowcount == 1
 
     async def remove_host(self, session_guid: str, user_id: int) -> bool:
         """Stop a person hosting a session."""
-        written = await self._db.execute(
+        return await self._db.changed_one(
             "DELETE FROM session_hosts WHERE session_guid = ? AND user_id = ?",
             (session_guid, user_id),
         )
-        return written.rowcount == 1
 
     async def is_host(self, session_guid: str, user_id: int) -> bool:
         """Tell whether a person was assigned to host a session."""
-        value = await self._db.fetchval(
+        return await self._db.exists(
             "SELECT 1 FROM session_hosts WHERE session_guid = ? AND user_id = ?",
             (session_guid, user_id),
         )
-        return value is not None
 
     async def hosts(self, session_guid: str) -> list[tuple[int, str]]:
         """Return a session's assigned hosts as (user id, name shown)."""
@@ -309,12 +297,11 @@ class QuestionStore:
 
     async def claim_post(self, session_guid: str, now: datetime) -> bool:
         """Claim the top-questions post of a session; False if it was claimed before."""
-        written = await self._db.execute(
+        return await self._db.changed_one(
             "INSERT OR IGNORE INTO question_posts (session_guid, state, claimed_at)"
             " VALUES (?, 'sending', ?)",
             (session_guid, _seconds(now)),
         )
-        return written.rowcount == 1
 
     async def finish_post(self, session_guid: str, state: str) -> None:
         """Record what became of a claimed post ('sent', 'failed' or 'none')."""

@@ -126,12 +126,11 @@ class ReminderStore:
         self, user_id: int, guid: str, fire_at: datetime, *, origin: str = "chosen"
     ) -> bool:
         """Add a pending reminder; False when the user already has one for the session."""
-        cursor = await self._db.execute(
+        return await self._db.changed_one(
             "INSERT INTO reminders (user_id, session_guid, fire_at, origin) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (user_id, session_guid) DO NOTHING",
             (user_id, guid, to_ts(fire_at), origin),
         )
-        return cursor.rowcount == 1
 
     async def subscribe_many(self, rows: Sequence[tuple[int, str, datetime]], origin: str) -> int:
         """Add pending reminders (user, guid, fire_at), keeping existing ones; return how many."""
@@ -144,10 +143,9 @@ class ReminderStore:
 
     async def unsubscribe(self, user_id: int, guid: str) -> bool:
         """Remove the user's reminder for a session; False when there was none."""
-        cursor = await self._db.execute(
+        return await self._db.changed_one(
             "DELETE FROM reminders WHERE user_id = ? AND session_guid = ?", (user_id, guid)
         )
-        return cursor.rowcount == 1
 
     async def drop_plenary_reminders(self, user_id: int) -> None:
         """Remove the pending reminders that only the plenary opt-in created."""
@@ -166,11 +164,8 @@ class ReminderStore:
 
     async def has(self, user_id: int, guid: str) -> bool:
         """Tell whether the user follows the session."""
-        return (
-            await self._db.fetchone(
-                "SELECT 1 FROM reminders WHERE user_id = ? AND session_guid = ?", (user_id, guid)
-            )
-            is not None
+        return await self._db.exists(
+            "SELECT 1 FROM reminders WHERE user_id = ? AND session_guid = ?", (user_id, guid)
         )
 
     async def subscribers(self, guid: str) -> list[Subscriber]:
@@ -290,12 +285,11 @@ class ReminderStore:
 
     async def claim_post(self, key: str, now: datetime) -> bool:
         """Claim a one-off post by key; False when it was claimed before (at most once)."""
-        cursor = await self._db.execute(
+        return await self._db.changed_one(
             "INSERT INTO reminder_posts (key, state, claimed_at) VALUES (?, 'sending', ?) "
             "ON CONFLICT (key) DO NOTHING",
             (key, to_ts(now)),
         )
-        return cursor.rowcount == 1
 
     async def finish_post(self, key: str, sent: bool) -> None:
         """Record whether a claimed post went out."""
@@ -306,7 +300,4 @@ class ReminderStore:
 
     async def has_post(self, key: str) -> bool:
         """Tell whether a post was claimed."""
-        return (
-            await self._db.fetchone("SELECT 1 FROM reminder_posts WHERE key = ?", (key,))
-            is not None
-        )
+        return await self._db.exists("SELECT 1 FROM reminder_posts WHERE key = ?", (key,))

@@ -88,21 +88,16 @@ class ScheduleStore:
         except sqlite3.OperationalError:
             logger.warning("SQLite has no FTS5; schedule search falls back to LIKE")
             self._has_fts = False
-        if self._has_fts:
-            exists = (
-                await self._db.fetchone(
-                    "SELECT 1 FROM sqlite_master WHERE name = ?", (_FTS_TABLE,)
+        if self._has_fts and not await self._db.exists(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (_FTS_TABLE,)
+        ):
+            async with self._db.transaction() as tx:
+                await tx.execute(
+                    f"CREATE VIRTUAL TABLE {_FTS_TABLE} USING fts5("
+                    "guid UNINDEXED, title, titles, description, speakers, room, track, "
+                    "tokenize='unicode61 remove_diacritics 2')"
                 )
-                is not None
-            )
-            if not exists:
-                async with self._db.transaction() as tx:
-                    await tx.execute(
-                        f"CREATE VIRTUAL TABLE {_FTS_TABLE} USING fts5("
-                        "guid UNINDEXED, title, titles, description, speakers, room, track, "
-                        "tokenize='unicode61 remove_diacritics 2')"
-                    )
-                    await self._fill_index(tx)
+                await self._fill_index(tx)
         return await self.load_programme()
 
     async def _fill_index(self, tx: Queries) -> None:

@@ -56,12 +56,11 @@ class WebStore:
 
     async def receive(self, update_id: int, body: str, now: datetime) -> bool:
         """Record an update the webhook got; False when this update_id was seen before."""
-        written = await self._db.execute(
+        return await self._db.changed_one(
             "INSERT OR IGNORE INTO webhook_updates (update_id, received_at, body) "
             "VALUES (?, ?, ?)",
             (update_id, _ts(now), body),
         )
-        return written.rowcount == 1
 
     async def processed(self, update_id: int) -> None:
         """Mark an update processed: only its id is kept, to recognise a redelivery."""

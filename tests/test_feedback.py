@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.afterforum import render as after_render
-from bot.afterforum.model import Contact
 from bot.afterforum.service import AfterForum
 from bot.config import (
     AfterForumConfig,
@@ -24,6 +23,7 @@ from bot.feedback import render
 from bot.feedback.model import Rating, summarise
 from bot.feedback.service import Feedback, Survey, is_quiet, quiet_until
 from bot.i18n import translator
+from bot.intros.model import Contact
 from bot.schedule.model import Programme, Session
 from storage.afterforum import AfterForumStore
 from storage.database import Database

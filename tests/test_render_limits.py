@@ -13,6 +13,7 @@ from bot.announcements import model as announcement
 from bot.announcements import render as announcements
 from bot.i18n import LANGUAGES, Translator, translator
 from bot.intros import render as intros
+from bot.intros.model import Contact
 from bot.intros.service import (
     MAX_BIO,
     MAX_NAME,
@@ -25,7 +26,7 @@ from bot.intros.service import (
 from bot.moderation import render as moderation
 from bot.moderation.model import LogEntry, ModAction, Person, Warning
 from bot.privacy import render as privacy
-from bot.privacy.model import Contact, Export, PurgePlan
+from bot.privacy.model import Export, PurgePlan
 from bot.reminders import render as reminders
 from bot.reminders.model import ReminderSettings
 from bot.schedule import render as schedule
@@ -226,7 +227,7 @@ def test_privacy_texts(tr: Translator) -> None:
         fits(privacy.privacy_text(tr, plan, 30, 7, kept_records(), stays)[0])
     fits(privacy.forget_prompt(tr, kept_records())[0])
     fits(privacy.notice(tr, plan, hostile(500), True)[0])
-    contacts = [Contact(hostile(MAX_NAME), "u" * 32, n) for n in range(500)]
+    contacts = [Contact(n, hostile(MAX_NAME), "u" * 32) for n in range(500)]
     fits(privacy.contacts_text(tr, contacts))
     rows = [{"display_name": hostile(MAX_NAME), "status": "accepted"}] * 1000
     export = Export(1, {"introductions": {"profile": rows[:1], "requests": rows}})

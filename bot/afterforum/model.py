@@ -15,15 +15,6 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True)
-class Contact:
-    """Someone the person was introduced to (both sides accepted)."""
-
-    user_id: int
-    name: str
-    username: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class Stay:
     """A person's choice to stay in the community for the next forum (revocable)."""
 

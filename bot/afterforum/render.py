@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.afterforum.model import Contact, Stay
+from bot.afterforum.model import Stay
 from bot.callbacks import CallbackData, Flag, Rows
 from bot.i18n import Translator
+from bot.intros.model import Contact
 from bot.intros.render import contact_link
 from bot.text import fit_lines
 

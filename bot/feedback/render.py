@@ -16,13 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from html import escape
 
-from bot.callbacks import CallbackData, Flag, OpensSessionCard, Rows
+from bot.callbacks import CallbackData, Flag, OpensSessionCard, Rows, button, kept_rows
 from bot.config import SurveyQuestion
 from bot.feedback.model import Rating, Results, SessionResult, SurveyAnswer, Tally
 from bot.i18n import N_, Translator
 from bot.schedule.model import Programme, Session
+from bot.schedule.render import clip, title
 
-MAX_TEXT = 4096
 BUDGET = 3800
 CHART_KEY = "forum-bot-chart"
 CHART_SESSIONS = 15
@@ -78,28 +78,6 @@ REGION_NAMES = {
 STARS = ("1 ⭐", "2 ⭐", "3 ⭐", "4 ⭐", "5 ⭐")
 
 
-def button(press: CallbackData) -> str | None:
-    """Return callback data, or None when a field (an odd session id) does not fit."""
-    try:
-        return press.encode()
-    except ValueError:
-        return None
-
-
-def _rows(*rows: Sequence[tuple[str, str | None]]) -> Rows:
-    kept = [[(label, data) for label, data in row if data is not None] for row in rows]
-    return [row for row in kept if row]
-
-
-def _clip(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def title(session: Session, tr: Translator) -> str:
-    """Return the session's title in the reader's language, escaped."""
-    return escape(session.title_in(tr.language))
-
-
 def stars(rating: int) -> str:
     """Return a rating as five stars, filled and empty."""
     return "★" * rating + "☆" * (5 - rating)
@@ -110,7 +88,7 @@ def stars(rating: int) -> str:
 
 def rating_buttons(session: Session) -> Rows:
     """Return the 1-5 buttons for a session."""
-    return _rows(
+    return kept_rows(
         [
             (label, button(RatePress(session=session.id, stars=n)))
             for n, label in enumerate(STARS, 1)
@@ -132,7 +110,7 @@ def prompt(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
         "",
     ]
     lines += [f"• <b>{title(session, tr)}</b>" for session in sessions]
-    rows = _rows(
+    rows = kept_rows(
         *[
             [
                 (
@@ -143,7 +121,7 @@ def prompt(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
             for s in sessions
         ]
     )
-    return _clip("\n".join(lines)), rows
+    return clip("\n".join(lines)), rows
 
 
 def rate_card(session: Session, tr: Translator) -> tuple[str, Rows]:
@@ -165,7 +143,7 @@ def comment_step(session: Session, rating: int, named: bool, tr: Translator) -> 
     named_label = (
         tr("👤 Named: show my name · change") if named else tr("🕶 Anonymous · show my name")
     )
-    rows = _rows(
+    rows = kept_rows(
         [(tr("Skip"), button(SkipPress(session=session.id)))],
         [(named_label, button(NamedPress(session=session.id, named=not named)))],
     )
@@ -182,9 +160,9 @@ def thanks(session: Session, rating: Rating, tr: Translator) -> str:
     return text
 
 
-def card_rows(session: Session, tr: Translator) -> Rows:
+def cardkept_rows(session: Session, tr: Translator) -> Rows:
     """Return "Rate this session" for a session card."""
-    return _rows([(tr("⭐ Rate this session"), button(OpenPress(session=session.id)))])
+    return kept_rows([(tr("⭐ Rate this session"), button(OpenPress(session=session.id)))])
 
 
 # ---- the survey ----
@@ -204,14 +182,14 @@ def survey_question(
     rows: Rows = []
     if question.kind == "rating":
         text += "\n" + tr("1 = not at all, 5 = very much.")
-        rows = _rows(
+        rows = kept_rows(
             [
                 (label, button(SurveyPress(index=index, value=str(n))))
                 for n, label in enumerate(STARS, 1)
             ]
         )
     elif question.kind == "choice":
-        rows = _rows(
+        rows = kept_rows(
             *[
                 [
                     (
@@ -225,7 +203,7 @@ def survey_question(
     else:
         text += "\n" + tr("Type your answer (up to 1,000 characters).")
     if question.optional:
-        rows += _rows([(tr("Skip"), button(SurveySkipPress(index=index)))])
+        rows += kept_rows([(tr("Skip"), button(SurveySkipPress(index=index)))])
     return text, rows
 
 
@@ -233,7 +211,7 @@ def survey_invite(tr: Translator) -> tuple[str, Rows]:
     """Return the button that starts the survey."""
     return (
         tr("📝 A short survey about the forum helps the organisers plan the next one."),
-        _rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
+        kept_rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
     )
 
 
@@ -244,7 +222,7 @@ def survey_reminder(tr: Translator) -> tuple[str, Rows]:
             "📝 A reminder: the forum's survey takes two minutes, and your answers help the "
             "organisers plan the next forum. They are anonymous."
         ),
-        _rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
+        kept_rows([(tr("📝 Take the survey"), button(SurveyPress()))]),
     )
 
 
@@ -309,7 +287,7 @@ def results_text(results: Results, programme: Programme | None, tr: Translator) 
         lines.append(line)
         used += len(line) + 1
     lines += ["", tr("/feedback export sends every answer as a CSV file.")]
-    return _clip("\n".join(lines))
+    return clip("\n".join(lines))
 
 
 def session_result_text(result: SessionResult, session: Session, tr: Translator) -> str:
@@ -344,7 +322,7 @@ def session_result_text(result: SessionResult, session: Session, tr: Translator)
             break
         lines.append(line)
         used += len(line) + 1
-    return _clip("\n".join(lines))
+    return clip("\n".join(lines))
 
 
 def survey_results_text(
@@ -369,7 +347,7 @@ def survey_results_text(
                 lines.append(f"• {escape(name)}: {count}")
         else:
             lines.append(tr("{count} written answers (in the CSV)").format(count=len(given)))
-    return _clip("\n".join(lines))
+    return clip("\n".join(lines))
 
 
 # ---- chart ----
@@ -510,4 +488,4 @@ class RateButton:
 
     def __call__(self, session: Session, tr: Translator, *, compact: bool) -> Rows:
         """Return the row for this session now (none in compact lists)."""
-        return [] if compact or not self._can_rate(session) else card_rows(session, tr)
+        return [] if compact or not self._can_rate(session) else cardkept_rows(session, tr)

@@ -79,6 +79,16 @@ class IntroRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """Someone a person was introduced to (both sides accepted): the name on their profile
+    (else their Telegram name) and how to reach them."""
+
+    user_id: int
+    name: str
+    username: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class DirectoryFilter:
     """What /people was asked for."""
 

@@ -37,12 +37,3 @@ class PurgePlan:
     purge_on: date
     purge_at: datetime
     notice_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """Someone a person was introduced to: the name on their profile and how to reach them."""
-
-    name: str
-    username: str | None
-    user_id: int

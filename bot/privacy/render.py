@@ -16,7 +16,9 @@ from babel.dates import format_date
 from bot.afterforum.render import stay_rows
 from bot.callbacks import CallbackData, Flag, Rows
 from bot.i18n import Translator
-from bot.privacy.model import Contact, Export, KeptRecord, PurgePlan
+from bot.intros.model import Contact
+from bot.intros.render import contact_link
+from bot.privacy.model import Export, KeptRecord, PurgePlan
 from bot.text import fit_lines
 
 FILENAME = "my-data.json"
@@ -224,12 +226,9 @@ def contacts_text(tr: Translator, contacts: Sequence[Contact]) -> str:
         return tr("You have not been introduced to anyone yet.")
     lines = [tr("<b>The people you were introduced to</b>")]
     for contact in contacts:
-        name = escape(contact.name[:64])
-        if contact.username:
-            link = f'<a href="https://t.me/{escape(contact.username)}">@{escape(contact.username)}</a>'
-        else:
-            link = f'<a href="tg://user?id={contact.user_id}">{name}</a>'
-        lines.append(f"• {name}: {link}")
+        name = contact.name[:64]
+        link = contact_link(contact.user_id, contact.username, name)
+        lines.append(f"• {escape(name)}: {link}")
     return fit_lines(lines)
 
 

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import PrivacyConfig
-from bot.privacy.model import Contact, Export, KeptRecord, PurgePlan
+from bot.intros.model import Contact
+from bot.privacy.model import Export, KeptRecord, PurgePlan
 from storage.privacy import kept_records
 
 # Notices go out at a civil hour of the event's zone, not at midnight.

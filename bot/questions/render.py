@@ -12,12 +12,12 @@ import io
 from collections.abc import Callable, Sequence
 from html import escape
 
-from bot.callbacks import CallbackData, Flag, Id, OpensSessionCard, Rows
+from bot.callbacks import CallbackData, Flag, Id, OpensSessionCard, Rows, button, kept_rows
 from bot.i18n import N_, Translator
 from bot.questions.model import HostAction, Question, Queue, Status
 from bot.schedule.model import Programme, Session
+from bot.schedule.render import clip, title
 
-MAX_TEXT = 4096
 BUDGET = 3700
 PAGE_SIZE = 5
 HOST_BUTTONS = 8
@@ -87,24 +87,6 @@ ANONYMOUS_BY_REGION = {
 ANONYMOUS = N_("a participant")
 
 
-def button(press: CallbackData) -> str | None:
-    """Return callback data, or None when a field (an odd session id) does not fit."""
-    try:
-        return press.encode()
-    except ValueError:
-        return None
-
-
-def _rows(*rows: Sequence[tuple[str, str | None]]) -> Rows:
-    kept = [[(label, data) for label, data in row if data is not None] for row in rows]
-    return [row for row in kept if row]
-
-
-def title(session: Session, tr: Translator) -> str:
-    """Return the session's title in the reader's language, escaped."""
-    return escape(session.title_in(tr.language))
-
-
 def signature(question: Question, tr: Translator) -> str:
     """Return who asked, as anyone may see it: the signed name, or only the region."""
     if question.anonymous:
@@ -115,10 +97,6 @@ def signature(question: Question, tr: Translator) -> str:
 def anonymous_label(region: str, tr: Translator) -> str:
     """Return how an anonymous question of an asker from ``region`` is signed."""
     return tr(ANONYMOUS_BY_REGION.get(region, ANONYMOUS))
-
-
-def _clip(text: str, limit: int = MAX_TEXT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---- asking ----
@@ -141,7 +119,7 @@ def sign_choice(
         "Sign it with your name, or ask anonymously?"
     ).format(title=title(session, tr), question=escape(question.text))
     anonymous = anonymous_label(question.region, tr)
-    rows = _rows(
+    rows = kept_rows(
         [
             (
                 tr("✍️ As {name}").format(name=name[:40]),
@@ -168,7 +146,7 @@ def asked(session: Session, question: Question, tr: Translator) -> tuple[str, Ro
         text = tr("Thank you! Your question is in the queue of <b>{title}</b>.")
     text = text.format(title=title(session, tr))
     text += "\n" + tr("Signed: {who}").format(who=signature(question, tr))
-    return text, _rows([(tr("💬 See the questions"), button(ListPress(session=session.id)))])
+    return text, kept_rows([(tr("💬 See the questions"), button(ListPress(session=session.id)))])
 
 
 def _per_session(
@@ -177,7 +155,7 @@ def _per_session(
     press: Callable[[Session], CallbackData],
 ) -> Rows:
     """Return a button per session: its label (cut to 60 characters) sends its press."""
-    return _rows(*[[(label(s)[:60], button(press(s)))] for s in sessions])
+    return kept_rows(*[[(label(s)[:60], button(press(s)))] for s in sessions])
 
 
 def pick_session(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
@@ -194,7 +172,7 @@ def to_ask(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
         return tr(
             "No session takes questions right now. Try again shortly before a session starts."
         ), []
-    rows = [row for s in sessions[:10] for row in card_rows(s, tr, compact=True)]
+    rows = [row for s in sessions[:10] for row in cardkept_rows(s, tr, compact=True)]
     return tr("Which session is your question for?"), rows
 
 
@@ -275,10 +253,10 @@ def queue_page(session: Session, queue: Queue, page: int, tr: Translator) -> tup
     nav.append((tr("🔄 Refresh"), button(ListPress(session=session.id, page=page))))
     if page < pages - 1:
         nav.append(("▶️", button(ListPress(session=session.id, page=page + 1))))
-    rows += _rows(nav)
+    rows += kept_rows(nav)
     if queue.is_open:
-        rows += _rows([(tr("❓ Ask a question"), button(AskPress(session=session.id)))])
-    return _clip("\n".join(lines)), rows, page
+        rows += kept_rows([(tr("❓ Ask a question"), button(AskPress(session=session.id)))])
+    return clip("\n".join(lines)), rows, page
 
 
 # ---- the host view ----
@@ -321,7 +299,7 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
         body += ["", *block]
     if answered:
         numbers = ", ".join(f"#{q.question_id}" for q in answered)
-        body += ["", _clip(tr("✅ Answered: {numbers}").format(numbers=numbers), 300)]
+        body += ["", clip(tr("✅ Answered: {numbers}").format(numbers=numbers), 300)]
     if left_out:
         body.append(tr("…and {count} more.").format(count=left_out))
     text = "\n".join(lines) + "\n\n" + "\n\n".join(body)
@@ -333,7 +311,7 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
             if question.pinned
             else (f"📌 #{number}", button(HostPress(question=number, action=HostAction.PIN)))
         )
-        rows += _rows(
+        rows += kept_rows(
             [
                 (f"✅ #{number}", button(HostPress(question=number, action=HostAction.ANSWERED))),
                 pin,
@@ -342,7 +320,7 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
         )
     for question in pending[:PENDING_BUTTONS]:
         number = question.question_id
-        rows += _rows(
+        rows += kept_rows(
             [
                 (
                     tr("👍 Approve #{number}").format(number=number),
@@ -351,7 +329,7 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
                 (f"🙈 #{number}", button(HostPress(question=number, action=HostAction.HIDE))),
             ]
         )
-    return _clip(text), rows
+    return clip(text), rows
 
 
 def host_assigned(session: Session, tr: Translator) -> tuple[str, Rows]:
@@ -360,7 +338,7 @@ def host_assigned(session: Session, tr: Translator) -> tuple[str, Rows]:
         "🎤 You host the questions to <b>{title}</b>. Open the live host view to mark "
         "questions answered, pin them or hide them."
     ).format(title=title(session, tr))
-    return text, _rows([(tr("🎤 Host view"), button(HostViewPress(session=session.id)))])
+    return text, kept_rows([(tr("🎤 Host view"), button(HostViewPress(session=session.id)))])
 
 
 def hosts_text(
@@ -374,7 +352,7 @@ def hosts_text(
         "To add a host, send their @username or the code on their profile card, or forward a "
         "message from them. Send /cancel to stop."
     ).format(title=title(session, tr), names=names)
-    rows = _rows(
+    rows = kept_rows(
         *[
             [
                 (
@@ -404,15 +382,15 @@ def top_post(session: Session, questions: Sequence[Question], tr: Translator) ->
             f"{index}. {escape(question.text)} <i>— {signature(question, tr)}</i>"
             f" (👍 {question.votes}){mark}"
         )
-    return _clip("\n".join(lines))
+    return clip("\n".join(lines))
 
 
-def card_rows(session: Session, tr: Translator, *, compact: bool) -> Rows:
+def cardkept_rows(session: Session, tr: Translator, *, compact: bool) -> Rows:
     """Return the questions' buttons under a session card (or one per session in a list)."""
     if compact:
         label = tr("❓ Ask: {title}").format(title=session.title_in(tr.language))
-        return _rows([(label[:60], button(AskPress(session=session.id)))])
-    return _rows(
+        return kept_rows([(label[:60], button(AskPress(session=session.id)))])
+    return kept_rows(
         [
             (tr("❓ Ask a question"), button(AskPress(session=session.id))),
             (tr("💬 Questions"), button(ListPress(session=session.id))),
@@ -470,4 +448,4 @@ class QuestionButtons:
 
     def __call__(self, session: Session, tr: Translator, *, compact: bool) -> Rows:
         """Return the rows for this session now."""
-        return card_rows(session, tr, compact=compact) if self._is_open(session) else []
+        return cardkept_rows(session, tr, compact=compact) if self._is_open(session) else []

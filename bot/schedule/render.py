@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_skeleton
 from pydantic import Field
 
-from bot.callbacks import CallbackData, Rows
+from bot.callbacks import CallbackData, Rows, button, kept_rows
 from bot.i18n import N_, Translator
 from bot.reminders.render import RemindPress
 from bot.schedule.diff import ScheduleDiff
@@ -122,6 +122,11 @@ def deep_link(view: View, payload: str) -> str | None:
     return f"https://t.me/{view.bot_username}?start={payload}"
 
 
+def title(session: Session, tr: Translator) -> str:
+    """Return the session's title in the reader's language, escaped (whole)."""
+    return escape(session.title_in(tr.language))
+
+
 def _title(session: Session, view: View, limit: int = MAX_TITLE) -> str:
     return escape(cut(session.title_in(view.language), limit))
 
@@ -216,13 +221,6 @@ class CancelUpload(CallbackData, prefix="schno", private=True):
     """Drop the previewed schedule file."""
 
 
-def _button(press: CallbackData) -> str | None:
-    try:
-        return press.encode()
-    except ValueError:
-        return None  # an organiser's session id too long to fit: the card goes without it
-
-
 class SessionButtons(Protocol):
     """A feature's hook that adds its buttons under a session (questions, feedback).
 
@@ -241,14 +239,12 @@ def feature_rows(
 
 def card_buttons(session: Session, tr: Translator) -> Rows:
     """Return "Remind me" and "Add to calendar" for a session card."""
-    row: list[tuple[str, str]] = []
-    remind = _button(RemindPress(session=session.id))
-    if remind:
-        row.append((tr("⏰ Remind me"), remind))
-    ics = _button(CalendarPress(kind="s", arg=session.id))
-    if ics:
-        row.append((tr("📅 Add to calendar"), ics))
-    return [row] if row else []
+    return kept_rows(
+        [
+            (tr("⏰ Remind me"), button(RemindPress(session=session.id))),
+            (tr("📅 Add to calendar"), button(CalendarPress(kind="s", arg=session.id))),
+        ]
+    )
 
 
 def session_line(session: Session, programme: Programme, view: View) -> str:
@@ -364,7 +360,7 @@ def choice_buttons(sessions: Sequence[Session], programme: Programme, language: 
     """Return one button per candidate session: "Tue 11:30 · title"."""
     rows: Rows = []
     for session in sessions[:MAX_CHOICES]:
-        data = _button(SessionPress(session=session.id))
+        data = button(SessionPress(session=session.id))
         if data is None:
             continue
         when = short_day(session.day, language) + " " + _hhmm(session.start, programme.tz)

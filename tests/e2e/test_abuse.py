@@ -319,28 +319,24 @@ async def test_reports_are_limited_per_reporter_once_per_message_and_told_in_one
     bad = []
     for n in range(6):
         g.clock.advance(seconds=3)  # slower than the flood rule
-        bad.append(await offender.send(f"insult {n}", chat=g.group))
-        await g.settle()
+        bad.append(await g.post(offender, f"insult {n}"))
     for message in bad:
         g.clock.advance(seconds=3)  # slower than the flood rule
-        await reporter.send("/report rude", chat=g.group, reply_to=message)
-        await g.settle()
+        await g.post(reporter, "/report rude", message)
     # Five an hour by default: the sixth is over the limit.
     assert "reported 5 messages recently" in g.said(g.group)[-1]
-    await other.send("/report", chat=g.group, reply_to=bad[0])
-    await g.settle()
+    await g.post(other, "/report", bad[0])
     assert "reported already" in g.said(g.group)[-1]
     assert g.said(g.modlog) == [] and len(g.moderator.inbox) == 1  # nobody told one by one
-    await _run_job(g, DIGEST_JOB)
+    await g.bot.run_job(DIGEST_JOB)
     (digest,) = g.said(g.modlog)
     assert "5 new reports" in digest and digest.count("Rae") == 5
     assert len(g.moderator.inbox) == 1  # the modlog chat has it: no private copy
-    await _run_job(g, DIGEST_JOB)
+    await g.bot.run_job(DIGEST_JOB)
     assert len(g.said(g.modlog)) == 1  # nothing new, nothing said
     g.clock.advance(minutes=61)  # the window has passed
-    await reporter.send("/report still rude", chat=g.group, reply_to=bad[5])
-    await g.settle()
-    await _run_job(g, DIGEST_JOB)
+    await g.post(reporter, "/report still rude", bad[5])
+    await g.bot.run_job(DIGEST_JOB)
     assert "1 new report" in g.said(g.modlog)[-1] and "still rude" in g.said(g.modlog)[-1]
 
 
@@ -364,15 +360,11 @@ async def test_without_a_modlog_each_moderator_gets_the_digest_privately(
         await reporter.send("/report", chat=community, reply_to=message)
     await g.settle()
     assert all(len(m.inbox) == 1 for m in moderators)  # /start's welcome only: not one each
-    await _run_job(g, DIGEST_JOB)
+    await g.bot.run_job(DIGEST_JOB)
     for moderator in moderators:
         digests = [m for m in moderator.inbox if "new report" in (m.text or "")]
         assert len(digests) == 1 and "2 new reports" in (digests[0].text or "")
     assert not any("new report" in text for text in g.said(community))
-
-
-async def _run_job(g: GroupWorld, name: str) -> None:
-    await g.bot.run_job(name)
 
 
 async def test_posts_on_behalf_of_a_channel_follow_the_flood_and_link_rules(
@@ -382,8 +374,7 @@ async def test_posts_on_behalf_of_a_channel_follow_the_flood_and_link_rules(
     owner = g.member("Cho")
     channel = g.fake.add_channel("Cheap <Deals> Channel")
     # New in the group (it never posted here before): its links are deleted for 24 hours.
-    link = await owner.send_as(channel, "deals at https://spam.example", chat=g.group)
-    await g.settle()
+    link = await g.post_as(owner, channel, "deals at https://spam.example")
     assert link.deleted
     assert "Cheap &lt;Deals&gt; Channel" in (g.group.bot_messages[-1].html or "")
     assert "after 24 hours" in g.said(g.group)[-1]
@@ -397,16 +388,15 @@ async def test_posts_on_behalf_of_a_channel_follow_the_flood_and_link_rules(
     assert "flooding" in g.said(g.group)[-1]
     assert g.calls("restrictChatMember") == []  # the owner as themselves is not muted
     g.clock.advance(minutes=59)
-    await _run_job(g, SWEEP_JOB)
+    await g.bot.run_job(SWEEP_JOB)
     assert channel.id in g.group.banned_senders
     await g.bot.restart()  # the end of the ban is stored, not held in memory
     g.clock.advance(minutes=2)
-    await _run_job(g, SWEEP_JOB)  # the hour is up: it may post again
+    await g.bot.run_job(SWEEP_JOB)  # the hour is up: it may post again
     assert [c["sender_chat_id"] for c in g.calls("unbanChatSenderChat")] == [channel.id]
     assert channel.id not in g.group.banned_senders
     g.clock.advance(hours=24)
-    later = await owner.send_as(channel, "see https://ok.example", chat=g.group)
-    await g.settle()
+    later = await g.post_as(owner, channel, "see https://ok.example")
     assert not later.deleted
     assert not g.fake.contract_violations
 
@@ -430,32 +420,24 @@ async def test_flood_counters_forget_senders_who_went_quiet(group: GroupWorld) -
 async def test_ban_by_username_needs_a_recent_and_unambiguous_sighting(group: GroupWorld) -> None:
     g = group
     xavier = g.member("Xavier", username="handle")
-    await xavier.send("hi", chat=g.group)
-    await g.settle()
+    await g.post(xavier, "hi")
     g.clock.advance(days=31)  # Xavier has not been seen since; @handle may belong to anyone
-    await g.moderator.send("/ban @handle spam", chat=g.group)
-    await g.settle()
+    await g.moderate("/ban @handle spam")
     assert "not seen @handle in the last 30 days" in g.said(g.group)[-1]
     # Zoe used @shared, gave it up without writing again; Walt took it and wrote.
     zoe, walt = g.member("Zoe", username="shared"), g.member("Walt")
-    await zoe.send("hello", chat=g.group)
-    await g.settle()
+    await g.post(zoe, "hello")
     zoe.username, walt.username = "zoe_now", "shared"
     g.clock.advance(days=1)
-    await walt.send("hello too", chat=g.group)
-    await g.settle()
-    await g.moderator.send("/ban @shared", chat=g.group)
-    await g.settle()
+    await g.post(walt, "hello too")
+    await g.moderate("/ban @shared")
     assert "More than one person has used @shared" in g.said(g.group)[-1]
     assert g.calls("banChatMember") == []
     # Someone seen recently, and only them, is found by their username.
-    await g.moderator.send("/ban @zoe_now", chat=g.group)
-    await g.settle()
+    await g.moderate("/ban @zoe_now")
     assert "not seen @zoe_now" in g.said(g.group)[-1]  # never seen with that name
-    await zoe.send("back", chat=g.group)
-    await g.settle()
-    await g.moderator.send("/ban @zoe_now", chat=g.group)
-    await g.settle()
+    await g.post(zoe, "back")
+    await g.moderate("/ban @zoe_now")
     assert [c["user_id"] for c in g.calls("banChatMember")] == [zoe.id]
 
 
@@ -465,25 +447,20 @@ async def test_moderators_mute_and_ban_a_channel_identity_by_replying_to_its_pos
     g = group
     owner = g.member("Cho")
     channel = g.fake.add_channel("Deals")
-    post = await owner.send_as(channel, "cheap stuff", chat=g.group)
-    await g.settle()
-    await g.moderator.send("/mute 30m", chat=g.group, reply_to=post)
-    await g.settle()
+    post = await g.post_as(owner, channel, "cheap stuff")
+    await g.moderate("/mute 30m", post)
     assert channel.id in g.group.banned_senders
     assert "<b>Deals</b> has been muted until" in (g.group.bot_messages[-1].html or "")
-    await g.moderator.send("/kick", chat=g.group, reply_to=post)
-    await g.settle()
+    await g.moderate("/kick", post)
     assert "cannot be removed from the group" in g.said(g.group)[-1]
     g.clock.advance(minutes=31)
-    await _run_job(g, SWEEP_JOB)
+    await g.bot.run_job(SWEEP_JOB)
     assert channel.id not in g.group.banned_senders  # the 30 minutes are over
-    await g.moderator.send("/ban spam", chat=g.group, reply_to=post)
-    await g.settle()
+    await g.moderate("/ban spam", post)
     g.clock.advance(days=30)
-    await _run_job(g, SWEEP_JOB)
+    await g.bot.run_job(SWEEP_JOB)
     assert channel.id in g.group.banned_senders  # a ban without an end stays
-    await g.moderator.send(f"/unban {channel.id}", chat=g.group)
-    await g.settle()
+    await g.moderate(f"/unban {channel.id}")
     assert channel.id not in g.group.banned_senders
     assert g.calls("restrictChatMember") == [] and g.calls("banChatMember") == []
     actions = [text.split(" ·")[0] for text in g.said(g.modlog)]

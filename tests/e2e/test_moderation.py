@@ -56,6 +56,12 @@ class World:
         await self.settle()
         return message
 
+    async def post_as(self, owner: SimUser, channel: SimChat, text: str) -> SimMessage:
+        """Write text in the group on behalf of the owner's channel, and settle; return it."""
+        message = await owner.send_as(channel, text, chat=self.group)
+        await self.settle()
+        return message
+
     async def moderate(self, command: str, reply_to: SimMessage | None = None) -> SimMessage:
         """Send a moderator's command in the group, and settle; return the command's message."""
         return await self.post(self.moderator, command, reply_to)

@@ -56,10 +56,13 @@ class World:
         """Read the running bot's database."""
         return [tuple(row) for row in await self.bot.runtime.db.fetchall(sql, params)]
 
-    async def intro(self, asker: SimUser, target: SimUser) -> None:
-        """Ask to be introduced to ``target`` by the code on their card."""
+    async def intro(self, asker: SimUser, target: SimUser, note: str | None = None) -> None:
+        """Ask to be introduced to ``target`` by the code on their card, then send the note
+        the bot asks for (when one is given)."""
         (code,) = await self.rows("SELECT token FROM profiles WHERE user_id = ?", target.id)
         await self.send(asker, f"/intro {code[0]}")
+        if note is not None:
+            await self.send(asker, note)
 
     async def my_data(self, user: SimUser) -> dict[str, Any]:
         """Ask for /mydata and return the JSON document the bot sent."""
@@ -139,13 +142,10 @@ async def test_forget_leaves_nothing_of_someone_who_used_every_feature(world: Wo
         await w.profile(user, name, country=country)
     await w.send(dara, "/meet")
     await w.click(dara, "Yes, suggest people")
-    await w.intro(lea, ana)
-    await w.send(lea, "Hello Ana, from Leokadia")
-    await w.intro(lea, carla)
-    await w.send(lea, "Hello Carla")
+    await w.intro(lea, ana, "Hello Ana, from Leokadia")
+    await w.intro(lea, carla, "Hello Carla")
     await w.click(carla, "Block & report")
-    await w.intro(bruno, lea)
-    await w.send(bruno, "Hello Leokadia")
+    await w.intro(bruno, lea, "Hello Leokadia")
     await w.click(lea, "Accept")
     await w.send(lea, "/meet")
     await w.click(lea, "Yes, suggest people")
@@ -213,10 +213,8 @@ async def test_mydata_shows_no_one_elses_id_or_username_until_an_introduction(
     for user in (ana, bruno, carla):
         await w.send(user, "/meet")
         await w.click(user, "Yes, suggest people")
-    await w.intro(ana, bruno)
-    await w.send(ana, "Hello Bruno")
-    await w.intro(carla, ana)
-    await w.send(carla, "Hello Ana")
+    await w.intro(ana, bruno, "Hello Bruno")
+    await w.intro(carla, ana, "Hello Ana")
 
     def strangers(data: dict[str, Any], *others: SimUser) -> list[str]:
         text = json.dumps(data)
@@ -284,8 +282,7 @@ async def test_the_purge_is_announced_then_runs_on_its_day_sparing_who_stays(
     w.group.members[lurker.id] = Member("member")
     await w.profile(ana, "Ana K.")
     await w.profile(bruno, "Bruno B.")
-    await w.intro(ana, bruno)
-    await w.send(ana, "Hello Bruno")
+    await w.intro(ana, bruno, "Hello Bruno")
     await w.click(bruno, "Accept")
     await w.send(lurker, "hi", chat=w.group)
     await w.send(ana, "/privacy")
@@ -334,8 +331,7 @@ async def test_a_returning_person_stays_blocked(world: World) -> None:
         await w.send(user, "/start")
     await w.profile(ana, "Ana K.")
     await w.profile(bruno, "Bruno B.")
-    await w.intro(bruno, ana)
-    await w.send(bruno, "buy my stuff")
+    await w.intro(bruno, ana, "buy my stuff")
     await w.click(ana, "Block & report")
     await w.send(bruno, "/forget")
     await w.click(bruno, "Yes, delete everything")
