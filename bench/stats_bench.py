@@ -204,7 +204,9 @@ async def main() -> None:
         }
         print(f"filled in {time.perf_counter() - started:.1f} s: {counts}")
         config = Config(event={"name": "Bench"}, chats={"community": COMMUNITY})
-        service = InsightService(InsightStore(db), config, lambda: NOW)
+        service = InsightService(
+            InsightStore(db, config.event.default_language), config, lambda: NOW
+        )
         store = service.store
         shifts = zone_shifts(service._zone, NOW)
         since = NOW - timedelta(hours=24)

@@ -398,7 +398,9 @@ async def _document(config: Config, args: argparse.Namespace) -> int:
     db = Database(config.storage.database)
     await db.open()
     try:
-        service = InsightService(InsightStore(db), config, lambda: datetime.now(UTC))
+        service = InsightService(
+            InsightStore(db, config.event.default_language), config, lambda: datetime.now(UTC)
+        )
         if args.command == "export":
             document = await service.export(
                 None, ExportKind(args.what), ExportFormat(fmt_name), tr

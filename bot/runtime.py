@@ -210,7 +210,7 @@ class Runtime:
             ),
             broadcast=broadcast,
             reminders=reminders,
-            insight=InsightService(InsightStore(db), config, clock),
+            insight=InsightService(InsightStore(db, config.event.default_language), config, clock),
             privacy=privacy,
             # Reminders due now go before announcements (the scheduler orders by priority).
             reminder_dispatch=Dispatcher(

@@ -8,7 +8,6 @@ from datetime import timedelta
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
-from bot.i18n import resolve_language, translator
 from bot.privacy import render
 from bot.privacy.render import ContactsPress, ForgetPress
 from bot.telegram.context import ForumContext
@@ -111,15 +110,14 @@ async def notice_job(context: ForumContext) -> None:
         return
     event = runtime.config.event.name
 
-    async def notice(item: tuple[int, str]) -> Rendered:
-        user_id, language = item
-        tr = translator(resolve_language(language, None))
+    async def notice(user_id: int) -> Rendered:
+        tr = await runtime.participants.translator_for(user_id)
         has_contacts = bool(await runtime.privacy.contacts(user_id))
         return render.notice(tr, plan, event, has_contacts)
 
     sender = BulkSender(context.bot, runtime.outbound)
     while due := await runtime.privacy.notices_due():
-        async for (user_id, _), delivery in sender.send_each(due, lambda item: item[0], notice):
+        async for user_id, delivery in sender.send_each(due, lambda user_id: user_id, notice):
             sent = delivery.message_id is not None
             await runtime.privacy.notice_sent(user_id, plan.purge_on, sent)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.afterforum.model import Recipient, Stay
 from bot.intros.model import Contact
 from storage.database import Database
-from storage.participants import languages_of
+from storage.participants import languages_of, spoken_language
 
 
 class AfterForumStore:
@@ -22,8 +22,8 @@ class AfterForumStore:
         """Claim reachable participants who have not had the message yet (at most once)."""
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
-                """
-                SELECT user_id, COALESCE(language, telegram_language, ?) FROM participants
+                f"""
+                SELECT user_id, {spoken_language()} FROM participants
                 WHERE status = 'active'
                   AND user_id NOT IN (SELECT user_id FROM afterforum_sends)
                 ORDER BY user_id LIMIT ?

@@ -20,6 +20,7 @@ from bot.announcements.model import (
     Status,
 )
 from storage.database import Database, Row
+from storage.participants import spoken_language
 
 
 def _time(value: str | None) -> datetime | None:
@@ -161,7 +162,7 @@ class Announcements:
                 await tx.execute(
                     "INSERT OR IGNORE INTO announcement_outbox"
                     " (announcement_id, chat_id, language)"
-                    " SELECT ?, p.user_id, COALESCE(p.language, p.telegram_language, ?)"
+                    f" SELECT ?, p.user_id, {spoken_language('p')}"
                     " FROM participants AS p WHERE p.status = 'active'" + where,
                     (announcement_id, self._default_language, *params),
                 )
@@ -179,7 +180,7 @@ class Announcements:
         value = audience.value or ""
         if audience.kind is AudienceKind.LANGUAGE:
             return (
-                " AND COALESCE(p.language, p.telegram_language, ?) = ?",
+                f" AND {spoken_language('p')} = ?",
                 (self._default_language, value),
             )
         if audience.kind is AudienceKind.REGION:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from bot.feedback.model import Draft, DuePerson, Rating, SurveyAnswer
 from storage.database import Database, Row
-from storage.participants import languages_of
+from storage.participants import languages_of, spoken_language
 from storage.rows import from_row
 
 
@@ -69,9 +69,9 @@ class FeedbackStore:
     async def due_people(self, now: datetime, limit: int) -> list[DuePerson]:
         """Return people with prompts due, their zone and when they were last prompted."""
         rows = await self._db.fetchall(
-            """
+            f"""
             SELECT f.user_id, group_concat(f.session_guid, char(31)) AS sessions,
-                   COALESCE(p.language, p.telegram_language, ?) AS language, p.timezone,
+                   {spoken_language("p")} AS language, p.timezone,
                    (SELECT MAX(s.sent_at) FROM feedback_prompts AS s
                     WHERE s.user_id = f.user_id AND s.sent_at IS NOT NULL) AS last_prompted
             FROM feedback_prompts AS f JOIN participants AS p ON p.user_id = f.user_id
@@ -212,8 +212,8 @@ class FeedbackStore:
     async def rater(self, user_id: int) -> tuple[str, str, str]:
         """Return the (language, region, name shown) that go with a person's rating."""
         row = await self._db.fetchone(
-            """
-            SELECT COALESCE(p.language, p.telegram_language, ?) AS language,
+            f"""
+            SELECT {spoken_language("p")} AS language,
                    COALESCE(f.region, 'other') AS region,
                    COALESCE(f.display_name,
                             p.first_name || COALESCE(' ' || p.last_name, '')) AS name

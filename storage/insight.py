@@ -16,7 +16,6 @@ import itertools
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.i18n import LANGUAGES
 from bot.insight.model import (
     AnnouncementFigure,
     GroupFigures,
@@ -30,23 +29,12 @@ from bot.insight.model import (
     region_pair,
 )
 from storage.database import Database
+from storage.participants import spoken_language
 from storage.rows import from_row
 
 # (from unix second, UTC offset in seconds), ascending; the first applies before its instant.
 Shifts = Sequence[tuple[int, int]]
 
-_LANGUAGES = ", ".join(f"'{code}'" for code in LANGUAGES)
-# The language the bot speaks to a participant (bot.i18n.resolve_language, in SQL).
-_SPOKEN = f"""
-    CASE
-        WHEN lower(language) IN ({_LANGUAGES}) THEN lower(language)
-        WHEN lower(substr(replace(telegram_language, '_', '-'), 1,
-                          instr(replace(telegram_language, '_', '-') || '-', '-') - 1))
-             IN ({_LANGUAGES})
-        THEN lower(substr(replace(telegram_language, '_', '-'), 1,
-                          instr(replace(telegram_language, '_', '-') || '-', '-') - 1))
-        ELSE 'en'
-    END"""
 # Moderation log actions counted as mutes.
 MUTES = ("mute", "flood_mute")
 
@@ -73,8 +61,9 @@ def _unix(column: str) -> str:
 class InsightStore:
     """Repository of insight's figures and of the group's message counter."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, default_language: str) -> None:
         self._db = db
+        self._default_language = default_language
 
     # -- the group's message counter ------------------------------------------------------------
 
@@ -111,8 +100,9 @@ class InsightStore:
             params,
         )
         languages = await self._db.fetchall(
-            f"SELECT {_SPOKEN} AS code, COUNT(*) AS n FROM participants "
-            "GROUP BY code ORDER BY n DESC, code"
+            f"SELECT {spoken_language()} AS code, COUNT(*) AS n FROM participants "
+            "GROUP BY code ORDER BY n DESC, code",
+            (self._default_language,),
         )
         regions = await self._db.fetchall(
             """

@@ -20,6 +20,18 @@ def _to_participant(row: Row) -> Participant:
     )
 
 
+def spoken_language(alias: str = "") -> str:
+    """SQL for the language the bot speaks to a participant: ``bot.i18n.resolve_language``.
+
+    Takes one parameter, the forum's default language. Both columns hold supported codes only
+    (a chosen language is picked from them; Telegram's is normalised before it is stored, in
+    ``handlers.core``), so the first one set is the answer. ``alias`` names the participants
+    table when the query joins others (``"p"``).
+    """
+    table = f"{alias}." if alias else ""
+    return f"COALESCE({table}language, {table}telegram_language, ?)"
+
+
 # How stale ``last_seen`` may get before an update from the same user writes it again.
 SEEN_RESOLUTION = timedelta(minutes=5)
 
@@ -32,7 +44,7 @@ async def languages_of(
         return []
     marks = ", ".join("?" for _ in user_ids)
     rows = await db.fetchall(
-        f"SELECT user_id, COALESCE(language, telegram_language, ?) FROM participants"
+        f"SELECT user_id, {spoken_language()} FROM participants"
         f" WHERE user_id IN ({marks}) ORDER BY user_id",
         (default, *user_ids),
     )

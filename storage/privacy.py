@@ -744,17 +744,16 @@ class PrivacyStore:
 
     # -- the purge notice -------------------------------------------------------------------
 
-    async def claim_notices(self, purge_on: str, limit: int) -> list[tuple[int, str]]:
+    async def claim_notices(self, purge_on: str, limit: int) -> list[int]:
         """Claim up to ``limit`` reachable participants not yet told of this purge date.
 
-        Returns (user id, language) pairs; each is marked 'sending' before it is returned, so a
-        crash mid-send leaves it unsent rather than sent twice.
+        Each is marked 'sending' before it is returned, so a crash mid-send leaves it unsent
+        rather than sent twice.
         """
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
                 """
-                SELECT p.user_id, COALESCE(p.language, p.telegram_language, '') AS language
-                FROM participants AS p
+                SELECT p.user_id FROM participants AS p
                 WHERE p.status = 'active'
                   AND NOT EXISTS (SELECT 1 FROM privacy_notices AS n
                                   WHERE n.user_id = p.user_id AND n.purge_on = ?)
@@ -766,7 +765,7 @@ class PrivacyStore:
                 "INSERT INTO privacy_notices (user_id, purge_on, state) VALUES (?, ?, 'sending')",
                 [(row[0], purge_on) for row in rows],
             )
-        return [(int(row[0]), str(row[1])) for row in rows]
+        return [int(row[0]) for row in rows]
 
     async def mark_notice(self, user_id: int, purge_on: str, sent: bool) -> None:
         """Record what became of one notice."""

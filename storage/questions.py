@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from bot.questions.model import Asker, Question, Status
 from storage.database import Database, Row
+from storage.participants import spoken_language
 from storage.rows import from_row
 
 _COLUMNS = """
@@ -166,9 +167,9 @@ class QuestionStore:
     async def asker(self, user_id: int, default_language: str) -> Asker | None:
         """Return how a participant signs (their profile's name, else Telegram's) and region."""
         row = await self._db.fetchone(
-            """
+            f"""
             SELECT p.user_id, p.first_name, p.last_name,
-                   COALESCE(p.language, p.telegram_language, ?) AS language,
+                   {spoken_language("p")} AS language,
                    f.display_name, f.region
             FROM participants AS p LEFT JOIN profiles AS f ON f.user_id = p.user_id
             WHERE p.user_id = ?

@@ -13,6 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.i18n import normalize_language
 from storage.database import Database
 
 # The moment the figures are read: the first day of the example forum, 12:00 UTC.
@@ -116,14 +117,15 @@ async def seed_forum(db: Database, plan: Plan | None = None) -> Plan:
     lasts = [NOW - timedelta(hours=1)] * plan.active_24h + [NOW - timedelta(days=2)] * (
         plan.participants - plan.active_24h
     )
-    # Languages: a chosen language, a Telegram one ("pt-BR"), or an unsupported one ("it": en).
+    # Languages: a chosen language, a Telegram one ("pt-BR"), or an unsupported one ("it": the
+    # default), Telegram's stored as the bot stores it (normalised: "pt", or none).
     spoken: list[tuple[str | None, str | None]] = []
     for code, count in plan.languages.items():
         for i in range(count):
             if code == "pt" and i < 5:
-                spoken.append((None, "pt-BR"))
+                spoken.append((None, normalize_language("pt-BR")))
             elif code == "en" and i < 3:
-                spoken.append((None, "it"))
+                spoken.append((None, normalize_language("it")))
             elif i % 3 == 0:
                 spoken.append((None, code))
             else:

@@ -50,7 +50,7 @@ def service(db: Database, now: datetime = NOW) -> InsightService:
     config = Config(
         event={"name": "Forum"}, chats={"community": COMMUNITY}, roles={"organisers": [1]}
     )
-    return InsightService(InsightStore(db), config, lambda: now)
+    return InsightService(InsightStore(db, config.event.default_language), config, lambda: now)
 
 
 def test_small_counts_are_suppressed_but_zero_and_five_are_shown() -> None:
@@ -84,7 +84,7 @@ async def test_days_are_counted_in_the_events_zone_across_a_clock_change(tmp_pat
         [(i, m.isoformat(), m.isoformat()) for i, m in enumerate(moments)],
     )
     for moment in moments:
-        await InsightStore(db).count_group_message(COMMUNITY, moment)
+        await InsightStore(db, "en").count_group_message(COMMUNITY, moment)
     insight = service(db, now=datetime(2027, 3, 29, 12, tzinfo=UTC))
     try:
         started = (await insight.participants()).started_per_day

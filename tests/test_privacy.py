@@ -304,6 +304,6 @@ async def test_each_participant_is_told_once_in_the_week_before(db: Database) ->
     assert await w.privacy.notices_due() == []
     w.clock.now = plan.notice_at
     due = await w.privacy.notices_due(limit=1)
-    assert due == [(LEAVER, "en")]
-    assert await w.privacy.notices_due() == [(OTHER, "en")]
+    assert due == [LEAVER]
+    assert await w.privacy.notices_due() == [OTHER]
     assert await w.privacy.notices_due() == []

@@ -18,6 +18,9 @@ class UserSeen:
     first_name: str
     last_name: str | None
     username: str | None
+    # Telegram's language_code as a supported language (bot.i18n.normalize_language: "pt-br"
+    # is "pt") or None: stored as it is, so that SQL can pick a participant's language
+    # (storage.participants.spoken_language) by the same rule as bot.i18n.resolve_language.
     language_code: str | None
 
 
