@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.afterforum.model import Recipient, Stay
+from bot.afterforum.model import Stay
 from bot.intros.model import Contact
+from bot.participants.model import Recipient
 from storage.database import Database
-from storage.participants import languages_of, spoken_language
+from storage.participants import recipients_of
 
 
 class AfterForumStore:
@@ -22,19 +23,19 @@ class AfterForumStore:
         """Claim reachable participants who have not had the message yet (at most once)."""
         async with self._db.transaction() as tx:
             rows = await tx.fetchall(
-                f"""
-                SELECT user_id, {spoken_language()} FROM participants
+                """
+                SELECT user_id FROM participants
                 WHERE status = 'active'
                   AND user_id NOT IN (SELECT user_id FROM afterforum_sends)
                 ORDER BY user_id LIMIT ?
                 """,
-                (self._default_language, limit),
+                (limit,),
             )
             await tx.executemany(
                 "INSERT INTO afterforum_sends (user_id, state, sent_at) VALUES (?, 'sending', ?)",
                 [(row[0], int(now.timestamp())) for row in rows],
             )
-        return [Recipient(int(row[0]), str(row[1])) for row in rows]
+        return await recipients_of(self._db, [row[0] for row in rows], self._default_language)
 
     async def finish(self, user_id: int, sent: bool) -> None:
         """Record whether the message reached the person."""
@@ -117,9 +118,8 @@ class AfterForumStore:
             """,
             (month, month, limit),
         )
-        ids = sorted(int(row[0]) for row in written.rows)
-        spoken = await languages_of(self._db, ids, self._default_language)
-        return [Recipient(user_id, language) for user_id, language in spoken]
+        ids = [int(row[0]) for row in written.rows]
+        return await recipients_of(self._db, ids, self._default_language)
 
     async def staying_count(self) -> int:
         """Count who stays in the community."""

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from bot.feedback.model import Draft, DuePerson, Rating, SurveyAnswer
+from bot.participants.model import Recipient
 from storage.database import Database, Row
-from storage.participants import languages_of, spoken_language
+from storage.participants import recipients_of, spoken_language
 from storage.rows import from_row
 
 
@@ -342,7 +343,7 @@ class FeedbackStore:
 
     async def claim_survey_reminders(
         self, sent_before: datetime, now: datetime
-    ) -> list[tuple[int, str]]:
+    ) -> list[Recipient]:
         """Claim the one reminder of everyone who got the survey and has not finished it."""
         written = await self._db.execute(
             """
@@ -355,7 +356,7 @@ class FeedbackStore:
             (_seconds(now), _seconds(sent_before)),
         )
         ids = [int(row[0]) for row in written.rows]
-        return await languages_of(self._db, ids, self._default_language)
+        return await recipients_of(self._db, ids, self._default_language)
 
     async def survey_answers(self) -> list[SurveyAnswer]:
         """Return every answer of every finished survey."""

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.participants.model import MissedNotice, Participant, UserSeen
+from bot.participants.model import MissedNotice, Participant, Recipient, UserSeen
 from storage.database import Database, Row
 from storage.rows import from_row
 
@@ -18,6 +18,10 @@ def _to_participant(row: Row) -> Participant:
         is_blocked=row["status"] == "blocked",
         started=row["started_at"] is not None,
     )
+
+
+# Ids per query: well under SQLite's limit on a statement's parameters.
+_CHUNK = 900
 
 
 def spoken_language(alias: str = "") -> str:
@@ -36,19 +40,22 @@ def spoken_language(alias: str = "") -> str:
 SEEN_RESOLUTION = timedelta(minutes=5)
 
 
-async def languages_of(
-    db: Database, user_ids: Sequence[int], default: str
-) -> list[tuple[int, str]]:
-    """Return each user's language (chosen, else Telegram's, else ``default``), by user id."""
-    if not user_ids:
-        return []
-    marks = ", ".join("?" for _ in user_ids)
-    rows = await db.fetchall(
-        f"SELECT user_id, {spoken_language()} FROM participants"
-        f" WHERE user_id IN ({marks}) ORDER BY user_id",
-        (default, *user_ids),
-    )
-    return [(int(row[0]), str(row[1])) for row in rows]
+async def recipients_of(db: Database, user_ids: Sequence[int], default: str) -> list[Recipient]:
+    """Return whom messages to these users go to (language, zone, reachability), by user id.
+
+    ``default`` is the forum's default language; users never seen are left out.
+    """
+    found: list[Recipient] = []
+    unique = sorted(set(user_ids))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        rows = await db.fetchall(
+            f"SELECT user_id, {spoken_language()}, timezone, status FROM participants"
+            f" WHERE user_id IN ({', '.join('?' * len(chunk))}) ORDER BY user_id",
+            (default, *chunk),
+        )
+        found += [Recipient(row[0], row[1], row[2], row[3] == "blocked") for row in rows]
+    return found
 
 
 # Participants kept in memory, most recently seen first out last: enough for every active

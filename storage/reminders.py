@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.i18n import resolve_language
 from bot.participants.model import Recipient
 from bot.reminders.model import (
     Claimed,
@@ -25,6 +24,7 @@ from bot.reminders.model import (
     to_ts,
 )
 from storage.database import Database
+from storage.participants import recipients_of
 
 # SQLite's default limit on host parameters is 32766; stay far below it.
 _CHUNK = 900
@@ -103,22 +103,8 @@ class ReminderStore:
 
     async def recipients(self, user_ids: Sequence[int]) -> dict[int, Recipient]:
         """Return language, zone and reachability of these users."""
-        found: dict[int, Recipient] = {}
-        for chunk in _chunks(list(dict.fromkeys(user_ids))):
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetchall(
-                "SELECT user_id, language, telegram_language, timezone, status "
-                f"FROM participants WHERE user_id IN ({marks})",
-                tuple(chunk),
-            )
-            for row in rows:
-                found[row[0]] = Recipient(
-                    user_id=row[0],
-                    language=resolve_language(row[1], row[2], self._default_language),
-                    timezone=row[3],
-                    blocked=row[4] == "blocked",
-                )
-        return found
+        found = await recipients_of(self._db, user_ids, self._default_language)
+        return {recipient.user_id: recipient for recipient in found}
 
     # -- subscriptions ----------------------------------------------------------------------
 

@@ -276,7 +276,8 @@ async def test_survey_reminder_goes_once_to_those_who_did_not_finish(db: Databas
         await survey.answer(ANA, index, value)
     assert await survey.due_reminders() == []
     clock.now += timedelta(hours=20)
-    assert await survey.due_reminders() == [(BRUNO, "pt"), (CARLA, "en")]
+    due = await survey.due_reminders()
+    assert [(r.user_id, r.language) for r in due] == [(BRUNO, "pt"), (CARLA, "en")]
     assert await survey.due_reminders() == []
 
 

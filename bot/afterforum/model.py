@@ -7,14 +7,6 @@ from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
-class Recipient:
-    """Someone to send a message to, in their language."""
-
-    user_id: int
-    language: str
-
-
-@dataclass(frozen=True, slots=True)
 class Stay:
     """A person's choice to stay in the community for the next forum (revocable)."""
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from bot.afterforum.model import Recipient, Stay
+from bot.afterforum.model import Stay
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import DomainError
 from bot.i18n import N_
 from bot.intros.model import Contact
+from bot.participants.model import Recipient
 from bot.schedule.lookup import ProgrammeSource
 from storage.afterforum import AfterForumStore
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.afterforum import render
-from bot.afterforum.model import Recipient
 from bot.afterforum.service import AfterForum
 from bot.config import Config
 from bot.errors import DomainError
@@ -15,6 +14,7 @@ from bot.feedback.service import Survey
 from bot.i18n import translator
 from bot.intros import render as intros_render
 from bot.intros.service import Introductions
+from bot.participants.model import Recipient
 from bot.telegram.delivery import BulkSender, Outcome, Rendered, Rounds
 
 BATCH = 200

@@ -31,6 +31,7 @@ from bot.feedback.model import (
     summarise,
 )
 from bot.i18n import N_
+from bot.participants.model import Recipient
 from bot.schedule.lookup import ProgrammeSource, SessionLookup
 from bot.schedule.model import Session
 from bot.typed import clean_typed, within
@@ -286,7 +287,7 @@ class Survey:
         """Record that the survey reached the person."""
         await self.store.survey_sent(user_id, self.clock())
 
-    async def due_reminders(self) -> list[tuple[int, str]]:
+    async def due_reminders(self) -> list[Recipient]:
         """Claim the one reminder of those who got the survey and did not finish it."""
         if not self.is_on:
             return []

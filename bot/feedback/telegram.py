@@ -15,6 +15,7 @@ from bot.feedback import render
 from bot.feedback.model import PromptBatch
 from bot.feedback.service import Feedback, Survey
 from bot.i18n import translator
+from bot.participants.model import Recipient
 from bot.telegram.delivery import BulkSender, Outcome, Rendered, Rounds
 
 
@@ -66,9 +67,9 @@ class FeedbackDispatcher(Rounds[Round]):
                 await self.feedback.prompted(batch, "skipped")
 
     async def _survey_reminders(self, report: Round) -> None:
-        async def reminder(item: tuple[int, str]) -> Rendered:
-            return render.survey_reminder(translator(item[1]))
+        async def reminder(recipient: Recipient) -> Rendered:
+            return render.survey_reminder(translator(recipient.language))
 
         due = await self.survey.due_reminders()
-        async for _, delivery in self.sender.send_each(due, lambda item: item[0], reminder):
+        async for _, delivery in self.sender.send_each(due, lambda r: r.user_id, reminder):
             report.survey_reminders += delivery.outcome is Outcome.SENT
