@@ -281,3 +281,19 @@ def test_questions_csv_has_a_bom_and_no_names() -> None:
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[1][0] == "4" and rows[1][-1] == 'Ação, "sí"\nnova linha'
     assert not any("Ana" in cell for row in rows for cell in row)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "1 question · 1 vote · 0 answered"),
+        ("es", "1 pregunta · 1 voto · 0 respondidas"),
+        ("de", "1 Frage · 1 Stimme · 0 beantwortet"),
+    ],
+)
+def test_counts_take_each_ones_plural_form(language: str, expected: str) -> None:
+    queue = Queue("g4", (_question(1, votes=1),), frozenset())
+    page, _, _ = render.queue_page(session(), queue, 0, translator(language))
+    assert expected in page
+    host, _ = render.host_view(session(), queue, translator("en"))
+    assert "1 open · 0 answered · 1 vote · 0 hidden" in host

@@ -160,7 +160,7 @@ def thanks(session: Session, rating: Rating, tr: Translator) -> str:
     return text
 
 
-def cardkept_rows(session: Session, tr: Translator) -> Rows:
+def card_rows(session: Session, tr: Translator) -> Rows:
     """Return "Rate this session" for a session card."""
     return kept_rows([(tr("⭐ Rate this session"), button(OpenPress(session=session.id)))])
 
@@ -488,4 +488,4 @@ class RateButton:
 
     def __call__(self, session: Session, tr: Translator, *, compact: bool) -> Rows:
         """Return the row for this session now (none in compact lists)."""
-        return [] if compact or not self._can_rate(session) else cardkept_rows(session, tr)
+        return [] if compact or not self._can_rate(session) else card_rows(session, tr)

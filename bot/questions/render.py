@@ -172,7 +172,7 @@ def to_ask(sessions: Sequence[Session], tr: Translator) -> tuple[str, Rows]:
         return tr(
             "No session takes questions right now. Try again shortly before a session starts."
         ), []
-    rows = [row for s in sessions[:10] for row in cardkept_rows(s, tr, compact=True)]
+    rows = [row for s in sessions[:10] for row in card_rows(s, tr, compact=True)]
     return tr("Which session is your question for?"), rows
 
 
@@ -226,9 +226,7 @@ def queue_page(session: Session, queue: Queue, page: int, tr: Translator) -> tup
         lines = [head, body]
     else:
         answered = sum(1 for q in public if q.status is Status.ANSWERED)
-        summary = tr("{count} questions · {votes} votes · {answered} answered").format(
-            count=len(public), votes=queue.total_votes, answered=answered
-        )
+        summary = _counts(tr, questions=len(public), votes=queue.total_votes, answered=answered)
         lines = [head, summary, ""]
         lines += [_line(q, tr) + "\n" for q in shown]
         if pages > 1:
@@ -259,6 +257,25 @@ def queue_page(session: Session, queue: Queue, page: int, tr: Translator) -> tup
     return clip("\n".join(lines)), rows, page
 
 
+def _counts(tr: Translator, **counts: int) -> str:
+    """Return "3 questions · 1 vote · 0 answered": each count with its own plural form."""
+    return " · ".join(_count(tr, name, n).format(count=n) for name, n in counts.items())
+
+
+def _count(tr: Translator, name: str, n: int) -> str:
+    match name:
+        case "questions":
+            return tr.plural("{count} question", "{count} questions", n)
+        case "open":
+            return tr.plural("{count} open", "{count} open", n)
+        case "answered":
+            return tr.plural("{count} answered", "{count} answered", n)
+        case "votes":
+            return tr.plural("{count} vote", "{count} votes", n)
+        case _:
+            return tr.plural("{count} hidden", "{count} hidden", n)
+
+
 # ---- the host view ----
 
 
@@ -269,8 +286,12 @@ def host_view(session: Session, queue: Queue, tr: Translator) -> tuple[str, Rows
     answered = queue.ranked(Status.ANSWERED)
     lines = [
         tr("🎤 <b>Host view</b> · {title}").format(title=title(session, tr)),
-        tr("{open} open · {answered} answered · {votes} votes · {hidden} hidden").format(
-            open=len(open_), answered=len(answered), votes=queue.total_votes, hidden=queue.hidden
+        _counts(
+            tr,
+            open=len(open_),
+            answered=len(answered),
+            votes=queue.total_votes,
+            hidden=queue.hidden,
         ),
     ]
     if not queue.is_open:
@@ -385,7 +406,7 @@ def top_post(session: Session, questions: Sequence[Question], tr: Translator) ->
     return clip("\n".join(lines))
 
 
-def cardkept_rows(session: Session, tr: Translator, *, compact: bool) -> Rows:
+def card_rows(session: Session, tr: Translator, *, compact: bool) -> Rows:
     """Return the questions' buttons under a session card (or one per session in a list)."""
     if compact:
         label = tr("❓ Ask: {title}").format(title=session.title_in(tr.language))
@@ -448,4 +469,4 @@ class QuestionButtons:
 
     def __call__(self, session: Session, tr: Translator, *, compact: bool) -> Rows:
         """Return the rows for this session now."""
-        return cardkept_rows(session, tr, compact=compact) if self._is_open(session) else []
+        return card_rows(session, tr, compact=compact) if self._is_open(session) else []
