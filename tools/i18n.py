@@ -171,6 +171,9 @@ def merge(language: str, domain: str, translations: dict[str, str | list[str]]) 
         context = None
         if "\x04" in msgid:
             context, msgid = msgid.split("\x04", 1)
+        # Babel's Catalog.add keeps the old string of a message it already holds: replace it.
+        if catalog.get(msgid, context=context) is not None:
+            catalog.delete(msgid, context=context)
         if isinstance(msgstr, list):
             catalog.add(plurals.get(msgid, (msgid, msgid)), tuple(msgstr), context=context)
         else:
