@@ -305,3 +305,63 @@ STOPWORDS: dict[str, frozenset[str]] = {
         " sessao me mostra diz acontece onde"
     ),
 }
+
+
+def _groups(text: str) -> tuple[tuple[str, ...], ...]:
+    groups = (" ".join(group.split()) for group in text.split(";"))
+    return tuple(tuple(word.strip() for word in group.split(",")) for group in groups if group)
+
+
+# The programme's own words in the forum's five languages, a group of equivalents ending with
+# ";" (folded: lower case, no accents; a member may be a phrase). A question's word found here
+# also matches titles through the other members, so that "wann ist die Mittagspause?" finds
+# "Lunch break" in a programme the organisers wrote in English only.
+TOPICS: tuple[tuple[str, ...], ...] = _groups(
+    """
+workshop, taller, atelier, oficina, workshops, talleres, ateliers, oficinas;
+lunch, lunch break, mittagessen, mittagspause, mittag, almuerzo, comida, dejeuner, almoco;
+break, pause, pausa, descanso, intervalo, coffee break, kaffeepause, pause cafe, pausa cafe;
+coffee, kaffee, cafe;
+dinner, abendessen, cena, diner, jantar;
+reception, empfang, recepcion, recepcao;
+breakfast, fruhstuck, desayuno, petit dejeuner, pequeno almoco;
+procurement, beschaffung, vergabe, contratacion, compras publicas, compras, adquisiciones,
+    marches publics, achats publics, achats, contratacao, aquisicoes, licitacao, licitacoes;
+electronic, elektronisch, elektronische, electronica, electronico, electronique, eletronica,
+    eletronico, digital, digitale;
+plenary, plenum, plenarsitzung, plenaria, plenario, pleniere, pleniere;
+opening, eroffnung, apertura, inauguracion, ouverture, abertura;
+closing, abschluss, clausura, cierre, cloture, encerramento;
+welcome, begrussung, willkommen, bienvenida, bienvenue, boas vindas, acolhimento;
+registration, anmeldung, registrierung, registro, inscripcion, acreditacion, inscription,
+    accueil, inscricao, credenciamento;
+panel, podium, podiumsdiskussion, mesa redonda, table ronde, painel;
+keynote, impulsvortrag, hauptvortrag, conferencia magistral, conference pleniere, palestra
+    principal;
+networking, vernetzung, netzwerken, contactos, reseautage, contatos;
+excursion, exkursion, ausflug, visita, visite, site visit, besichtigung;
+sustainable, nachhaltig, nachhaltige, nachhaltigen, sostenible, sostenibles, durable, durables,
+    sustentavel, sustentaveis;
+sustainability, nachhaltigkeit, sostenibilidad, durabilite, sustentabilidade;
+green, grun, grune, grunen, verde, verdes, vert, verte, vertes;
+public, offentlich, offentliche, offentlichen, publico, publica, publicos, publicas, public,
+    publique, publics;
+strategic, strategisch, strategische, estrategico, estrategica, strategique;
+transparency, transparenz, transparencia, transparence;
+integrity, integritat, integridad, integrite, integridade;
+municipal, municipalities, kommunal, kommunen, gemeinden, municipios, municipalidades,
+    communes, collectivites, municipais;
+city, cities, stadt, stadte, ciudad, ciudades, ville, villes, cidade, cidades;
+climate, klima, clima, climat;
+circular economy, kreislaufwirtschaft, economia circular, economie circulaire;
+innovation, innovationen, innovacion, inovacao;
+social, sozial, soziale, sociales, sociais;
+training, schulung, fortbildung, capacitacion, formation, formacao, capacitacao;
+exchange, austausch, intercambio, echange, troca;
+regional, regionale, regionales, regionais;
+contracts, contract, vertrag, vertrage, contratos, contrato, contrats, contrat;
+data, daten, datos, donnees, dados;
+law, gesetz, recht, ley, loi, lei, legal framework, rechtsrahmen, marco legal, cadre juridique,
+    quadro legal;
+"""
+)

@@ -22,7 +22,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.i18n import LANGUAGES, N_
-from bot.schedule.lexicon import LEXICONS, STOPWORDS
+from bot.schedule.lexicon import LEXICONS, STOPWORDS, TOPICS
 from bot.schedule.model import Programme, Session, on_programme_day
 
 MAX_QUESTION_CHARS = 300
@@ -30,6 +30,10 @@ TITLE_CUTOFF = 85.0
 NAME_CUTOFF = 85.0
 ROOM_CUTOFF = 88.0
 TIE_MARGIN = 3.0
+# A title found through a word's equivalent in another language scores a little below one that
+# holds the word itself, so "e-procurement" prefers the titles that say it over those that say
+# "compras" (still above TITLE_CUTOFF).
+EQUIVALENT_WEIGHT = 0.9
 MAX_CANDIDATES = 5
 PARTS_OF_DAY: dict[str, tuple[int, int]] = {
     "morning": (8, 12),
@@ -204,32 +208,76 @@ class _Index:
 
         A title scores the mean over the words of its best-matching word's similarity, so every
         word must be present for a high score, and a typo ("procurment") costs only a little.
+        A word of the forum's topics in another language counts through its equivalents
+        ("Mittagspause": "lunch break"); one that no title holds in any language is left out
+        of the mean ("electrónica" where the titles say "E-procurement").
         """
-        words = [w for w in dict.fromkeys(words) if len(w) >= 2][:8]
+        words = _join_phrases([w for w in dict.fromkeys(words) if len(w) >= 2][:8])
         if not words:
             return []
         totals: dict[int, float] = {}
+        count = 0
         for word in words:
-            best: dict[int, float] = {}
-            for _, score, position in process.extract(
-                word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=None
-            ):
-                for title in self.postings[position]:
-                    if score > best.get(title, 0.0):
-                        best[title] = score
-            if len(word) >= 4:
-                start = bisect.bisect_left(self.vocabulary, word)
-                for position in range(start, len(self.vocabulary)):
-                    if not self.vocabulary[position].startswith(word):
-                        break
-                    for title in self.postings[position]:
-                        best[title] = max(best.get(title, 0.0), 95.0)
+            best = self._phrase_scores(word)
+            equivalents = _equivalents(word)
+            for phrase in equivalents:
+                for title, score in self._phrase_scores(phrase).items():
+                    best[title] = max(best.get(title, 0.0), EQUIVALENT_WEIGHT * score)
+            if not best and equivalents:
+                continue
+            count += 1
             for title, score in best.items():
                 totals[title] = totals.get(title, 0.0) + score
-        count = len(words)
         ranked = [(total / count, title) for title, total in totals.items()]
         ranked.sort(key=lambda item: -item[0])
         return ranked
+
+    def _phrase_scores(self, phrase: str) -> dict[int, float]:
+        """Return how well each title holds all the words of ``phrase``: their mean score."""
+        scores = [self._word_scores(part) for part in phrase.split() if len(part) >= 2]
+        if not scores:
+            return {}
+        common = set.intersection(*(set(s) for s in scores))
+        return {title: sum(s[title] for s in scores) / len(scores) for title in common}
+
+    def _word_scores(self, word: str) -> dict[int, float]:
+        """Return how well each title (by position) holds ``word``: 80-100, typos forgiven."""
+        best: dict[int, float] = {}
+        for _, score, position in process.extract(
+            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=None
+        ):
+            for title in self.postings[position]:
+                best[title] = max(best.get(title, 0.0), score)
+        if len(word) >= 4:
+            start = bisect.bisect_left(self.vocabulary, word)
+            for position in range(start, len(self.vocabulary)):
+                if not self.vocabulary[position].startswith(word):
+                    break
+                for title in self.postings[position]:
+                    best[title] = max(best.get(title, 0.0), 95.0)
+        return best
+
+
+def _equivalents(word: str) -> tuple[str, ...]:
+    """Return the other members of ``word``'s topic group (a plural "-s" tried too)."""
+    found = _TOPIC_GROUPS.get(word)
+    if found is None and len(word) > 4 and word.endswith("s"):
+        found = _TOPIC_GROUPS.get(word[:-1])
+    return tuple(member for member in found or () if member != word)
+
+
+def _join_phrases(words: list[str]) -> list[str]:
+    """Join neighbouring words that form a topic phrase ("marches publics") into one."""
+    joined: list[str] = []
+    for word in words:
+        if joined and f"{joined[-1]} {word}" in _TOPIC_GROUPS:
+            joined[-1] = f"{joined[-1]} {word}"
+        else:
+            joined.append(word)
+    return joined
+
+
+_TOPIC_GROUPS: dict[str, tuple[str, ...]] = {member: group for group in TOPICS for member in group}
 
 
 def _topic(text: str) -> str:

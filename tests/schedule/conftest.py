@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,17 @@ def mini() -> Programme:
 def example() -> Programme:
     """Return the illustrative three-day example shipped at the repository root."""
     return load_programme(ROOT / "schedule.example.json", timezone="Europe/Berlin")
+
+
+@pytest.fixture
+def english_only(example: Programme) -> Programme:
+    """Return the example as most organisers write it: titles in English only."""
+    return Programme.build(
+        name=example.name,
+        timezone=example.timezone,
+        version=example.version,
+        sessions=[replace(s, titles={}, descriptions={}) for s in example.sessions],
+    )
 
 
 @pytest.fixture

@@ -315,3 +315,33 @@ def test_an_empty_programme_answers_without_errors() -> None:
             Kind.AFTER,
             Kind.NOTHING,
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "title"),
+    [
+        ("wann ist die Mittagspause?", "de", "Lunch break"),
+        ("¿cuándo es el almuerzo?", "es", "Lunch break"),
+        ("quand est la pause déjeuner ?", "fr", "Lunch break"),
+        ("quando é o almoço?", "pt", "Lunch break"),
+        ("wann ist der Workshop zur E-Vergabe?", "de", "e-procurement"),
+        ("¿cuándo es el taller sobre contratación electrónica?", "es", "e-procurement"),
+        ("quand a lieu l'atelier sur les marchés publics électroniques ?", "fr", "e-procurement"),
+        ("quando é a oficina sobre compras eletrónicas?", "pt", "e-procurement"),
+    ],
+)
+def test_questions_in_any_language_find_titles_written_in_english_only(
+    english_only: Programme, text: str, lang: str, title: str
+) -> None:
+    answer = understand(text, lang, DURING_OPENING, english_only)
+    assert answer.kind in (Kind.SESSION, Kind.AMBIGUOUS)
+    assert answer.sessions
+    assert all(title.casefold() in s.title.casefold() for s in answer.sessions)
+
+
+def test_a_topic_the_programme_lacks_still_counts_against_a_title(
+    english_only: Programme,
+) -> None:
+    # "blockchain" is no topic of the forum's, so every workshop lacking it scores too low.
+    answer = understand("when is the workshop on blockchain?", "en", DURING_OPENING, english_only)
+    assert answer.kind is Kind.NOTHING and answer.sessions == ()
