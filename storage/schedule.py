@@ -33,9 +33,12 @@ def fold(text: str) -> str:
 
 
 def search_tokens(words: str) -> list[str]:
-    """Return the terms of user text (words, or hyphenated words), bounded in number and size."""
-    terms = re.findall(r"\w+(?:[-'’]\w+)*", words[:2000])[:_MAX_TOKENS]
-    return [" ".join(re.findall(r"\w+", term))[:_MAX_TOKEN_LENGTH] for term in terms]
+    """Return the terms of user text (words, or hyphenated words), bounded in number and size.
+
+    A lone character is no term: as a prefix it would match nearly every session ("<b>").
+    """
+    terms = [t for t in re.findall(r"\w+(?:[-'’]\w+)*", words[:2000]) if len(t) > 1]
+    return [" ".join(re.findall(r"\w+", term))[:_MAX_TOKEN_LENGTH] for term in terms[:_MAX_TOKENS]]
 
 
 def _fts_term(token: str) -> str:

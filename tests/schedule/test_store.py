@@ -144,3 +144,13 @@ async def _replace(store: ScheduleStore, programme: Programme, now: datetime) ->
         programme, now, changes.changed_guids() | {s.guid for s in changes.added}
     )
     return changes
+
+
+async def test_a_lone_character_finds_nothing_rather_than_everything(
+    store: ScheduleStore, mini: Programme
+) -> None:
+    await _replace(store, mini, NOW)
+    assert await store.search("<b>") == []
+    assert [g for g, _ in await store.search("<b>muller")] == [
+        "11111111-1111-4111-8111-111111111111"
+    ]
