@@ -159,11 +159,16 @@ def language_name(code: str, language: str) -> str:
 
 
 def find_region(text: str, tr_names: dict[str, str] | None = None) -> str | None:
-    """Return the region key for a typed region key or name (English or given translations)."""
+    """Return the region key for a typed region key or name (English or given translations).
+
+    A part of a name counts when it is whole words of four letters or more: "Afrika" finds
+    "Subsahara-Afrika", "Latin America" finds "Latin America and the Caribbean".
+    """
     folded = _fold(text)
     for key, name in REGION_NAMES.items():
-        if folded in (key, _fold(name)):
+        names = (_fold(name), _fold(tr_names.get(key, "")) if tr_names else "")
+        if folded == key or folded in names:
             return key
-        if tr_names and folded == _fold(tr_names.get(key, "")):
+        if len(folded) >= 4 and any(f" {folded} " in f" {n} " for n in names if n):
             return key
     return None

@@ -10,9 +10,19 @@ import pytest
 from bot.awaiting.service import AwaitedInputs
 from bot.config import IntroductionsConfig
 from bot.errors import DomainError
+from bot.i18n import translator
 from bot.intros.model import DirectoryFilter, ProfileDraft, RequestStatus
 from bot.intros.service import Introductions, parse_answer, parse_languages
-from bot.regions import _AFRICA, _EUROPE, _LATAM, country_codes, find_country, region_of
+from bot.regions import (
+    _AFRICA,
+    _EUROPE,
+    _LATAM,
+    REGION_NAMES,
+    country_codes,
+    find_country,
+    find_region,
+    region_of,
+)
 from storage.awaiting import AwaitedInputStore
 from storage.database import Database
 from storage.intros import IntroStorage
@@ -304,3 +314,23 @@ async def test_meet_needs_opt_in(db: Database) -> None:
     await person(intros, db, 1)
     with pytest.raises(DomainError, match="agree to take part"):
         await intros.meet(1)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "region"),
+    [
+        ("Afrika", "de", "africa"),
+        ("Subsahara-Afrika", "de", "africa"),
+        ("Africa", "en", "africa"),
+        ("Latin America", "en", "latam"),
+        ("América Latina", "es", "latam"),
+        ("europa", "pt", "europe"),
+        ("Af", "en", None),
+        ("South Africa", "en", None),
+    ],
+)
+def test_a_region_is_found_by_its_name_or_a_whole_word_of_it(
+    text: str, language: str, region: str | None
+) -> None:
+    names = {key: translator(language)(name) for key, name in REGION_NAMES.items()}
+    assert find_region(text, names) == region
