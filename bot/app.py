@@ -130,6 +130,7 @@ def build_application(
     application.bot_data.runtime = Runtime.create(
         config, clock, application.bot, liveness=liveness
     )
+    processor_of(application).gate = application.bot_data.runtime.flood_guard
     _add_handlers(application)
     _schedule_jobs(application)
     return application

@@ -20,6 +20,7 @@ from bot.participants.model import UserSeen
 from bot.participants.render import LanguagePress, ZonePress
 from bot.privacy.render import not_started
 from bot.telegram.context import ForumContext
+from bot.telegram.processor import arrival_verdict
 from handlers.common import (
     ADDRESSED,
     PRIVATE,
@@ -52,7 +53,8 @@ async def remember_user(update: Update, context: ForumContext) -> None:
     if user is None or user.is_bot:
         return
     runtime = context.runtime
-    allowed, warn = runtime.flood_guard.check(user.id)
+    # Counted when it arrived (bot.telegram.processor); here only if it came another way.
+    allowed, warn = arrival_verdict() or runtime.flood_guard.check(user.id)
     if not allowed:
         too_fast = context.tr("You are sending too fast; I'll answer again shortly.")
         if update.callback_query is not None:
