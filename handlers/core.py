@@ -19,6 +19,7 @@ from bot.participants import render
 from bot.participants.model import UserSeen
 from bot.participants.render import LanguagePress, ZonePress
 from bot.privacy.render import not_started
+from bot.schedule import render as schedule_render
 from bot.telegram.context import ForumContext
 from bot.telegram.processor import arrival_verdict
 from handlers.common import (
@@ -201,7 +202,13 @@ async def unknown_command(update: Update, context: ForumContext) -> None:
 
 
 async def not_text(update: Update, context: ForumContext) -> None:
-    """Answer a sticker, voice note or photo that no feature was waiting for."""
+    """Answer a sticker, voice note, photo or file that no feature was waiting for."""
+    message = update.effective_message
+    user = update.effective_user
+    if message and message.document and user and context.runtime.config.is_organiser(user.id):
+        # An organiser's file is most likely a programme in the wrong format.
+        await reply(update, schedule_render.unusable_file(context.tr))
+        return
     await reply(update, render.not_text(context.tr))
 
 
