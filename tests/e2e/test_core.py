@@ -111,6 +111,23 @@ async def test_group_commands_must_be_addressed(make_bot: MakeBot) -> None:
     assert "What I can do" in reply.text
 
 
+@pytest.mark.parametrize("command", ["mydata", "profile"])
+async def test_a_private_command_addressed_in_the_group_points_to_the_private_chat(
+    make_bot: MakeBot, command: str
+) -> None:
+    bot = await make_bot()
+    group = bot.fake.add_group("Community")
+    user = bot.user("Ada", language="de")
+    await user.join(group)
+    hint = await bot.ask_in_group(user, group, [f"/{command}"], command)
+    assert hint.text == "Das geht in unserem privaten Chat weiter."
+    assert dict(hint.buttons[0]) == {"Im Bot öffnen": f"https://t.me/{bot.fake.bot_username}"}
+    await user.send(f"/nonsense@{bot.fake.bot_username}", chat=group)
+    await bot.settle()
+    assert len(group.bot_messages) == 1  # an unknown command stays unanswered
+    assert user.inbox == []  # nothing of theirs was sent anywhere
+
+
 async def test_crashing_handler_leaves_the_bot_answering(bot: BotHarness) -> None:
     async def explode(update: Update, context: object) -> None:
         raise RuntimeError("boom")
