@@ -84,6 +84,12 @@ def build_application(
     # Built before the Application: the polling request reports to it.
     liveness = Liveness(clock)
     context_types = ContextTypes(context=ForumContext, bot_data=BotData)
+    polling = PollingRequest(
+        liveness.reached_telegram, read_timeout=telegram.poll_timeout_seconds + 10
+    )
+    # Requests that find every connection busy wait for one (up to 30 s) instead of failing
+    # after PTB's 1 s.
+    request = AiohttpRequest(CONNECTIONS, pool_timeout=30.0)
     built = (
         ApplicationBuilder()
         .application_class(ForumApplication)
@@ -110,15 +116,8 @@ def build_application(
                 pace,
             )
         )
-        .get_updates_request(
-            PollingRequest(
-                liveness.reached_telegram,
-                read_timeout=telegram.poll_timeout_seconds + 10,
-            )
-        )
-        # Requests that find every connection busy wait for one (up to 30 s) instead of
-        # failing after PTB's 1 s.
-        .request(AiohttpRequest(CONNECTIONS, pool_timeout=30.0))
+        .get_updates_request(polling)
+        .request(request)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -127,9 +126,11 @@ def build_application(
     if not isinstance(built, ForumApplication):
         raise TypeError("the builder ignored application_class")
     application = built
+    application.requests = [polling, request]
     application.bot_data.runtime = Runtime.create(
         config, clock, application.bot, liveness=liveness
     )
+    processor_of(application).gate = application.bot_data.runtime.flood_guard
     _add_handlers(application)
     _schedule_jobs(application)
     return application

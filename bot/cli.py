@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -273,6 +274,16 @@ def _confirmed() -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+class _ReportedOnce(logging.Filter):
+    """Drop PTB's traceback of a start that failed in a way ``_run`` reports in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but the bootstrap's "Aborting" for a refused token or no network."""
+        error = record.exc_info[1] if record.exc_info else None
+        bootstrap = record.getMessage().startswith("Network Retry Loop (Bootstrap")
+        return not (bootstrap and isinstance(error, InvalidToken | NetworkError))
+
+
 def _run(config: Config, log_format: Literal["text", "json"]) -> int:
     from bot.app import build_application
     from bot.logs import configure_logging
@@ -285,6 +296,8 @@ def _run(config: Config, log_format: Literal["text", "json"]) -> int:
             "to the token BotFather gave you",
         )
     configure_logging(config.logging.level, token, log_format)
+    # PTB's start-up retry loop logs on this logger (telegram.ext._utils.networkloop).
+    logging.getLogger("telegram.ext").addFilter(_ReportedOnce())
     application = build_application(config, token)
     try:
         if config.telegram.mode == "webhook":

@@ -20,7 +20,8 @@ def parse_duration(text: str) -> timedelta | None:
 
 def format_duration(duration: timedelta) -> str:
     """Return the duration in the largest whole unit (``24h`` rather than ``1440m``)."""
-    seconds = int(duration.total_seconds())
+    # To the nearest second: a length worked out as until - now is a hair short (3599.998 s).
+    seconds = round(duration.total_seconds())
     for unit in ("w", "d", "h", "m"):
         size = _UNIT_SECONDS[unit]
         if seconds >= size and seconds % size == 0:

@@ -123,4 +123,6 @@ def configure_logging(level: str, token: str, fmt: Literal["text", "json"] = "te
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # fpdf2 subsets the report's fonts with fontTools, which logs every table it prunes.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     protect_token(token)

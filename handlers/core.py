@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from telegram import ChatMemberUpdated, Update
+from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     ChatMemberHandler,
@@ -13,15 +13,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import Role, commands_for
+from bot.commands import COMMANDS, Role, commands_for
 from bot.i18n import normalize_language, resolve_language, translator
 from bot.participants import render
 from bot.participants.model import UserSeen
 from bot.participants.render import LanguagePress, ZonePress
 from bot.privacy.render import not_started
+from bot.schedule import render as schedule_render
 from bot.telegram.context import ForumContext
+from bot.telegram.processor import arrival_verdict
 from handlers.common import (
     ADDRESSED,
+    CONTINUE_IN_PRIVATE,
     PRIVATE,
     Handler,
     answer_stale,
@@ -30,6 +33,7 @@ from handlers.common import (
     keyboard,
     on_press,
     reply,
+    start_link,
 )
 
 _ZONES_BY_FOLDED = {zone.casefold(): zone for zone in available_timezones()}
@@ -52,7 +56,8 @@ async def remember_user(update: Update, context: ForumContext) -> None:
     if user is None or user.is_bot:
         return
     runtime = context.runtime
-    allowed, warn = runtime.flood_guard.check(user.id)
+    # Counted when it arrived (bot.telegram.processor); here only if it came another way.
+    allowed, warn = arrival_verdict() or runtime.flood_guard.check(user.id)
     if not allowed:
         too_fast = context.tr("You are sending too fast; I'll answer again shortly.")
         if update.callback_query is not None:
@@ -199,15 +204,44 @@ async def unknown_command(update: Update, context: ForumContext) -> None:
 
 
 async def not_text(update: Update, context: ForumContext) -> None:
-    """Answer a sticker, voice note or photo that no feature was waiting for."""
+    """Answer a sticker, voice note, photo or file that no feature was waiting for."""
+    message = update.effective_message
+    user = update.effective_user
+    if message and message.document and user and context.runtime.config.is_organiser(user.id):
+        # An organiser's file is most likely a programme in the wrong format.
+        await reply(update, schedule_render.unusable_file(context.tr))
+        return
     await reply(update, render.not_text(context.tr))
+
+
+async def private_only(update: Update, context: ForumContext) -> None:
+    """Point a command of the private chat, addressed to the bot in a group, to that chat."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name = message.text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+    if name not in _KNOWN_COMMANDS:
+        return  # not ours: stays unanswered, as unaddressed commands do
+    link = start_link(context.bot.username)
+    button = InlineKeyboardButton(context.tr("Open in the bot"), url=link) if link else None
+    await reply(
+        update,
+        context.tr(CONTINUE_IN_PRIVATE),
+        InlineKeyboardMarkup([[button]]) if button else None,
+    )
+
+
+_KNOWN_COMMANDS = frozenset(command.name for command in COMMANDS)
 
 
 def fallbacks() -> list[Handler]:
     """Return the handlers for what nothing else took (last in group 0): unknown private
-    commands, private non-text messages, and button presses no feature knows."""
+    commands, private non-text messages, commands of the private chat addressed to the bot in
+    a group (every command a group may use was taken before), and button presses no feature
+    knows."""
     return [
         MessageHandler(PRIVATE & filters.COMMAND, unknown_command),
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND & ADDRESSED, private_only),
         MessageHandler(
             PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL & ~filters.COMMAND, not_text
         ),

@@ -276,7 +276,9 @@ async def watch(update: Update, context: ForumContext) -> None:
         if entry is not None:
             tr = _group_tr(context)
             text = tr("{name} was muted for {duration} for flooding the group.")
-            duration = format_duration(entry.until - entry.created_at) if entry.until else "∞"
+            # The configured length, not until - now: the clock moved on while muting.
+            muted = parse_duration(context.runtime.config.moderation.flood_mute)
+            duration = format_duration(muted) if muted and entry.until else "∞"
             await reply(update, text.format(name=mention(member), duration=duration))
         return
     if _has_link_or_forward(message) and await moderation.breaks_link_rule(

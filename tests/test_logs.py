@@ -6,7 +6,9 @@ import json
 import logging
 import sys
 
-from bot.logs import JsonFormatter, protect_token
+import pytest
+
+from bot.logs import JsonFormatter, configure_logging, protect_token
 
 SECRET = "424242:SecretTokenForTheJsonFormatterTest"
 
@@ -36,3 +38,14 @@ def test_a_json_line_carries_message_extras_and_exception_without_the_token() ->
     assert "RuntimeError" in entry["exception"]
     assert entry["time"].endswith("+00:00")
     assert SECRET not in line
+
+
+def test_the_pdf_reports_font_subsetting_is_not_logged_at_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    configure_logging("INFO", SECRET)
+    with caplog.at_level(logging.INFO):  # the bot's INFO level, whatever pytest's is
+        subset = logging.getLogger("fontTools.subset")
+        assert logging.getLogger("bot").isEnabledFor(logging.INFO)
+        assert not subset.isEnabledFor(logging.INFO)
+        assert subset.isEnabledFor(logging.WARNING)

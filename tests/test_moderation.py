@@ -247,6 +247,7 @@ def test_durations_parse_and_print() -> None:
     assert parse_duration("0h") is None and parse_duration("soon") is None
     assert format_duration(timedelta(hours=24)) == "1d"
     assert format_duration(timedelta(seconds=90)) == "90s"
+    assert format_duration(timedelta(hours=1) - timedelta(milliseconds=2)) == "1h"
 
 
 @pytest.mark.parametrize(

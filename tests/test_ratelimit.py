@@ -154,6 +154,23 @@ async def test_no_minute_holds_more_than_a_groups_budget() -> None:
     assert bucket_never_overdrawn(times, 1.0, 3)
 
 
+async def test_a_chats_paced_sends_keep_a_margin_over_the_configured_interval() -> None:
+    world = World(Limits(chat_messages_per_second=1, chat_burst=3))
+    await world.run([world.send(7, f"m{i}") for i in range(10)])
+    times = world.times(7)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times[3:])]
+    # Once the burst is spent: a second apart and then some, so jitter on the way to Telegram
+    # cannot bring two sends under its one a second.
+    assert len(gaps) == 6 and min(gaps) >= 1.0 + 0.025
+
+
+async def test_a_groups_next_minute_starts_with_a_margin() -> None:
+    world = World(Limits(group_messages_per_minute=20))
+    await world.run([world.send(GROUP, f"post {i}") for i in range(21)])
+    times = world.times(GROUP)
+    assert times[20] - times[0] >= 60 + 1.0
+
+
 async def test_a_waiting_group_does_not_hold_up_private_replies() -> None:
     world = World()
     group = [world.send(GROUP, f"post {i}") for i in range(25)]

@@ -488,6 +488,14 @@ def day_outside(programme: Programme, day: date, view: View) -> str:
     return text + "\n" + tr("Choose a day:")
 
 
+def unusable_file(tr: Translator) -> str:
+    """Answer an organiser's file that is no programme: name the files a programme comes in."""
+    return tr(
+        "I can load a programme only from a pretalx/frab <code>schedule.json</code>, a CSV "
+        "or a TOML file; this file I cannot use."
+    )
+
+
 def problems_text(problems: Sequence[Problem], tr: Translator) -> str:
     """Return the reasons a schedule file was refused, each with its file, line and field."""
     lines = [

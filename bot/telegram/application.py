@@ -16,6 +16,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
+from telegram.request import BaseRequest
 
 from bot import metrics
 from bot.telegram.context import BotData, ForumContext
@@ -59,6 +60,21 @@ class ForumApplication(Application[Any, ForumContext, Any, Any, BotData, Any]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.after_update: list[AfterUpdate] = []
+        # The HTTP clients the bot was built with, closed here when a start fails.
+        self.requests: list[BaseRequest] = []
+
+    async def initialize(self) -> None:
+        """Initialise; when that fails (no Bot API), close the HTTP clients it opened.
+
+        PTB's shutdown passes over an application that never finished initialising, so an
+        aiohttp session opened for the failed getMe would be left to the garbage collector,
+        which logs "Unclosed client session".
+        """
+        try:
+            await super().initialize()
+        except BaseException:
+            await asyncio.gather(*(request.shutdown() for request in self.requests))
+            raise
 
     async def process_update(self, update: object) -> None:
         """Run the handlers, then record the update's kind and latency and run the hooks."""

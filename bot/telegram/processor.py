@@ -8,6 +8,12 @@ update waiting for its user's earlier update holds nothing, and one waiting for 
 scheduler (a send slot, a group's budget) lends its slot back meanwhile (``slot_lent``). So a
 busy group or a participant firing many messages delays only themselves. The processor also
 counts finished updates, which the end-to-end tests use to wait for the bot to settle.
+
+A user's update is counted against the flood guard (``gate``) when it arrives, not when its turn
+comes: one user's updates wait for each other's paced replies, so counted at their turn a burst
+would spread over minutes and never look like one. An update the guard refuses does not queue
+behind the user's earlier ones; it runs at once, and the middleware, reading the verdict from
+``arrival_verdict()``, only answers it (a press's spinner stops, the user is told once).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import inspect
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
@@ -72,6 +78,30 @@ class Slots:
 
     async def __aexit__(self, *exc: object) -> None:
         self.release()
+
+
+class Gate(Protocol):
+    """The flood guard as the processor sees it."""
+
+    def check(self, user_id: int) -> tuple[bool, bool]:
+        """Record an update of the user's; return (allowed, should_warn_once)."""
+        ...
+
+
+_VERDICT: ContextVar[tuple[bool, bool] | None] = ContextVar("arrival_verdict", default=None)
+
+
+def arrival_verdict() -> tuple[bool, bool] | None:
+    """Return the gate's (allowed, should_warn_once) for the update being processed, if given."""
+    return _VERDICT.get()
+
+
+def _screened_user(update: object) -> int | None:
+    """Return the user an update counts against: a person, not a bot."""
+    if not isinstance(update, Update):
+        return None
+    user = update.effective_user
+    return None if user is None or user.is_bot else user.id
 
 
 def _key(update: object) -> int | None:
@@ -148,11 +178,17 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self.finished = 0
         self.working = 0
         self._finished_changed = asyncio.Event()
+        # The flood guard, set by the wiring once the runtime exists.
+        self.gate: Gate | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update after the same user's earlier updates, in a slot of its own."""
         self.entered += 1
-        key = _key(update)
+        user = _screened_user(update) if self.gate is not None else None
+        verdict = self.gate.check(user) if self.gate is not None and user is not None else None
+        refused = verdict is not None and not verdict[0]
+        # A refused update is only answered: it waits for nobody and nobody waits for it.
+        key = None if refused else _key(update)
         previous = self._tails.get(key) if key is not None else None
         turn: asyncio.Future[None] | None = None
         if key is not None:
@@ -165,10 +201,12 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 await asyncio.shield(previous)
             await lease.take()
             token = _LEASE.set(lease)
+            said = _VERDICT.set(verdict)
             try:
                 started = True
                 await coroutine
             finally:
+                _VERDICT.reset(said)
                 _LEASE.reset(token)
         finally:
             lease.give_back()

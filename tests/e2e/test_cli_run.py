@@ -63,6 +63,21 @@ async def test_forum_bot_run_with_a_refused_token_exits_2_with_a_clear_message(
     assert wrong not in text
 
 
+async def test_forum_bot_run_with_no_bot_api_exits_3_with_one_clear_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    nobody = f"http://127.0.0.1:{free_port()}/bot"  # nothing listens there
+    config.write_text(
+        f'[telegram]\napi_base_url = "{nobody}"\n[event]\nname = "Forum"\n', encoding="utf-8"
+    )
+    bot = await forum_bot("run", "--config", str(config), cwd=tmp_path)
+    output, _ = await asyncio.wait_for(bot.communicate(), 30)
+    text = output.decode(errors="replace")
+    assert bot.returncode == 3
+    assert f"cannot reach the Bot API at {nobody}" in text
+    # Neither PTB's traceback of the same failure nor an aiohttp session left open.
+    assert "Traceback" not in text and "ERROR" not in text, text
+
+
 async def test_forum_bot_run_in_webhook_mode_answers_through_the_webhook(tmp_path: Path) -> None:
     async with FakeTelegramClient.spawn(tmp_path / "fake.port") as fake:
         port = free_port()

@@ -7,8 +7,10 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from tests.e2e.conftest import MakeBot
-from tests.e2e.harness import BotHarness, TestClock
+from tests.e2e.harness import BotHarness, TestClock, refused
 from tests.fakeapi import TEST_TOKEN
+
+TOO_FAST = "You are sending too fast; I'll answer again shortly."
 
 GREETINGS = {
     "en": "Welcome to",
@@ -109,6 +111,23 @@ async def test_group_commands_must_be_addressed(make_bot: MakeBot) -> None:
     assert "What I can do" in reply.text
 
 
+@pytest.mark.parametrize("command", ["mydata", "profile"])
+async def test_a_private_command_addressed_in_the_group_points_to_the_private_chat(
+    make_bot: MakeBot, command: str
+) -> None:
+    bot = await make_bot()
+    group = bot.fake.add_group("Community")
+    user = bot.user("Ada", language="de")
+    await user.join(group)
+    hint = await bot.ask_in_group(user, group, [f"/{command}"], command)
+    assert hint.text == "Das geht in unserem privaten Chat weiter."
+    assert dict(hint.buttons[0]) == {"Im Bot öffnen": f"https://t.me/{bot.fake.bot_username}"}
+    await user.send(f"/nonsense@{bot.fake.bot_username}", chat=group)
+    await bot.settle()
+    assert len(group.bot_messages) == 1  # an unknown command stays unanswered
+    assert user.inbox == []  # nothing of theirs was sent anywhere
+
+
 async def test_crashing_handler_leaves_the_bot_answering(bot: BotHarness) -> None:
     async def explode(update: Update, context: object) -> None:
         raise RuntimeError("boom")
@@ -148,6 +167,56 @@ async def test_flooding_user_is_slowed_and_others_still_answered(bot: BotHarness
     texts = [m.text for m in spammer.inbox]
     assert texts.count("You are sending too fast; I'll answer again shortly.") == 1
     assert len(texts) == 21
+
+
+def wall_clock_follows_pacing(
+    bot: BotHarness, clock: TestClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Let the bot's wall clock pass as the pace clock does (in production both are real time)."""
+    pace = bot.pace
+    advance_to = pace.advance_to
+
+    def advance_both(moment: float) -> None:
+        before = pace.now()
+        advance_to(moment)
+        clock.advance(seconds=pace.now() - before)
+
+    monkeypatch.setattr(pace, "advance_to", advance_both)
+
+
+async def test_a_burst_is_cut_at_the_flood_limit_while_its_replies_are_paced(
+    bot: BotHarness, clock: TestClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spammer = bot.user("Spam")
+    other = bot.user("Calm")
+    await bot.ask(other, "/start")
+    wall_clock_follows_pacing(bot, clock, monkeypatch)
+    for _ in range(60):
+        await spammer.send("/next")
+    asked_at = bot.pace.now()
+    reply = await bot.ask(other, "/help")
+    assert "What I can do" in reply.text
+    assert bot.fake.calls_to("sendMessage")[-1].paced_at - asked_at < 2
+    await bot.settle(timeout=30)
+    texts = [m.text for m in spammer.inbox]
+    # Counted as it arrived: 20 answered (at one a second), the rest refused with one warning.
+    assert texts.count("You are sending too fast; I'll answer again shortly.") == 1
+    assert len(texts) == 21
+    assert not refused(bot.fake)
+
+
+async def test_presses_past_the_flood_limit_are_answered_and_normal_pressing_is_not(
+    bot: BotHarness,
+) -> None:
+    user = bot.user("Ada")
+    greeting = await bot.ask(user, "/start")
+    presses = [await user.click("Deutsch", greeting) for _ in range(5)]
+    await bot.settle()
+    assert all(p.answered and p.text != TOO_FAST for p in presses)
+    presses = [await user.click("English", greeting) for _ in range(30)]
+    await bot.settle()
+    assert all(p.answered for p in presses)
+    assert sum(p.text == TOO_FAST for p in presses) >= 10
 
 
 async def test_command_menus_registered_per_language(bot: BotHarness) -> None:

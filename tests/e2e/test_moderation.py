@@ -8,6 +8,7 @@ deleteMessage) and what people read. Time is the harness's clock, shared by bot 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -295,6 +296,21 @@ async def test_flood_mutes_automatically_and_logs(world: World) -> None:
     assert mute[0]["until_date"] == world.now() + 3600
     assert "flooding" in world.said(world.group)[-1]
     assert world.said(world.modlog)[-1].startswith("Muted for flooding")
+
+
+async def test_the_flood_notice_names_the_configured_length_while_the_clock_runs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def ticking(clock: TestClock) -> datetime:
+        clock.now += timedelta(milliseconds=3)  # as a real clock moves between two readings
+        return clock.now
+
+    monkeypatch.setattr(TestClock, "__call__", ticking)
+    flooder = world.member("Flo")
+    for i in range(6):
+        await flooder.send(f"spam {i}", chat=world.group)
+    await world.settle()
+    assert world.said(world.group)[-1] == "Flo was muted for 1h for flooding the group."
 
 
 async def _digest(world: World) -> None:

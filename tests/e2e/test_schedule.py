@@ -417,6 +417,18 @@ async def test_broken_file_is_refused_line_by_line_and_nothing_changes(
     assert "schedule.json:1" in bad_json.text
 
 
+async def test_an_organisers_other_file_is_answered_with_the_formats_a_programme_comes_in(
+    make_bot: MakeBot, opening: TestClock
+) -> None:
+    bot = await make_bot(organisers=[ORGANISER])
+    organiser = bot.fake.add_user("Olu", user_id=ORGANISER, language_code="de")
+    answer = await _upload(organiser, b"print('hello')\n", "script.py")
+    assert "pretalx/frab-schedule.json, einer CSV- oder einer TOML-Datei" in answer.text
+    stranger = bot.user("Mallory")
+    other = await _upload(stranger, b"print('hello')\n", "script.py")
+    assert other.text.startswith("I can only read text.")
+
+
 async def test_forged_confirm_and_strangers_files_do_nothing(
     make_bot: MakeBot, opening: TestClock
 ) -> None:
