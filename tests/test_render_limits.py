@@ -120,7 +120,7 @@ def test_schedule_cards_lists_and_pages(tr: Translator) -> None:
                 day=START.date(),
                 subject=hostile(5000),
             )
-            fits(schedule.render_answer(answer, PROGRAMME, view, 12)[0])
+            fits(schedule.render_answer(answer, PROGRAMME, view, 12, now=START)[0])
         for label, _ in schedule.choice_buttons(PROGRAMME.sessions, PROGRAMME, tr.language)[0]:
             assert len(label) <= 64
         changes = ScheduleDiff(
