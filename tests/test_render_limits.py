@@ -151,7 +151,7 @@ def test_reminder_texts(tr: Translator) -> None:
         fits(reminders.session_text(tr, session, event_zone=ZONE, user_zone=zone))
     items = [reminders.AgendaItem(s, overlaps=True) for s in PROGRAMME.sessions]
     fits(reminders.agenda_text(tr, items, zone=ZONE, lead_minutes=10))
-    fits(reminders.digest_text(tr, PROGRAMME.sessions, zone=ZONE))
+    fits(reminders.digest_text(tr, PROGRAMME.sessions, day=START.date(), zone=ZONE))
     fits(
         reminders.morning_programme_text(tr, PROGRAMME.sessions, day=START.date(), event_zone=ZONE)
     )

@@ -106,6 +106,15 @@ async def test_session_card_has_reminder_and_calendar_buttons(
     assert "Kwame Mensah, Sophie Martin" in card.text
     assert "Room Ahr" in card.text and "Session 6" in card.text
     assert card.buttons == [[("⏰ Remind me", "rem:6"), ("📅 Add to calendar", "sics:s:6")]]
+    # The reminder button toggles in place; the card keeps its other buttons.
+    await user.click("⏰ Remind me", card)
+    await bot.settle()
+    assert card.buttons == [
+        [("Stop reminders for it", "unrem:6"), ("📅 Add to calendar", "sics:s:6")]
+    ]
+    await user.click("Stop reminders for it", card)
+    await bot.settle()
+    assert card.buttons == [[("Remind me", "rem:6"), ("📅 Add to calendar", "sics:s:6")]]
     await user.click("📅 Add to calendar")
     sent = await user.next_message()
     assert sent.document is not None
