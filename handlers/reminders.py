@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import InputFile, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.callbacks import Rows
 from bot.config import Config
@@ -24,7 +24,6 @@ from handlers.common import (
     on_press,
     reply,
 )
-from handlers.web import keep_web_app_rows
 
 
 def _zone(context: ForumContext) -> str:
@@ -98,18 +97,33 @@ async def _toggle(
     text = render.follow_answer(context.tr, title, following, changed)
     await query.answer(render.strip_tags(text)[:200], show_alert=elsewhere)
     if not elsewhere:
-        await _replace_buttons(update, render.toggle_buttons(context.tr, session, following))
+        now = context.runtime.clock()
+        await _swap_pressed(update, render.toggle_button(context.tr, session, following, now=now))
 
 
-async def _replace_buttons(update: Update, rows: Rows) -> None:
+async def _swap_pressed(update: Update, toggle: tuple[str, str] | None) -> None:
+    """Show the pressed button as ``toggle`` (or drop it), the message's other buttons (a
+    card's calendar, questions and Mini App buttons, a reminder's "Open session") as they were."""
     # editMessageText rather than editMessageReplyMarkup: with Defaults(parse_mode) PTB 22
     # adds parse_mode to the latter, which the Bot API does not define for it.
     query = update.callback_query
     if query is None or not isinstance(query.message, Message) or query.message.text is None:
         return
-    # Rows that open the Mini App belong to the card, not to this toggle: they stay.
-    kept = keep_web_app_rows(query.message.reply_markup, keyboard(rows))
-    await edit_or_reply(update, query.message.text_html, kept)
+    markup = query.message.reply_markup
+    swapped = [
+        [
+            InlineKeyboardButton(toggle[0], callback_data=toggle[1])
+            if toggle and button.callback_data == query.data
+            else button
+            for button in row
+            if toggle or button.callback_data != query.data
+        ]
+        for row in (markup.inline_keyboard if markup else ())
+    ]
+    rows = [row for row in swapped if row]
+    await edit_or_reply(
+        update, query.message.text_html, InlineKeyboardMarkup(rows) if rows else None
+    )
 
 
 async def show_session(update: Update, context: ForumContext, press: ShowPress) -> None:
@@ -124,7 +138,8 @@ async def show_session(update: Update, context: ForumContext, press: ShowPress) 
         context.tr, session, event_zone=reminders.event_zone, user_zone=_user_zone(context)
     )
     following = await reminders.is_following(user.id, session)
-    await reply(update, text, keyboard(render.toggle_buttons(context.tr, session, following)))
+    rows = render.toggle_buttons(context.tr, session, following, now=reminders.clock())
+    await reply(update, text, keyboard(rows))
 
 
 async def agenda(update: Update, context: ForumContext) -> None:

@@ -96,7 +96,7 @@ def _words(context: ForumContext) -> str:
 
 async def _card(update: Update, context: ForumContext, session: Session) -> None:
     text = render.session_card(session, _programme(context), _view(context))
-    rows = render.card_buttons(session, context.tr)
+    rows = render.card_buttons(session, context.tr, now=context.runtime.clock())
     rows += render.feature_rows(
         context.runtime.session_buttons, session, context.tr, compact=False
     )
@@ -367,7 +367,9 @@ async def answer_question(update: Update, context: ForumContext) -> None:
     if answer is None:
         raise DomainError(NO_PROGRAMME)
     view = _view(context)
-    reply_text, rows = render.render_answer(answer, _programme(context), view, _per_page(context))
+    reply_text, rows = render.render_answer(
+        answer, _programme(context), view, _per_page(context), now=context.runtime.clock()
+    )
     await reply(update, reply_text, keyboard(rows))
 
 
@@ -408,8 +410,7 @@ def _inline_result(
     session: Session, programme: Programme, view: render.View
 ) -> InlineQueryResultArticle:
     tr = view.tr
-    when = render.short_day(session.day, view.language)
-    start = session.start.astimezone(programme.tz).strftime("%H:%M")
+    when = render.start_label(session, programme, view.language)
     link = render.deep_link(view, f"s_{session.id}")
     markup = (
         InlineKeyboardMarkup([[InlineKeyboardButton(tr("Open in the bot"), url=link)]])
@@ -419,7 +420,7 @@ def _inline_result(
     return InlineQueryResultArticle(
         id=session.guid[:64],
         title=render.clip(session.title_in(view.language), 200),
-        description=render.clip(f"{when} {start} {view.place} · {session.room}", 200),
+        description=render.clip(f"{when} {view.place} · {session.room}", 200),
         input_message_content=InputTextMessageContent(
             render.session_card(session, programme, view), parse_mode=ParseMode.HTML
         ),

@@ -65,20 +65,6 @@ def with_programme_button(
     return InlineKeyboardMarkup([*rows, row])
 
 
-def keep_web_app_rows(
-    old: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup | None
-) -> InlineKeyboardMarkup | None:
-    """Return ``new`` followed by the rows of ``old`` that open the Mini App."""
-    kept = [
-        list(row)
-        for row in (old.inline_keyboard if old else ())
-        if any(button.web_app is not None for button in row)
-    ]
-    if not kept:
-        return new
-    return InlineKeyboardMarkup([*(list(r) for r in (new.inline_keyboard if new else ())), *kept])
-
-
 def handlers() -> list[Handler]:
     """Return the menu-button follower (group ``MENU_GROUP``)."""
     return [TypeHandler(Update, follow_language)]

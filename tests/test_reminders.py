@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -214,6 +214,28 @@ def test_reminder_text_escapes_and_shows_both_zones() -> None:
     assert "Opening &lt;plenary&gt; &amp; welcome" in text
     assert "beginnt in 10 Minuten" in text
     assert "09:00" in text and "11:00" in text and "Africa/Nairobi" in text
+
+
+def test_agenda_and_posts_show_24_hour_times_and_the_date_after_midnight() -> None:
+    afternoon = session("15", T0 + timedelta(hours=7))  # 15:00 in Berlin, Tuesday
+    late = session("16", T0 + timedelta(hours=17, minutes=30))  # 01:30 on Wednesday
+    tr, day, zone = translator("en"), date(2027, 3, 16), "Europe/Berlin"
+    items = [AgendaItem(afternoon, False), AgendaItem(late, False)]
+    agenda = render.agenda_text(tr, items, zone=zone, lead_minutes=10)
+    assert "<b>Tue, March 16</b>\n15:00–16:00 <code>15</code>" in agenda
+    assert "\nWed, Mar 17 01:30–02:30 <code>16</code>" in agenda  # still Tuesday's night
+    assert "PM" not in agenda and "AM" not in agenda
+    for text in (
+        render.digest_text(tr, [afternoon, late], day=day, zone=zone),
+        render.morning_programme_text(tr, [afternoon, late], day=day, event_zone=zone),
+    ):
+        assert "\n15:00 <code>15</code>" in text
+        assert "\nWed, Mar 17 01:30 <code>16</code>" in text
+    reminder = render.reminder_text(
+        tr, late, now=late.start, event_zone=zone, user_zone="America/Bogota", late=False
+    )
+    assert "Wed, Mar 17, 01:30 (Europe/Berlin)" in reminder
+    assert "Tue, Mar 16, 19:30 your time (America/Bogota)" in reminder
 
 
 def test_agenda_text_stays_under_telegrams_limit() -> None:

@@ -120,7 +120,7 @@ def test_schedule_cards_lists_and_pages(tr: Translator) -> None:
                 day=START.date(),
                 subject=hostile(5000),
             )
-            fits(schedule.render_answer(answer, PROGRAMME, view, 12)[0])
+            fits(schedule.render_answer(answer, PROGRAMME, view, 12, now=START)[0])
         for label, _ in schedule.choice_buttons(PROGRAMME.sessions, PROGRAMME, tr.language)[0]:
             assert len(label) <= 64
         changes = ScheduleDiff(
@@ -151,7 +151,7 @@ def test_reminder_texts(tr: Translator) -> None:
         fits(reminders.session_text(tr, session, event_zone=ZONE, user_zone=zone))
     items = [reminders.AgendaItem(s, overlaps=True) for s in PROGRAMME.sessions]
     fits(reminders.agenda_text(tr, items, zone=ZONE, lead_minutes=10))
-    fits(reminders.digest_text(tr, PROGRAMME.sessions, zone=ZONE))
+    fits(reminders.digest_text(tr, PROGRAMME.sessions, day=START.date(), zone=ZONE))
     fits(
         reminders.morning_programme_text(tr, PROGRAMME.sessions, day=START.date(), event_zone=ZONE)
     )

@@ -1,7 +1,9 @@
 """Texts and button rows of the reminders feature, in the reader's language and zone.
 
 Pure functions: a translator, sessions and zones in, HTML text (organiser text escaped, never
-over Telegram's 4096 characters) and rows of (label, callback data) out.
+over Telegram's 4096 characters) and rows of (label, callback data) out. Times are 24-hour
+"14:05", as everywhere in the bot; a list under a programme day names the date of a session
+that starts after that day's midnight.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from html import escape, unescape
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton, format_time
+from babel.dates import format_skeleton
 
 from bot.callbacks import CallbackData, OpensSessionCard, Rows
 from bot.i18n import Translator
@@ -67,12 +69,22 @@ def when(instant: datetime, zone: str, language: str) -> str:
     """Return weekday, date and time of ``instant`` in ``zone``, formatted for ``language``."""
     tz = ZoneInfo(zone)
     day = format_skeleton("MMMEd", instant, tzinfo=tz, locale=language)
-    return f"{day}, {clock_time(instant, zone, language)}"
+    return f"{day}, {clock_time(instant, zone)}"
 
 
-def clock_time(instant: datetime, zone: str, language: str) -> str:
-    """Return the time of day of ``instant`` in ``zone`` for ``language``."""
-    return str(format_time(instant, format="short", tzinfo=ZoneInfo(zone), locale=language))
+def clock_time(instant: datetime, zone: str) -> str:
+    """Return the time of day of ``instant`` in ``zone``, 24-hour: "02:14"."""
+    return instant.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+def start_on(session: Session, day: date, zone: str, language: str) -> str:
+    """Return the session's start time in a list under programme ``day``, with its date when
+    it starts on another calendar date (after midnight): "Thu, Mar 18 01:30"."""
+    starts = session.start.astimezone(ZoneInfo(zone)).date()
+    time = clock_time(session.start, zone)
+    if starts == day:
+        return time
+    return f"{escape(format_skeleton('MMMEd', starts, locale=language))} {time}"
 
 
 def _times(tr: Translator, session: Session, event_zone: str, user_zone: str | None) -> str:
@@ -180,11 +192,22 @@ def follow_answer(tr: Translator, title: str, following: bool, changed: bool) ->
     return text.format(title=escape(title))
 
 
-def toggle_buttons(tr: Translator, session: Session, following: bool) -> Rows:
-    """Return the remind / stop reminding button for a session."""
+def toggle_button(
+    tr: Translator, session: Session, following: bool, *, now: datetime
+) -> tuple[str, str] | None:
+    """Return the remind / stop reminding button for a session; none to follow one that has
+    started (there is nothing left to remind of)."""
     if following:
-        return [[(tr("Stop reminders for it"), UnremindPress(session=session.id).encode())]]
-    return [[(tr("Remind me"), RemindPress(session=session.id).encode())]]
+        return (tr("Stop reminders for it"), UnremindPress(session=session.id).encode())
+    if session.has_started(now):
+        return None
+    return (tr("Remind me"), RemindPress(session=session.id).encode())
+
+
+def toggle_buttons(tr: Translator, session: Session, following: bool, *, now: datetime) -> Rows:
+    """Return the row of the remind / stop reminding button for a session, if it has one."""
+    toggle = toggle_button(tr, session, following, now=now)
+    return [[toggle]] if toggle else []
 
 
 def agenda_text(
@@ -209,7 +232,7 @@ def agenda_text(
             lines.append("<b>" + escape(format_skeleton("MMMMEd", day, locale=lang)) + "</b>")
         mark = " ⚠️" if item.overlaps else ""
         lines.append(
-            f"{clock_time(session.start, zone, lang)}–{clock_time(session.end, zone, lang)} "
+            f"{start_on(session, day, zone, lang)}–{clock_time(session.end, zone)} "
             f"<code>{_number(session)}</code> {_title(session, lang)} "
             f"· {_room(session)}{mark}"
         )
@@ -226,13 +249,13 @@ def agenda_text(
     return _fit_lines(lines, tr)
 
 
-def digest_text(tr: Translator, sessions: Sequence[Session], *, zone: str) -> str:
-    """Return the morning digest: the user's sessions of the day in their zone."""
+def digest_text(tr: Translator, sessions: Sequence[Session], *, day: date, zone: str) -> str:
+    """Return the morning digest: the user's sessions of programme ``day`` in their zone."""
     lang = tr.language
     lines = [tr("☀️ <b>Good morning!</b> Your sessions today ({zone}):").format(zone=escape(zone))]
     for session in sessions:
         lines.append(
-            f"{clock_time(session.start, zone, lang)} <code>{_number(session)}</code> "
+            f"{start_on(session, day, zone, lang)} <code>{_number(session)}</code> "
             f"{_title(session, lang)} · {_room(session)}"
         )
     return _fit_lines(lines, tr)
@@ -257,7 +280,7 @@ def morning_programme_text(
     ]
     for session in sessions:
         lines.append(
-            f"{clock_time(session.start, event_zone, lang)} "
+            f"{start_on(session, day, event_zone, lang)} "
             f"<code>{_number(session)}</code> {_title(session, lang)} "
             f"· {_room(session)}"
         )

@@ -160,7 +160,7 @@ class Reminders:
         """Follow a session; return it and whether the reminder is new."""
         session = self.session(session_id)
         now = self.clock()
-        if session.start <= now:
+        if session.has_started(now):
             raise DomainError(N_("This session has already started."))
         lead = self.lead_of(await self.store.settings(user_id))
         added = await self.store.subscribe(

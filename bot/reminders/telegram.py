@@ -142,4 +142,4 @@ class Dispatcher(Rounds[Report]):
             return render.morning_programme_text(
                 tr, post.sessions, day=post.day, event_zone=post.zone
             )
-        return render.digest_text(tr, post.sessions, zone=post.zone)
+        return render.digest_text(tr, post.sessions, day=post.day, zone=post.zone)

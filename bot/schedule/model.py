@@ -65,6 +65,10 @@ class Session:
         """Return the main title followed by every per-language title."""
         return (self.title, *(t for t in self.titles.values() if t and t != self.title))
 
+    def has_started(self, instant: datetime) -> bool:
+        """Tell whether the session has started (and perhaps ended) by ``instant``."""
+        return self.start <= instant
+
     def is_running_at(self, instant: datetime) -> bool:
         """Tell whether the session has started and not yet ended at ``instant``."""
         return self.start <= instant < self.end

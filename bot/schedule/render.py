@@ -1,9 +1,13 @@
 """Texts and button rows for the programme: session cards, day pages, answers, import diffs.
 
 Everything here returns HTML strings and rows of ``(label, callback data)``; no Telegram
-object is built. Every time shows the event's wall clock, labelled with the event's place
-("09:30–11:00 Bonn"), wrapped in ``<tg-time>`` so clients can show it in the reader's zone, and
-followed by the reader's own time when their zone differs. Organiser-supplied text is escaped
+object is built. Every time shows the event's wall clock as plain text, labelled with the
+event's place ("09:30–11:00 Bonn"), followed by the reader's own time when their zone differs;
+only that one is wrapped in ``<tg-time>`` (clients that know the entity show it in the device's
+zone, so a time labelled with the place must not be). A date shown beside a time is the calendar
+date of the session's start (01:30 on Thursday is Thursday, though it belongs to Wednesday's
+programme day); a day's page names the date of a session that starts after its midnight.
+Organiser-supplied text is escaped
 everywhere, and no text returned exceeds Telegram's 4,096 characters: each field is cut to a
 stated size before it is escaped, and pages end between whole lines (``bot.text``).
 """
@@ -92,25 +96,50 @@ def _hhmm(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime("%H:%M")
 
 
-def _tg_time(instant: datetime, zone: ZoneInfo) -> str:
-    return (
-        f'<tg-time unix="{int(instant.timestamp())}" format="t">{_hhmm(instant, zone)}</tg-time>'
-    )
+def _tg_time(instant: datetime, text: str, *, with_day: bool = False) -> str:
+    """Wrap ``text`` (``instant`` as the reader's zone shows it) for clients that localise it."""
+    shown = "wdt" if with_day else "t"
+    return f'<tg-time unix="{int(instant.timestamp())}" format="{shown}">{text}</tg-time>'
 
 
-def time_span(session: Session, programme: Programme, view: View) -> str:
-    """Return "09:30–11:00 Bonn", plus the reader's own time when their zone differs."""
+def start_day(session: Session, programme: Programme) -> date:
+    """Return the calendar date of the session's start in the event zone (not its programme
+    day: a session at 01:30 on Thursday belongs to Wednesday's programme, but is on Thursday)."""
+    return session.start.astimezone(programme.tz).date()
+
+
+def start_label(session: Session, programme: Programme, language: str) -> str:
+    """Return a session's start for a button or a short line: "Thu, Mar 18 01:30"."""
+    day = short_day(start_day(session, programme), language)
+    return f"{day} {_hhmm(session.start, programme.tz)}"
+
+
+def time_span(
+    session: Session, programme: Programme, view: View, *, day: date | None = None
+) -> str:
+    """Return "09:30–11:00 Bonn", plus the reader's own time when their zone differs.
+
+    On the page of programme ``day``, a session that starts on another calendar date (after
+    midnight) is shown with that date: "Thu, Mar 18 01:30–02:45 Bonn".
+    """
     event = programme.tz
-    text = f"{_tg_time(session.start, event)}–{_tg_time(session.end, event)} {escape(view.place)}"
+    text = f"{_hhmm(session.start, event)}–{_hhmm(session.end, event)} {escape(view.place)}"
+    starts = start_day(session, programme)
+    if day is not None and starts != day:
+        text = f"{escape(short_day(starts, view.language))} {text}"
     zone = view.zone
     if (
         zone is not None
         and session.start.astimezone(zone).utcoffset()
         != session.start.astimezone(event).utcoffset()
     ):
-        own = f"{_hhmm(session.start, zone)}–{_hhmm(session.end, zone)}"
-        if session.start.astimezone(zone).date() != session.start.astimezone(event).date():
-            own = f"{short_day(session.start.astimezone(zone).date(), view.language)} {own}"
+        own_day = session.start.astimezone(zone).date()
+        other_day = own_day != starts
+        start = _hhmm(session.start, zone)
+        if other_day:
+            start = f"{escape(short_day(own_day, view.language))} {start}"
+        end = _hhmm(session.end, zone)
+        own = f"{_tg_time(session.start, start, with_day=other_day)}–{_tg_time(session.end, end)}"
         text += " · " + view.tr("{time} your time").format(time=own)
     return text
 
@@ -163,7 +192,7 @@ def session_card(session: Session, programme: Programme, view: View) -> str:
     tr = view.tr
     lines = [
         f"<b>{_title(session, view)}</b>",
-        f"🗓 {escape(format_day(session.day, view.language))}",
+        f"🗓 {escape(format_day(start_day(session, programme), view.language))}",
         f"🕘 {time_span(session, programme, view)}",
         f"📍 {escape(cut(session.room, MAX_FIELD))}",
     ]
@@ -237,24 +266,34 @@ def feature_rows(
     return [row for hook in hooks for row in hook(session, tr, compact=compact)]
 
 
-def card_buttons(session: Session, tr: Translator) -> Rows:
-    """Return "Remind me" and "Add to calendar" for a session card."""
+def card_buttons(session: Session, tr: Translator, *, now: datetime) -> Rows:
+    """Return "Remind me" (until the session starts) and "Add to calendar" for a session card."""
+    remind = (
+        []
+        if session.has_started(now)
+        else [(tr("⏰ Remind me"), button(RemindPress(session=session.id)))]
+    )
     return kept_rows(
         [
-            (tr("⏰ Remind me"), button(RemindPress(session=session.id))),
+            *remind,
             (tr("📅 Add to calendar"), button(CalendarPress(kind="s", arg=session.id))),
         ]
     )
 
 
-def session_line(session: Session, programme: Programme, view: View) -> str:
-    """Return one compact line of a list: time, title (a link to its card), room."""
+def session_line(
+    session: Session, programme: Programme, view: View, *, day: date | None = None
+) -> str:
+    """Return one compact line of a list: time, title (a link to its card), room.
+
+    ``day`` is the programme day the list is about, if it is about one (see ``time_span``).
+    """
     title = _title(session, view, MAX_LINE_TITLE)
     link = deep_link(view, f"s_{session.id}")
     if link:
         title = f'<a href="{link}">{title}</a>'
     room = escape(cut(session.room, MAX_FIELD))
-    return f"{time_span(session, programme, view)} — <b>{title}</b> · {room}"
+    return f"{time_span(session, programme, view, day=day)} — <b>{title}</b> · {room}"
 
 
 def paginate(lines: Sequence[str], per_page: int, budget: int = PAGE_BUDGET) -> list[list[str]]:
@@ -287,7 +326,7 @@ def day_page(
     heading = tr("<b>Programme for {day}</b>").format(day=escape(format_day(day, view.language)))
     if not sessions:
         return heading + "\n" + tr("Nothing is on the programme that day."), 0, 1
-    pages = paginate([session_line(s, programme, view) for s in sessions], per_page)
+    pages = paginate([session_line(s, programme, view, day=day) for s in sessions], per_page)
     page = min(max(page, 0), len(pages) - 1)
     text = heading
     if len(pages) > 1:
@@ -363,16 +402,16 @@ def choice_buttons(sessions: Sequence[Session], programme: Programme, language: 
         data = button(SessionPress(session=session.id))
         if data is None:
             continue
-        when = short_day(session.day, language) + " " + _hhmm(session.start, programme.tz)
+        when = start_label(session, programme, language)
         label = clip(f"{when} · {session.title_in(language)}", 60)
         rows.append([(label, data)])
     return rows
 
 
 def render_answer(
-    answer: Answer, programme: Programme, view: View, per_page: int
+    answer: Answer, programme: Programme, view: View, per_page: int, *, now: datetime
 ) -> tuple[str, Rows]:
-    """Return the reply to an understood question and its buttons."""
+    """Return the reply to an understood question and its buttons (as of ``now``)."""
     tr = view.tr
     sessions = answer.sessions
     if answer.kind is Kind.NOTHING:
@@ -393,7 +432,7 @@ def render_answer(
             sessions, programme, view.language
         )
     if answer.kind is Kind.SESSION and len(sessions) == 1:
-        return session_card(sessions[0], programme, view), card_buttons(sessions[0], tr)
+        return session_card(sessions[0], programme, view), card_buttons(sessions[0], tr, now=now)
     if answer.kind is Kind.SPEAKER:
         heading = tr("<b>Sessions with {name}</b>").format(
             name=escape(cut(answer.subject or "", MAX_FIELD))
@@ -530,7 +569,7 @@ def diff_text(changes: ScheduleDiff, new: Programme, view: View) -> str:
 
     def when(session: Session) -> str:
         start, end = _hhmm(session.start, zone), _hhmm(session.end, zone)
-        return f"{short_day(session.day, lang)} {start}–{end}"
+        return f"{short_day(start_day(session, new), lang)} {start}–{end}"
 
     def name(session: Session) -> str:
         title = escape(cut(session.title, MAX_LINE_TITLE))

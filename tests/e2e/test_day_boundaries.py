@@ -17,7 +17,8 @@ from tests.e2e.harness import Person, TestClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
-PROGRAMME = Path(__file__).parent / "fixtures" / "late.toml"  # a jam runs past midnight
+# A jam runs past midnight; a set starts at 01:30 on Wednesday, in Tuesday's programme.
+PROGRAMME = Path(__file__).parent / "fixtures" / "late.toml"
 
 
 @pytest.fixture
@@ -59,3 +60,34 @@ async def test_tomorrow_at_01_00_is_the_day_that_begins_at_four(
     clock.set(berlin(17, 4, 30))
     today = await answer(ada, "/today")
     assert "Morning plenary" in today and "Late-night jam" not in today
+
+
+async def test_a_session_after_midnight_shows_the_date_it_starts_on(
+    ada: Person, clock: TestClock
+) -> None:
+    clock.set(berlin(17, 0, 40))
+    await ada.send("/remind 5")
+    agenda = await answer(ada, "/agenda")
+    assert "Tue, March 16\nWed, Mar 17 01:30–02:45 5 After-hours set" in agenda
+    clock.set(berlin(17, 1, 54))
+    card = await ada.send("/session 5")
+    assert "🗓 Wednesday, March 17, 2027\n🕘 01:30–02:45 Berlin\n" in (card.text or "")
+    # It has started: nothing left to remind of, but it can still go into a calendar.
+    assert "📅 Add to calendar" in card.button_labels
+    assert "⏰ Remind me" not in card.button_labels
+    today = await answer(ada, "/today")
+    assert "Programme for Tuesday, March 16, 2027" in today
+    assert "\n18:00–19:00 Berlin" in today and "\n23:30–01:30 Berlin" in today
+    assert "\nWed, Mar 17 01:30–02:45 Berlin — After-hours set" in today
+
+
+async def test_only_the_readers_own_time_is_left_to_their_client(
+    ada: Person, clock: TestClock
+) -> None:
+    clock.set(berlin(17, 1, 54))
+    await ada.send("/timezone America/Bogota")
+    card = await ada.send("/session 5")
+    assert "🕘 01:30–02:45 Berlin · Tue, Mar 16 19:30–20:45 your time" in (card.text or "")
+    html = card.html or ""
+    assert "🕘 01:30–02:45 Berlin · <tg-time" in html  # the Berlin time is plain text
+    assert html.count("<tg-time") == 2

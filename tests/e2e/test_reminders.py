@@ -179,7 +179,7 @@ async def test_stop_button_on_a_reminder_ends_reminders(bot: BotHarness, clock: 
     await dispatch(bot)
     await gil.click("Stop reminders for it")
     assert await bot.runtime.reminders.store.has(gil.id, OPENING.guid) is False
-    assert gil.last_message.button_labels == ["Remind me"]
+    assert gil.last_message.button_labels == ["Open session", "Remind me"]  # toggled in place
     await gil.click("Remind me")
     assert await bot.runtime.reminders.store.has(gil.id, OPENING.guid) is True
 

@@ -328,11 +328,12 @@ async def test_cards_and_days_offer_the_programme_in_private_chats_only(
     web_rows = [b for row in card.reply_markup["inline_keyboard"] for b in row if "web_app" in b]
     assert [b["web_app"]["url"] for b in web_rows] == [base(bot) + "/?session=4"]
     assert web_rows[0]["text"] == "🗓 Open programme"
-    # Pressing "Remind me" replaces the card's buttons but keeps the way to the programme.
+    # Pressing "Remind me" toggles that button and keeps the card's others.
     await user.click("⏰ Remind me", card)
     await bot.settle()
     labels = card.button_labels
     assert "🗓 Open programme" in labels and "Stop reminders for it" in labels
+    assert "📅 Add to calendar" in labels and "⏰ Remind me" not in labels
     day = await bot.ask(user, "/today")
     assert day.reply_markup is not None
     assert any("web_app" in b for row in day.reply_markup["inline_keyboard"] for b in row)

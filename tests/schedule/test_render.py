@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.i18n import translator
 from bot.schedule import render
@@ -21,21 +23,79 @@ def _view(language: str = "en", zone: str | None = None) -> render.View:
     )
 
 
+def _plain(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
 def test_card_labels_event_time_and_adds_the_readers_own(example: Programme) -> None:
     session = example.session_by_id("2")
     assert session is not None
     card = render.session_card(session, example, _view("de", "Africa/Nairobi"))
-    assert '<tg-time unix="1805185800" format="t">09:30</tg-time>' in card
-    assert 'format="t">11:00</tg-time> Bonn · 11:30–13:00 bei dir' in card
+    # The time labelled with the place is plain text: a client that shows <tg-time> in the
+    # device's zone would otherwise show a Nairobi time labelled "Bonn".
+    assert "🕘 09:30–11:00 Bonn · <tg-time" in card
+    assert (
+        '<tg-time unix="1805185800" format="t">11:30</tg-time>–'
+        '<tg-time unix="1805191200" format="t">13:00</tg-time> bei dir'
+    ) in card
+    assert card.count("<tg-time") == 2
     same = render.session_card(session, example, _view("en", "Europe/Paris"))
     assert "your time" not in same  # same offset as Berlin: nothing to add
+    assert "tg-time" not in same  # and nothing a client would move to another zone
 
 
 def test_readers_time_names_the_day_when_it_differs(example: Programme) -> None:
     dinner = example.session_by_id("28")  # 19:00-21:30 in Bonn
     assert dinner is not None
     card = render.session_card(dinner, example, _view("en", "Pacific/Auckland"))
-    assert "Thu, Mar 18 07:00–09:30 your time" in card
+    assert "Thu, Mar 18 07:00–09:30 your time" in _plain(card)
+    assert 'format="wdt">Thu, Mar 18 07:00</tg-time>' in card  # a localised start names its day
+
+
+def _after_midnight() -> tuple[Programme, Session]:
+    """Return a December programme whose Wednesday ends with a session at 01:30 on Thursday."""
+    berlin = ZoneInfo("Europe/Berlin")
+    wednesday = date(2026, 12, 2)
+    evening_start = datetime(2026, 12, 2, 20, 0, tzinfo=berlin)
+    late_start = datetime(2026, 12, 3, 1, 30, tzinfo=berlin)
+    evening = Session(
+        "g1", "s1", "Evening", evening_start, evening_start + timedelta(hours=1), "Hall", wednesday
+    )
+    late = Session(
+        "g2", "s2", "Late", late_start, late_start + timedelta(minutes=75), "Foyer", wednesday
+    )
+    programme = Programme.build(
+        name="n", timezone="Europe/Berlin", version="v", sessions=[evening, late]
+    )
+    return programme, late
+
+
+def test_a_session_after_midnight_shows_the_date_it_starts_on() -> None:
+    programme, late = _after_midnight()
+    card = render.session_card(late, programme, _view("en", "America/Bogota"))
+    assert "🗓 Thursday, December 3, 2026" in card
+    assert "🕘 01:30–02:45 Bonn · Wed, Dec 2 19:30–20:45 your time" in _plain(card)
+    assert "Donnerstag, 3. Dezember 2026" in render.session_card(late, programme, _view("de"))
+    # Its programme day is still Wednesday: it is on Wednesday's page, with its own date.
+    page, _, _ = render.day_page(programme, date(2026, 12, 2), 0, _view(), per_page=10)
+    assert "Programme for Wednesday, December 2, 2026" in page
+    assert "\n20:00–21:00 Bonn" in page
+    assert "Thu, Dec 3 01:30–02:45 Bonn" in page
+    ((label, _),) = render.choice_buttons([late], programme, "en")[0]
+    assert label.startswith("Thu, Dec 3 01:30 · Late")
+    empty = Programme.build(name="", timezone="Europe/Berlin", version="", sessions=())
+    assert "Thu, Dec 3 01:30–02:45" in render.diff_text(diff(empty, programme), programme, _view())
+
+
+def test_a_card_offers_no_reminder_once_the_session_has_started() -> None:
+    _, late = _after_midnight()
+    tr = translator("en")
+    before = render.card_buttons(late, tr, now=late.start - timedelta(minutes=1))
+    assert [label for label, _ in before[0]] == ["⏰ Remind me", "📅 Add to calendar"]
+    for now in (late.start, late.end + timedelta(hours=1)):
+        assert render.card_buttons(late, tr, now=now) == [
+            [("📅 Add to calendar", f"sics:s:{late.id}")]
+        ]
 
 
 def test_organiser_text_is_escaped_everywhere() -> None:
@@ -86,7 +146,7 @@ def test_diff_text_lists_changes_and_stays_under_the_limit(example: Programme) -
 def test_card_buttons_skip_ids_that_cannot_travel_in_callback_data() -> None:
     start = datetime(2027, 3, 16, 9, tzinfo=UTC)
     session = Session("g", "a b", "t", start, start + timedelta(hours=1), "r", start.date())
-    assert render.card_buttons(session, translator("en")) == []
+    assert render.card_buttons(session, translator("en"), now=start - timedelta(days=1)) == []
 
 
 def test_diff_text_caps_long_change_lists() -> None:
