@@ -184,8 +184,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update after the same user's earlier updates, in a slot of its own."""
         self.entered += 1
-        user = _screened_user(update) if self.gate is not None else None
-        verdict = self.gate.check(user) if self.gate is not None and user is not None else None
+        gate, user = self.gate, _screened_user(update)
+        verdict = gate.check(user) if gate is not None and user is not None else None
         refused = verdict is not None and not verdict[0]
         # A refused update is only answered: it waits for nobody and nobody waits for it.
         key = None if refused else _key(update)
